@@ -1,0 +1,132 @@
+#!/usr/bin/env python
+"""Print the sentiment of parsed sentences with a trained semi-supervised RAE.
+
+Trees are PTB-bracketed, one per line (labels are ignored, so SST trees, trees from
+any parser, or `(X (X good) (X movie))` all work; non-binary trees are binarized).
+They come from the arguments, from --file, or from standard input.
+
+Examples:
+    python scripts/classify.py --checkpoint runs/sst-semi_supervised_rae-seed0/model \\
+        "(3 (2 It) (3 (2 's) (3 (2 a) (3 (3 good) (2 movie)))))"
+    python scripts/classify.py --checkpoint DIR --file trees.txt --nodes
+    cat trees.txt | python scripts/classify.py --checkpoint DIR --json
+
+Output per sentence: the fine label (very negative .. very positive) with its
+probability, the binary label (negative / positive, from p(3)+p(4) vs p(0)+p(1)),
+and the sentence; with --nodes, the same for every phrase, indented by depth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees  # noqa: E402
+from textae.corpora.sst import LABEL_NAMES  # noqa: E402
+from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
+from textae.train import set_seed  # noqa: E402
+from textae.trees import TreeBatch, TreeStructureError, encode_tree  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("trees", nargs="*", help="PTB trees, one per argument (else --file, else stdin)")
+    parser.add_argument("--checkpoint", required=True, help="a model directory (the model/ folder of a train_rae.py run)")
+    parser.add_argument("--file", help="a file of PTB trees (one per line, or multi-line .mrg style)")
+    parser.add_argument("--nodes", action="store_true", help="also print the sentiment of every phrase")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per sentence")
+    parser.add_argument("--batch-size", type=int, default=256, help="trees per forward pass (default: 256)")
+    return parser.parse_args(argv)
+
+
+def prepare(tree: Tree) -> Tree:
+    """Recursive models need binary trees with preterminal leaves."""
+    return binarize(collapse_unary(tree))
+
+
+def describe(probabilities: list[float]) -> dict:
+    fine = max(range(len(probabilities)), key=probabilities.__getitem__)
+    result = {"label": fine, "probability": probabilities[fine]}
+    if len(probabilities) == 5:
+        result["label_name"] = LABEL_NAMES[fine]
+        positive, negative = probabilities[3] + probabilities[4], probabilities[0] + probabilities[1]
+        result["binary"] = "positive" if positive > negative else "negative"
+        result["binary_probability"] = max(positive, negative) / (positive + negative)
+    return result
+
+
+def phrase_rows(tree: Tree, node_rows: list[int], probabilities) -> list[dict]:
+    """Pre-order phrases with depth, text and prediction; ``node_rows`` is post-order."""
+    postorder = list(tree.postorder())
+    row_of = {id(node): row for node, row in zip(postorder, node_rows)}
+    rows, stack = [], [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        rows.append({"depth": depth, "text": " ".join(node.leaves()), **describe(probabilities[row_of[id(node)]].tolist())})
+        if not node.is_preterminal:
+            stack.extend((child, depth + 1) for child in reversed(node.children))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    set_seed(0)
+    try:
+        model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
+    except (CheckpointError, OSError) as error:
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}", file=sys.stderr)
+        return 2
+    if not hasattr(model, "predict"):
+        print(f"error: {args.checkpoint} holds a {model.model_type} model, which has no sentiment classifier; "
+              "train one with --model semi_supervised_rae", file=sys.stderr)
+        return 2
+    model.eval()
+    try:
+        if args.trees:
+            trees = [tree for text in args.trees for tree in iter_trees([text])]
+        elif args.file:
+            trees = list(iter_trees(args.file))
+        else:
+            trees = list(iter_trees(sys.stdin.buffer.read()))
+        encoded = [encode_tree(prepare(tree), vocab, labels="none") for tree in trees]
+    except (TreeParseError, TreeStructureError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for start in range(0, len(encoded), args.batch_size):
+        chunk = encoded[start : start + args.batch_size]
+        batch = TreeBatch.collate(chunk)
+        probabilities = model.predict(batch)  # [N, C]
+        offset = 0
+        for index, item in enumerate(chunk):
+            tree = item.tree
+            rows = batch.node_order[offset : offset + item.num_nodes].tolist()
+            offset += item.num_nodes
+            sentence = {"sentence": " ".join(tree.leaves()), **describe(probabilities[batch.roots[index]].tolist())}
+            if args.nodes:
+                sentence["phrases"] = phrase_rows(tree, rows, probabilities)
+            print_sentence(sentence, as_json=args.json)
+    return 0
+
+
+def print_sentence(sentence: dict, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(sentence, ensure_ascii=False))
+        return
+    def line(item: dict) -> str:
+        name = item.get("label_name", str(item["label"]))
+        binary = f"  {item['binary']:>8} {item['binary_probability']:.2f}" if "binary" in item else ""
+        return f"{name:>13} {item['probability']:.2f}{binary}"
+    print(f"{line(sentence)}  {sentence['sentence']}")
+    for phrase in sentence.get("phrases", [])[1:]:
+        print(f"    {line(phrase)}  {'  ' * phrase['depth']}{phrase['text']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+#!/usr/bin/env python
+"""Train a recursive autoencoder on the Stanford Sentiment Treebank and report sentiment accuracy.
+
+Examples:
+    python scripts/train_rae.py --sst                      # the main job (semi-supervised RAE)
+    python scripts/train_rae.py --tiny --dry-run           # a smoke test in seconds
+    python scripts/train_rae.py --sst --seed 2 --output-dir runs/seed2
+    python scripts/train_rae.py --sst --output-dir runs/sst --resume   # continue a stopped run
+
+Outputs in --output-dir: run_config.json (every setting, the command, the git commit),
+metrics.jsonl (training loss and dev metrics), model/ (the best model on dev:
+config.json, model.safetensors, vocab.json), checkpoints/ (to --resume), and
+test_report.json (dev and test accuracies of the model's softmax and of logistic
+regression on frozen root features).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+
+from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.corpora.sst import load_sst_splits  # noqa: E402
+from textae.models import MODELS  # noqa: E402
+from textae.sentiment import encode_trees, logistic_probe, tree_features  # noqa: E402
+from textae.train import TrainConfig, evaluate, fit, make_loader, resolve_device, set_seed  # noqa: E402
+from textae.trees import TreeBatch  # noqa: E402
+from textae.vocab import Vocab  # noqa: E402
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    data_dir: str = ""  # empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data
+    batch_size: int = 25
+    min_freq: int = 1  # rarer training words map to <unk>
+    lowercase: bool = False
+    max_train_trees: int = 0  # 0: all
+    max_eval_trees: int = 0  # 0: all (dev and test)
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.min_freq < 1:
+            raise ValueError(f"min_freq must be >= 1, got {self.min_freq}")
+
+
+# Presets: named flags backed by plain dicts. Explicit flags override them.
+PRESETS: dict[str, dict] = {
+    "sst": dict(
+        model="semi_supervised_rae", hidden_size=50, alpha=0.2, beta=0.5, dropout=0.0,
+        batch_size=25, optimizer="adagrad", learning_rate=0.05, max_epochs=30,
+        early_stopping_metric="root_fine_acc", early_stopping_mode="max", patience=5,
+    ),
+    "tiny": dict(
+        model="semi_supervised_rae", hidden_size=8, batch_size=16, max_train_trees=200,
+        max_eval_trees=50, optimizer="adagrad", learning_rate=0.05, max_epochs=2,
+        early_stopping_metric="root_fine_acc", early_stopping_mode="max", patience=0,
+    ),
+}
+
+HELP = {
+    "hidden_size": "size of word and phrase vectors (d)",
+    "alpha": "weight of the reconstruction error; 1 - alpha weighs the classification error",
+    "beta": "weight of the classification error at non-root nodes",
+    "normalize": "length-normalise each parent vector p / ||p||",
+    "dropout": "dropout on node vectors before the classifier",
+    "optimizer": "adagrad | adam | adamw | sgd",
+    "early_stopping_metric": "dev metric to select the model on: root_fine_acc, root_binary_acc, loss, ...",
+    "eval_every": "steps between dev evaluations (0: every epoch)",
+    "patience": "dev evaluations without improvement before stopping (0: never stop early)",
+    "device": "cpu | cuda | auto",
+    "data_dir": "folder holding sst/{train,dev,test}.txt (default: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+    "max_train_trees": "use only the first N training trees (0: all)",
+    "max_eval_trees": "use only the first N dev and test trees (0: all)",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    presets = parser.add_argument_group("presets (explicit flags override them)")
+    presets.add_argument("--sst", action="store_true", help="full SST run: semi-supervised RAE, d=50, Adagrad, early stopping on dev root accuracy")
+    presets.add_argument("--tiny", action="store_true", help="200 training trees, d=8, 2 epochs: checks the pipeline in seconds")
+    parser.add_argument("--model", choices=sorted(MODELS), default=None, help="model to train (default: semi_supervised_rae)")
+    parser.add_argument("--output-dir", default=None, help="where to write the run (default: runs/<preset>-<model>-seed<seed>)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")
+    parser.add_argument("--dry-run", action="store_true", help="train 2 batches, evaluate a few trees, write everything to a temporary folder unless --output-dir is given")
+    parser.add_argument("--no-logreg", action="store_true", help="skip the logistic-regression probe on frozen root features")
+    add_dataclass_arguments(parser, DataConfig, help_texts=HELP, title="data")
+    model_config = MODELS["semi_supervised_rae"][0]
+    add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes"), help_texts=HELP, title="model")
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
+    args = parser.parse_args(argv)
+    if args.sst and args.tiny:
+        parser.error("choose one preset: --sst or --tiny")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    preset_name = "sst" if args.sst else "tiny" if args.tiny else "sst"
+    preset = dict(PRESETS[preset_name])
+    model_name = args.model or preset.pop("model")
+    preset.pop("model", None)
+    if args.dry_run:
+        preset.update(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20, max_steps=2, max_epochs=1, patience=0)
+    output_dir = args.output_dir or (
+        tempfile.mkdtemp(prefix="textae-dry-run-") if args.dry_run else f"runs/{preset_name}-{model_name}-seed{args.seed}"
+    )
+    if model_name == "rae" and preset.get("early_stopping_metric", "").endswith("_acc"):
+        preset.update(early_stopping_metric="loss", early_stopping_mode="min")  # no classifier to score
+
+    data_config = build_dataclass(DataConfig, args, preset)
+    train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    set_seed(args.seed)
+    started = time.perf_counter()
+
+    splits = load_sst_splits(data_config.data_dir or None)
+    if data_config.max_train_trees:
+        splits["train"] = splits["train"][: data_config.max_train_trees]
+    if data_config.max_eval_trees:
+        for split in ("dev", "test"):
+            splits[split] = splits[split][: data_config.max_eval_trees]
+    vocab = Vocab.build((tree.leaves() for tree in splits["train"]), min_freq=data_config.min_freq, lowercase=data_config.lowercase)
+    config_class, model_class = MODELS[model_name]
+    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
+    encoded = {split: encode_trees(trees, vocab) for split, trees in splits.items()}
+    heights = [int(tree.height[-1]) for tree in encoded["train"]]
+    train_loader = make_loader(encoded["train"], data_config.batch_size, TreeBatch.collate, shuffle=True, seed=args.seed, sort_keys=heights)
+    eval_loaders = {
+        split: make_loader(encoded[split], 256, TreeBatch.collate) for split in ("train", "dev", "test")
+    }
+    write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data_config, "model": model_config, "train": train_config})
+    print(f"{model_name}: {sum(len(t) for t in splits.values())} trees "
+          f"({len(splits['train'])}/{len(splits['dev'])}/{len(splits['test'])}), vocabulary {len(vocab)}, "
+          f"output {output_dir}", flush=True)
+
+    model = model_class(model_config)
+    result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                 save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+    if result.interrupted:
+        return {"interrupted": True, "output_dir": output_dir}
+    train_seconds = time.perf_counter() - started
+
+    device = resolve_device(train_config.device)
+    best = model_class.from_pretrained(result.model_dir).to(device)
+    report: dict = {
+        "model": model_name, "preset": preset_name, "seed": args.seed, "output_dir": output_dir,
+        "best_step": result.best_step, "steps": result.steps, "epochs": result.epochs_completed,
+        "train_seconds": train_seconds, "vocab_size": len(vocab),
+        "dev": evaluate(best, eval_loaders["dev"], device),
+        "test": evaluate(best, eval_loaders["test"], device),
+    }
+    if not args.no_logreg:
+        features = {split: tree_features(best, loader, device) for split, loader in eval_loaders.items()}
+        report["logreg"] = {
+            feature: logistic_probe(features["train"], features["dev"], features["test"], feature, seed=args.seed)
+            for feature in ("root", "root_mean")
+        }
+    report["total_seconds"] = time.perf_counter() - started
+    (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print_summary(report)
+    return report
+
+
+def print_summary(report: dict) -> None:
+    print(f"\nbest model: step {report['best_step']} of {report['steps']}; "
+          f"{report['total_seconds']:.0f} s in all; report in {report['output_dir']}/test_report.json")
+    names = ("root_fine_acc", "root_binary_acc", "all_fine_acc", "all_binary_acc")
+    rows = [("softmax", report["dev"], report["test"])]
+    for feature, probe in report.get("logreg", {}).items():
+        rows.append((f"logreg [{feature}]", {k: probe.get(f"dev_{k}") for k in names}, {k: probe.get(f"test_{k}") for k in names}))
+    print(f"{'':22}" + "".join(f"{name:>17}" for name in names))
+    for title, dev, test in rows:
+        for split, values in (("dev", dev), ("test", test)):
+            cells = "".join(f"{values[n]:>17.2f}" if values.get(n) is not None else f"{'-':>17}" for n in names)
+            print(f"{title + ' ' + split:22}{cells}")
+
+
+if __name__ == "__main__":
+    main()

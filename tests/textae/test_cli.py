@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config
+
+
+@dataclass(frozen=True)
+class Settings:
+    size: int = 3
+    rate: float = 0.5
+    name: str = "x"
+    flag: bool = False
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, Settings)
+    return parser.parse_args(argv)
+
+
+def test_flag_beats_preset_beats_default():
+    assert build_dataclass(Settings, parse([])) == Settings()
+    assert build_dataclass(Settings, parse([]), {"size": 7, "unrelated": 1}) == Settings(size=7)
+    assert build_dataclass(Settings, parse(["--size", "9", "--flag", "true"]), {"size": 7}) == Settings(size=9, flag=True)
+    assert build_dataclass(Settings, parse(["--rate", "2"]), name="fixed").name == "fixed"
+
+
+def test_bad_values_are_argparse_errors():
+    with pytest.raises(SystemExit):
+        parse(["--size", "many"])
+    with pytest.raises(SystemExit):
+        parse(["--flag", "perhaps"])
+
+
+def test_run_config_records_everything(tmp_path):
+    path = write_run_config(tmp_path, {"settings": Settings(), "preset": "tiny"})
+    payload = json.loads(path.read_text())
+    assert payload["settings"] == {"size": 3, "rate": 0.5, "name": "x", "flag": False}
+    assert payload["preset"] == "tiny" and "command" in payload and "git_commit" in payload

@@ -1,0 +1,99 @@
+"""Data directory resolution, verified download (from a local file:// archive) and SST."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from textae.corpora import download
+from textae.corpora.download import ChecksumError, CorpusNotFoundError, CorpusSpec, data_root, ensure_corpus
+from textae.corpora.sst import SPEC, load_sst, sst_dataset
+
+
+def make_archive(tmp_path: Path) -> tuple[Path, str]:
+    archive = tmp_path / "toy.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("inner/a.txt", "(2 a)\n")
+        handle.writestr("inner/b.txt", "(4 b)\n")
+    return archive, hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def toy_spec(archive: Path, sha: str, **extra) -> CorpusSpec:
+    return CorpusSpec(name="toy", url=archive.as_uri(), archive_sha256=sha,
+                      members={"inner/a.txt": "a.txt", "inner/b.txt": "b.txt"}, **extra)
+
+
+def test_data_root_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv("TEXTAE_DATA_DIR", str(tmp_path / "env"))
+    assert data_root(tmp_path / "arg") == tmp_path / "arg"
+    assert data_root() == tmp_path / "env"
+    monkeypatch.delenv("TEXTAE_DATA_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data_root() == tmp_path / "cache" / "textae" / "data"
+
+
+def test_offline_missing_corpus_names_files_directory_and_variable(tmp_path):
+    with pytest.raises(CorpusNotFoundError) as error:
+        ensure_corpus(SPEC, tmp_path)
+    message = str(error.value)
+    for expected in ("train.txt", "dev.txt", "test.txt", str(tmp_path / "sst"), "TEXTAE_DATA_DIR"):
+        assert expected in message
+
+
+def test_download_verifies_and_unpacks(monkeypatch, tmp_path):
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+    archive, sha = make_archive(tmp_path)
+    spec = toy_spec(archive, sha, file_sha256={"a.txt": hashlib.sha256(b"(2 a)\n").hexdigest()})
+    folder = ensure_corpus(spec, tmp_path / "data")
+    assert (folder / "a.txt").read_text() == "(2 a)\n" and (folder / "b.txt").is_file()
+    assert (tmp_path / "data" / ".downloads" / "toy.zip").is_file()  # cached
+    archive.unlink()  # present files are used without any download
+    assert ensure_corpus(spec, tmp_path / "data") == folder
+
+
+def test_wrong_archive_checksum_is_refused_and_removed(monkeypatch, tmp_path):
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+    archive, _ = make_archive(tmp_path)
+    with pytest.raises(ChecksumError, match="expected 0000"):
+        ensure_corpus(toy_spec(archive, "0" * 64), tmp_path / "data")
+    assert not (tmp_path / "data" / ".downloads" / "toy.zip").exists()
+    assert not (tmp_path / "data" / "toy" / "a.txt").exists()
+
+
+def test_wrong_file_checksum_is_refused(monkeypatch, tmp_path):
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+    archive, sha = make_archive(tmp_path)
+    with pytest.raises(ChecksumError, match="a.txt"):
+        ensure_corpus(toy_spec(archive, sha, file_sha256={"a.txt": "1" * 64}), tmp_path / "data")
+
+
+def test_network_failure_is_a_corpus_not_found_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+
+    def no_network(*args, **kwargs):
+        raise download.urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(download.urllib.request, "urlopen", no_network)
+    with pytest.raises(CorpusNotFoundError, match="download failed .*no route to host"):
+        ensure_corpus(SPEC, tmp_path)
+
+
+def test_real_sst_splits_and_sha256(data_dir):
+    for name, expected in SPEC.file_sha256.items():
+        assert download.sha256_of(data_dir / "sst" / name) == expected
+    dev = load_sst("dev", data_dir)
+    assert len(dev) == 1101
+    assert all(len(tree.children) in (1, 2) for tree in dev)
+    with pytest.raises(ValueError, match="split"):
+        load_sst("validation", data_dir)
+
+
+def test_sst_as_a_datasets_view(data_dir):
+    view = sst_dataset(data_dir)
+    assert {split: len(view[split]) for split in view} == {"train": 8544, "dev": 1101, "test": 2210}
+    assert view["test"].column_names == ["tree", "label", "split"]
+    row = view["train"][0]
+    assert row["tree"].startswith("(3 (2 (2 The) (2 Rock))") and row["label"] == 3 and row["split"] == "train"

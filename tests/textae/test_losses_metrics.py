@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import torch
+
+from textae.losses import child_reconstruction_error, gaussian_kl, sum_per_tree
+from textae.metrics import binary_predictions, sentiment_counts
+
+
+def test_child_reconstruction_error_weights_by_leaves():
+    left, right = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 2.0]])
+    zeros = torch.zeros(1, 2)
+    # ||c1||^2 = 1 with 3 leaves, ||c2||^2 = 4 with 1 leaf -> (3*1 + 1*4) / 4
+    error = child_reconstruction_error(left, right, zeros, zeros, torch.tensor([3]), torch.tensor([1]))
+    torch.testing.assert_close(error, torch.tensor([7.0 / 4.0]))
+
+
+def test_sum_per_tree():
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    torch.testing.assert_close(sum_per_tree(values, torch.tensor([0, 1, 0, 1]), 3), torch.tensor([4.0, 6.0, 0.0]))
+
+
+def test_gaussian_kl_is_zero_at_the_prior():
+    assert float(gaussian_kl(torch.zeros(2, 3), torch.zeros(2, 3)).abs().sum()) == 0.0
+
+
+def test_binary_predictions_sum_the_two_sides():
+    # argmax is neutral, but positive mass (0.2 + 0.2) beats negative (0.1 + 0.1)
+    probabilities = torch.tensor([[0.1, 0.1, 0.4, 0.2, 0.2], [0.3, 0.3, 0.2, 0.1, 0.1]])
+    assert binary_predictions(probabilities.log()).tolist() == [1, 0]
+    assert binary_predictions(torch.tensor([[0.0, 1.0], [2.0, 1.0]])).tolist() == [1, 0]
+
+
+def test_sentiment_counts_drop_neutral_for_binary_and_split_root_from_all():
+    logits = torch.eye(5)[[4, 2, 0, 1]] * 10  # predictions 4, 2, 0, 1
+    labels = torch.tensor([3, 2, 0, -100])
+    counts = sentiment_counts(logits, labels, roots=torch.tensor([0, 1]))
+    assert counts["root_fine_acc"] == (1.0, 2.0)  # root 0: 4 vs 3 wrong; root 1: 2 vs 2 right
+    assert counts["root_binary_acc"] == (1.0, 1.0)  # root 1 is neutral, dropped
+    assert counts["all_fine_acc"] == (2.0, 3.0)  # unlabelled node ignored
+    assert counts["all_binary_acc"] == (2.0, 2.0)

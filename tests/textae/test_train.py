@@ -1,0 +1,152 @@
+"""fit(): exact resume after an interruption, signals, NaN, early stopping, checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+import torch
+
+from tests.textae.helpers import random_treebank
+from textae.models import SemiSupervisedRAE, SemiSupervisedRAEConfig
+from textae.serialization import tensors_equal
+from textae.train import (
+    NonFiniteLossError,
+    ResumeError,
+    ShuffledBatchSampler,
+    TrainConfig,
+    fit,
+    make_loader,
+    set_seed,
+)
+from textae.trees import TreeBatch, encode_tree
+from textae.vocab import Vocab
+
+
+@pytest.fixture(scope="module")
+def data():
+    trees = random_treebank(21, 40, max_leaves=8)
+    vocab = Vocab.build(tree.leaves() for tree in trees)
+    encoded = [encode_tree(tree, vocab) for tree in trees]
+    return vocab, encoded[:30], encoded[30:]
+
+
+def run(data, output_dir, *, on_step=None, resume=False, **overrides):
+    vocab, train, dev = data
+    set_seed(0)
+    model = SemiSupervisedRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=8, dropout=0.3))
+    heights = [int(item.height[-1]) for item in train]
+    train_loader = make_loader(train, 4, TreeBatch.collate, shuffle=True, seed=3, sort_keys=heights)
+    dev_loader = make_loader(dev, 5, TreeBatch.collate)
+    settings = dict(
+        output_dir=str(output_dir), max_epochs=3, optimizer="adam", learning_rate=0.01,
+        early_stopping_metric="root_fine_acc", early_stopping_mode="max", patience=0,
+        progress=False, resume=resume, log_every=1,
+    )
+    settings.update(overrides)
+    result = fit(model, train_loader, dev_loader, TrainConfig(**settings), on_step=on_step)
+    return model, result
+
+
+def dev_records(output_dir):
+    lines = (output_dir / "metrics.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if json.loads(line)["split"] == "dev"]
+
+
+@pytest.mark.parametrize("stop_at", [5, 8, 16])  # mid-epoch, mid-epoch, end of epoch 2
+def test_resume_after_a_signal_gives_the_same_run(data, tmp_path, stop_at):
+    reference_model, reference = run(data, tmp_path / "whole")
+
+    def interrupt(step, _terms):
+        if step == stop_at:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    _, stopped = run(data, tmp_path / "parts", on_step=interrupt)
+    assert stopped.interrupted and stopped.steps == stop_at
+    assert (tmp_path / "parts" / "checkpoints" / "latest").is_file()
+    resumed_model, resumed = run(data, tmp_path / "parts", resume=True)
+    assert not resumed.interrupted
+    assert resumed.steps == reference.steps
+    assert tensors_equal(resumed_model, reference_model)
+    assert resumed.best_metric == reference.best_metric and resumed.best_step == reference.best_step
+    strip = lambda records: [{k: v for k, v in r.items()} for r in records]  # noqa: E731
+    assert strip(dev_records(tmp_path / "parts")) == strip(dev_records(tmp_path / "whole"))
+
+
+def test_checkpoints_are_complete_and_leave_no_temporary_files(data, tmp_path):
+    run(data, tmp_path, max_epochs=2)
+    root = tmp_path / "checkpoints"
+    latest = (root / "latest").read_text().strip()
+    assert sorted(p.name for p in root.iterdir()) == sorted([latest, "latest"])
+    assert sorted(p.name for p in (root / latest).iterdir()) == ["model.safetensors", "state.json", "state.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "model.safetensors"]
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(data, tmp_path):
+    with pytest.raises(ResumeError, match="no checkpoint"):
+        run(data, tmp_path, resume=True)
+
+
+def test_nan_loss_stops_the_run_with_a_clear_message(data, tmp_path):
+    vocab, train, dev = data
+    model = SemiSupervisedRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=4))
+    original = model.loss
+
+    def poisoned(batch, step=0):
+        terms = original(batch, step)
+        if step == 3:
+            terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    model.loss = poisoned
+    loader = make_loader(train, 4, TreeBatch.collate)
+    with pytest.raises(NonFiniteLossError, match=r"became nan at step 3 .*learning-rate"):
+        fit(model, loader, None, TrainConfig(output_dir=str(tmp_path), progress=False))
+
+
+def test_early_stopping_after_patience(data, tmp_path):
+    # A metric that never improves after the first evaluation: lr so small nothing moves.
+    _, result = run(data, tmp_path, max_epochs=20, patience=2, learning_rate=1e-12, early_stopping_metric="root_fine_acc")
+    assert result.epochs_completed == 3  # first evaluation sets the best, two more without improvement
+    assert len(result.history) == 3
+
+
+def test_max_steps_and_eval_every(data, tmp_path):
+    _, result = run(data, tmp_path, max_steps=7, eval_every=3)
+    assert result.steps == 7
+    assert [r["step"] for r in dev_records(tmp_path)] == [3, 6, 7]
+
+
+def test_bad_early_stopping_metric_names_the_choices(data, tmp_path):
+    with pytest.raises(KeyError, match="root_fine_acc"):
+        run(data, tmp_path, early_stopping_metric="accuracy")
+
+
+def test_sampler_is_deterministic_per_epoch_and_skips():
+    sampler = ShuffledBatchSampler(10, 3, seed=1, sort_keys=list(range(10)))
+    sampler.set_epoch(0)
+    first = list(sampler)
+    assert sorted(i for b in first for i in b) == list(range(10)) and len(first) == len(sampler) == 4
+    sampler.set_epoch(1)
+    assert list(sampler) != first
+    sampler.set_epoch(0)
+    assert list(sampler) == first
+    sampler.skip(2)
+    assert list(sampler) == first[2:]
+    assert list(ShuffledBatchSampler(5, 2, shuffle=False)) == [[0, 1], [2, 3], [4]]
+
+
+def test_train_config_validation():
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lbfgs")
+    with pytest.raises(ValueError, match="learning_rate"):
+        TrainConfig(learning_rate=0)
+
+
+def test_set_seed_makes_torch_repeatable():
+    set_seed(4)
+    first = torch.rand(3)
+    set_seed(4)
+    assert torch.equal(first, torch.rand(3))

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from textae.vocab import PAD, UNK, Vocab, VocabError
+
+
+def test_build_orders_by_frequency_and_keeps_specials_first():
+    vocab = Vocab.build([["b", "a", "b"], ["c", "b", "a"]])
+    assert vocab.itos == [PAD, UNK, "b", "a", "c"]
+    assert vocab.encode(["a", "zzz"]) == [3, vocab.unk_id]
+    assert vocab.decode([2, 3]) == ["b", "a"]
+    assert vocab.pad_id == 0 and vocab.unk_id == 1
+
+
+def test_min_freq_and_max_size():
+    sentences = [["a", "a", "b", "c", "c", "c"]]
+    assert Vocab.build(sentences, min_freq=2).itos[2:] == ["c", "a"]
+    assert Vocab.build(sentences, max_size=1).itos[2:] == ["c"]
+    with pytest.raises(VocabError):
+        Vocab.build(sentences, min_freq=0)
+
+
+def test_lowercase_applies_to_lookup_too():
+    vocab = Vocab.build([["The", "the", "Film"]], lowercase=True)
+    assert vocab.itos[2:] == ["the", "film"]
+    assert vocab.index("FILM") == vocab.index("film") != vocab.unk_id
+    assert "THE" in vocab
+
+
+def test_non_ascii_words_and_json_round_trip(tmp_path):
+    vocab = Vocab.build([["André", "2\u00a01\\/2", "-LRB-"]], lowercase=False)
+    path = tmp_path / "vocab.json"
+    vocab.save(path)
+    loaded = Vocab.load(path)
+    assert loaded == vocab
+    assert loaded.index("2\u00a01\\/2") == vocab.index("2\u00a01\\/2") != vocab.unk_id
+
+
+def test_load_rejects_other_files(tmp_path):
+    path = tmp_path / "vocab.json"
+    path.write_text('{"words": []}')
+    with pytest.raises(VocabError, match="not a textae vocabulary"):
+        Vocab.load(path)
+    with pytest.raises(VocabError, match="cannot read"):
+        Vocab.load(tmp_path / "missing.json")
+
+
+def test_collisions_are_errors():
+    with pytest.raises(VocabError):
+        Vocab(["<unk>"])
+    with pytest.raises(VocabError):
+        Vocab(["a", "a"])

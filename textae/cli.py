@@ -1,0 +1,118 @@
+"""Command-line helpers: dataclass fields become flags, presets are plain dicts.
+
+``add_dataclass_arguments(parser, TrainConfig)`` adds ``--learning-rate`` etc. with
+the field's type and default; ``build_dataclass(TrainConfig, args, overrides)``
+builds the config with the precedence *explicit flag > preset > field default*.
+Every run writes its resolved configuration and the git commit next to its outputs
+(:func:`write_run_config`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+_UNSET = object()
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _field_type(field: dataclasses.Field, owner: type) -> Any:
+    hints = typing.get_type_hints(owner)
+    annotation = hints.get(field.name, str)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = options[0] if len(options) == 1 else str
+    return annotation
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
+
+
+def add_dataclass_arguments(
+    parser: argparse.ArgumentParser,
+    config_class: type,
+    *,
+    skip: tuple[str, ...] = (),
+    help_texts: dict[str, str] | None = None,
+    title: str | None = None,
+) -> None:
+    """Adds one flag per field of ``config_class`` (default shown, value left unset)."""
+    group = parser.add_argument_group(title or config_class.__name__)
+    help_texts = help_texts or {}
+    for field in dataclasses.fields(config_class):
+        if field.name in skip or not field.init:
+            continue
+        kind = _field_type(field, config_class)
+        default = field.default if field.default is not dataclasses.MISSING else None
+        help_text = help_texts.get(field.name, "")
+        help_text = f"{help_text} (default: {default})" if help_text else f"default: {default}"
+        if kind is bool:
+            group.add_argument(_flag(field.name), type=_parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
+        else:
+            group.add_argument(
+                _flag(field.name), type=kind if kind in (int, float, str) else str,
+                default=_UNSET, metavar=field.name.upper(), help=help_text,
+            )
+
+
+def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dict[str, Any] | None = None, **fixed: Any) -> Any:
+    """Explicit flags win over ``overrides`` (a preset), which win over field defaults."""
+    values: dict[str, Any] = dict(fixed)
+    names = {field.name for field in dataclasses.fields(config_class) if field.init}
+    for name, value in (overrides or {}).items():
+        if name in names and name not in fixed:
+            values[name] = value
+    for name in names:
+        given = getattr(args, name, _UNSET)
+        if given is not _UNSET and name not in fixed:
+            values[name] = given
+    return config_class(**values)
+
+
+def git_commit() -> str | None:
+    """The commit of the code being run (with '-dirty' for local changes), if in git."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) -> Path:
+    """Writes ``run_config.json``: every config section, the command line and git commit."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    payload = {
+        name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+        for name, value in sections.items()
+    }
+    payload["command"] = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    payload["git_commit"] = git_commit()
+    path = output_dir / "run_config.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,143 @@
+"""Where corpora live, and their verified download.
+
+The data directory is, in order: the ``data_dir`` argument (``--data-dir`` in every
+script), the ``TEXTAE_DATA_DIR`` environment variable, else ``~/.cache/textae/data``
+(or ``$XDG_CACHE_HOME/textae/data``). Corpus ``name`` lives in ``<data dir>/<name>/``.
+
+When a corpus's files are missing, :func:`ensure_corpus` downloads its archive into
+``<data dir>/.downloads/``, checks its sha256 against the one recorded in the
+corpus's :class:`CorpusSpec`, and unpacks the files. ``TEXTAE_OFFLINE=1`` forbids any
+download (tests set it); then a missing corpus is a :class:`CorpusNotFoundError`
+naming the files expected, the directory searched and the variable to set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+ENV_DATA_DIR = "TEXTAE_DATA_DIR"
+ENV_OFFLINE = "TEXTAE_OFFLINE"
+
+
+class CorpusNotFoundError(FileNotFoundError):
+    """A corpus is not on disk and could not be downloaded."""
+
+
+class ChecksumError(ValueError):
+    """A downloaded archive or unpacked file does not have the recorded sha256."""
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """Where a corpus comes from and how to check it.
+
+    Attributes:
+        name: folder under the data directory.
+        url: the archive (zip) to download.
+        archive_sha256: its sha256.
+        members: archive member -> file name in the corpus folder.
+        file_sha256: file name -> sha256 of the unpacked file.
+        citation: what to cite; shown in errors and the data README.
+    """
+
+    name: str
+    url: str
+    archive_sha256: str
+    members: dict[str, str]
+    file_sha256: dict[str, str] = field(default_factory=dict)
+    citation: str = ""
+
+    @property
+    def files(self) -> list[str]:
+        return list(self.members.values())
+
+
+def data_root(data_dir: str | os.PathLike | None = None) -> Path:
+    """The data directory: argument > $TEXTAE_DATA_DIR > ~/.cache/textae/data."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    if os.environ.get(ENV_DATA_DIR):
+        return Path(os.environ[ENV_DATA_DIR]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "textae" / "data"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _missing_message(spec: CorpusSpec, folder: Path, missing: list[str], reason: str) -> str:
+    return (
+        f"the {spec.name} corpus is not available: {reason}\n"
+        f"  expected files: {', '.join(missing)}\n"
+        f"  searched in:    {folder}\n"
+        f"  to fix: put the files there, or point {ENV_DATA_DIR} (or --data-dir) at a directory "
+        f"holding '{spec.name}/', or allow the download of {spec.url}"
+    )
+
+
+def _download(url: str, destination: Path) -> None:
+    partial = destination.with_name(destination.name + ".part")
+    with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as handle:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {destination.name}") as bar:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                handle.write(block)
+                bar.update(len(block))
+    os.replace(partial, destination)
+
+
+def ensure_corpus(spec: CorpusSpec, data_dir: str | os.PathLike | None = None, *, download: bool = True) -> Path:
+    """Returns the corpus folder, downloading and verifying it first if files are missing.
+
+    Raises:
+        CorpusNotFoundError: files missing and no download allowed or possible.
+        ChecksumError: the downloaded archive or an unpacked file has the wrong sha256.
+    """
+    folder = data_root(data_dir) / spec.name
+    missing = [name for name in spec.files if not (folder / name).is_file()]
+    if not missing:
+        return folder
+    if not download or os.environ.get(ENV_OFFLINE, "") not in ("", "0"):
+        raise CorpusNotFoundError(_missing_message(spec, folder, missing, "downloads are turned off"))
+    downloads = folder.parent / ".downloads"
+    archive = downloads / Path(spec.url).name
+    try:
+        downloads.mkdir(parents=True, exist_ok=True)
+        if not archive.is_file():
+            _download(spec.url, archive)
+    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        raise CorpusNotFoundError(_missing_message(spec, folder, missing, f"download failed ({error})")) from error
+    actual = sha256_of(archive)
+    if actual != spec.archive_sha256:
+        archive.unlink()
+        raise ChecksumError(
+            f"{spec.url} downloaded with sha256 {actual}, expected {spec.archive_sha256}; "
+            "the file was removed, try again or fetch it by hand"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive) as opened:
+        for member, name in spec.members.items():
+            target = folder / name
+            partial = target.with_name(name + ".part")
+            with opened.open(member) as source, partial.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+            expected = spec.file_sha256.get(name)
+            if expected is not None and sha256_of(partial) != expected:
+                partial.unlink()
+                raise ChecksumError(f"{member} from {archive} does not have the recorded sha256 {expected}")
+            os.replace(partial, target)
+    return folder

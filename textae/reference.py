@@ -1,0 +1,63 @@
+"""Per-node recursive reference implementations: slow, and obviously right.
+
+The models compute level by level over a :class:`~textae.trees.TreeBatch`. These
+functions do the same maths one node at a time by plain recursion over a
+``parsers.Tree``, so tests can check batched == recursive (in float64, forward and
+gradients) and ``benchmarks/tree_throughput.py`` can measure what batching buys.
+Not for training: they are ~tens of times slower, and recursion limits depth.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from parsers import Tree
+from textae.models.rae import RecursiveEncoder
+from textae.vocab import Vocab
+
+
+def recursive_node_states(encoder: RecursiveEncoder, tree: Tree, vocab: Vocab) -> list[Tensor]:
+    """``[D]`` vector of every node of ``tree`` in post-order (children left to right)."""
+    states: list[Tensor] = []
+
+    def visit(node: Tree) -> Tensor:
+        if node.is_preterminal:
+            state = encoder.embedding.weight[vocab.index(node.word)]  # [D]
+        else:
+            left, right = visit(node.children[0]), visit(node.children[1])
+            state = encoder.compose(left.unsqueeze(0), right.unsqueeze(0))[0]  # [D]
+        states.append(state)
+        return state
+
+    visit(tree)
+    return states
+
+
+def recursive_semi_supervised_loss(model, tree: Tree, vocab: Vocab) -> Tensor:
+    """The semi-supervised RAE's loss of one SST tree, node by node (dropout off)."""
+    config = model.config
+
+    def visit(node: Tree, is_root: bool) -> tuple[Tensor, int, Tensor]:
+        """Returns (vector, leaves under it, cost of its subtree)."""
+        weight = 1.0 if is_root else config.beta
+        if node.is_preterminal:
+            state = model.encoder.embedding.weight[vocab.index(node.word)]
+            leaves, cost = 1, state.new_zeros(())
+        else:
+            left, left_leaves, left_cost = visit(node.children[0], False)
+            right, right_leaves, right_cost = visit(node.children[1], False)
+            state = model.encoder.compose(left.unsqueeze(0), right.unsqueeze(0))[0]
+            left_rec, right_rec = model.decoder.linear(state).chunk(2)
+            leaves = left_leaves + right_leaves
+            reconstruction = (
+                left_leaves * (left - left_rec).pow(2).sum() + right_leaves * (right - right_rec).pow(2).sum()
+            ) / leaves
+            cost = left_cost + right_cost + config.alpha * reconstruction
+        logits = model.classifier(state)
+        label = torch.tensor(int(node.label))
+        cost = cost + (1 - config.alpha) * weight * F.cross_entropy(logits.unsqueeze(0), label.unsqueeze(0))
+        return state, leaves, cost
+
+    return visit(tree, True)[2]

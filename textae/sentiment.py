@@ -1,0 +1,98 @@
+"""Sentiment from recursive models: tensorising SST, reading root features, probes.
+
+Shared by ``scripts/train_rae.py``, ``scripts/classify.py`` and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from parsers import Tree
+from textae.trees import EncodedTree, TreeBatch, encode_tree
+from textae.vocab import Vocab
+
+
+def encode_trees(trees: Iterable[Tree], vocab: Vocab, *, labels: str = "all") -> list[EncodedTree]:
+    return [encode_tree(tree, vocab, labels=labels) for tree in trees]
+
+
+@torch.no_grad()
+def tree_features(model: nn.Module, batches: Iterable[TreeBatch], device: torch.device | str = "cpu") -> dict[str, np.ndarray]:
+    """Frozen features of every tree, in loader order.
+
+    Returns:
+        ``root`` [B, D] the root vectors; ``root_mean`` [B, 2D] the paper's
+        [root; mean of all node vectors]; ``label`` [B] the root labels.
+    """
+    was_training = model.training
+    model.eval()
+    roots, means, labels = [], [], []
+    for batch in batches:
+        batch = batch.to(device)
+        node_states = model.encoder(batch)  # [N, D]
+        sums = node_states.new_zeros(batch.num_trees, node_states.shape[1]).index_add(0, batch.tree_index, node_states)  # [B, D]
+        counts = torch.bincount(batch.tree_index, minlength=batch.num_trees).unsqueeze(1)  # [B, 1]
+        root_states = node_states[batch.roots]  # [B, D]
+        roots.append(root_states.cpu())
+        means.append(torch.cat([root_states, sums / counts], dim=1).cpu())  # [B, 2D]
+        labels.append(batch.node_labels[batch.roots].cpu())
+    model.train(was_training)
+    return {
+        "root": torch.cat(roots).numpy(),
+        "root_mean": torch.cat(means).numpy(),
+        "label": torch.cat(labels).numpy(),
+    }
+
+
+def _binary_subset(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keep = labels != 2
+    return features[keep], (labels[keep] >= 3).astype(np.int64)
+
+
+def logistic_probe(
+    train: dict[str, np.ndarray],
+    dev: dict[str, np.ndarray],
+    test: dict[str, np.ndarray],
+    feature: str,
+    *,
+    regularisation: Sequence[float] = (0.01, 0.1, 1.0, 10.0),
+    seed: int = 0,
+) -> dict[str, float]:
+    """Logistic regression on frozen features, C chosen on dev; accuracies in percent.
+
+    Fine: 5 classes on all roots. Binary: a separate classifier trained and scored on
+    the non-neutral roots (0-1 negative, 3-4 positive), as Socher et al. (2013).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    results: dict[str, float] = {}
+    for task in ("fine", "binary"):
+        splits = {}
+        for name, split in (("train", train), ("dev", dev), ("test", test)):
+            x, y = split[feature], split["label"]
+            splits[name] = _binary_subset(x, y) if task == "binary" else (x, y)
+        best = None
+        for c in regularisation:
+            classifier = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
+            classifier.fit(*splits["train"])
+            dev_accuracy = 100.0 * classifier.score(*splits["dev"])
+            if best is None or dev_accuracy > best[0]:
+                best = (dev_accuracy, c, classifier)
+        dev_accuracy, c, classifier = best
+        results[f"dev_root_{task}_acc"] = dev_accuracy
+        results[f"test_root_{task}_acc"] = 100.0 * classifier.score(*splits["test"])
+        results[f"{task}_C"] = c
+    return results
+
+
+def node_predictions(model: nn.Module, batch: TreeBatch) -> Tensor:
+    """``[N, C]`` class probabilities of every node (the model must have a classifier)."""
+    if not hasattr(model, "predict"):
+        raise TypeError(f"{type(model).__name__} has no classifier; train a semi_supervised_rae for sentiment")
+    return model.predict(batch)

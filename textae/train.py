@@ -1,0 +1,566 @@
+"""One training loop for every model: ``fit(model, train_loader, val_loader, cfg)``.
+
+What it does, in order, every step: move the batch to the device, ``model.loss(batch,
+step)``, stop with :class:`NonFiniteLossError` if the loss is NaN/inf, backward,
+clip gradients, optimizer and scheduler step. Every ``eval_every`` steps (default:
+each epoch) it evaluates on the dev set, appends the metrics to ``metrics.jsonl``,
+saves the best model (by ``early_stopping_metric``) to ``<output_dir>/model`` with
+``save_pretrained`` and a resumable checkpoint to ``<output_dir>/checkpoints``, and
+stops early after ``patience`` evaluations without improvement.
+
+Checkpoints are written atomically (into a temporary folder, then renamed) and hold
+the model, optimizer and scheduler state, all RNG states, the position in the
+epoch and the early-stopping state, as safetensors + JSON (nothing is pickled).
+``resume=True`` continues exactly where the run stopped: the same batches in the
+same order, the same dropout masks, hence the same final metrics. SIGINT and SIGTERM
+finish the current step, write a checkpoint and return.
+
+The model contract: ``model.loss(batch, step) -> {"loss": scalar, "num_items": int
+tensor, **detached logging scalars}``; optionally ``model.optim_groups()`` (parameter
+groups with their own weight decay) and ``model.eval_counts(batch) -> {name:
+(correct, total)}`` for exact accuracies. Batches need a ``.to(device)`` method.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from textae.schedules import linear_warmup
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or infinite; the run stops instead of saving garbage."""
+
+
+class ResumeError(RuntimeError):
+    """``resume`` was asked for but no usable checkpoint exists."""
+
+
+@dataclass
+class TrainConfig:
+    """How to train (what to train is the model's config)."""
+
+    output_dir: str = "runs/default"
+    max_epochs: int = 30
+    max_steps: int = 0  # 0: no limit besides max_epochs
+    optimizer: str = "adagrad"  # adagrad | adam | adamw | sgd
+    learning_rate: float = 0.01
+    warmup_steps: int = 0
+    grad_clip: float = 5.0  # max global gradient norm; 0 disables clipping
+    eval_every: int = 0  # steps between dev evaluations; 0: once per epoch
+    early_stopping_metric: str = "loss"  # a key of evaluate(), e.g. root_fine_acc
+    early_stopping_mode: str = "min"  # min | max
+    patience: int = 5  # evaluations without improvement before stopping; 0 disables
+    log_every: int = 50  # steps between training-loss lines in metrics.jsonl
+    seed: int = 0
+    device: str = "cpu"  # cpu | cuda | cuda:N | auto
+    resume: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.early_stopping_mode not in ("min", "max"):
+            raise ValueError(f"early_stopping_mode must be 'min' or 'max', got {self.early_stopping_mode!r}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        for name in ("max_epochs", "max_steps", "warmup_steps", "eval_every", "patience", "log_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.log_every == 0:
+            self.log_every = 1
+
+
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "adagrad": torch.optim.Adagrad,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+
+
+@dataclass
+class FitResult:
+    best_metric: float | None
+    best_step: int | None
+    steps: int
+    epochs_completed: int
+    interrupted: bool
+    model_dir: Path
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def set_seed(seed: int) -> None:
+    """Seeds Python, numpy and torch (every script calls this first)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} was asked for but CUDA is not available here")
+    return device
+
+
+class ShuffledBatchSampler:
+    """Deterministic batches: a fresh shuffle per epoch from ``(seed, epoch)``.
+
+    With ``sort_keys`` (e.g. tree heights) examples are sorted by key within pools of
+    ``pool_batches`` batches before batching, so a batch holds trees of similar height
+    (fewer levels to loop over), while batch order stays shuffled.
+    ``set_epoch`` and ``skip`` let a resumed run replay the same epoch exactly.
+    """
+
+    def __init__(
+        self,
+        num_examples: int,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int = 0,
+        sort_keys: Sequence[int] | None = None,
+        pool_batches: int = 50,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if num_examples < 1:
+            raise ValueError("cannot batch an empty dataset")
+        self.num_examples = num_examples
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.sort_keys = None if sort_keys is None else np.asarray(sort_keys)
+        self.pool_batches = pool_batches
+        self.epoch = 0
+        self.start_batch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.start_batch = 0
+
+    def skip(self, num_batches: int) -> None:
+        """The next iteration starts at batch ``num_batches`` of the current epoch."""
+        self.start_batch = num_batches
+
+    def batches(self) -> list[list[int]]:
+        if not self.shuffle:
+            order = np.arange(self.num_examples)
+        else:
+            generator = np.random.default_rng([self.seed, self.epoch])
+            order = generator.permutation(self.num_examples)
+            if self.sort_keys is not None:
+                pool = self.batch_size * self.pool_batches
+                order = np.concatenate([
+                    chunk[np.argsort(self.sort_keys[chunk], kind="stable")]
+                    for chunk in np.array_split(order, max(1, math.ceil(len(order) / pool)))
+                ])
+        batches = [order[i : i + self.batch_size].tolist() for i in range(0, len(order), self.batch_size)]
+        if self.shuffle:
+            batches = [batches[i] for i in np.random.default_rng([self.seed, self.epoch, 1]).permutation(len(batches))]
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        yield from self.batches()[self.start_batch :]
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_examples / self.batch_size)
+
+
+def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    groups = model.optim_groups() if hasattr(model, "optim_groups") else [{"params": list(model.parameters())}]
+    grouped = {id(p) for group in groups for p in group["params"]}
+    missing = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in grouped]
+    if missing:
+        raise ValueError(f"optim_groups() leaves out parameters {missing}")
+    return OPTIMIZERS[cfg.optimizer](groups, lr=cfg.learning_rate)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "cpu") -> dict[str, float]:
+    """Averages the model's loss terms over ``loader`` (weighted by ``num_items``) and
+    turns its ``eval_counts`` into percentages. The model is put back in its mode."""
+    was_training = model.training
+    model.eval()
+    sums: dict[str, float] = {}
+    counts: dict[str, list[float]] = {}
+    total_items = 0.0
+    for batch in loader:
+        batch = batch.to(device)
+        terms = model.loss(batch)
+        items = float(terms["num_items"])
+        total_items += items
+        for name, value in terms.items():
+            if name != "num_items":
+                sums[name] = sums.get(name, 0.0) + float(value) * items
+        if hasattr(model, "eval_counts"):
+            for name, (correct, total) in model.eval_counts(batch).items():
+                pair = counts.setdefault(name, [0.0, 0.0])
+                pair[0] += correct
+                pair[1] += total
+    model.train(was_training)
+    if total_items == 0:
+        raise ValueError("evaluate() got an empty loader")
+    results = {name: value / total_items for name, value in sums.items()}
+    results.update({name: 100.0 * c / t for name, (c, t) in counts.items() if t > 0})
+    return results
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _rng_state() -> tuple[dict[str, Tensor], dict[str, Any]]:
+    numpy_state = np.random.get_state()
+    tensors = {"rng.torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        for index, state in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{index}"] = state
+    meta = {
+        "python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
+        "numpy": [numpy_state[0], numpy_state[1].tolist(), *map(float, numpy_state[2:])],
+    }
+    return tensors, meta
+
+
+def _set_rng_state(tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
+    torch.set_rng_state(tensors["rng.torch"])
+    cuda_states = [tensors[k] for k in sorted(k for k in tensors if k.startswith("rng.cuda."))]
+    if cuda_states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda_states)
+    version, state, gauss = meta["python"]
+    random.setstate((version, tuple(state), gauss))
+    name, keys, position, has_gauss, cached = meta["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), int(position), int(has_gauss), cached))
+
+
+def save_checkpoint(
+    directory: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    progress: dict[str, Any],
+) -> Path:
+    """Writes ``directory/checkpoints/step-N`` atomically and points ``latest`` at it."""
+    root = directory / "checkpoints"
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"step-{progress['step']:08d}"
+    temporary = root / (name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(temporary / "model.safetensors"))
+    optimizer_state = optimizer.state_dict()
+    optimizer_tensors: dict[str, Tensor] = {}
+    optimizer_scalars: dict[str, Any] = {}
+    for index, state in optimizer_state["state"].items():
+        for key, value in state.items():
+            if isinstance(value, Tensor):
+                optimizer_tensors[f"{index}.{key}"] = value.detach().contiguous().cpu()
+            else:
+                optimizer_scalars[f"{index}.{key}"] = value
+    rng_tensors, rng_meta = _rng_state()
+    save_file({**optimizer_tensors, **rng_tensors} or {"empty": torch.zeros(0)}, str(temporary / "state.safetensors"))
+    meta = {
+        "format": "textae.checkpoint/1",
+        "progress": progress,
+        "optimizer_param_groups": optimizer_state["param_groups"],
+        "optimizer_scalars": optimizer_scalars,
+        "scheduler": {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"},
+        "rng": rng_meta,
+    }
+    (temporary / "state.json").write_text(json.dumps(meta), encoding="utf-8")
+    final = root / name
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(temporary, final)
+    _atomic_write_text(root / "latest", name + "\n")
+    for old in root.glob("step-*"):  # keep only the newest; 'model/' holds the best
+        if old.name != name and not old.name.endswith(".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_checkpoint(
+    directory: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+) -> dict[str, Any]:
+    """Restores everything :func:`save_checkpoint` wrote; returns the progress dict."""
+    root = directory / "checkpoints"
+    latest = root / "latest"
+    if not latest.is_file():
+        raise ResumeError(f"--resume: no checkpoint in {root} (expected a 'latest' file)")
+    checkpoint = root / latest.read_text(encoding="utf-8").strip()
+    meta = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
+    if meta.get("format") != "textae.checkpoint/1":
+        raise ResumeError(f"{checkpoint} is not a textae checkpoint")
+    device = next(model.parameters()).device
+    model.load_state_dict(load_file(str(checkpoint / "model.safetensors"), device=str(device)))
+    tensors = load_file(str(checkpoint / "state.safetensors"))
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if not key.startswith("rng.") and key != "empty":
+            index, name = key.split(".", 1)
+            state.setdefault(int(index), {})[name] = value.to(device) if name != "step" else value
+    for key, value in meta["optimizer_scalars"].items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_param_groups"]})
+    scheduler_state = scheduler.state_dict()
+    scheduler_state.update(meta["scheduler"])
+    scheduler.load_state_dict(scheduler_state)
+    _set_rng_state(tensors, meta["rng"])
+    return meta["progress"]
+
+
+# ---------------------------------------------------------------- the loop
+
+
+class _StopSignal:
+    """Turns SIGINT/SIGTERM into a flag checked after each step (main thread only)."""
+
+    def __init__(self) -> None:
+        self.requested: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignal:
+        try:
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            pass
+        return self
+
+    def _handle(self, number: int, frame: Any) -> None:
+        if self.requested is not None:  # a second signal: stop at once
+            signal.default_int_handler(number, frame)
+        self.requested = signal.Signals(number).name
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
+def _better(value: float, best: float | None, mode: str) -> bool:
+    return best is None or (value > best if mode == "max" else value < best)
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable,
+    val_loader: Iterable | None,
+    cfg: TrainConfig,
+    *,
+    save_model: Callable[[nn.Module, Path], Any] | None = None,
+    on_step: Callable[[int, dict[str, float]], None] | None = None,
+) -> FitResult:
+    """Trains ``model`` and returns where the best model was saved.
+
+    Args:
+        model: follows the contract in the module docstring.
+        train_loader: an iterable of batches; if its ``batch_sampler`` has ``set_epoch``
+            and ``skip`` (see :class:`ShuffledBatchSampler`), resuming is exact.
+        val_loader: dev batches, or None to skip evaluation (the last model is kept).
+        cfg: the training settings.
+        save_model: ``(model, directory)`` writes the best model; default
+            ``model.save_pretrained(directory)``.
+        on_step: called after every optimisation step with the step and its loss terms.
+
+    Raises:
+        NonFiniteLossError: the loss became NaN or infinite.
+        ResumeError: ``cfg.resume`` without a checkpoint in ``cfg.output_dir``.
+    """
+    output_dir = Path(cfg.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(cfg.device)
+    model.to(device)
+    optimizer = build_optimizer(model, cfg)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: linear_warmup(step, cfg.warmup_steps))
+    save_model = save_model or (lambda m, d: m.save_pretrained(d))
+    model_dir = output_dir / "model"
+    metrics_path = output_dir / "metrics.jsonl"
+    sampler = getattr(train_loader, "batch_sampler", None)
+    exact_resume = hasattr(sampler, "set_epoch") and hasattr(sampler, "skip")
+
+    progress: dict[str, Any] = {
+        "step": 0, "epoch": 0, "batch_in_epoch": 0, "best_metric": None, "best_step": None,
+        "evals_without_improvement": 0, "last_eval_step": None, "done": False,
+    }
+    if cfg.resume:
+        progress = load_checkpoint(output_dir, model, optimizer, scheduler)
+    elif metrics_path.exists():
+        metrics_path.unlink()  # a fresh run starts a fresh log
+
+    def log(record: dict[str, Any]) -> None:
+        with metrics_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    history: list[dict[str, Any]] = []
+    last_dev: dict[str, float] = {}
+
+    def run_evaluation() -> bool:
+        """Evaluates, saves the best model; returns True when patience has run out."""
+        nonlocal last_dev
+        progress["last_eval_step"] = progress["step"]
+        if val_loader is None:
+            save_model(model, model_dir)
+            return False
+        last_dev = evaluate(model, val_loader, device)
+        if cfg.early_stopping_metric not in last_dev:
+            raise KeyError(
+                f"early_stopping_metric {cfg.early_stopping_metric!r} is not among the dev metrics "
+                f"{sorted(last_dev)}"
+            )
+        value = last_dev[cfg.early_stopping_metric]
+        improved = _better(value, progress["best_metric"], cfg.early_stopping_mode)
+        if improved:
+            progress.update(best_metric=value, best_step=progress["step"], evals_without_improvement=0)
+            save_model(model, model_dir)
+        else:
+            progress["evals_without_improvement"] += 1
+        record = {"split": "dev", "step": progress["step"], "epoch": progress["epoch"], **last_dev, "improved": improved}
+        history.append(record)
+        log(record)
+        return cfg.patience > 0 and progress["evals_without_improvement"] >= cfg.patience
+
+    def checkpoint() -> None:
+        save_checkpoint(output_dir, model, optimizer, scheduler, progress)
+
+    model.train()
+    interrupted = False
+    with _StopSignal() as stop:
+        while not progress["done"] and progress["epoch"] < cfg.max_epochs:
+            if exact_resume:
+                sampler.set_epoch(progress["epoch"])
+                sampler.skip(progress["batch_in_epoch"])
+                batches = iter(train_loader)
+            else:
+                batches = iter(train_loader)
+                for _ in range(progress["batch_in_epoch"]):
+                    next(batches, None)
+            total = len(train_loader) if hasattr(train_loader, "__len__") else None
+            bar = tqdm(
+                batches, total=total, initial=progress["batch_in_epoch"], disable=not cfg.progress,
+                desc=f"epoch {progress['epoch'] + 1}/{cfg.max_epochs}", leave=False, dynamic_ncols=True,
+            )
+            epoch_start = time.perf_counter()
+            for batch in bar:
+                batch = batch.to(device)
+                terms = model.loss(batch, progress["step"])
+                loss = terms["loss"]
+                if not torch.isfinite(loss):
+                    parts = {k: float(v) for k, v in terms.items() if k != "loss"}
+                    raise NonFiniteLossError(
+                        f"the loss became {float(loss.detach())} at step {progress['step']} (epoch {progress['epoch'] + 1}, "
+                        f"batch {progress['batch_in_epoch']}); its parts: {parts}. The last good checkpoint is in "
+                        f"{output_dir / 'checkpoints'}; try a lower --learning-rate or a --grad-clip."
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip > 0:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                progress["step"] += 1
+                progress["batch_in_epoch"] += 1
+                scalars = {k: float(v.detach()) for k, v in terms.items() if k != "num_items"}
+                if progress["step"] % cfg.log_every == 0:
+                    log({"split": "train", "step": progress["step"], "epoch": progress["epoch"], **scalars,
+                         "lr": scheduler.get_last_lr()[0]})
+                postfix = {"loss": f"{scalars['loss']:.4f}"}
+                if cfg.early_stopping_metric in last_dev:
+                    postfix[f"dev_{cfg.early_stopping_metric}"] = f"{last_dev[cfg.early_stopping_metric]:.2f}"
+                bar.set_postfix(postfix, refresh=False)
+                if on_step is not None:
+                    on_step(progress["step"], scalars)
+                if cfg.max_steps and progress["step"] >= cfg.max_steps:
+                    progress["done"] = True
+                if cfg.eval_every and progress["step"] % cfg.eval_every == 0:
+                    if run_evaluation():
+                        progress["done"] = True
+                    checkpoint()
+                if progress["done"]:
+                    break
+                if stop.requested:
+                    break
+            bar.close()
+            if stop.requested and not progress["done"]:
+                checkpoint()
+                interrupted = True
+                log({"split": "interrupt", "step": progress["step"], "signal": stop.requested})
+                print(f"\n{stop.requested}: stopped at step {progress['step']}; checkpoint written to "
+                      f"{output_dir / 'checkpoints'}. Continue with --resume.", flush=True)
+                break
+            if not progress["done"]:
+                progress["epoch"] += 1
+                progress["batch_in_epoch"] = 0
+                log({"split": "epoch", "step": progress["step"], "epoch": progress["epoch"],
+                     "seconds": time.perf_counter() - epoch_start})
+                if not cfg.eval_every and run_evaluation():
+                    progress["done"] = True
+                checkpoint()
+        if not interrupted:
+            if progress["last_eval_step"] != progress["step"]:
+                run_evaluation()  # the steps since the previous evaluation count too
+            if val_loader is not None and progress["best_step"] is None:
+                save_model(model, model_dir)
+            progress["done"] = True
+            checkpoint()
+    return FitResult(
+        best_metric=progress["best_metric"],
+        best_step=progress["best_step"],
+        steps=progress["step"],
+        epochs_completed=progress["epoch"],
+        interrupted=interrupted,
+        model_dir=model_dir,
+        history=history,
+    )
+
+
+def config_dict(obj: Any) -> dict[str, Any]:
+    """A dataclass as a plain JSON-ready dict."""
+    return asdict(obj)
+
+
+def make_loader(
+    examples: Sequence[Any],
+    batch_size: int,
+    collate_fn: Callable[[list[Any]], Any],
+    *,
+    shuffle: bool = False,
+    seed: int = 0,
+    sort_keys: Sequence[int] | None = None,
+) -> torch.utils.data.DataLoader:
+    """A DataLoader over an in-memory list with a :class:`ShuffledBatchSampler`.
+
+    It gets its own ``torch.Generator``: a DataLoader draws a seed from the global RNG
+    each time it is iterated, which would shift dropout masks after a resume.
+    """
+    sampler = ShuffledBatchSampler(len(examples), batch_size, shuffle=shuffle, seed=seed, sort_keys=sort_keys)
+    return torch.utils.data.DataLoader(
+        examples, batch_sampler=sampler, collate_fn=collate_fn, generator=torch.Generator().manual_seed(seed)
+    )

@@ -1,0 +1,68 @@
+"""Trees and parsing for textae: the bracket reader/writer, tree type and tree transforms.
+
+This package never imports torch or textae, so it can be used (and tested) on its own.
+
+Example:
+    >>> from parsers import parse_tree, binarize
+    >>> tree = parse_tree("(S (NP (DT the) (NN cat)) (VP (VBD sat)) (. .))")
+    >>> tree.leaves()
+    ['the', 'cat', 'sat', '.']
+    >>> str(binarize(tree))
+    '(S (NP (DT the) (NN cat)) (@S (VP (VBD sat)) (. .)))'
+"""
+
+from parsers.ptb import (
+    BareWordError,
+    EmptyInputError,
+    EmptyNodeError,
+    InvalidLabelError,
+    MissingLabelError,
+    TrailingTextError,
+    TreeEncodingError,
+    TreeParseError,
+    UnbalancedBracketsError,
+    iter_trees,
+    parse_tree,
+    read_trees,
+    write_tree,
+    write_trees,
+)
+from parsers.transforms import (
+    binarize,
+    collapse_unary,
+    debinarize,
+    from_nltk,
+    is_binary,
+    remove_empty,
+    strip_functional_tags,
+    strip_labels,
+    to_nltk,
+)
+from parsers.tree import Tree
+
+__all__ = [
+    "BareWordError",
+    "EmptyInputError",
+    "EmptyNodeError",
+    "InvalidLabelError",
+    "MissingLabelError",
+    "TrailingTextError",
+    "Tree",
+    "TreeEncodingError",
+    "TreeParseError",
+    "UnbalancedBracketsError",
+    "binarize",
+    "collapse_unary",
+    "debinarize",
+    "from_nltk",
+    "is_binary",
+    "iter_trees",
+    "parse_tree",
+    "read_trees",
+    "remove_empty",
+    "strip_functional_tags",
+    "strip_labels",
+    "to_nltk",
+    "write_tree",
+    "write_trees",
+]

@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def prepare(tree: Tree) -> Tree:
     """Recursive models need binary trees with preterminal leaves."""
-    return binarize(collapse_unary(tree))
+    return binarize(collapse_unary(tree, collapse_root=True, keep_preterminals=False))
 
 
 def describe(probabilities: list[float]) -> dict:

@@ -64,7 +64,7 @@ class TrainConfig:
     warmup_steps: int = 0
     grad_clip: float = 5.0  # max global gradient norm; 0 disables clipping
     eval_every: int = 0  # steps between dev evaluations; 0: once per epoch
-    early_stopping_metric: str = "loss"  # a key of evaluate(), e.g. root_fine_acc
+    early_stopping_metric: str = "loss"  # a key of evaluate() (e.g. root_fine_acc), or keys joined by '+'
     early_stopping_mode: str = "min"  # min | max
     patience: int = 5  # evaluations without improvement before stopping; 0 disables
     log_every: int = 50  # steps between training-loss lines in metrics.jsonl
@@ -365,6 +365,16 @@ class _StopSignal:
             signal.signal(number, handler)
 
 
+def selection_value(metrics: dict[str, float], name: str) -> float:
+    """The dev figure a run is selected on: one metric, or a sum such as
+    ``root_fine_acc+root_binary_acc`` (to select on both figures a paper reports)."""
+    parts = name.split("+")
+    unknown = [part for part in parts if part not in metrics]
+    if unknown:
+        raise KeyError(f"early_stopping_metric {name!r}: {unknown} not among the dev metrics {sorted(metrics)}")
+    return sum(metrics[part] for part in parts)
+
+
 def _better(value: float, best: float | None, mode: str) -> bool:
     return best is None or (value > best if mode == "max" else value < best)
 
@@ -430,12 +440,7 @@ def fit(
             save_model(model, model_dir)
             return False
         last_dev = evaluate(model, val_loader, device)
-        if cfg.early_stopping_metric not in last_dev:
-            raise KeyError(
-                f"early_stopping_metric {cfg.early_stopping_metric!r} is not among the dev metrics "
-                f"{sorted(last_dev)}"
-            )
-        value = last_dev[cfg.early_stopping_metric]
+        value = selection_value(last_dev, cfg.early_stopping_metric)
         improved = _better(value, progress["best_metric"], cfg.early_stopping_mode)
         if improved:
             progress.update(best_metric=value, best_step=progress["step"], evals_without_improvement=0)
@@ -492,8 +497,8 @@ def fit(
                     log({"split": "train", "step": progress["step"], "epoch": progress["epoch"], **scalars,
                          "lr": scheduler.get_last_lr()[0]})
                 postfix = {"loss": f"{scalars['loss']:.4f}"}
-                if cfg.early_stopping_metric in last_dev:
-                    postfix[f"dev_{cfg.early_stopping_metric}"] = f"{last_dev[cfg.early_stopping_metric]:.2f}"
+                if last_dev:
+                    postfix[f"dev_{cfg.early_stopping_metric}"] = f"{selection_value(last_dev, cfg.early_stopping_metric):.2f}"
                 bar.set_postfix(postfix, refresh=False)
                 if on_step is not None:
                     on_step(progress["step"], scalars)

@@ -97,3 +97,10 @@ def test_sst_as_a_datasets_view(data_dir):
     assert view["test"].column_names == ["tree", "label", "split"]
     row = view["train"][0]
     assert row["tree"].startswith("(3 (2 (2 The) (2 Rock))") and row["label"] == 3 and row["split"] == "train"
+
+
+def test_data_readme_mirrors_the_manifest():
+    readme = (Path(__file__).resolve().parents[2] / "data" / "README.md").read_text()
+    assert SPEC.url in readme and SPEC.archive_sha256 in readme
+    for sha in SPEC.file_sha256.values():
+        assert sha in readme

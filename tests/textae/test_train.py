@@ -150,3 +150,12 @@ def test_set_seed_makes_torch_repeatable():
     first = torch.rand(3)
     set_seed(4)
     assert torch.equal(first, torch.rand(3))
+
+
+def test_selection_on_a_sum_of_metrics(data, tmp_path):
+    from textae.train import selection_value
+
+    assert selection_value({"a": 1.0, "b": 2.5}, "a+b") == 3.5
+    _, result = run(data, tmp_path, early_stopping_metric="root_fine_acc+root_binary_acc")
+    best = max(result.history, key=lambda r: r["root_fine_acc"] + r["root_binary_acc"])
+    assert result.best_metric == best["root_fine_acc"] + best["root_binary_acc"]

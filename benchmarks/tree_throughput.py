@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from common import write_result  # noqa: E402
+from train_rae import PRESETS  # noqa: E402
+
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.models import SemiSupervisedRAE, SemiSupervisedRAEConfig  # noqa: E402
 from textae.reference import recursive_semi_supervised_loss  # noqa: E402
@@ -36,7 +38,6 @@ from textae.sentiment import encode_trees  # noqa: E402
 from textae.train import make_loader, set_seed  # noqa: E402
 from textae.trees import TreeBatch  # noqa: E402
 from textae.vocab import Vocab  # noqa: E402
-from train_rae import PRESETS  # noqa: E402
 
 SST = PRESETS["sst"]  # the main job's settings: batch size, vocabulary, alpha, beta, optimizer
 

@@ -65,7 +65,7 @@ def describe(probabilities: list[float]) -> dict:
 def phrase_rows(tree: Tree, node_rows: list[int], probabilities) -> list[dict]:
     """Pre-order phrases with depth, text and prediction; ``node_rows`` is post-order."""
     postorder = list(tree.postorder())
-    row_of = {id(node): row for node, row in zip(postorder, node_rows)}
+    row_of = {id(node): row for node, row in zip(postorder, node_rows, strict=True)}
     rows, stack = [], [(tree, 0)]
     while stack:
         node, depth = stack.pop()

@@ -6,7 +6,6 @@ so in their docstrings.
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

@@ -27,7 +27,7 @@ def recursive_node_states(encoder: RecursiveEncoder, tree: Tree, vocab: Vocab) -
             state = encoder.embedding.weight[vocab.index(node.word)]  # [D]
         else:
             left, right = visit(node.children[0]), visit(node.children[1])
-            state = encoder.compose(left.unsqueeze(0), right.unsqueeze(0))[0]  # [D]
+            state = encoder.compose(torch.cat([left, right]).unsqueeze(0))[0]  # [D]
         states.append(state)
         return state
 
@@ -48,7 +48,7 @@ def recursive_semi_supervised_loss(model, tree: Tree, vocab: Vocab) -> Tensor:
         else:
             left, left_leaves, left_cost = visit(node.children[0], False)
             right, right_leaves, right_cost = visit(node.children[1], False)
-            state = model.encoder.compose(left.unsqueeze(0), right.unsqueeze(0))[0]
+            state = model.encoder.compose(torch.cat([left, right]).unsqueeze(0))[0]
             left_rec, right_rec = model.decoder.linear(state).chunk(2)
             leaves = left_leaves + right_leaves
             reconstruction = (

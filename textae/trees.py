@@ -249,14 +249,15 @@ class TreeBatch:
 def bottom_up(
     batch: TreeBatch,
     leaf_states: Tensor,
-    compose: Callable[[Tensor, Tensor], Tensor],
+    compose: Callable[[Tensor], Tensor],
 ) -> Tensor:
     """Runs a composition function over every level of the batch, leaves to roots.
 
     Args:
         batch: the trees.
         leaf_states: ``[n0, D]`` states of the leaves (rows ``0 : n0`` of the batch).
-        compose: ``(left [n, D], right [n, D]) -> parents [n, D]``, called once per level.
+        compose: ``children [n, 2D] -> parents [n, D]``, called once per level;
+            ``children`` is ``[left; right]``, the two child states side by side.
 
     Returns:
         ``[N, D]`` the state of every node, in batch row order.
@@ -268,8 +269,8 @@ def bottom_up(
     # one slice write per level; both are cheap under autograd (no saved copies of states).
     node_states = leaf_states.new_zeros(batch.num_nodes, hidden_size)  # [N, D]
     node_states[:num_leaves] = leaf_states
+    children = torch.stack((batch.left, batch.right), dim=1)  # [N, 2]
     for start, end in batch.levels()[1:]:
-        left_states = node_states[batch.left[start:end]]  # [n, D]
-        right_states = node_states[batch.right[start:end]]  # [n, D]
-        node_states[start:end] = compose(left_states, right_states)  # [n, D]
+        child_states = node_states[children[start:end]].view(end - start, 2 * hidden_size)  # [n, 2D]
+        node_states[start:end] = compose(child_states)  # [n, D]
     return node_states

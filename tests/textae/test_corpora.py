@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from textae.corpora import download
-from textae.corpora.download import ChecksumError, CorpusNotFoundError, CorpusSpec, data_root, ensure_corpus
+from textae.corpora.download import (
+    ChecksumError,
+    CorpusNotFoundError,
+    CorpusSpec,
+    data_root,
+    ensure_corpus,
+)
 from textae.corpora.sst import SPEC, load_sst, sst_dataset
 
 

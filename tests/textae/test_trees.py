@@ -112,7 +112,7 @@ def test_level_batched_encoder_equals_recursive_reference(normalize):
         offset += len(states)
     total.backward()
     torch.testing.assert_close(batched, reference, rtol=0, atol=1e-12)
-    for batched_grad, parameter in zip(batched_grads, encoder.parameters()):
+    for batched_grad, parameter in zip(batched_grads, encoder.parameters(), strict=True):
         torch.testing.assert_close(batched_grad, parameter.grad, rtol=0, atol=1e-12)
 
 
@@ -120,4 +120,4 @@ def test_bottom_up_checks_leaf_count():
     trees = random_treebank(4, 2)
     _, batch = build(trees)
     with pytest.raises(ValueError, match="leaf states"):
-        bottom_up(batch, torch.zeros(batch.num_leaf_nodes + 1, 3), lambda a, b: a + b)
+        bottom_up(batch, torch.zeros(batch.num_leaf_nodes + 1, 3), lambda children: children[:, :3])

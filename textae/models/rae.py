@@ -67,9 +67,9 @@ class RecursiveEncoder(nn.Module):
         nn.init.xavier_uniform_(self.composition.weight)
         nn.init.zeros_(self.composition.bias)
 
-    def compose(self, left: Tensor, right: Tensor) -> Tensor:
-        """``[n, D], [n, D] -> [n, D]`` parents of the given children."""
-        parent = torch.tanh(self.composition(torch.cat([left, right], dim=-1)))  # [n, D]
+    def compose(self, children: Tensor) -> Tensor:
+        """``[n, 2D] -> [n, D]``: parents of the children ``[c1; c2]``."""
+        parent = torch.tanh(self.composition(children))  # [n, D]
         if self.normalize:
             parent = F.normalize(parent, dim=-1)  # [n, D]
         return parent

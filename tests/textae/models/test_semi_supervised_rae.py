@@ -88,5 +88,5 @@ def test_batched_loss_and_gradients_equal_the_per_node_recursive_reference():
     reference = torch.stack([recursive_semi_supervised_loss(model, tree, vocab) for tree in trees]).mean()
     reference.backward()
     torch.testing.assert_close(batched, reference, rtol=0, atol=1e-12)
-    for batched_grad, parameter in zip(batched_grads, model.parameters()):
+    for batched_grad, parameter in zip(batched_grads, model.parameters(), strict=True):
         torch.testing.assert_close(batched_grad, parameter.grad, rtol=0, atol=1e-12)

@@ -11,6 +11,22 @@ Example:
     '(S (NP (DT the) (NN cat)) (@S (VP (VBD sat)) (. .)))'
 """
 
+from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser
+from parsers.evaluate import (
+    EvalbInputError,
+    EvalbParams,
+    EvalbParamsError,
+    EvalbResult,
+    EvalbSentence,
+    EvalbSummary,
+    SentenceStatus,
+    TooManyErrorsError,
+    bracket_f1,
+    evaluate_files,
+    evaluate_trees,
+    format_report,
+)
+from parsers.parser import ParseInputError, Parser, load_parser
 from parsers.ptb import (
     BareWordError,
     EmptyInputError,
@@ -27,6 +43,7 @@ from parsers.ptb import (
     write_tree,
     write_trees,
 )
+from parsers.tokenize import TokenizationError, split_sentences, to_ptb_tokens, tokenize_text
 from parsers.transforms import (
     binarize,
     collapse_unary,
@@ -41,7 +58,29 @@ from parsers.transforms import (
 from parsers.tree import Tree
 
 __all__ = [
+    "EvalbInputError",
+    "EvalbParams",
+    "EvalbParamsError",
+    "EvalbResult",
+    "EvalbSentence",
+    "EvalbSummary",
+    "SentenceStatus",
+    "TooManyErrorsError",
+    "bracket_f1",
+    "evaluate_files",
+    "evaluate_trees",
+    "format_report",
+    "BalancedParser",
     "BareWordError",
+    "LeftBranchingParser",
+    "ParseInputError",
+    "Parser",
+    "RightBranchingParser",
+    "TokenizationError",
+    "load_parser",
+    "split_sentences",
+    "to_ptb_tokens",
+    "tokenize_text",
     "EmptyInputError",
     "EmptyNodeError",
     "InvalidLabelError",

@@ -1,15 +1,19 @@
 #!/usr/bin/env python
-"""Print the sentiment of parsed sentences with a trained semi-supervised RAE.
+"""Print the sentiment of sentences, raw text or parsed trees, with a trained semi-supervised RAE.
 
-Trees are PTB-bracketed, one per line (labels are ignored, so SST trees, trees from
-any parser, or `(X (X good) (X movie))` all work; non-binary trees are binarized).
-They come from the arguments, from --file, or from standard input.
+Input comes from the arguments, from --file, or from standard input. Input that starts
+with "(" is read as PTB trees (labels are ignored, so SST trees, trees from any parser,
+or `(X (X good) (X movie))` all work; non-binary trees are binarized). Anything else is
+raw text: split into sentences, tokenized as SST is, and parsed by --parser (the chart
+parser of scripts/train_parser.py by default).
 
 Examples:
     python scripts/classify.py --checkpoint runs/sst-semi_supervised_rae-seed0/model \\
+        --parser-model runs/parser-sst-seed0/model "A gorgeous, witty film. Not bad at all."
+    python scripts/classify.py --checkpoint DIR \\
         "(3 (2 It) (3 (2 's) (3 (2 a) (3 (3 good) (2 movie)))))"
     python scripts/classify.py --checkpoint DIR --file trees.txt --nodes
-    cat trees.txt | python scripts/classify.py --checkpoint DIR --json
+    cat reviews.txt | python scripts/classify.py --checkpoint DIR --parser balanced --json
 
 Output per sentence: the fine label (very negative .. very positive) with its
 probability, the binary label (negative / positive, from p(3)+p(4) vs p(0)+p(1)),
@@ -26,6 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees  # noqa: E402
+from parsers.parser import ParseInputError, load_parser  # noqa: E402
+from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
 from textae.corpora.sst import LABEL_NAMES  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
@@ -37,13 +43,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("trees", nargs="*", help="PTB trees, one per argument (else --file, else stdin)")
+    parser.add_argument("inputs", nargs="*", help="PTB trees or raw text, one item per argument (else --file, else stdin)")
     parser.add_argument("--checkpoint", required=True, help="a model directory (the model/ folder of a train_rae.py run)")
-    parser.add_argument("--file", help="a file of PTB trees (one per line, or multi-line .mrg style)")
+    parser.add_argument("--file", help="a file of PTB trees or of raw UTF-8 text")
+    parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
+                        help="parser for raw text (default: chart)")
+    parser.add_argument("--parser-model", default="runs/parser-sst-seed0/model",
+                        help="chart-parser model directory (default: runs/parser-sst-seed0/model, "
+                             "written by python scripts/train_parser.py --sst)")
     parser.add_argument("--nodes", action="store_true", help="also print the sentiment of every phrase")
     parser.add_argument("--json", action="store_true", help="print one JSON object per sentence")
     parser.add_argument("--batch-size", type=int, default=256, help="trees per forward pass (default: 256)")
     return parser.parse_args(argv)
+
+
+def read_inputs(items: list[str | bytes], args: argparse.Namespace) -> list[Tree]:
+    """Trees from items that start with '(', parses of the sentences of the others."""
+    trees: list[Tree] = []
+    parser = None
+    for item in items:
+        text = item.decode("utf-8", errors="replace") if isinstance(item, bytes) else item
+        if text.lstrip().startswith("("):
+            trees.extend(iter_trees(item if isinstance(item, bytes) else [item]))
+            continue
+        sentences = tokenize_text(item)
+        if sentences and parser is None:
+            if args.parser == "chart" and not Path(args.parser_model).is_dir():
+                raise ValueError(f"no chart-parser model at {args.parser_model}: train one with "
+                                 "`python scripts/train_parser.py --sst`, pass --parser-model DIR, "
+                                 "or use --parser balanced")
+            parser = load_parser(args.parser, args.parser_model if args.parser == "chart" else None)
+        trees.extend(parser.parse_many(sentences) if sentences else [])
+    return trees
 
 
 def prepare(tree: Tree) -> Tree:
@@ -88,17 +119,24 @@ def main(argv: list[str] | None = None) -> int:
               "train one with --model semi_supervised_rae", file=sys.stderr)
         return 2
     model.eval()
+    if args.inputs:
+        items: list[str | bytes] = list(args.inputs)
+    elif args.file:
+        try:
+            items = [Path(args.file).read_bytes()]
+        except OSError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    else:
+        items = [sys.stdin.buffer.read()]
     try:
-        if args.trees:
-            trees = [tree for text in args.trees for tree in iter_trees([text])]
-        elif args.file:
-            trees = list(iter_trees(args.file))
-        else:
-            trees = list(iter_trees(sys.stdin.buffer.read()))
+        trees = read_inputs(items, args)
         encoded = [encode_tree(prepare(tree), vocab, labels="none") for tree in trees]
-    except (TreeParseError, TreeStructureError, OSError) as error:
+    except (TreeParseError, TreeStructureError, TokenizationError, ParseInputError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if not encoded:
+        return 0
     for start in range(0, len(encoded), args.batch_size):
         chunk = encoded[start : start + args.batch_size]
         batch = TreeBatch.collate(chunk)

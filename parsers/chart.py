@@ -1,0 +1,451 @@
+"""A trainable span-based chart parser with exact CKY decoding (this file imports torch).
+
+Model (after Stern, Andreas & Klein 2017 and Gaddy, Stern & Klein 2018):
+
+    word vector   x_t = [word embedding(w_t); max-pooled char CNN(w_t)]
+    encoder       f_t, b_t = BiLSTM(<s> x_1 .. x_n </s>)          (forward, backward states)
+    span (i, j)   r_ij = [f_j - f_i ; b_{i+1} - b_{j+1}]            (fenceposts 0..n)
+    scores        s_ij = W_2 relu(LayerNorm(W_1 r_ij + c_1)) + c_2  in R^{1 + labels}
+
+Label 0 is "no constituent" (written ``∅``). Training is local: cross-entropy of every span's
+label (gold label for the spans of the gold tree, ∅ for all other spans), mean over spans;
+with tags, plus cross-entropy of a tag classifier over the words. Decoding is global and
+exact: CKY finds the binary tree maximising the probability of the whole span labelling
+(the sum over its spans of log p(label) - log p(∅)), vectorised over the batch and all
+spans of one length at a time.
+
+Two modes:
+- ``labeled=False`` (SST): trees are binary and unlabelled; every span of length >= 2 in
+  the predicted tree is a constituent ``X``, scored by log p(X).
+- ``labeled=True`` (treebank): n-ary labelled trees with unary chains collapsed (``S+VP``);
+  a span of the binary CKY tree may be ∅ and is then spliced out, so any n-ary tree can be
+  produced; length-1 spans carry unary-chain labels over a word; the root is never ∅.
+
+Shape legend: B sentences, T tokens (padded), P = T + 1 fenceposts, L labels incl. ∅,
+D hidden, C characters per word.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from parsers.parser import DEFAULT_LABEL, Parser
+from parsers.transforms import collapse_unary, remove_empty, strip_functional_tags
+from parsers.tree import Tree
+
+EMPTY = "∅"
+PAD, UNK, START, END = "<pad>", "<unk>", "<s>", "</s>"
+MAX_WORD_CHARS = 20
+IGNORE = -100
+SPAN_BLOCK_ELEMENTS = 16_000_000  # floats of span hidden states computed at once (~64 MB)
+
+
+@dataclass(frozen=True)
+class ChartParserConfig:
+    vocab_size: int
+    num_chars: int
+    num_labels: int  # including ∅ at index 0
+    num_tags: int = 0  # 0: no tagger (preterminals labelled X)
+    labeled: bool = False
+    word_dim: int = 100
+    char_dim: int = 32
+    char_channels: int = 64
+    lstm_hidden: int = 200  # per direction
+    lstm_layers: int = 2
+    span_hidden: int = 250
+    dropout: float = 0.3
+    max_tokens: int = 512  # longer sentences are refused (ParseInputError)
+
+    def __post_init__(self) -> None:
+        if self.num_labels < 2:
+            raise ValueError(f"num_labels must be >= 2 (∅ and one label), got {self.num_labels}")
+        for name in ("vocab_size", "num_chars", "word_dim", "char_dim", "char_channels", "lstm_hidden",
+                     "lstm_layers", "span_hidden", "max_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+# ---------------------------------------------------------------- data
+
+
+def prepare_treebank_tree(tree: Tree) -> Tree:
+    """WSJ-style clean-up: functional tags and -NONE- removed, unary chains collapsed."""
+    tree = remove_empty(strip_functional_tags(tree))
+    return collapse_unary(tree, collapse_root=True, keep_preterminals=True)
+
+
+def gold_spans(tree: Tree, labeled: bool) -> tuple[dict[tuple[int, int], str], list[str]]:
+    """Labelled spans ``(i, j) -> label`` of ``tree`` (prepared) and its POS tags.
+
+    Unlabelled mode keeps spans of length >= 2 labelled ``X``; labelled mode keeps every
+    non-preterminal node, including unary-chain labels over single words.
+    """
+    spans: dict[tuple[int, int], str] = {}
+    tags: list[str] = []
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:  # iterative pre-order with start positions
+        node, start = stack.pop()
+        if node.is_preterminal:
+            tags.append((start, node.label))
+            continue
+        width = len(node.leaves())
+        if labeled or width >= 2:
+            spans[(start, start + width)] = node.label if labeled else DEFAULT_LABEL
+        offset = start
+        children = []
+        for child in node.children:
+            children.append((child, offset))
+            offset += len(child.leaves()) if isinstance(child, Tree) else 1
+        stack.extend(reversed(children))
+    return spans, [tag for _, tag in sorted(tags)]
+
+
+class ChartVocab:
+    """Words (with counts, for word dropout), characters, span labels and tags."""
+
+    def __init__(self, words: dict[str, int], chars: list[str], labels: list[str], tags: list[str]) -> None:
+        self.word_counts = words
+        self.words = [PAD, UNK, START, END, *words]
+        self.word_index = {word: i for i, word in enumerate(self.words)}
+        self.chars = [PAD, UNK, START, END, *chars]
+        self.char_index = {char: i for i, char in enumerate(self.chars)}
+        self.labels = [EMPTY, *[label for label in labels if label != EMPTY]]
+        self.label_index = {label: i for i, label in enumerate(self.labels)}
+        self.tags = list(tags)
+        self.tag_index = {tag: i for i, tag in enumerate(self.tags)}
+
+    @classmethod
+    def build(cls, sentences: Iterable[tuple[list[str], dict, list[str]]], min_freq: int = 1) -> ChartVocab:
+        word_counts: Counter[str] = Counter()
+        char_counts: Counter[str] = Counter()
+        labels: Counter[str] = Counter()
+        tags: Counter[str] = Counter()
+        for words, spans, sentence_tags in sentences:
+            word_counts.update(words)
+            for word in words:
+                char_counts.update(word[:MAX_WORD_CHARS])
+            labels.update(spans.values())
+            tags.update(sentence_tags)
+        kept = {w: c for w, c in sorted(word_counts.items(), key=lambda kv: (-kv[1], kv[0])) if c >= min_freq}
+        return cls(kept, sorted(char_counts), sorted(labels), sorted(tags))
+
+    def to_dict(self) -> dict:
+        return {"format": "textae.chart_vocab/1", "words": self.word_counts, "chars": self.chars[4:],
+                "labels": self.labels, "tags": self.tags}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChartVocab:
+        if data.get("format") != "textae.chart_vocab/1":
+            raise ValueError("not a chart-parser vocabulary (format 'textae.chart_vocab/1' expected)")
+        return cls(data["words"], data["chars"], data["labels"], data["tags"])
+
+
+@dataclass
+class ChartBatch:
+    word_ids: Tensor  # [B, T+2] with <s> and </s>
+    char_ids: Tensor  # [B, T+2, C]
+    lengths: Tensor  # [B]
+    span_labels: Tensor  # [B, P, P] label of span (i, j), IGNORE where not a span
+    tag_ids: Tensor  # [B, T] IGNORE at padding or without tags
+    sentences: list[list[str]]
+
+    def to(self, device: torch.device | str) -> ChartBatch:
+        return ChartBatch(self.word_ids.to(device), self.char_ids.to(device), self.lengths.to(device),
+                          self.span_labels.to(device), self.tag_ids.to(device), self.sentences)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+
+@dataclass(frozen=True)
+class ChartExample:
+    words: list[str]
+    spans: dict[tuple[int, int], str] | None
+    tags: list[str] | None
+
+
+def collate(examples: Sequence[ChartExample], vocab: ChartVocab, labeled: bool,
+            word_dropout: float = 0.0, generator: np.random.Generator | None = None) -> ChartBatch:
+    """Pads sentences into tensors; with ``word_dropout`` > 0 a word seen c times in training
+    is replaced by <unk> with probability word_dropout / (word_dropout + c)."""
+    size = len(examples)
+    longest = max(len(example.words) for example in examples)
+    word_ids = np.zeros((size, longest + 2), dtype=np.int64)
+    char_ids = np.zeros((size, longest + 2, MAX_WORD_CHARS), dtype=np.int64)
+    span_labels = np.full((size, longest + 1, longest + 1), IGNORE, dtype=np.int64)
+    tag_ids = np.full((size, longest), IGNORE, dtype=np.int64)
+    unk, index = vocab.word_index[UNK], vocab.word_index
+    for row, example in enumerate(examples):
+        n = len(example.words)
+        ids = [index.get(word, unk) for word in example.words]
+        if word_dropout > 0 and generator is not None:
+            counts = np.array([vocab.word_counts.get(word, 0) for word in example.words], dtype=np.float64)
+            drop = generator.random(n) < word_dropout / (word_dropout + counts)
+            ids = [unk if dropped else i for i, dropped in zip(ids, drop, strict=True)]
+        word_ids[row, : n + 2] = [vocab.word_index[START], *ids, vocab.word_index[END]]
+        char_ids[row, 0, 0], char_ids[row, n + 1, 0] = vocab.char_index[START], vocab.char_index[END]
+        for position, word in enumerate(example.words, start=1):
+            chars = [vocab.char_index.get(ch, 1) for ch in word[:MAX_WORD_CHARS]]
+            char_ids[row, position, : len(chars)] = chars
+        if example.spans is not None:
+            starts, ends = np.triu_indices(n + 1, k=1 if labeled else 2)
+            span_labels[row, starts, ends] = 0
+            for (start, end), label in example.spans.items():
+                span_labels[row, start, end] = vocab.label_index.get(label, 0)
+        if example.tags is not None and vocab.tags:
+            tag_ids[row, :n] = [vocab.tag_index.get(tag, 0) for tag in example.tags]
+    return ChartBatch(torch.from_numpy(word_ids), torch.from_numpy(char_ids),
+                      torch.tensor([len(e.words) for e in examples]), torch.from_numpy(span_labels),
+                      torch.from_numpy(tag_ids), [e.words for e in examples])
+
+
+# ---------------------------------------------------------------- model
+
+
+class ChartParserModel(nn.Module):
+    """BiLSTM span scorer; ``loss`` for training, ``decode`` for trees."""
+
+    model_type = "chart_parser"
+
+    def __init__(self, config: ChartParserConfig, vocab: ChartVocab) -> None:
+        super().__init__()
+        self.config, self.vocab = config, vocab
+        self.word_embedding = nn.Embedding(config.vocab_size, config.word_dim, padding_idx=0)
+        self.char_embedding = nn.Embedding(config.num_chars, config.char_dim, padding_idx=0)
+        self.char_cnn = nn.Conv1d(config.char_dim, config.char_channels, kernel_size=3, padding=1)
+        self.dropout = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(config.word_dim + config.char_channels, config.lstm_hidden, config.lstm_layers,
+                            batch_first=True, bidirectional=True, dropout=config.dropout if config.lstm_layers > 1 else 0.0)
+        # W_1 split into its forward and backward halves; c_1 is added once per span.
+        self.span_forward = nn.Linear(config.lstm_hidden, config.span_hidden, bias=False)
+        self.span_backward = nn.Linear(config.lstm_hidden, config.span_hidden, bias=False)
+        self.span_bias = nn.Parameter(torch.zeros(config.span_hidden))
+        self.span_norm = nn.LayerNorm(config.span_hidden)
+        self.span_output = nn.Linear(config.span_hidden, config.num_labels)
+        self.tagger = nn.Linear(2 * config.lstm_hidden, config.num_tags) if config.num_tags else None
+
+    def encode(self, batch: ChartBatch) -> tuple[Tensor, Tensor]:
+        """Returns ``[B, P, P, L]`` span logits and ``[B, T, 2D]`` word states."""
+        size, width, chars = batch.char_ids.shape  # B, T+2, C
+        char_vectors = self.char_embedding(batch.char_ids.view(size * width, chars))  # [B*(T+2), C, char_dim]
+        char_features = self.char_cnn(char_vectors.transpose(1, 2)).max(dim=2).values  # [B*(T+2), channels]
+        words = torch.cat([self.word_embedding(batch.word_ids), char_features.view(size, width, -1)], dim=-1)  # [B, T+2, E]
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(words), (batch.lengths + 2).cpu(),
+                                                   batch_first=True, enforce_sorted=False)
+        states, _ = self.lstm(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=width)  # [B, T+2, 2D]
+        states = self.dropout(states)
+        forward, backward = states.chunk(2, dim=-1)  # [B, T+2, D] x2
+        # Fencepost k (0..T) sits between word k and word k+1: f_k and b_{k+1}.
+        fence_forward = self.span_forward(forward[:, :-1])  # [B, P, H]
+        fence_backward = self.span_backward(backward[:, 1:])  # [B, P, H]
+        # W_1 [f_j - f_i; b_{i+1} - b_{j+1}], factored so the [B, P, P, 2D] tensor is never
+        # built; span starts go in blocks so a long sentence needs bounded memory.
+        block = max(1, SPAN_BLOCK_ELEMENTS // max(1, fence_forward.shape[0] * fence_forward.shape[1] * fence_forward.shape[2]))
+        logits = torch.cat([
+            self.span_output(torch.relu(self.span_norm(
+                fence_forward.unsqueeze(1) - fence_forward[:, start : start + block].unsqueeze(2)
+                + fence_backward[:, start : start + block].unsqueeze(2) - fence_backward.unsqueeze(1)
+                + self.span_bias)))  # [B, block(i), P(j), L]
+            for start in range(0, fence_forward.shape[1], block)
+        ], dim=1)  # [B, P, P, L]
+        return logits, states[:, 1:-1]
+
+    def loss(self, batch: ChartBatch, step: int = 0) -> dict[str, Tensor]:
+        """Mean cross-entropy over all spans (+ mean tag cross-entropy)."""
+        logits, word_states = self.encode(batch)
+        span_loss = nn.functional.cross_entropy(logits.flatten(0, 2), batch.span_labels.flatten(), ignore_index=IGNORE)
+        terms = {"span_loss": span_loss.detach()}
+        loss = span_loss
+        if self.tagger is not None:
+            tag_loss = nn.functional.cross_entropy(self.tagger(word_states).flatten(0, 1), batch.tag_ids.flatten(),
+                                                   ignore_index=IGNORE)
+            loss = loss + tag_loss
+            terms["tag_loss"] = tag_loss.detach()
+        return {"loss": loss, **terms, "num_items": torch.tensor(len(batch))}
+
+    @torch.no_grad()
+    def decode(self, batch: ChartBatch) -> list[Tree]:
+        """The highest-scoring tree of every sentence (exact CKY)."""
+        logits, word_states = self.encode(batch)
+        log_probs = logits.log_softmax(dim=-1)  # [B, P, P, L]
+        # The log-probability of a whole labelling is sum_all log p(∅) plus, for each span of
+        # the tree, log p(label) - log p(∅): so CKY maximises the sum of these log-odds.
+        best_scores, best_labels = log_probs[..., 1:].max(dim=-1)  # [B, P, P] best non-∅ label
+        log_odds = best_scores - log_probs[..., 0]  # [B, P, P]
+        span_labels = best_labels + 1
+        if self.config.labeled:
+            # A tree span may stay ∅ (log-odds 0) and is then spliced out; the root never is.
+            empty = log_odds < 0
+            span_scores = log_odds.clamp(min=0)
+            span_labels[empty] = 0
+            rows = torch.arange(len(batch))
+            span_labels[rows, 0, batch.lengths] = best_labels[rows, 0, batch.lengths] + 1
+        else:
+            span_scores = log_odds  # every span of the binary tree is a constituent
+        splits = cky_splits(span_scores.float(), batch.lengths)
+        tags = self.tagger(word_states).argmax(dim=-1).cpu().numpy() if self.tagger is not None else None
+        span_labels = span_labels.cpu().numpy()
+        return [
+            build_tree(words, splits[row], span_labels[row], self.vocab, tags[row] if tags is not None else None,
+                       self.config.labeled)
+            for row, words in enumerate(batch.sentences)
+        ]
+
+    @torch.no_grad()
+    def eval_counts(self, batch: ChartBatch) -> dict[str, tuple[float, float]]:
+        """Bracket F1 as (2 * matched, gold + predicted), so summed counts give corpus F1."""
+        matched = gold = predicted = 0
+        for tree, labels, n in zip(self.decode(batch), batch.span_labels.cpu().numpy(), batch.lengths.tolist(),
+                                   strict=True):
+            prepared = prepare_treebank_tree(tree) if self.config.labeled else tree  # joint unary labels, as gold
+            predicted_spans, _ = gold_spans(prepared, self.config.labeled)
+            predicted_set = {(i, j, label) for (i, j), label in predicted_spans.items() if j - i >= 2}
+            gold_set = {(i, j, self.vocab.labels[labels[i, j]]) for i in range(n + 1) for j in range(i + 2, n + 1)
+                        if labels[i, j] > 0}
+            matched += len(predicted_set & gold_set)
+            gold += len(gold_set)
+            predicted += len(predicted_set)
+        return {"bracket_f1": (2.0 * matched, float(gold + predicted))}
+
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        payload = {"format": "textae.model/1", "model_type": self.model_type, "config": asdict(self.config)}
+        (directory / "config.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        (directory / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False), encoding="utf-8")
+        save_file({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}, str(directory / "model.safetensors"))
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike) -> ChartParserModel:
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        try:
+            payload = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+            vocab = ChartVocab.from_dict(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{directory} is not a chart-parser directory: {error}") from error
+        if payload.get("model_type") != cls.model_type:
+            raise ValueError(f"{directory} holds a {payload.get('model_type')!r} model, not a chart parser")
+        model = cls(ChartParserConfig(**payload["config"]), vocab)
+        model.load_state_dict(load_file(str(directory / "model.safetensors")))
+        return model.eval()
+
+
+def cky_splits(span_scores: Tensor, lengths: Tensor) -> np.ndarray:
+    """Best split point of every span of the best binary trees.
+
+    Args:
+        span_scores: ``[B, P, P]`` score of span (i, j) (fenceposts).
+        lengths: ``[B]`` sentence lengths.
+
+    Returns:
+        ``[B, P, P]`` int array: for span (i, j) with j - i >= 2, the k of its best split
+        (i, k) + (k, j). Spans longer than a sentence hold garbage and are never read.
+    """
+    size, fenceposts, _ = span_scores.shape
+    n_max = fenceposts - 1
+    # Two views of the chart make every read a slice instead of a gather:
+    # by_start[b, i, m] = best score of span (i, i+m); by_end[b, j, m] = of span (j-m, j).
+    by_start = span_scores.new_zeros(size, fenceposts, fenceposts)
+    by_end = span_scores.new_zeros(size, fenceposts, fenceposts)
+    splits = torch.zeros(size, fenceposts, fenceposts, dtype=torch.long)
+    positions = torch.arange(fenceposts)
+    unit = span_scores[:, positions[:-1], positions[:-1] + 1]  # [B, n] spans of length 1
+    by_start[:, :-1, 1] = unit
+    by_end[:, 1:, 1] = unit
+    for length in range(2, n_max + 1):
+        count = n_max - length + 1  # spans of this length: starts 0 .. count-1
+        left = by_start[:, :count, 1:length]  # [B, S, length-1] (i, i+m) for m = 1 .. length-1
+        right = by_end[:, length:, 1:length].flip(-1)  # [B, S, length-1] (i+m, i+length)
+        best, best_index = (left + right).max(dim=-1)  # [B, S]
+        starts = positions[:count]
+        score = best + span_scores[:, starts, starts + length]  # [B, S]
+        by_start[:, :count, length] = score
+        by_end[:, length:, length] = score
+        splits[:, starts, starts + length] = best_index + starts + 1
+    del lengths  # every sub-span of a valid span is valid, so padding never leaks in
+    return splits.numpy()
+
+
+def build_tree(words: list[str], splits: np.ndarray, span_labels: np.ndarray, vocab: ChartVocab,
+               tags: np.ndarray | None, labeled: bool) -> Tree:
+    """Turns CKY split points into a Tree, splicing out ∅ spans (iteratively)."""
+    n = len(words)
+    tag_names = [vocab.tags[t] if tags is not None and vocab.tags else DEFAULT_LABEL for t in
+                 (tags[:n] if tags is not None else range(n))]
+    # Post-order over the binary spans; finished holds each span's list of child nodes.
+    finished: dict[tuple[int, int], list[Tree]] = {}
+    stack: list[tuple[int, int, bool]] = [(0, n, False)]
+    while stack:
+        start, end, expanded = stack.pop()
+        label = vocab.labels[span_labels[start, end]] if labeled else DEFAULT_LABEL
+        if end - start == 1:
+            node = Tree(tag_names[start], (words[start],))
+            if labeled and label != EMPTY:
+                for part in reversed(label.split("+")):
+                    node = Tree(part, (node,))
+            finished[(start, end)] = [node]
+            continue
+        split = int(splits[start, end])
+        if not expanded:
+            stack.append((start, end, True))
+            stack.append((split, end, False))
+            stack.append((start, split, False))
+            continue
+        children = finished.pop((start, split)) + finished.pop((split, end))
+        if label == EMPTY and (start, end) != (0, n):
+            finished[(start, end)] = children
+            continue
+        parts = label.split("+") if labeled else [label]
+        node = Tree(parts[-1], tuple(children))
+        for part in reversed(parts[:-1]):
+            node = Tree(part, (node,))
+        finished[(start, end)] = [node]
+    (root,) = finished[(0, n)]
+    return root
+
+
+class ChartParser(Parser):
+    """:class:`Parser` over a trained :class:`ChartParserModel`."""
+
+    def __init__(self, model: ChartParserModel, batch_size: int = 64) -> None:
+        self.model = model.eval()
+        self.batch_size = batch_size
+        self.max_tokens = model.config.max_tokens
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike) -> ChartParser:
+        return cls(ChartParserModel.from_pretrained(directory))
+
+    def _parse_checked(self, sentences: Sequence[Sequence[str]]) -> list[Tree]:
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # similar lengths, less padding
+        trees: list[Tree | None] = [None] * len(sentences)
+        # Keep each span tensor near a fixed size: fewer long sentences per batch.
+        start = 0
+        while start < len(order):
+            longest = len(sentences[order[min(start + self.batch_size, len(order)) - 1]])
+            size = max(1, min(self.batch_size, int(self.batch_size * (40 / max(longest, 1)) ** 2)))
+            chunk = order[start : start + size]
+            examples = [ChartExample(list(sentences[i]), None, None) for i in chunk]
+            batch = collate(examples, self.model.vocab, self.model.config.labeled)
+            for index, tree in zip(chunk, self.model.decode(batch), strict=True):
+                trees[index] = tree
+            start += size
+        return trees  # type: ignore[return-value]
+

@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""Parse raw text into constituency trees: one PTB tree per sentence per line.
+
+Text is split into sentences (spaCy's rule-based sentencizer) and Penn-Treebank tokens
+following SST's conventions (-LRB-, n't, `` '', \\/), then parsed.
+
+Examples:
+    python scripts/parse.py --model runs/parser-sst-seed0/model "A gorgeous, witty film. I loved it."
+    python scripts/parse.py --parser balanced --file reviews.txt
+    echo "Not bad at all." | python scripts/parse.py --parser right
+
+Parsers: chart (textae's trained span parser; needs --model, the model/ folder of a
+scripts/train_parser.py run), right / left (branching baselines), balanced.
+Empty or whitespace-only input prints nothing. Sentences longer than the parser's limit
+(512 tokens for the chart parser) are reported on stderr and skipped; other problems
+(undecodable bytes, control characters) stop with a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from parsers import write_tree  # noqa: E402
+from parsers.parser import ParseInputError, load_parser  # noqa: E402
+from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("text", nargs="*", help="text to parse (else --file, else standard input)")
+    parser.add_argument("--file", help="a UTF-8 text file to parse")
+    parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
+                        help="which parser (default: chart)")
+    parser.add_argument("--model", help="model directory of the chart parser")
+    parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
+    return parser.parse_args(argv)
+
+
+def read_input(args: argparse.Namespace) -> str | bytes:
+    if args.text:
+        return " ".join(args.text)
+    if args.file:
+        return Path(args.file).read_bytes()
+    return sys.stdin.buffer.read()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        sentences = tokenize_text(read_input(args))
+        if args.tokens:
+            for tokens in sentences:
+                print(" ".join(tokens))
+            return 0
+        parser = load_parser(args.parser, args.model)
+    except (TokenizationError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    limit = parser.max_tokens
+    keep = [tokens for tokens in sentences if limit is None or len(tokens) <= limit]
+    for tokens in sentences:
+        if limit is not None and len(tokens) > limit:
+            print(f"skipped a sentence of {len(tokens)} tokens (the {args.parser} parser accepts at most {limit}): "
+                  f"{' '.join(tokens[:8])} …", file=sys.stderr)
+    try:
+        for tree in parser.parse_many(keep) if keep else []:
+            print(write_tree(tree))
+    except ParseInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+#!/usr/bin/env python
+"""Train textae's span-based chart parser (BiLSTM + exact CKY) on SST or the WSJ sample.
+
+Examples:
+    python scripts/train_parser.py --sst             # unlabelled binary trees of SST train
+    python scripts/train_parser.py --ptb-sample      # labelled, NLTK's 10% WSJ sample
+    python scripts/train_parser.py --tiny --dry-run  # a smoke test in seconds
+    python scripts/parse.py --parser chart --model runs/parser-sst-seed0/model "A good film ."
+
+Data. --sst: SST train (8,544 trees) / dev / test, unlabelled binary bracketing.
+--ptb-sample: <data dir>/ptb_wsj_sample, files wsj_0001-0169 train, 0170-0179 dev (for
+early stopping; part of the issue's 0001-0179 training range), 0180-0199 test;
+functional tags and -NONE- removed, unary chains collapsed into joint labels.
+
+Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
+model.safetensors, vocab.json: load with parsers.chart.ChartParser.from_pretrained or
+--model of scripts/parse.py), checkpoints/ (for --resume), test_report.json (dev and
+test bracket F1 scored EVALB-style).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from parsers import read_trees  # noqa: E402
+from parsers.chart import (  # noqa: E402
+    ChartExample,
+    ChartParser,
+    ChartParserConfig,
+    ChartParserModel,
+    ChartVocab,
+    collate,
+    gold_spans,
+    prepare_treebank_tree,
+)
+from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.corpora.download import data_root  # noqa: E402
+from textae.corpora.sst import load_sst_splits  # noqa: E402
+from textae.train import ShuffledBatchSampler, TrainConfig, evaluate, fit, set_seed  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ParserDataConfig:
+    data_dir: str = ""
+    batch_size: int = 32
+    min_freq: int = 1
+    word_dropout: float = 0.25  # alpha of the <unk> replacement alpha / (alpha + count)
+    max_train_sentences: int = 0
+    max_eval_sentences: int = 0
+
+
+PRESETS: dict[str, dict] = {
+    "sst": dict(corpus="sst", labeled=False, optimizer="adam", learning_rate=1e-3, max_epochs=12,
+                early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=3),
+    "ptb_sample": dict(corpus="ptb_sample", labeled=True, optimizer="adam", learning_rate=1e-3, max_epochs=40,
+                       early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=6),
+    "tiny": dict(corpus="sst", labeled=False, word_dim=16, char_dim=8, char_channels=8, lstm_hidden=16,
+                 lstm_layers=1, span_hidden=16, max_train_sentences=200, max_eval_sentences=50,
+                 optimizer="adam", learning_rate=3e-3, max_epochs=2,
+                 early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=0),
+}
+
+
+def load_corpus(name: str, data_dir: str | None) -> dict[str, list]:
+    """Splits as lists of Trees (SST as is; WSJ sample raw, prepared later)."""
+    if name == "sst":
+        return load_sst_splits(data_dir)
+    folder = data_root(data_dir) / "ptb_wsj_sample"
+    files = sorted(folder.glob("wsj_*.mrg"))
+    if len(files) != 199:
+        raise FileNotFoundError(f"expected wsj_0001.mrg .. wsj_0199.mrg in {folder}, found {len(files)} files; "
+                                "set TEXTAE_DATA_DIR or --data-dir")
+    number = lambda path: int(path.stem.split("_")[1])  # noqa: E731
+    pick = lambda low, high: [t for f in files if low <= number(f) <= high for t in read_trees(f)]  # noqa: E731
+    return {"train": pick(1, 169), "dev": pick(170, 179), "test": pick(180, 199)}
+
+
+def to_example(tree, labeled: bool) -> ChartExample:
+    prepared = prepare_treebank_tree(tree) if labeled else tree
+    spans, tags = gold_spans(prepared, labeled)
+    return ChartExample(prepared.leaves(), spans, tags if labeled else None)
+
+
+class ChartLoader:
+    """Batches for fit(): a ShuffledBatchSampler plus word dropout drawn from torch's RNG
+    (restored on --resume, so resumed runs see the same <unk> replacements)."""
+
+    def __init__(self, examples, vocab, labeled, batch_size, *, shuffle, seed, word_dropout=0.0):
+        self.examples, self.vocab, self.labeled, self.word_dropout = examples, vocab, labeled, word_dropout
+        self.batch_sampler = ShuffledBatchSampler(len(examples), batch_size, shuffle=shuffle, seed=seed,
+                                                  sort_keys=[len(e.words) for e in examples])
+
+    def __iter__(self):
+        for indices in self.batch_sampler:
+            generator = np.random.default_rng(int(torch.randint(2**31 - 1, ()))) if self.word_dropout else None
+            yield collate([self.examples[i] for i in indices], self.vocab, self.labeled, self.word_dropout, generator)
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    presets = parser.add_argument_group("presets (explicit flags override them)")
+    group = presets.add_mutually_exclusive_group()
+    group.add_argument("--sst", action="store_true", help="unlabelled binary bracketing of SST (default)")
+    group.add_argument("--ptb-sample", action="store_true", help="labelled parsing of the WSJ sample")
+    group.add_argument("--tiny", action="store_true", help="200 SST sentences, a tiny model, 2 epochs")
+    parser.add_argument("--output-dir", default=None, help="default: runs/parser-<preset>-seed<seed>")
+    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
+    parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few dev/test sentences")
+    add_dataclass_arguments(parser, ParserDataConfig, title="data")
+    add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled"),
+                            title="model")
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    preset_name = "ptb_sample" if args.ptb_sample else "tiny" if args.tiny else "sst"
+    preset = dict(PRESETS[preset_name])
+    if args.dry_run:
+        preset.update(max_train_sentences=64, max_eval_sentences=20, max_steps=2, max_epochs=1, patience=0)
+    output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-parser-dry-run-") if args.dry_run
+                                     else f"runs/parser-{preset_name}-seed{args.seed}")
+    data_config = build_dataclass(ParserDataConfig, args, preset)
+    train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    set_seed(args.seed)
+    started = time.perf_counter()
+    labeled = preset["labeled"]
+    splits = load_corpus(preset["corpus"], data_config.data_dir or None)
+    if data_config.max_train_sentences:
+        splits["train"] = splits["train"][: data_config.max_train_sentences]
+    if data_config.max_eval_sentences:
+        splits["dev"], splits["test"] = (splits[s][: data_config.max_eval_sentences] for s in ("dev", "test"))
+    examples = {split: [to_example(tree, labeled) for tree in trees] for split, trees in splits.items()}
+    vocab = ChartVocab.build(((e.words, e.spans, e.tags or []) for e in examples["train"]), min_freq=data_config.min_freq)
+    model_config = build_dataclass(
+        ChartParserConfig, args, preset, vocab_size=len(vocab.words), num_chars=len(vocab.chars),
+        num_labels=len(vocab.labels), num_tags=len(vocab.tags) if labeled else 0, labeled=labeled)
+    model = ChartParserModel(model_config, vocab)
+    train_loader = ChartLoader(examples["train"], vocab, labeled, data_config.batch_size, shuffle=True,
+                               seed=args.seed, word_dropout=data_config.word_dropout)
+    eval_loaders = {split: ChartLoader(examples[split], vocab, labeled, 64, shuffle=False, seed=0)
+                    for split in ("dev", "test")}
+    write_run_config(output_dir, {"preset": preset_name, "data": data_config, "model": model_config, "train": train_config})
+    print(f"chart parser ({'labelled' if labeled else 'unlabelled'}): "
+          f"{len(examples['train'])}/{len(examples['dev'])}/{len(examples['test'])} sentences, "
+          f"{len(vocab.words)} words, {len(vocab.labels)} labels, output {output_dir}", flush=True)
+    result = fit(model, train_loader, eval_loaders["dev"], train_config)
+    if result.interrupted:
+        return {"interrupted": True}
+    best = ChartParserModel.from_pretrained(result.model_dir)
+    report = {"preset": preset_name, "seed": args.seed, "best_step": result.best_step, "steps": result.steps,
+              "train_seconds": time.perf_counter() - started}
+    for split in ("dev", "test"):
+        report[split] = evaluate(best, eval_loaders[split])
+    parser = ChartParser(best)
+    timed = [e.words for e in examples["test"]]
+    tic = time.perf_counter()
+    parser.parse_many(timed)
+    report["test_sentences_per_second"] = len(timed) / (time.perf_counter() - tic)
+    (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"dev bracket F1 {report['dev']['bracket_f1']:.2f}, test {report['test']['bracket_f1']:.2f}; "
+          f"{report['test_sentences_per_second']:.0f} sentences/s; model in {result.model_dir}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

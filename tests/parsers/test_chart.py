@@ -1,0 +1,182 @@
+"""The chart parser: gold spans, exact CKY against brute force, tree building, training, IO."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from parsers import binarize, collapse_unary, parse_tree
+from parsers.chart import (
+    EMPTY,
+    ChartExample,
+    ChartParser,
+    ChartParserConfig,
+    ChartParserModel,
+    ChartVocab,
+    build_tree,
+    cky_splits,
+    collate,
+    gold_spans,
+    prepare_treebank_tree,
+)
+from parsers.parser import ParseInputError
+
+
+def test_gold_spans_unlabelled_and_labelled():
+    tree = parse_tree("(3 (2 a) (4 (2 b) (1 c)))", sst=True)
+    spans, _ = gold_spans(tree, labeled=False)
+    assert spans == {(0, 3): "X", (1, 3): "X"}
+    wsj = prepare_treebank_tree(parse_tree("(S (NP-SBJ (NNP John)) (VP (VBD ran) (-NONE- *)) (. .))"))
+    spans, tags = gold_spans(wsj, labeled=True)
+    assert spans == {(0, 3): "S", (0, 1): "NP", (1, 2): "VP"}
+    assert tags == ["NNP", "VBD", "."]
+
+
+def all_binary_trees(start: int, end: int):
+    if end - start == 1:
+        yield []
+        return
+    for split in range(start + 1, end):
+        for left in all_binary_trees(start, split):
+            for right in all_binary_trees(split, end):
+                yield [(start, end), *left, *right]
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6])
+def test_cky_finds_the_best_binary_tree_by_brute_force(n):
+    generator = torch.Generator().manual_seed(n)
+    scores = torch.randn(3, n + 1, n + 1, generator=generator, dtype=torch.float64)
+    lengths = torch.tensor([n, n, max(2, n - 1)])
+    splits = cky_splits(scores, lengths)
+    vocab = ChartVocab({}, [], ["X"], [])
+    for row in range(3):
+        length = int(lengths[row])
+        best = max(sum(float(scores[row, i, j]) for i, j in spans) for spans in all_binary_trees(0, length))
+        tree = build_tree([f"w{i}" for i in range(length)], splits[row], np.ones((n + 1, n + 1), dtype=np.int64),
+                          vocab, None, labeled=False)
+        found, _ = gold_spans(tree, labeled=False)
+        assert sum(float(scores[row, i, j]) for i, j in found) == pytest.approx(best)
+
+
+def test_build_tree_splices_empty_spans_and_expands_unary_chains():
+    vocab = ChartVocab({}, [], ["S", "NP", "S+VP"], ["DT", "NN", "VB"])
+    labels = np.zeros((4, 4), dtype=np.int64)
+    labels[0, 3] = vocab.label_index["S"]
+    labels[0, 2] = vocab.label_index["NP"]
+    labels[2, 3] = vocab.label_index["S+VP"]
+    splits = np.zeros((4, 4), dtype=np.int64)
+    splits[0, 3], splits[0, 2] = 2, 1
+    tree = build_tree(["the", "dog", "runs"], splits, labels, vocab, np.array([0, 1, 2]), labeled=True)
+    assert str(tree) == "(S (NP (DT the) (NN dog)) (S (VP (VB runs))))"
+    labels[0, 2] = 0  # ∅: the NP bracket disappears, its children join the parent
+    tree = build_tree(["the", "dog", "runs"], splits, labels, vocab, np.array([0, 1, 2]), labeled=True)
+    assert str(tree) == "(S (DT the) (NN dog) (S (VP (VB runs))))"
+    assert EMPTY == vocab.labels[0]
+
+
+def tiny_data(labeled: bool):
+    texts = ["(S (NP (DT the) (NN dog)) (VP (VBZ barks)))", "(S (NP (PRP it)) (VP (VBZ runs) (ADVP (RB fast))))",
+             "(S (NP (DT a) (JJ big) (NN cat)) (VP (VBD sat)))", "(S (VP (VB go)) (. .))"]
+    trees = [prepare_treebank_tree(parse_tree(t)) for t in texts]
+    if not labeled:  # unlabelled mode parses binary trees (as SST's)
+        trees = [binarize(collapse_unary(t, collapse_root=True, keep_preterminals=False)) for t in trees]
+    examples = []
+    for tree in trees:
+        spans, tags = gold_spans(tree, labeled)
+        examples.append(ChartExample(tree.leaves(), spans, tags if labeled else None))
+    vocab = ChartVocab.build((e.words, e.spans, e.tags or []) for e in examples)
+    return trees, examples, vocab
+
+
+def tiny_model(vocab: ChartVocab, labeled: bool, seed: int = 0) -> ChartParserModel:
+    torch.manual_seed(seed)
+    config = ChartParserConfig(vocab_size=len(vocab.words), num_chars=len(vocab.chars), num_labels=len(vocab.labels),
+                               num_tags=len(vocab.tags) if labeled else 0, labeled=labeled, word_dim=16, char_dim=8,
+                               char_channels=8, lstm_hidden=16, lstm_layers=1, span_hidden=32, dropout=0.0)
+    return ChartParserModel(config, vocab)
+
+
+@pytest.mark.parametrize("labeled", [False, True])
+def test_a_tiny_treebank_is_learned_exactly(labeled):
+    trees, examples, vocab = tiny_data(labeled)
+    model = tiny_model(vocab, labeled)
+    batch = collate(examples, vocab, labeled)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    first = float(model.loss(batch)["loss"].detach())
+    for _ in range(150):
+        optimizer.zero_grad()
+        model.loss(batch)["loss"].backward()
+        optimizer.step()
+    assert float(model.loss(batch)["loss"].detach()) < 0.05 * first
+    model.eval()
+    correct, total = model.eval_counts(batch)["bracket_f1"]
+    assert correct == total  # F1 = 100
+    if labeled:
+        decoded = model.decode(batch)
+        assert [str(prepare_treebank_tree(t)) for t in decoded] == [str(t) for t in trees]
+
+
+def test_every_parameter_gets_a_gradient():
+    _, examples, vocab = tiny_data(True)
+    model = tiny_model(vocab, True)
+    model.loss(collate(examples, vocab, True))["loss"].backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and float(parameter.grad.abs().sum()) > 0, name
+
+
+def test_batched_decoding_equals_one_sentence_at_a_time():
+    _, examples, vocab = tiny_data(True)
+    model = tiny_model(vocab, True).eval()
+    batched = model.decode(collate(examples, vocab, True))
+    single = [model.decode(collate([example], vocab, True))[0] for example in examples]
+    assert batched == single
+
+
+def test_save_and_load_give_the_same_parses(tmp_path):
+    _, examples, vocab = tiny_data(True)
+    model = tiny_model(vocab, True).eval()
+    model.save_pretrained(tmp_path)
+    parser = ChartParser.from_pretrained(tmp_path)
+    sentences = [example.words for example in examples]
+    assert parser.parse_many(sentences) == model.decode(collate(examples, vocab, True))
+    assert parser.parse(["an", "unknown", "sentence"]).leaves() == ["an", "unknown", "sentence"]
+    with pytest.raises(ValueError, match="not a chart-parser directory"):
+        ChartParser.from_pretrained(tmp_path / "missing")
+
+
+def test_bad_input_is_refused_clearly():
+    _, _, vocab = tiny_data(False)
+    parser = ChartParser(tiny_model(vocab, False))
+    with pytest.raises(ParseInputError, match="empty"):
+        parser.parse([])
+    with pytest.raises(ParseInputError, match="at most 512"):
+        parser.parse(["w"] * 513)
+    with pytest.raises(ParseInputError, match="whitespace"):
+        parser.parse(["two words"])
+
+
+def test_a_400_token_sentence_parses_quickly_with_a_full_size_model():
+    _, _, vocab = tiny_data(False)
+    config = ChartParserConfig(vocab_size=len(vocab.words), num_chars=len(vocab.chars), num_labels=2)
+    parser = ChartParser(ChartParserModel(config, vocab))
+    words = [f"w{i % 50}" for i in range(400)]
+    started = time.perf_counter()
+    tree = parser.parse(words)
+    assert time.perf_counter() - started < 5.0
+    assert tree.leaves() == words
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="num_labels"):
+        ChartParserConfig(vocab_size=5, num_chars=5, num_labels=1)
+    with pytest.raises(ValueError, match="dropout"):
+        ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, dropout=1.0)
+
+
+def test_all_binary_trees_helper_counts_catalan_numbers():
+    assert [len(list(all_binary_trees(0, n))) for n in range(1, 6)] == [1, 1, 2, 5, 14]
+    assert list(itertools.islice(all_binary_trees(0, 2), 1)) == [[(0, 2)]]

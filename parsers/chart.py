@@ -235,8 +235,13 @@ class ChartParserModel(nn.Module):
         self.span_output = nn.Linear(config.span_hidden, config.num_labels)
         self.tagger = nn.Linear(2 * config.lstm_hidden, config.num_tags) if config.num_tags else None
 
-    def encode(self, batch: ChartBatch) -> tuple[Tensor, Tensor]:
-        """Returns ``[B, P, P, L]`` span logits and ``[B, T, 2D]`` word states."""
+    def encode(self, batch: ChartBatch) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Scores every span (i, j), i < j, of the padded batch.
+
+        Returns:
+            ``[B, S, L]`` span logits, ``[S]`` span starts, ``[S]`` span ends (S = P(P-1)/2,
+            the upper triangle of the chart), and ``[B, T, 2D]`` word states.
+        """
         size, width, chars = batch.char_ids.shape  # B, T+2, C
         char_vectors = self.char_embedding(batch.char_ids.view(size * width, chars))  # [B*(T+2), C, char_dim]
         char_features = self.char_cnn(char_vectors.transpose(1, 2)).max(dim=2).values  # [B*(T+2), channels]
@@ -251,21 +256,23 @@ class ChartParserModel(nn.Module):
         fence_forward = self.span_forward(forward[:, :-1])  # [B, P, H]
         fence_backward = self.span_backward(backward[:, 1:])  # [B, P, H]
         # W_1 [f_j - f_i; b_{i+1} - b_{j+1}], factored so the [B, P, P, 2D] tensor is never
-        # built; span starts go in blocks so a long sentence needs bounded memory.
-        block = max(1, SPAN_BLOCK_ELEMENTS // max(1, fence_forward.shape[0] * fence_forward.shape[1] * fence_forward.shape[2]))
+        # built; only i < j is scored, in blocks so a long sentence needs bounded memory.
+        starts, ends = torch.triu_indices(width - 1, width - 1, offset=1, device=states.device)  # [S], [S]
+        fence_difference = fence_backward - fence_forward  # [B, P, H]: -f_i + b_{i+1} terms of span start i
+        block = max(1, SPAN_BLOCK_ELEMENTS // max(1, size * fence_forward.shape[2]))
         logits = torch.cat([
             self.span_output(torch.relu(self.span_norm(
-                fence_forward.unsqueeze(1) - fence_forward[:, start : start + block].unsqueeze(2)
-                + fence_backward[:, start : start + block].unsqueeze(2) - fence_backward.unsqueeze(1)
-                + self.span_bias)))  # [B, block(i), P(j), L]
-            for start in range(0, fence_forward.shape[1], block)
-        ], dim=1)  # [B, P, P, L]
-        return logits, states[:, 1:-1]
+                fence_forward[:, ends[first : first + block]] - fence_backward[:, ends[first : first + block]]
+                + fence_difference[:, starts[first : first + block]] + self.span_bias)))  # [B, block, L]
+            for first in range(0, len(starts), block)
+        ], dim=1)  # [B, S, L]
+        return logits, starts, ends, states[:, 1:-1]
 
     def loss(self, batch: ChartBatch, step: int = 0) -> dict[str, Tensor]:
         """Mean cross-entropy over all spans (+ mean tag cross-entropy)."""
-        logits, word_states = self.encode(batch)
-        span_loss = nn.functional.cross_entropy(logits.flatten(0, 2), batch.span_labels.flatten(), ignore_index=IGNORE)
+        logits, starts, ends, word_states = self.encode(batch)
+        span_loss = nn.functional.cross_entropy(logits.flatten(0, 1), batch.span_labels[:, starts, ends].flatten(),
+                                                ignore_index=IGNORE)
         terms = {"span_loss": span_loss.detach()}
         loss = span_loss
         if self.tagger is not None:
@@ -278,20 +285,22 @@ class ChartParserModel(nn.Module):
     @torch.no_grad()
     def decode(self, batch: ChartBatch) -> list[Tree]:
         """The highest-scoring tree of every sentence (exact CKY)."""
-        logits, word_states = self.encode(batch)
-        log_probs = logits.log_softmax(dim=-1)  # [B, P, P, L]
+        logits, starts, ends, word_states = self.encode(batch)
+        log_probs = logits.log_softmax(dim=-1)  # [B, S, L]
         # The log-probability of a whole labelling is sum_all log p(∅) plus, for each span of
         # the tree, log p(label) - log p(∅): so CKY maximises the sum of these log-odds.
-        best_scores, best_labels = log_probs[..., 1:].max(dim=-1)  # [B, P, P] best non-∅ label
-        log_odds = best_scores - log_probs[..., 0]  # [B, P, P]
-        span_labels = best_labels + 1
+        best_scores, best_labels = log_probs[..., 1:].max(dim=-1)  # [B, S] best non-∅ label
+        fenceposts = batch.char_ids.shape[1] - 1
+        log_odds = log_probs.new_zeros(len(batch), fenceposts, fenceposts)  # [B, P, P]
+        log_odds[:, starts, ends] = best_scores - log_probs[..., 0]
+        span_labels = torch.zeros_like(log_odds, dtype=torch.long)  # [B, P, P]
+        span_labels[:, starts, ends] = best_labels + 1
         if self.config.labeled:
             # A tree span may stay ∅ (log-odds 0) and is then spliced out; the root never is.
-            empty = log_odds < 0
+            root_labels = span_labels[torch.arange(len(batch)), 0, batch.lengths]  # [B]
+            span_labels[log_odds < 0] = 0
+            span_labels[torch.arange(len(batch)), 0, batch.lengths] = root_labels
             span_scores = log_odds.clamp(min=0)
-            span_labels[empty] = 0
-            rows = torch.arange(len(batch))
-            span_labels[rows, 0, batch.lengths] = best_labels[rows, 0, batch.lengths] + 1
         else:
             span_scores = log_odds  # every span of the binary tree is a constituent
         splits = cky_splits(span_scores.float(), batch.lengths)

@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""Parsers, measured: bracket F1 on SST and the WSJ sample, parsing speed, sentiment on parsed trees.
+
+Uses three trained models, each trained here by its README command when its folder is
+missing (or with --retrain):
+- the SST chart parser      python scripts/train_parser.py --sst --output-dir runs/parser-sst-seed0
+- the WSJ-sample parser     python scripts/train_parser.py --ptb-sample --output-dir runs/parser-ptb_sample-seed0
+- the SST sentiment model   python scripts/train_rae.py --sst --output-dir runs/sst-semi_supervised_rae-seed0
+
+Then, in this process:
+- unlabelled bracket F1 (EVALB semantics, parsers.evaluate, every bracket incl. the root)
+  on SST test for the chart parser and the right/left-branching and balanced baselines,
+  parsing the gold tokens;
+- labelled F1 on WSJ files 0180-0199 (EVALB with COLLINS.prm settings);
+- sentences/s of the chart parser over all 2,210 SST test sentences (median of 3 runs,
+  tokens given, batching and CKY included);
+- the sentiment model's root accuracies on SST test with gold trees and with our parser's
+  trees of the same tokens.
+
+    python benchmarks/parsers.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import write_result  # noqa: E402
+from train_parser import load_corpus  # noqa: E402
+
+from parsers import EvalbParams, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
+from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser  # noqa: E402
+from parsers.chart import ChartParser  # noqa: E402
+from textae.corpora.sst import load_sst  # noqa: E402
+from textae.metrics import sentiment_counts  # noqa: E402
+from textae.serialization import load_model, load_vocab  # noqa: E402
+from textae.trees import TreeBatch, encode_tree  # noqa: E402
+
+MODELS = {
+    "sst_parser": ("runs/parser-sst-seed0", ["scripts/train_parser.py", "--sst"]),
+    "wsj_parser": ("runs/parser-ptb_sample-seed0", ["scripts/train_parser.py", "--ptb-sample"]),
+    "sentiment": ("runs/sst-semi_supervised_rae-seed0", ["scripts/train_rae.py", "--sst"]),
+}
+
+
+def ensure_model(name: str, retrain: bool) -> tuple[Path, str]:
+    folder, command = MODELS[name]
+    folder = REPO / folder
+    full = ["python", *command, "--output-dir", str(folder.relative_to(REPO))]
+    if retrain or not (folder / "model" / "config.json").is_file():
+        subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false"], cwd=REPO, check=True)
+    return folder / "model", " ".join(full)
+
+
+def root_accuracies(model, vocab, trees, gold_labels) -> dict[str, float]:
+    """Root fine / binary accuracy of the sentiment model on ``trees`` against gold root labels."""
+    correct = {"root_fine_acc": [0.0, 0.0], "root_binary_acc": [0.0, 0.0]}
+    with torch.no_grad():
+        for start in range(0, len(trees), 256):
+            chunk = trees[start : start + 256]
+            batch = TreeBatch.collate([encode_tree(tree, vocab, labels="none") for tree in chunk])
+            logits = model(batch).logits
+            labels = torch.full((batch.num_nodes,), -100, dtype=torch.long)
+            labels[batch.roots] = torch.tensor(gold_labels[start : start + 256])
+            for key, (c, t) in sentiment_counts(logits, labels, batch.roots).items():
+                correct[key][0] += c
+                correct[key][1] += t
+    return {key: 100.0 * c / t for key, (c, t) in correct.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--retrain", action="store_true", help="train the three models again even if present")
+    parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
+    args = parser.parse_args()
+    commands = {}
+    folders = {}
+    for name in MODELS:
+        folders[name], commands[name] = ensure_model(name, args.retrain)
+
+    test = load_sst("test", args.data_dir)
+    sentences = [tree.leaves() for tree in test]
+    chart = ChartParser.from_pretrained(folders["sst_parser"])
+    chart.parse_many(sentences[:64])  # warm-up
+    timings, parsed = [], None
+    for _ in range(3):
+        started = time.perf_counter()
+        parsed = chart.parse_many(sentences)
+        timings.append(time.perf_counter() - started)
+    metrics: dict = {
+        "sst_test_unlabeled_f1": bracket_f1(test, parsed, labeled=False),
+        "sentences_per_second": len(sentences) / statistics.median(timings),
+    }
+    for name, baseline in (("right_branching", RightBranchingParser()), ("left_branching", LeftBranchingParser()),
+                           ("balanced", BalancedParser())):
+        metrics[f"{name}_sst_test_unlabeled_f1"] = bracket_f1(test, baseline.parse_many(sentences), labeled=False)
+
+    wsj_test = load_corpus("ptb_sample", args.data_dir)["test"]
+    wsj_parser = ChartParser.from_pretrained(folders["wsj_parser"])
+    wsj_parsed = wsj_parser.parse_many([remove_empty(tree).leaves() for tree in wsj_test])
+    wsj = evaluate_trees(wsj_test, wsj_parsed, EvalbParams.collins())
+    metrics.update(wsj_sample_test_labeled_f1=wsj.summary_all.f1, wsj_sample_test_labeled_recall=wsj.summary_all.recall,
+                   wsj_sample_test_labeled_precision=wsj.summary_all.precision,
+                   wsj_sample_test_tagging_accuracy=wsj.summary_all.tagging_accuracy,
+                   wsj_sample_test_sentences=len(wsj_test))
+    metrics["right_branching_wsj_sample_test_unlabeled_f1"] = bracket_f1(
+        [remove_empty(tree) for tree in wsj_test],
+        RightBranchingParser().parse_many([remove_empty(tree).leaves() for tree in wsj_test]),
+        labeled=False, params=EvalbParams.unlabeled())
+
+    sentiment, vocab = load_model(folders["sentiment"]).eval(), load_vocab(folders["sentiment"])
+    gold_labels = [int(tree.label) for tree in test]
+    on_gold = root_accuracies(sentiment, vocab, test, gold_labels)
+    on_parsed = root_accuracies(sentiment, vocab, parsed, gold_labels)
+    metrics.update(
+        sentiment_test_root_binary_acc_gold_trees=on_gold["root_binary_acc"],
+        sentiment_test_root_binary_acc_parsed_trees=on_parsed["root_binary_acc"],
+        sentiment_test_root_fine_acc_gold_trees=on_gold["root_fine_acc"],
+        sentiment_test_root_fine_acc_parsed_trees=on_parsed["root_fine_acc"],
+    )
+    published = {
+        "note": "No published unlabelled F1 on SST's binarised trees is known to us; the baselines are measured here.",
+    }
+    path = write_result("parsers", seeds=[0], metrics=metrics, published=published,
+                        notes="models trained by: " + "; ".join(commands.values()))
+    for key, value in metrics.items():
+        print(f"{key:50} {value:10.2f}" if isinstance(value, float) else f"{key:50} {value}")
+    print(f"-> {path}")
+
+
+if __name__ == "__main__":
+    main()

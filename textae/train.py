@@ -15,6 +15,10 @@ epoch and the early-stopping state, as safetensors + JSON (nothing is pickled).
 same order, the same dropout masks, hence the same final metrics. SIGINT and SIGTERM
 finish the current step, write a checkpoint and return.
 
+Under ``torchrun --nproc_per_node N`` (``WORLD_SIZE`` > 1) the same call trains with data
+parallelism: each process takes every N-th batch, gradients are averaged across
+processes after each backward pass, and rank 0 evaluates, logs and writes checkpoints.
+
 The model contract: ``model.loss(batch, step) -> {"loss": scalar, "num_items": int
 tensor, **detached logging scalars}``; optionally ``model.optim_groups()`` (parameter
 groups with their own weight decay) and ``model.eval_counts(batch) -> {name:
@@ -37,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 from tqdm.auto import tqdm
@@ -153,6 +158,11 @@ class ShuffledBatchSampler:
         self.pool_batches = pool_batches
         self.epoch = 0
         self.start_batch = 0
+        self.rank, self.world = 0, 1
+
+    def shard(self, rank: int, world: int) -> None:
+        """Under data parallelism: this process takes every ``world``-th batch from ``rank``."""
+        self.rank, self.world = rank, world
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -177,13 +187,15 @@ class ShuffledBatchSampler:
         batches = [order[i : i + self.batch_size].tolist() for i in range(0, len(order), self.batch_size)]
         if self.shuffle:
             batches = [batches[i] for i in np.random.default_rng([self.seed, self.epoch, 1]).permutation(len(batches))]
+        if self.world > 1:  # the same number of batches on every process, or gradient averaging hangs
+            batches = batches[: len(batches) - len(batches) % self.world][self.rank :: self.world]
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
         yield from self.batches()[self.start_batch :]
 
     def __len__(self) -> int:
-        return math.ceil(self.num_examples / self.batch_size)
+        return math.ceil(self.num_examples / self.batch_size) // self.world
 
 
 def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -340,6 +352,60 @@ def load_checkpoint(
 # ---------------------------------------------------------------- the loop
 
 
+class _Distributed:
+    """Data parallelism when started under ``torchrun``: each process trains on its own
+    share of the batches, gradients are averaged, and rank 0 evaluates, logs and writes
+    checkpoints. A single process (no ``WORLD_SIZE``) makes every method a no-op."""
+
+    def __init__(self) -> None:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world > 1 and not dist.is_initialized():
+            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        self.enabled = world > 1 and dist.is_initialized()
+        self.rank = dist.get_rank() if self.enabled else 0
+        self.world = dist.get_world_size() if self.enabled else 1
+        self.is_main = self.rank == 0
+
+    def device(self, name: str) -> torch.device:
+        device = resolve_device(name)
+        if self.enabled and device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", self.rank)))
+            torch.cuda.set_device(device)
+        return device
+
+    def average_gradients(self, model: nn.Module) -> None:
+        if not self.enabled:
+            return
+        parameters = [p for p in model.parameters() if p.requires_grad]
+        for parameter in parameters:  # every rank must send the same layout
+            if parameter.grad is None:
+                parameter.grad = torch.zeros_like(parameter)
+        flat = torch.cat([p.grad.reshape(-1) for p in parameters])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for parameter in parameters:
+            parameter.grad.copy_(flat[offset : offset + parameter.numel()].view_as(parameter))
+            offset += parameter.numel()
+
+    def any(self, flag: bool, device: torch.device) -> bool:
+        """True on every rank when ``flag`` is True on some rank."""
+        if not self.enabled:
+            return flag
+        value = torch.tensor([float(flag)], device=device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
+
+    def from_main(self, flag: bool, device: torch.device) -> bool:
+        """Rank 0's ``flag`` on every rank."""
+        if not self.enabled:
+            return flag
+        value = torch.tensor([float(flag)], device=device)
+        dist.broadcast(value, src=0)
+        return bool(value.item())
+
+
+
 class _StopSignal:
     """Turns SIGINT/SIGTERM into a flag checked after each step (main thread only)."""
 
@@ -406,7 +472,8 @@ def fit(
     """
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    device = resolve_device(cfg.device)
+    parallel = _Distributed()
+    device = parallel.device(cfg.device)
     model.to(device)
     optimizer = build_optimizer(model, cfg)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: linear_warmup(step, cfg.warmup_steps))
@@ -415,6 +482,10 @@ def fit(
     metrics_path = output_dir / "metrics.jsonl"
     sampler = getattr(train_loader, "batch_sampler", None)
     exact_resume = hasattr(sampler, "set_epoch") and hasattr(sampler, "skip")
+    if parallel.enabled:
+        if not hasattr(sampler, "shard"):
+            raise TypeError("under torchrun, fit() needs a loader whose batch_sampler has shard() (see make_loader)")
+        sampler.shard(parallel.rank, parallel.world)
 
     progress: dict[str, Any] = {
         "step": 0, "epoch": 0, "batch_in_epoch": 0, "best_metric": None, "best_step": None,
@@ -422,10 +493,12 @@ def fit(
     }
     if cfg.resume:
         progress = load_checkpoint(output_dir, model, optimizer, scheduler)
-    elif metrics_path.exists():
+    elif metrics_path.exists() and parallel.is_main:
         metrics_path.unlink()  # a fresh run starts a fresh log
 
     def log(record: dict[str, Any]) -> None:
+        if not parallel.is_main:
+            return
         with metrics_path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
 
@@ -433,9 +506,12 @@ def fit(
     last_dev: dict[str, float] = {}
 
     def run_evaluation() -> bool:
-        """Evaluates, saves the best model; returns True when patience has run out."""
-        nonlocal last_dev
+        """Evaluates (rank 0), saves the best model; True on every rank when patience has run out."""
         progress["last_eval_step"] = progress["step"]
+        return parallel.from_main(evaluate_and_select() if parallel.is_main else False, device)
+
+    def evaluate_and_select() -> bool:
+        nonlocal last_dev
         if val_loader is None:
             save_model(model, model_dir)
             return False
@@ -453,7 +529,8 @@ def fit(
         return cfg.patience > 0 and progress["evals_without_improvement"] >= cfg.patience
 
     def checkpoint() -> None:
-        save_checkpoint(output_dir, model, optimizer, scheduler, progress)
+        if parallel.is_main:
+            save_checkpoint(output_dir, model, optimizer, scheduler, progress)
 
     model.train()
     interrupted = False
@@ -469,7 +546,7 @@ def fit(
                     next(batches, None)
             total = len(train_loader) if hasattr(train_loader, "__len__") else None
             bar = tqdm(
-                batches, total=total, initial=progress["batch_in_epoch"], disable=not cfg.progress,
+                batches, total=total, initial=progress["batch_in_epoch"], disable=not cfg.progress or not parallel.is_main,
                 desc=f"epoch {progress['epoch'] + 1}/{cfg.max_epochs}", leave=False, dynamic_ncols=True,
             )
             epoch_start = time.perf_counter()
@@ -477,7 +554,7 @@ def fit(
                 batch = batch.to(device)
                 terms = model.loss(batch, progress["step"])
                 loss = terms["loss"]
-                if not torch.isfinite(loss):
+                if parallel.any(not bool(torch.isfinite(loss.detach())), device):
                     parts = {k: float(v) for k, v in terms.items() if k != "loss"}
                     raise NonFiniteLossError(
                         f"the loss became {float(loss.detach())} at step {progress['step']} (epoch {progress['epoch'] + 1}, "
@@ -486,6 +563,7 @@ def fit(
                     )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                parallel.average_gradients(model)
                 if cfg.grad_clip > 0:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 optimizer.step()
@@ -510,15 +588,17 @@ def fit(
                     checkpoint()
                 if progress["done"]:
                     break
-                if stop.requested:
+                if parallel.any(stop.requested is not None, device):
+                    stop.requested = stop.requested or "SIGTERM"
                     break
             bar.close()
             if stop.requested and not progress["done"]:
                 checkpoint()
                 interrupted = True
                 log({"split": "interrupt", "step": progress["step"], "signal": stop.requested})
-                print(f"\n{stop.requested}: stopped at step {progress['step']}; checkpoint written to "
-                      f"{output_dir / 'checkpoints'}. Continue with --resume.", flush=True)
+                if parallel.is_main:
+                    print(f"\n{stop.requested}: stopped at step {progress['step']}; checkpoint written to "
+                          f"{output_dir / 'checkpoints'}. Continue with --resume.", flush=True)
                 break
             if not progress["done"]:
                 progress["epoch"] += 1
@@ -531,7 +611,7 @@ def fit(
         if not interrupted:
             if progress["last_eval_step"] != progress["step"]:
                 run_evaluation()  # the steps since the previous evaluation count too
-            if val_loader is not None and progress["best_step"] is None:
+            if parallel.is_main and val_loader is not None and progress["best_step"] is None:
                 save_model(model, model_dir)
             progress["done"] = True
             checkpoint()

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from parsers import Tree
 from textae.trees import EncodedTree, TreeBatch, encode_tree
@@ -90,9 +90,3 @@ def logistic_probe(
         results[f"{task}_C"] = c
     return results
 
-
-def node_predictions(model: nn.Module, batch: TreeBatch) -> Tensor:
-    """``[N, C]`` class probabilities of every node (the model must have a classifier)."""
-    if not hasattr(model, "predict"):
-        raise TypeError(f"{type(model).__name__} has no classifier; train a semi_supervised_rae for sentiment")
-    return model.predict(batch)

@@ -35,7 +35,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -624,11 +624,6 @@ def fit(
         model_dir=model_dir,
         history=history,
     )
-
-
-def config_dict(obj: Any) -> dict[str, Any]:
-    """A dataclass as a plain JSON-ready dict."""
-    return asdict(obj)
 
 
 def make_loader(

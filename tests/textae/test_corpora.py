@@ -108,5 +108,36 @@ def test_sst_as_a_datasets_view(data_dir):
 def test_data_readme_mirrors_the_manifest():
     readme = (Path(__file__).resolve().parents[2] / "data" / "README.md").read_text()
     assert SPEC.url in readme and SPEC.archive_sha256 in readme
+    from textae.corpora.ptb import SPEC as PTB
+
+    assert PTB.url in readme and all(sha in readme for sha in PTB.file_sha256.values())
     for sha in SPEC.file_sha256.values():
         assert sha in readme
+
+
+def test_tar_archive_with_per_file_checksums(monkeypatch, tmp_path):
+    import io
+    import tarfile
+
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+    archive = tmp_path / "toy.tgz"
+    with tarfile.open(archive, "w:gz") as handle:
+        data = b"a b c\n"
+        info = tarfile.TarInfo("./toy/data/x.txt")
+        info.size = len(data)
+        handle.addfile(info, io.BytesIO(data))
+    spec = CorpusSpec(name="toy", url=archive.as_uri(), archive_sha256=None, members={"./toy/data/x.txt": "x.txt"},
+                      file_sha256={"x.txt": hashlib.sha256(b"a b c\n").hexdigest()})
+    assert (ensure_corpus(spec, tmp_path / "data") / "x.txt").read_bytes() == b"a b c\n"
+    with pytest.raises(ValueError, match="every file needs"):
+        CorpusSpec(name="bad", url="x", archive_sha256=None, members={"a": "a.txt"})
+
+
+def test_real_ptb(data_dir):
+    from textae.corpora.ptb import SPEC as PTB
+    from textae.corpora.ptb import load_ptb
+
+    for name, expected in PTB.file_sha256.items():
+        assert download.sha256_of(data_dir / "ptb" / name) == expected
+    valid = load_ptb("valid", data_dir)
+    assert len(valid) == 3370 and sum(map(len, valid)) == 70390

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tarfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -43,7 +44,8 @@ class CorpusSpec:
     Attributes:
         name: folder under the data directory.
         url: the archive (zip) to download.
-        archive_sha256: its sha256.
+        archive_sha256: its sha256, or None where only the unpacked files' sums are known
+            (then every file must have one in ``file_sha256``).
         members: archive member -> file name in the corpus folder.
         file_sha256: file name -> sha256 of the unpacked file.
         citation: what to cite; shown in errors and the data README.
@@ -51,10 +53,14 @@ class CorpusSpec:
 
     name: str
     url: str
-    archive_sha256: str
+    archive_sha256: str | None
     members: dict[str, str]
     file_sha256: dict[str, str] = field(default_factory=dict)
     citation: str = ""
+
+    def __post_init__(self) -> None:
+        if self.archive_sha256 is None and set(self.file_sha256) != set(self.members.values()):
+            raise ValueError(f"corpus {self.name}: without an archive sha256 every file needs its own")
 
     @property
     def files(self) -> list[str]:
@@ -100,6 +106,21 @@ def _download(url: str, destination: Path) -> None:
     os.replace(partial, destination)
 
 
+def _archive_members(archive: Path, members: dict[str, str]):
+    """Yields (member, file name, open binary stream) from a .zip or a .tar(.gz) archive."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as opened:
+            for member, name in members.items():
+                yield member, name, opened.open(member)
+        return
+    with tarfile.open(archive) as opened:
+        for member, name in members.items():
+            stream = opened.extractfile(member)
+            if stream is None:
+                raise ChecksumError(f"{member} is not a file in {archive}")
+            yield member, name, stream
+
+
 def ensure_corpus(spec: CorpusSpec, data_dir: str | os.PathLike | None = None, *, download: bool = True) -> Path:
     """Returns the corpus folder, downloading and verifying it first if files are missing.
 
@@ -122,22 +143,21 @@ def ensure_corpus(spec: CorpusSpec, data_dir: str | os.PathLike | None = None, *
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         raise CorpusNotFoundError(_missing_message(spec, folder, missing, f"download failed ({error})")) from error
     actual = sha256_of(archive)
-    if actual != spec.archive_sha256:
+    if spec.archive_sha256 is not None and actual != spec.archive_sha256:
         archive.unlink()
         raise ChecksumError(
             f"{spec.url} downloaded with sha256 {actual}, expected {spec.archive_sha256}; "
             "the file was removed, try again or fetch it by hand"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(archive) as opened:
-        for member, name in spec.members.items():
-            target = folder / name
-            partial = target.with_name(name + ".part")
-            with opened.open(member) as source, partial.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
-            expected = spec.file_sha256.get(name)
-            if expected is not None and sha256_of(partial) != expected:
-                partial.unlink()
-                raise ChecksumError(f"{member} from {archive} does not have the recorded sha256 {expected}")
-            os.replace(partial, target)
+    for member, name, source in _archive_members(archive, spec.members):
+        target = folder / name
+        partial = target.with_name(name + ".part")
+        with source, partial.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+        expected = spec.file_sha256.get(name)
+        if expected is not None and sha256_of(partial) != expected:
+            partial.unlink()
+            raise ChecksumError(f"{member} from {archive} does not have the recorded sha256 {expected}")
+        os.replace(partial, target)
     return folder

@@ -56,6 +56,7 @@ class ChartParserConfig:
     num_labels: int  # including ∅ at index 0
     num_tags: int = 0  # 0: no tagger (preterminals labelled X)
     labeled: bool = False
+    objective: str = "cross_entropy"  # cross_entropy | hinge (unlabelled only: margin over whole trees)
     word_dim: int = 100
     char_dim: int = 32
     char_channels: int = 64
@@ -74,6 +75,10 @@ class ChartParserConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.objective not in ("cross_entropy", "hinge"):
+            raise ValueError(f"objective must be 'cross_entropy' or 'hinge', got {self.objective!r}")
+        if self.objective == "hinge" and self.labeled:
+            raise ValueError("the hinge objective is implemented for unlabelled (binary) parsing only")
 
 
 # ---------------------------------------------------------------- data
@@ -269,10 +274,13 @@ class ChartParserModel(nn.Module):
         return logits, starts, ends, states[:, 1:-1]
 
     def loss(self, batch: ChartBatch, step: int = 0) -> dict[str, Tensor]:
-        """Mean cross-entropy over all spans (+ mean tag cross-entropy)."""
+        """Mean cross-entropy over all spans, or the tree hinge loss (+ mean tag cross-entropy)."""
         logits, starts, ends, word_states = self.encode(batch)
-        span_loss = nn.functional.cross_entropy(logits.flatten(0, 1), batch.span_labels[:, starts, ends].flatten(),
-                                                ignore_index=IGNORE)
+        if self.config.objective == "hinge":
+            span_loss = self._hinge_loss(batch, logits, starts, ends)
+        else:
+            span_loss = nn.functional.cross_entropy(logits.flatten(0, 1), batch.span_labels[:, starts, ends].flatten(),
+                                                    ignore_index=IGNORE)
         terms = {"span_loss": span_loss.detach()}
         loss = span_loss
         if self.tagger is not None:
@@ -281,6 +289,25 @@ class ChartParserModel(nn.Module):
             loss = loss + tag_loss
             terms["tag_loss"] = tag_loss.detach()
         return {"loss": loss, **terms, "num_items": torch.tensor(len(batch))}
+
+    def _hinge_loss(self, batch: ChartBatch, logits: Tensor, starts: Tensor, ends: Tensor) -> Tensor:
+        """Stern et al. (2017)'s margin loss over binary trees, mean over sentences:
+        max(0, max_T [s(T) + Δ(T, T*)] - s(T*)), s(T) the sum of span log-odds, Δ the number
+        of predicted spans not in the gold tree (found by loss-augmented CKY)."""
+        fenceposts = batch.char_ids.shape[1] - 1
+        span_scores = logits[..., 1] - logits[..., 0]  # [B, S] log-odds of being a constituent
+        gold = batch.span_labels[:, starts, ends] == 1  # [B, S]
+        augmented = span_scores.new_zeros(len(batch), fenceposts, fenceposts)  # [B, P, P]
+        augmented[:, starts, ends] = span_scores.detach() + (~gold).to(span_scores.dtype)
+        splits = cky_splits(augmented.cpu(), batch.lengths)
+        predicted = torch.zeros(len(batch), fenceposts, fenceposts, dtype=torch.bool)
+        for row, length in enumerate(batch.lengths.tolist()):
+            for start, end in tree_spans(splits[row], length):
+                predicted[row, start, end] = True
+        predicted = predicted.to(span_scores.device)[:, starts, ends]  # [B, S]
+        margin = (~gold & predicted).sum(dim=1).to(span_scores.dtype)  # [B]
+        difference = (span_scores * predicted).sum(dim=1) - (span_scores * gold).sum(dim=1)  # [B]
+        return (difference + margin).clamp(min=0).mean()
 
     @torch.no_grad()
     def decode(self, batch: ChartBatch) -> list[Tree]:
@@ -390,6 +417,18 @@ def cky_splits(span_scores: Tensor, lengths: Tensor) -> np.ndarray:
         splits[:, starts, starts + length] = best_index + starts + 1
     del lengths  # every sub-span of a valid span is valid, so padding never leaks in
     return splits.numpy()
+
+
+def tree_spans(splits: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """The spans of length >= 2 of the binary tree that CKY split points describe."""
+    spans, stack = [], [(0, length)]
+    while stack:
+        start, end = stack.pop()
+        if end - start >= 2:
+            spans.append((start, end))
+            split = int(splits[start, end])
+            stack.extend(((start, split), (split, end)))
+    return spans
 
 
 def build_tree(words: list[str], splits: np.ndarray, span_labels: np.ndarray, vocab: ChartVocab,

@@ -92,18 +92,19 @@ def tiny_data(labeled: bool):
     return trees, examples, vocab
 
 
-def tiny_model(vocab: ChartVocab, labeled: bool, seed: int = 0) -> ChartParserModel:
+def tiny_model(vocab: ChartVocab, labeled: bool, seed: int = 0, objective: str = "cross_entropy") -> ChartParserModel:
     torch.manual_seed(seed)
     config = ChartParserConfig(vocab_size=len(vocab.words), num_chars=len(vocab.chars), num_labels=len(vocab.labels),
-                               num_tags=len(vocab.tags) if labeled else 0, labeled=labeled, word_dim=16, char_dim=8,
+                               num_tags=len(vocab.tags) if labeled else 0, labeled=labeled, objective=objective,
+                               word_dim=16, char_dim=8,
                                char_channels=8, lstm_hidden=16, lstm_layers=1, span_hidden=32, dropout=0.0)
     return ChartParserModel(config, vocab)
 
 
-@pytest.mark.parametrize("labeled", [False, True])
-def test_a_tiny_treebank_is_learned_exactly(labeled):
+@pytest.mark.parametrize("labeled, objective", [(False, "cross_entropy"), (True, "cross_entropy"), (False, "hinge")])
+def test_a_tiny_treebank_is_learned_exactly(labeled, objective):
     trees, examples, vocab = tiny_data(labeled)
-    model = tiny_model(vocab, labeled)
+    model = tiny_model(vocab, labeled, objective=objective)
     batch = collate(examples, vocab, labeled)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     first = float(model.loss(batch)["loss"].detach())
@@ -111,7 +112,7 @@ def test_a_tiny_treebank_is_learned_exactly(labeled):
         optimizer.zero_grad()
         model.loss(batch)["loss"].backward()
         optimizer.step()
-    assert float(model.loss(batch)["loss"].detach()) < 0.05 * first
+    assert float(model.loss(batch)["loss"].detach()) < 0.05 * first + (0.01 if objective == "hinge" else 0.0)
     model.eval()
     correct, total = model.eval_counts(batch)["bracket_f1"]
     assert correct == total  # F1 = 100
@@ -175,6 +176,18 @@ def test_config_validation():
         ChartParserConfig(vocab_size=5, num_chars=5, num_labels=1)
     with pytest.raises(ValueError, match="dropout"):
         ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, dropout=1.0)
+    with pytest.raises(ValueError, match="unlabelled"):
+        ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, labeled=True, objective="hinge")
+
+
+def test_hinge_loss_is_zero_only_when_gold_wins_by_the_margin():
+    _, examples, vocab = tiny_data(False)
+    model = tiny_model(vocab, False, objective="hinge").eval()
+    batch = collate(examples, vocab, False)
+    loss = model.loss(batch)["loss"]
+    assert float(loss.detach()) > 0  # an untrained model does not separate gold trees by a margin
+    loss.backward()
+    assert float(model.span_output.weight.grad.abs().sum()) > 0
 
 
 def test_all_binary_trees_helper_counts_catalan_numbers():

@@ -61,8 +61,8 @@ class ParserDataConfig:
 
 
 PRESETS: dict[str, dict] = {
-    "sst": dict(corpus="sst", labeled=False, optimizer="adam", learning_rate=2e-3, dropout=0.2, max_epochs=40,
-                early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=6),
+    "sst": dict(corpus="sst", labeled=False, objective="hinge", optimizer="adam", learning_rate=2e-3, dropout=0.2,
+                max_epochs=20, early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=6),
     "ptb_sample": dict(corpus="ptb_sample", labeled=True, optimizer="adam", learning_rate=2e-3, dropout=0.2,
                        max_epochs=40, early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=6),
     "tiny": dict(corpus="sst", labeled=False, word_dim=16, char_dim=8, char_channels=8, lstm_hidden=16,

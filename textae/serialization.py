@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_model as load_safetensors_model
+from safetensors.torch import save_model as save_safetensors_model
 from torch import nn
 
 from textae.vocab import Vocab
@@ -54,8 +55,8 @@ class PretrainedMixin:
             "config": dataclasses.asdict(self.config),  # type: ignore[attr-defined]
         }
         (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        state = {name: tensor.detach().contiguous().cpu() for name, tensor in self.state_dict().items()}  # type: ignore[attr-defined]
-        save_file(state, str(directory / WEIGHTS_FILE))
+        # save_model (not save_file) stores a tensor shared by two modules (a tied embedding) once.
+        save_safetensors_model(self, str(directory / WEIGHTS_FILE))  # type: ignore[arg-type]
         if vocab is not None:
             vocab.save(directory / VOCAB_FILE)
         return directory
@@ -84,8 +85,7 @@ def load_weights(model: nn.Module, directory: str | os.PathLike) -> None:
     path = Path(directory) / WEIGHTS_FILE
     if not path.is_file():
         raise CheckpointError(f"no {WEIGHTS_FILE} in {directory}")
-    state = load_file(str(path))
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing, unexpected = load_safetensors_model(model, str(path), strict=False)
     if missing or unexpected:
         raise CheckpointError(f"{path} does not fit the model: missing {missing}, unexpected {unexpected}")
 

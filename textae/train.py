@@ -43,6 +43,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from safetensors.torch import load_file, save_file
+from safetensors.torch import load_model as load_safetensors_model
+from safetensors.torch import save_model as save_safetensors_model
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
@@ -284,7 +286,7 @@ def save_checkpoint(
     temporary = root / (name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir()
-    save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(temporary / "model.safetensors"))
+    save_safetensors_model(model, str(temporary / "model.safetensors"))  # tied weights stored once
     optimizer_state = optimizer.state_dict()
     optimizer_tensors: dict[str, Tensor] = {}
     optimizer_scalars: dict[str, Any] = {}
@@ -331,7 +333,7 @@ def load_checkpoint(
     if meta.get("format") != "textae.checkpoint/1":
         raise ResumeError(f"{checkpoint} is not a textae checkpoint")
     device = next(model.parameters()).device
-    model.load_state_dict(load_file(str(checkpoint / "model.safetensors"), device=str(device)))
+    load_safetensors_model(model, str(checkpoint / "model.safetensors"), device=str(device))
     tensors = load_file(str(checkpoint / "state.safetensors"))
     state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():

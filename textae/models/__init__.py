@@ -4,12 +4,19 @@
 line here and one file beside this one.
 """
 
+from textae.models.lstm_lm import LSTMLanguageModel
 from textae.models.rae import RAE, RAEConfig
 from textae.models.semi_supervised_rae import SemiSupervisedRAE, SemiSupervisedRAEConfig
+from textae.models.sentence_vae import SentenceVAE, SentenceVAEConfig
 
 MODELS: dict[str, tuple[type, type]] = {
     "rae": (RAEConfig, RAE),
     "semi_supervised_rae": (SemiSupervisedRAEConfig, SemiSupervisedRAE),
+    "sentence_vae": (SentenceVAEConfig, SentenceVAE),
+    "lstm_lm": (SentenceVAEConfig, LSTMLanguageModel),
 }
 
-__all__ = ["MODELS", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig"]
+__all__ = [
+    "MODELS", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
+    "SentenceVAE", "SentenceVAEConfig",
+]

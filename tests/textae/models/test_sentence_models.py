@@ -1,0 +1,144 @@
+"""The DESIGN.md contract for the sentence VAE and its LSTM language-model baseline, tiny size."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+
+from textae.models import MODELS
+from textae.models.sentence_vae import SentenceBatch, SentenceVAEConfig, kl_weight
+from textae.train import evaluate
+
+NAMES = ["sentence_vae", "lstm_lm"]
+TINY = dict(vocab_size=12, embedding_size=8, hidden_size=10, latent_size=4, decoder_dropout=0.0)
+
+
+def sentences_batch(rows: list[list[int]]) -> SentenceBatch:
+    width = max(1, max(map(len, rows)))
+    tokens = torch.zeros(len(rows), width, dtype=torch.long)
+    for index, row in enumerate(rows):
+        tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return SentenceBatch(tokens, torch.tensor([len(row) for row in rows]))
+
+
+ROWS = [[4, 5, 6, 7], [8, 9], [10, 11, 4], [5]]
+
+
+def make(name: str, seed: int = 0, **overrides):
+    torch.manual_seed(seed)
+    config_class, model_class = MODELS[name]
+    return model_class(config_class(**{**TINY, **overrides}))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("size", [1, 3])
+def test_shapes(name, size):
+    batch = sentences_batch(ROWS[:size])
+    model = make(name).eval()
+    if name == "sentence_vae":
+        output = model(batch)
+        assert output.mu.shape == output.logvar.shape == output.z.shape == output.kl.shape == (size, 4)
+        assert output.log_likelihood.shape == (size,)
+    else:
+        assert model(batch).shape == (size,)
+    terms = model.loss(batch)
+    assert terms["loss"].shape == () and int(terms["num_items"]) == size
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_batched_equals_per_item_and_padding_is_ignored(name):
+    model = make(name).eval()
+    batched = model.loss(sentences_batch(ROWS))["loss"]
+    single = torch.stack([model.loss(sentences_batch([row]))["loss"] for row in ROWS]).mean()
+    torch.testing.assert_close(batched, single)
+    padded = sentences_batch(ROWS)
+    padded.tokens = torch.cat([padded.tokens, torch.full((4, 3), 7)], dim=1)  # junk after each length
+    torch.testing.assert_close(model.loss(padded)["loss"], batched)
+
+
+def test_log_likelihood_is_a_distribution_over_sentences():
+    # Summed over every sentence of length <= 2 (plus <eos>), p(x) can approach 1 but not exceed it.
+    model = make("lstm_lm").eval()
+    words = list(range(4, 12))
+    rows = [[]] + [[a] for a in words] + [[a, b] for a in words for b in words]
+    total = model(sentences_batch(rows)).exp().sum()
+    assert 0 < float(total.detach()) <= 1.0 + 1e-5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_parameter_gets_a_gradient_and_a_step_changes_weights(name):
+    model = make(name).train()
+    model.loss(sentences_batch(ROWS), step=10**6)["loss"].backward()
+    for parameter_name, parameter in model.named_parameters():
+        assert parameter.grad is not None and float(parameter.grad.abs().sum()) > 0, parameter_name
+    before = copy.deepcopy(model.state_dict())
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    assert all(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_tiny_batch_can_be_overfitted(name):
+    model = make(name, kl_schedule="constant")
+    batch = sentences_batch(ROWS)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    first = float(model.loss(batch)["nll"])
+    for _ in range(300):
+        optimizer.zero_grad()
+        model.loss(batch, step=10**6)["loss"].backward()
+        optimizer.step()
+    model.eval()
+    assert float(model.loss(batch)["nll"]) < 0.25 * first
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_loss_and_checkpoint_round_trip(name, tmp_path):
+    batch = sentences_batch(ROWS)
+    first, second = make(name, seed=3).eval(), make(name, seed=3).eval()
+    assert float(first.loss(batch)["loss"]) == float(second.loss(batch)["loss"])
+    first.save_pretrained(tmp_path)
+    loaded = MODELS[name][1].from_pretrained(tmp_path).eval()
+    assert evaluate(loaded, [batch]) == evaluate(first, [batch])
+
+
+def test_importance_weighted_bound_is_tighter_than_the_elbo():
+    model = make("sentence_vae").eval()
+    batch = sentences_batch(ROWS)
+    torch.manual_seed(0)
+    iw = model.importance_weighted_log_likelihood(batch, samples=200, chunk=50)
+    torch.manual_seed(0)
+    single = torch.stack([model.importance_weighted_log_likelihood(batch, samples=1) for _ in range(200)]).mean(0)
+    assert iw.shape == (4,)
+    assert bool((iw >= single - 1e-4).all())  # log-mean-exp >= mean of logs
+
+
+def test_kl_schedules_and_free_bits():
+    assert kl_weight(SentenceVAEConfig(vocab_size=12, kl_schedule="linear", kl_anneal_steps=10), 5) == 0.5
+    assert kl_weight(SentenceVAEConfig(vocab_size=12, kl_schedule="logistic", kl_anneal_steps=10), 10) == 0.5
+    assert kl_weight(SentenceVAEConfig(vocab_size=12, kl_schedule="constant"), 0) == 1.0
+    model = make("sentence_vae", kl_schedule="constant", free_bits=5.0).eval()
+    terms = model.loss(sentences_batch(ROWS))
+    # Below the floor the KL term counts as 4 dimensions x 5 nats.
+    torch.testing.assert_close(terms["loss"], terms["nll"] + 4 * 5.0)
+    assert math.isfinite(float(terms["kl"]))
+
+
+@pytest.mark.parametrize("field, value", [("latent_size", 0), ("word_dropout", 1.0), ("kl_schedule", "cosine"),
+                                          ("free_bits", -1.0), ("bos_id", 0)])
+def test_bad_config_values_are_refused(field, value):
+    with pytest.raises(ValueError):
+        SentenceVAEConfig(vocab_size=12, **{field: value})
+
+
+def test_fit_checkpoints_a_model_with_tied_embeddings(tmp_path):
+    from textae.train import TrainConfig, fit
+
+    model = make("sentence_vae")
+    batches = [sentences_batch(ROWS[:2]), sentences_batch(ROWS[2:])]
+    config = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="adam", learning_rate=0.01, progress=False)
+    fit(model, batches, batches, config)
+    resumed = make("sentence_vae", seed=9)
+    fit(resumed, batches, batches, TrainConfig(**{**config.__dict__, "resume": True}))
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), resumed.state_dict().values(), strict=True))

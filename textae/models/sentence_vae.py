@@ -1,0 +1,233 @@
+"""Sentence variational autoencoder (Bowman, Vilnis, Vinyals, Dai, Jozefowicz, Bengio; CoNLL 2016).
+
+    q(z|x) = N(mu, diag(exp(logvar))),  [mu; logvar] = W_q h_T,  h_T = LSTM_enc(x) last state
+    z      = mu + exp(logvar / 2) * eps,  eps ~ N(0, I)
+    p(x|z) = prod_t softmax(W_o LSTM_dec(y_{<t}, h_0 = tanh(W_z z)))[x_t]
+    loss   = -log p(x|z) + beta(step) * KL(q(z|x) || N(0, I))
+
+Equation -> code: ``W_q`` = ``SentenceEncoder.posterior``; ``W_z`` = ``SentenceDecoder.initial``;
+``W_o`` = ``SentenceDecoder.output``; beta(step) = ``kl_weight`` (schedules.py).
+
+Against posterior collapse (the decoder ignoring z): KL annealing (linear, logistic as the
+paper, or cyclical as Fu et al. 2019), word dropout on the decoder inputs (the paper), z
+fed at every decoder step (optional), and KL thresholding ("free bits": each latent
+dimension's batch-mean KL counts at least ``free_bits`` nats).
+
+Speed: the output layer (hidden x vocabulary) dominates; it runs only over real tokens
+(padding is dropped before the softmax), not over the padded batch.
+
+Loss reduction: NLL summed over the tokens of a sentence (incl. the end token), KL summed
+over latent dimensions; both averaged over sentences.
+
+Shape legend: B sentences, T tokens (padded), N real tokens in the batch, D hidden,
+E embedding, Z latent, V vocabulary, K importance samples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from textae.schedules import cyclical_kl_weight, linear_kl_weight, logistic_kl_weight
+from textae.serialization import PretrainedMixin
+
+KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
+
+
+@dataclass(frozen=True)
+class SentenceVAEConfig:
+    vocab_size: int
+    pad_id: int = 0
+    unk_id: int = 1
+    bos_id: int = 2
+    eos_id: int = 3
+    embedding_size: int = 256
+    hidden_size: int = 256
+    latent_size: int = 32
+    word_dropout: float = 0.0  # probability of replacing a decoder input by <unk>
+    decoder_dropout: float = 0.5  # on decoder inputs and outputs
+    feed_latent: bool = False  # concatenate z to every decoder input
+    kl_schedule: str = "linear"  # constant | linear | logistic | cyclical
+    kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: total steps
+    free_bits: float = 0.0  # per-dimension KL floor in nats (0: off)
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "embedding_size", "hidden_size", "latent_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("word_dropout", "decoder_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.kl_schedule not in KL_SCHEDULES:
+            raise ValueError(f"kl_schedule must be one of {KL_SCHEDULES}, got {self.kl_schedule!r}")
+        if self.free_bits < 0:
+            raise ValueError(f"free_bits must be >= 0, got {self.free_bits}")
+        ids = (self.pad_id, self.unk_id, self.bos_id, self.eos_id)
+        if len(set(ids)) != 4 or not all(0 <= i < self.vocab_size for i in ids):
+            raise ValueError(f"pad/unk/bos/eos ids must be distinct and < vocab_size, got {ids}")
+
+
+@dataclass
+class SentenceBatch:
+    """Padded sentences; the decoder reads <bos> + tokens and predicts tokens + <eos>."""
+
+    tokens: Tensor  # [B, T] ids, pad_id after each sentence's end
+    lengths: Tensor  # [B] real tokens (>= 0)
+
+    def to(self, device: torch.device | str) -> SentenceBatch:
+        return SentenceBatch(self.tokens.to(device), self.lengths.to(device))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+def kl_weight(config: SentenceVAEConfig, step: int) -> float:
+    if config.kl_schedule == "constant":
+        return 1.0
+    if config.kl_schedule == "linear":
+        return linear_kl_weight(step, config.kl_anneal_steps)
+    if config.kl_schedule == "logistic":
+        return logistic_kl_weight(step, config.kl_anneal_steps)
+    return cyclical_kl_weight(step, config.kl_anneal_steps)
+
+
+class SentenceEncoder(nn.Module):
+    """Embedding -> LSTM -> [mu; logvar] from the last state."""
+
+    def __init__(self, config: SentenceVAEConfig, embedding: nn.Embedding) -> None:
+        super().__init__()
+        self.embedding = embedding
+        self.lstm = nn.LSTM(config.embedding_size, config.hidden_size, batch_first=True)
+        self.posterior = nn.Linear(config.hidden_size, 2 * config.latent_size)  # W_q
+
+    def forward(self, batch: SentenceBatch) -> tuple[Tensor, Tensor]:
+        """Returns ``mu, logvar``, each ``[B, Z]``."""
+        embedded = self.embedding(batch.tokens)  # [B, T, E]
+        lengths = batch.lengths.clamp(min=1).cpu()  # an empty sentence reads one pad token
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        _, (last_hidden, _) = self.lstm(packed)  # [1, B, D]
+        mu, logvar = self.posterior(last_hidden[0]).chunk(2, dim=-1)  # [B, Z] x2
+        return mu, logvar
+
+
+class SentenceDecoder(nn.Module):
+    """LSTM language model over <bos> + tokens, started from z (or from zeros)."""
+
+    def __init__(self, config: SentenceVAEConfig, embedding: nn.Embedding, latent_size: int) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = embedding
+        self.latent_size = latent_size
+        self.feed_latent = config.feed_latent and latent_size > 0
+        input_size = config.embedding_size + (latent_size if self.feed_latent else 0)
+        self.lstm = nn.LSTM(input_size, config.hidden_size, batch_first=True)
+        self.initial = nn.Linear(latent_size, 2 * config.hidden_size) if latent_size else None  # W_z
+        self.dropout = nn.Dropout(config.decoder_dropout)
+        self.output = nn.Linear(config.hidden_size, config.vocab_size)  # W_o
+
+    def initial_state(self, z: Tensor | None, size: int, device: torch.device) -> tuple[Tensor, Tensor]:
+        if self.initial is None or z is None:
+            zeros = torch.zeros(1, size, self.config.hidden_size, device=device)
+            return zeros, zeros.clone()
+        hidden, cell = torch.tanh(self.initial(z)).chunk(2, dim=-1)  # [B, D] x2
+        return hidden.unsqueeze(0).contiguous(), cell.unsqueeze(0).contiguous()
+
+    def inputs(self, batch: SentenceBatch) -> Tensor:
+        """``[B, T+1]`` <bos> followed by the tokens, word-dropped in training."""
+        config = self.config
+        bos = torch.full_like(batch.tokens[:, :1], config.bos_id)
+        inputs = torch.cat([bos, batch.tokens], dim=1)  # [B, T+1]
+        if self.training and config.word_dropout > 0:
+            drop = torch.rand(inputs.shape, device=inputs.device) < config.word_dropout
+            drop[:, 0] = False
+            inputs = inputs.masked_fill(drop & (inputs != config.pad_id), config.unk_id)
+        return inputs
+
+    def token_log_likelihood(self, batch: SentenceBatch, z: Tensor | None) -> Tensor:
+        """``[B]`` log p(tokens + <eos> | z), summed over each sentence's tokens."""
+        config = self.config
+        size, width = batch.tokens.shape  # B, T
+        embedded = self.dropout(self.embedding(self.inputs(batch)))  # [B, T+1, E]
+        if self.feed_latent:
+            embedded = torch.cat([embedded, z.unsqueeze(1).expand(-1, width + 1, -1)], dim=-1)  # [B, T+1, E+Z]
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, (batch.lengths + 1).cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        states, _ = self.lstm(packed, self.initial_state(z, size, batch.tokens.device))
+        # The packed data holds exactly the N real positions: the output layer never sees padding.
+        logits = self.output(self.dropout(states.data))  # [N, V]
+        targets = torch.cat([batch.tokens, torch.full_like(batch.tokens[:, :1], config.pad_id)], dim=1)  # [B, T+1]
+        targets[torch.arange(size, device=targets.device), batch.lengths] = config.eos_id
+        packed_targets = nn.utils.rnn.pack_padded_sequence(targets, (batch.lengths + 1).cpu(), batch_first=True,
+                                                           enforce_sorted=False)
+        token_log_probs = -F.cross_entropy(logits, packed_targets.data, reduction="none")  # [N]
+        per_position = nn.utils.rnn.PackedSequence(token_log_probs, packed.batch_sizes, packed.sorted_indices,
+                                                   packed.unsorted_indices)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(per_position, batch_first=True)  # [B, T+1] zeros at padding
+        return padded.sum(dim=1)  # [B]
+
+
+@dataclass
+class SentenceVAEOutput:
+    mu: Tensor  # [B, Z]
+    logvar: Tensor  # [B, Z]
+    z: Tensor  # [B, Z]
+    log_likelihood: Tensor  # [B] log p(x | z)
+    kl: Tensor  # [B, Z] per-dimension KL(q(z|x) || p(z))
+
+
+class SentenceVAE(PretrainedMixin, nn.Module):
+    model_type = "sentence_vae"
+    config_class = SentenceVAEConfig
+
+    def __init__(self, config: SentenceVAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_size, padding_idx=config.pad_id)
+        self.encoder = SentenceEncoder(config, self.embedding)
+        self.decoder = SentenceDecoder(config, self.embedding, config.latent_size)
+
+    def forward(self, batch: SentenceBatch) -> SentenceVAEOutput:
+        mu, logvar = self.encoder(batch)  # [B, Z] x2
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu  # [B, Z]
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)  # [B, Z]
+        return SentenceVAEOutput(mu, logvar, z, self.decoder.token_log_likelihood(batch, z), kl)
+
+    def loss(self, batch: SentenceBatch, step: int = 0) -> dict[str, Tensor]:
+        """Mean over sentences of -log p(x|z) + beta(step) * KL (with the free-bits floor)."""
+        output = self(batch)
+        kl_per_dimension = output.kl.mean(dim=0)  # [Z]
+        kl_term = kl_per_dimension.clamp(min=self.config.free_bits).sum() if self.config.free_bits else kl_per_dimension.sum()
+        beta = kl_weight(self.config, step)
+        nll = -output.log_likelihood.mean()
+        return {
+            "loss": nll + beta * kl_term,
+            "nll": nll.detach(),
+            "kl": output.kl.sum(dim=1).mean().detach(),
+            "kl_weight": torch.tensor(beta),
+            "elbo_nll": (nll + output.kl.sum(dim=1).mean()).detach(),
+            "num_items": torch.tensor(len(batch)),
+        }
+
+    @torch.no_grad()
+    def importance_weighted_log_likelihood(self, batch: SentenceBatch, samples: int = 500, chunk: int = 50) -> Tensor:
+        """``[B]`` log p(x) estimated with ``samples`` draws from q(z|x) (Burda et al. 2016)."""
+        mu, logvar = self.encoder(batch)  # [B, Z] x2
+        std = (0.5 * logvar).exp()
+        log_weights = []
+        for start in range(0, samples, chunk):
+            count = min(chunk, samples - start)
+            eps = torch.randn(count, *mu.shape, device=mu.device)  # [K, B, Z]
+            z = mu + eps * std  # [K, B, Z]
+            repeated = SentenceBatch(batch.tokens.repeat(count, 1), batch.lengths.repeat(count))
+            log_likelihood = self.decoder.token_log_likelihood(repeated, z.reshape(-1, z.shape[-1])).view(count, -1)  # [K, B]
+            log_prior = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)  # [K, B]
+            log_posterior = -0.5 * (eps.pow(2) + math.log(2 * math.pi) + logvar).sum(-1)  # [K, B]
+            log_weights.append(log_likelihood + log_prior - log_posterior)
+        return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(samples)  # [B]
+
+    def optim_groups(self) -> list[dict]:
+        return [{"params": list(self.parameters()), "weight_decay": 0.0}]

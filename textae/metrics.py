@@ -1,6 +1,8 @@
-"""Evaluation metrics: sentiment accuracies at the root and over all phrases."""
+"""Evaluation metrics: sentiment accuracies; latent-variable diagnostics (active units, MI)."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import Tensor
@@ -66,3 +68,35 @@ def sentiment_counts(logits: Tensor, labels: Tensor, roots: Tensor) -> dict[str,
             add("all_fine_acc", fine == labels, labelled)
             add("all_binary_acc", binary == binary_gold, binary_mask)
         return counts
+
+
+def active_units(mu: Tensor, threshold: float = 0.01) -> int:
+    """Latent dimensions whose posterior mean varies over the data: Cov_x(E_q[z|x]) > threshold.
+
+    Args:
+        mu: ``[N, Z]`` posterior means of N sentences (Burda et al. 2016's measure).
+    """
+    return int((mu.var(dim=0, unbiased=True) > threshold).sum())
+
+
+def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> float:
+    """I(x; z) under q, by Hoffman & Johnson's estimator as in He et al. (2019)'s code.
+
+    ``E_x[-H(q(z|x))] - E_{x, z~q(z|x)}[log q(z)]`` with the aggregate posterior q(z)
+    approximated by the mixture of the N given posteriors. A Monte Carlo estimate: it can
+    be slightly negative.
+
+    Args:
+        mu, logvar: ``[N, Z]`` posterior parameters of N sentences.
+    """
+    size, latent = mu.shape  # N, Z
+    log_two_pi = math.log(2 * math.pi)
+    negative_entropy = (-0.5 * latent * log_two_pi - 0.5 * (1 + logvar).sum(dim=-1)).mean()
+    noise = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    z = mu + noise * (0.5 * logvar).exp()  # [N, Z] one sample per sentence
+    # log q(z_i | x_j) for every pair: [N(z), N(x)]
+    difference = z.unsqueeze(1) - mu.unsqueeze(0)  # [N, N, Z]
+    log_density = -0.5 * (difference.pow(2) / logvar.exp().unsqueeze(0)).sum(-1) - 0.5 * (
+        latent * log_two_pi + logvar.sum(-1).unsqueeze(0))  # [N, N]
+    log_aggregate = torch.logsumexp(log_density, dim=1) - math.log(size)  # [N]
+    return float(negative_entropy - log_aggregate.mean())

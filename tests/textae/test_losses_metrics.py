@@ -38,3 +38,23 @@ def test_sentiment_counts_drop_neutral_for_binary_and_split_root_from_all():
     assert counts["root_binary_acc"] == (1.0, 1.0)  # root 1 is neutral, dropped
     assert counts["all_fine_acc"] == (2.0, 3.0)  # unlabelled node ignored
     assert counts["all_binary_acc"] == (2.0, 2.0)
+
+
+def test_active_units_counts_dimensions_that_vary():
+    from textae.metrics import active_units
+
+    mu = torch.zeros(100, 4)
+    mu[:, 0] = torch.linspace(-1, 1, 100)  # variance ~0.34
+    mu[:, 1] = torch.linspace(-0.1, 0.1, 100)  # variance ~0.003: inactive
+    assert active_units(mu) == 1
+
+
+def test_mutual_information_is_zero_for_identical_posteriors_and_grows_with_separation():
+    from textae.metrics import mutual_information
+
+    generator = torch.Generator().manual_seed(0)
+    same = mutual_information(torch.zeros(200, 2), torch.zeros(200, 2), generator)
+    assert abs(same) < 0.05
+    mu = torch.cat([torch.full((1000, 1), -5.0), torch.full((1000, 1), 5.0)])
+    separated = mutual_information(mu, torch.full((2000, 1), -2.0), generator)
+    assert abs(separated - torch.log(torch.tensor(2.0)).item()) < 0.06  # two clusters: log 2 nats

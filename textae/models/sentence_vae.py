@@ -170,6 +170,96 @@ class SentenceDecoder(nn.Module):
         return padded.sum(dim=1)  # [B]
 
 
+    @torch.no_grad()
+    def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",
+                 temperature: float = 1.0, beam_size: int = 5) -> list[list[int]]:
+        """Token ids (without <bos>/<eos>) decoded from ``z`` ``[B, Z]`` (or from nothing for an LM).
+
+        Args:
+            strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
+                ``beam`` (beam search of width ``beam_size``, length-normalised scores).
+        """
+        if strategy not in ("greedy", "sample", "beam"):
+            raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
+        if strategy == "sample" and temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        if strategy == "beam":
+            return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size) for i in range(size)]
+        config = self.config
+        device = self.output.weight.device
+        state = self.initial_state(z, size, device)
+        current = torch.full((size, 1), config.bos_id, dtype=torch.long, device=device)  # [B, 1]
+        finished = torch.zeros(size, dtype=torch.bool, device=device)
+        outputs: list[Tensor] = []
+        for _ in range(max_length + 1):
+            logits, state = self._step(current, z, state)  # [B, V]
+            logits[:, [config.pad_id, config.bos_id]] = float("-inf")
+            if strategy == "greedy":
+                current = logits.argmax(dim=-1, keepdim=True)  # [B, 1]
+            else:
+                current = torch.multinomial((logits / temperature).softmax(dim=-1), 1)  # [B, 1]
+            outputs.append(current[:, 0])
+            finished |= current[:, 0] == config.eos_id
+            if bool(finished.all()):
+                break
+        ids = torch.stack(outputs, dim=1).tolist()  # [B, steps]
+        return [row[: row.index(config.eos_id)] if config.eos_id in row else row[:max_length] for row in ids]
+
+    def _step(self, current: Tensor, z: Tensor | None, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """One decoder step: ``[B, 1]`` tokens -> ``[B, V]`` logits and the new state."""
+        embedded = self.embedding(current)  # [B, 1, E]
+        if self.feed_latent:
+            embedded = torch.cat([embedded, z.unsqueeze(1)], dim=-1)  # [B, 1, E+Z]
+        states, state = self.lstm(embedded, state)  # [B, 1, D]
+        return self.output(states[:, 0]), state
+
+    def _beam(self, z: Tensor | None, max_length: int, beam_size: int) -> list[int]:
+        config = self.config
+        device = self.output.weight.device
+        state = self.initial_state(z, 1, device)
+        beams: list[tuple[float, list[int], tuple[Tensor, Tensor]]] = [(0.0, [], state)]
+        complete: list[tuple[float, list[int]]] = []
+        for _ in range(max_length + 1):
+            candidates = []
+            for score, tokens, beam_state in beams:
+                current = torch.tensor([[tokens[-1] if tokens else config.bos_id]], device=device)
+                logits, new_state = self._step(current, z, beam_state)
+                logits[:, [config.pad_id, config.bos_id]] = float("-inf")
+                log_probs = logits.log_softmax(dim=-1)[0]
+                top = log_probs.topk(beam_size)
+                for log_prob, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                    candidates.append((score + log_prob, [*tokens, token], new_state))
+            candidates.sort(key=lambda item: item[0], reverse=True)
+            beams = []
+            for score, tokens, beam_state in candidates[:beam_size]:
+                if tokens[-1] == config.eos_id:
+                    complete.append((score / len(tokens), tokens[:-1]))
+                else:
+                    beams.append((score, tokens, beam_state))
+            if not beams or len(complete) >= beam_size:
+                break
+        complete.extend((score / len(tokens), tokens) for score, tokens, _ in beams)
+        return max(complete, key=lambda item: item[0])[1][:max_length]
+
+
+def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = False) -> Tensor:
+    """``steps`` points from ``start`` to ``end`` (both ``[Z]``), ends included: ``[steps, Z]``.
+
+    ``spherical`` follows the great circle (slerp), which keeps points at a typical norm
+    under a Gaussian prior instead of cutting through the low-density centre.
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    weights = torch.linspace(0, 1, steps, dtype=start.dtype, device=start.device).unsqueeze(1)  # [steps, 1]
+    if not spherical:
+        return (1 - weights) * start + weights * end
+    cosine = F.cosine_similarity(start, end, dim=0).clamp(-1 + 1e-7, 1 - 1e-7)
+    angle = torch.arccos(cosine)
+    if float(angle) < 1e-4:  # nearly parallel: slerp equals lerp
+        return (1 - weights) * start + weights * end
+    return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)
+
+
 @dataclass
 class SentenceVAEOutput:
     mu: Tensor  # [B, Z]

@@ -1,0 +1,97 @@
+"""Sentences as tensors: vocabulary with <pad>/<unk>/<bos>/<eos>, encoding, padded batches.
+
+Used by the sentence VAE, the LSTM language model and their scripts. Shape legend: B
+sentences, T tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from textae.models.sentence_vae import SentenceBatch
+from textae.vocab import Vocab
+
+SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")  # ids 0..3, as SentenceVAEConfig's defaults
+
+
+def build_sentence_vocab(sentences: Iterable[Sequence[str]], *, min_freq: int = 1, max_size: int | None = None,
+                         lowercase: bool = False) -> Vocab:
+    """A vocabulary whose ids 0-3 are <pad>, <unk>, <bos>, <eos> (a corpus's own '<unk>' maps to ours)."""
+    return Vocab.build(sentences, min_freq=min_freq, max_size=max_size, lowercase=lowercase, specials=SPECIALS)
+
+
+def encode_sentences(sentences: Iterable[Sequence[str]], vocab: Vocab, max_length: int | None = None) -> list[list[int]]:
+    """Token ids per sentence; sentences longer than ``max_length`` are cut to it."""
+    encoded = [vocab.encode(sentence) for sentence in sentences]
+    return [ids[:max_length] for ids in encoded] if max_length else encoded
+
+
+def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> SentenceBatch:
+    """Pads token-id lists into a :class:`SentenceBatch` (``[B, T]`` tokens, ``[B]`` lengths)."""
+    if len(rows) == 0:
+        raise ValueError("cannot collate an empty list of sentences")
+    width = max(1, max(len(row) for row in rows))
+    tokens = torch.full((len(rows), width), pad_id, dtype=torch.long)  # [B, T]
+    for index, row in enumerate(rows):
+        if row:
+            tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return SentenceBatch(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long))
+
+
+@torch.no_grad()
+def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int = 500,
+                       bleu_sentences: int = 1000, seed: int = 0) -> dict[str, float]:
+    """The protocol of He et al. (2019) for a sentence VAE or an LSTM language model.
+
+    Returns (per sentence unless said): ``nll`` (VAE: importance-weighted with ``iw_samples``
+    draws; LM: exact), ``ppl`` = exp(total NLL / tokens incl. <eos>), and for a VAE also
+    ``elbo_nll``, ``reconstruction`` (-E_q log p(x|z), one sample), ``kl``, ``mi`` (nats),
+    ``active_units`` and ``recon_bleu`` (greedy reconstructions from the posterior means of
+    the first ``bleu_sentences`` sentences, corpus BLEU x 100).
+    """
+    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
+
+    from textae.metrics import active_units, mutual_information
+
+    torch.manual_seed(seed)
+    model.eval()
+    is_vae = hasattr(model, "encoder")
+    totals = {"nll": 0.0, "reconstruction": 0.0, "kl": 0.0}
+    sentences = tokens = 0
+    mus, logvars, references, hypotheses = [], [], [], []
+    for batch in batches:
+        sentences += len(batch)
+        tokens += int(batch.lengths.sum()) + len(batch)  # every sentence also predicts <eos>
+        if not is_vae:
+            totals["nll"] -= float(model(batch).sum())
+            continue
+        totals["nll"] -= float(model.importance_weighted_log_likelihood(batch, samples=iw_samples).sum())
+        mu, logvar = model.encoder(batch)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        totals["reconstruction"] -= float(model.decoder.token_log_likelihood(batch, z).sum())
+        totals["kl"] += float((0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).sum())
+        mus.append(mu)
+        logvars.append(logvar)
+        if len(references) < bleu_sentences:
+            decoded = model.decoder.generate(mu, len(batch), max_length=int(batch.lengths.max()) + 10)
+            for row, length, hypothesis in zip(batch.tokens.tolist(), batch.lengths.tolist(), decoded, strict=True):
+                references.append([row[:length]])
+                hypotheses.append(hypothesis)
+    if sentences == 0:
+        raise ValueError("evaluate_sentences() got no sentences")
+    results = {"nll": totals["nll"] / sentences, "ppl": float(torch.tensor(totals["nll"] / tokens).exp()),
+               "sentences": float(sentences), "tokens": float(tokens)}
+    if is_vae:
+        mu, logvar = torch.cat(mus), torch.cat(logvars)
+        results.update(
+            reconstruction=totals["reconstruction"] / sentences,
+            kl=totals["kl"] / sentences,
+            elbo_nll=(totals["reconstruction"] + totals["kl"]) / sentences,
+            mi=mutual_information(mu, logvar, torch.Generator(device=mu.device).manual_seed(seed)),
+            active_units=float(active_units(mu)),
+            recon_bleu=100.0 * corpus_bleu(references[:bleu_sentences], hypotheses[:bleu_sentences],
+                                           smoothing_function=SmoothingFunction().method1),
+        )
+    return results

@@ -95,3 +95,10 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
                                            smoothing_function=SmoothingFunction().method1),
         )
     return results
+
+
+def encode_user_words(words: Sequence[str], vocab: Vocab) -> list[int]:
+    """Ids of words a user typed: a word the vocabulary lacks is tried lower-cased (PTB's
+    vocabulary is lower-case) before it maps to <unk>."""
+    return [vocab.index(word) if word in vocab or word.lower() not in vocab else vocab.index(word.lower())
+            for word in words]

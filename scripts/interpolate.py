@@ -1,0 +1,99 @@
+#!/usr/bin/env python
+"""Walk a sentence VAE's latent space from one sentence to another, one decoded sentence per step.
+
+Each sentence is encoded to its posterior mean; --steps points on the line (or, with
+--slerp, the great circle) between the two means are decoded.
+
+Examples:
+    python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model \\
+        "the company said it expects to report a loss" "the market closed higher today" --steps 8
+    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" --slerp --decode beam
+
+Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
+vocabulary is lower-case), and is otherwise shown as it maps (<unk>).
+Sentences longer than --max-length words are cut to it (a note goes to stderr). An empty
+sentence, or one whose every word is unknown, is refused with a message (exit code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from textae.models.sentence_vae import interpolate  # noqa: E402
+from textae.sentences import collate_sentences, encode_user_words  # noqa: E402
+from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
+from textae.train import set_seed  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("first", help="the sentence to start from")
+    parser.add_argument("second", help="the sentence to end at")
+    parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run (its model/ folder)")
+    parser.add_argument("--steps", type=int, default=8, help="sentences printed, both ends included (default: 8)")
+    parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy", help="default: greedy")
+    parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
+    parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
+    parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
+    args = parser.parse_args(argv)
+    if args.steps < 2:
+        parser.error("--steps must be at least 2")
+    return args
+
+
+def to_ids(text: str, vocab, max_length: int, name: str) -> tuple[list[int], list[str]]:
+    words = text.split()
+    if not words:
+        raise ValueError(f"the {name} sentence is empty")
+    if len(words) > max_length:
+        print(f"note: the {name} sentence has {len(words)} words; using its first {max_length} (--max-length)",
+              file=sys.stderr)
+        words = words[:max_length]
+    ids = encode_user_words(words, vocab)
+    if all(i == vocab.unk_id for i in ids):
+        raise ValueError(f"every word of the {name} sentence is unknown to the model's vocabulary: {' '.join(words[:10])}")
+    return ids, vocab.decode(ids)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    set_seed(args.seed)
+    try:
+        model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
+    except (CheckpointError, OSError) as error:
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}", file=sys.stderr)
+        return 2
+    if not hasattr(model, "encoder") or not hasattr(model, "decoder"):
+        print(f"error: {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence_vae",
+              file=sys.stderr)
+        return 2
+    try:
+        first, first_words = to_ids(args.first, vocab, args.max_length, "first")
+        second, second_words = to_ids(args.second, vocab, args.max_length, "second")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    model.eval()
+    print(f"from: {' '.join(first_words)}")
+    print(f"to:   {' '.join(second_words)}")
+    with torch.no_grad():
+        mu, _ = model.encoder(collate_sentences([first, second]))  # [2, Z]
+        path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
+        limit = max(len(first), len(second)) + 20
+        decoded = model.decoder.generate(path, args.steps, max_length=limit, strategy=args.decode,
+                                         temperature=args.temperature)
+    for step, ids in enumerate(decoded):
+        print(f"{step:3d}  {' '.join(vocab.decode(ids))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""Train a sentence VAE (Bowman et al. 2016) or its LSTM language-model baseline, and evaluate it.
+
+Examples:
+    python scripts/train_vae.py --ptb                       # sentence VAE on Penn Treebank
+    python scripts/train_vae.py --ptb --model lstm_lm       # the baseline, same decoder
+    python scripts/train_vae.py --ptb --train-file my.txt --dev-file dev.txt --test-file test.txt
+    python scripts/train_vae.py --tiny --dry-run            # a smoke test in seconds
+    python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model "a b" "c d"
+
+Data: --ptb reads <data dir>/ptb/ptb.{train,valid,test}.txt (downloaded and verified when
+missing); --train-file/--dev-file/--test-file take any UTF-8 text, one pre-tokenized
+sentence per line. The vocabulary comes from the training text.
+
+Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
+model.safetensors, vocab.json), checkpoints/ (for --resume) and test_report.json: dev and
+test NLL (importance-weighted with --iw-samples draws for the VAE), perplexity, KL,
+mutual information, active units and reconstruction BLEU, as He et al. (2019) report them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.corpora.ptb import load_ptb  # noqa: E402
+from textae.corpora.text import load_text_corpus  # noqa: E402
+from textae.models import MODELS  # noqa: E402
+from textae.models.sentence_vae import SentenceVAEConfig  # noqa: E402
+from textae.sentences import (  # noqa: E402
+    build_sentence_vocab,
+    collate_sentences,
+    encode_sentences,
+    evaluate_sentences,
+)
+from textae.train import TrainConfig, fit, make_loader, set_seed  # noqa: E402
+
+
+@dataclass(frozen=True)
+class SentenceDataConfig:
+    data_dir: str = ""
+    train_file: str = ""
+    dev_file: str = ""
+    test_file: str = ""
+    batch_size: int = 32
+    max_length: int = 0  # 0: keep whole sentences; else cut longer ones
+    min_freq: int = 1
+    max_train_sentences: int = 0
+    max_eval_sentences: int = 0
+    iw_samples: int = 500
+
+
+PRESETS: dict[str, dict] = {
+    # He et al. (2019)'s PTB configuration: latent 32, embedding and LSTMs 256, dropout 0.5.
+    "ptb": dict(model="sentence_vae", embedding_size=256, hidden_size=256, latent_size=32, decoder_dropout=0.5,
+                word_dropout=0.0, kl_schedule="linear", kl_anneal_steps=10_000, free_bits=0.0, batch_size=32,
+                optimizer="adam", learning_rate=1e-3, max_epochs=40, early_stopping_metric="elbo_nll",
+                early_stopping_mode="min", patience=5, grad_clip=5.0),
+    "tiny": dict(model="sentence_vae", embedding_size=16, hidden_size=16, latent_size=4, decoder_dropout=0.0,
+                 kl_schedule="linear", kl_anneal_steps=100, batch_size=16, max_train_sentences=300,
+                 max_eval_sentences=40, iw_samples=10, optimizer="adam", learning_rate=3e-3, max_epochs=2,
+                 early_stopping_metric="elbo_nll", early_stopping_mode="min", patience=0),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    presets = parser.add_mutually_exclusive_group()
+    presets.add_argument("--ptb", action="store_true", help="Penn Treebank, He et al.'s sizes (default)")
+    presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a tiny model, 2 epochs")
+    parser.add_argument("--model", choices=["sentence_vae", "lstm_lm"], default=None, help="default: sentence_vae")
+    parser.add_argument("--output-dir", default=None, help="default: runs/vae-<preset>-<model>-seed<seed>")
+    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
+    parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")
+    add_dataclass_arguments(parser, SentenceDataConfig, title="data")
+    add_dataclass_arguments(parser, SentenceVAEConfig, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
+                            title="model")
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
+    return parser.parse_args(argv)
+
+
+def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
+    files = (data.train_file, data.dev_file, data.test_file)
+    if any(files):
+        if not all(files):
+            raise SystemExit("error: give all three of --train-file, --dev-file and --test-file")
+        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
+    return {split: load_ptb(name, data.data_dir or None) for split, name in
+            (("train", "train"), ("dev", "valid"), ("test", "test"))}
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    preset_name = "tiny" if args.tiny else "ptb"
+    preset = dict(PRESETS[preset_name])
+    model_name = args.model or preset["model"]
+    if model_name == "lstm_lm":
+        preset.update(early_stopping_metric="loss")
+    if args.dry_run:
+        preset.update(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
+                      patience=0)
+    output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-vae-dry-run-") if args.dry_run
+                                     else f"runs/vae-{preset_name}-{model_name}-seed{args.seed}")
+    data = build_dataclass(SentenceDataConfig, args, preset)
+    train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    set_seed(args.seed)
+    started = time.perf_counter()
+    splits = load_splits(data)
+    if data.max_train_sentences:
+        splits["train"] = splits["train"][: data.max_train_sentences]
+    if data.max_eval_sentences:
+        splits["dev"], splits["test"] = (splits[s][: data.max_eval_sentences] for s in ("dev", "test"))
+    vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
+    encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
+    config_class, model_class = MODELS[model_name]
+    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
+    model = model_class(model_config)
+    lengths = [len(row) for row in encoded["train"]]
+    train_loader = make_loader(encoded["train"], data.batch_size, collate_sentences, shuffle=True, seed=args.seed,
+                               sort_keys=lengths)
+    eval_loaders = {split: make_loader(encoded[split], 64, collate_sentences) for split in ("dev", "test")}
+    write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data,
+                                  "model": model_config, "train": train_config})
+    print(f"{model_name}: {len(encoded['train'])}/{len(encoded['dev'])}/{len(encoded['test'])} sentences, "
+          f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
+    result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                 save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+    if result.interrupted:
+        return {"interrupted": True}
+    best = model_class.from_pretrained(result.model_dir)
+    report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
+              "steps": result.steps, "train_seconds": time.perf_counter() - started}
+    for split in ("dev", "test"):
+        report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed)
+    (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    test = report["test"]
+    summary = ", ".join(f"{key} {test[key]:.2f}" for key in ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu")
+                        if key in test)
+    print(f"test: {summary}; model in {result.model_dir}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""scripts/train_vae.py, interpolate.py and sample.py as a user runs them (tiny PTB model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def script(name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "scripts" / name), *args], capture_output=True, text=True,
+                          timeout=300, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def vae_model(tmp_path_factory, data_dir):
+    output = tmp_path_factory.mktemp("vae")
+    result = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((output / "test_report.json").read_text())
+    for key in ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu", "elbo_nll"):
+        assert key in report["test"], key
+    return output / "model"
+
+
+def test_help():
+    for name in ("train_vae.py", "interpolate.py", "sample.py"):
+        result = script(name, "--help")
+        assert result.returncode == 0 and "Examples:" in result.stdout
+
+
+def test_language_model_baseline_dry_run(tmp_path, data_dir):
+    result = script("train_vae.py", "--tiny", "--dry-run", "--model", "lstm_lm", "--output-dir", str(tmp_path),
+                    "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    assert set(report["test"]) >= {"nll", "ppl"} and "kl" not in report["test"]
+
+
+def test_interpolation_prints_every_step(vae_model):
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "zzyzx market rose",
+                    "--steps", "4")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("to:") and "<unk>" in lines[1]  # out-of-vocabulary words shown as they map
+    assert len(lines) == 2 + 4
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "The Company", "the market", "--steps", "3",
+                    "--slerp", "--decode", "beam")
+    assert result.returncode == 0 and result.stdout.splitlines()[0] == "from: the company"
+
+
+@pytest.mark.parametrize("first, message", [("", "empty"), ("zzyzx qqqq", "unknown")])
+def test_interpolation_bad_input_is_a_message(vae_model, first, message):
+    result = script("interpolate.py", "--checkpoint", str(vae_model), first, "the market")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_interpolation_truncates_a_thousand_words(vae_model):
+    result = script("interpolate.py", "--checkpoint", str(vae_model), " ".join(["the"] * 1000), "the market",
+                    "--steps", "2")
+    assert result.returncode == 0, result.stderr
+    assert "first 100" in result.stderr
+
+
+def test_sampling_and_reconstruction(vae_model, tmp_path):
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "3", "--max-length", "6")
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 3
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("the company said\n\nthe market\n")
+    result = script("sample.py", "--checkpoint", str(vae_model), "--reconstruct", str(sentences))
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2

@@ -13,7 +13,8 @@ missing); --train-file/--dev-file/--test-file take any UTF-8 text, one pre-token
 sentence per line. The vocabulary comes from the training text.
 
 Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
-model.safetensors, vocab.json), checkpoints/ (for --resume) and test_report.json: dev and
+model.safetensors, vocab.json), checkpoints/ (for --resume), curves.png (training NLL,
+KL and KL weight), latent_pca.png (test posterior means) and test_report.json: dev and
 test NLL (importance-weighted with --iw-samples draws for the VAE), perplexity, KL,
 mutual information, active units and reconstruction BLEU, as He et al. (2019) report them.
 """
@@ -30,6 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
 from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
 from textae.corpora.ptb import load_ptb  # noqa: E402
 from textae.corpora.text import load_text_corpus  # noqa: E402
@@ -42,6 +46,7 @@ from textae.sentences import (  # noqa: E402
     evaluate_sentences,
 )
 from textae.train import TrainConfig, fit, make_loader, set_seed  # noqa: E402
+from textae.viz import plot_latent_map, plot_training_curves  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,13 @@ def main(argv=None) -> dict:
     for split in ("dev", "test"):
         report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed)
     (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)
+    plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)
+    if model_name == "sentence_vae":
+        with torch.no_grad():
+            means = torch.cat([best.encoder(batch)[0] for batch in eval_loaders["test"]]).numpy()
+        plot_latent_map(means, Path(output_dir) / "latent_pca.png",
+                        colours=np.array([len(row) for row in encoded["test"]]))
     test = report["test"]
     summary = ", ".join(f"{key} {test[key]:.2f}" for key in ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu")
                         if key in test)

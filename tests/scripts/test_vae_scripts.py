@@ -25,6 +25,8 @@ def vae_model(tmp_path_factory, data_dir):
     report = json.loads((output / "test_report.json").read_text())
     for key in ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu", "elbo_nll"):
         assert key in report["test"], key
+    for picture in ("curves.png", "latent_pca.png"):
+        assert (output / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", picture
     return output / "model"
 
 

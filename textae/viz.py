@@ -35,7 +35,8 @@ def plot_training_curves(metrics_path: str | os.PathLike, output: str | os.PathL
                 axis.plot(steps, values, style, label=split, markersize=3)
         axis.set_title(key)
         axis.set_xlabel("step")
-        axis.legend()
+        if axis.lines:
+            axis.legend()
     figure.tight_layout()
     figure.savefig(output, dpi=100)
     plt.close(figure)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from parsers import parse_tree
+from tests.scripts.conftest import run_script, subprocess_script
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "scripts" / name), *args],
-                          capture_output=True, text=kwargs.pop("text", True), timeout=300, **kwargs)
+def script(name: str, *args: str, **kwargs):
+    return run_script(name, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +42,7 @@ def test_parse_text_with_the_chart_parser(parser_model):
 
 
 def test_parse_stdin_baseline_and_tokens():
-    result = script("parse.py", "--parser", "right", input="Not bad (at all).")
+    result = subprocess_script("parse.py", "--parser", "right", input="Not bad (at all).")
     assert result.stdout.strip() == "(X (X Not) (X (X bad) (X (X -LRB-) (X (X at) (X (X all) (X (X -RRB-) (X .)))))))"
     result = script("parse.py", "--tokens", input='He said "yes".')
     assert result.stdout.strip() == "He said `` yes '' ."

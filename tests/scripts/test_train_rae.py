@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.scripts.conftest import run_script, subprocess_script
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "scripts" / name), *args],
-                          capture_output=True, text=True, timeout=300, **kwargs)
+def script(name: str, *args: str, **kwargs):
+    return run_script(name, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_help_explains_the_script(name):
 
 
 def test_dry_run(data_dir, tmp_path):
-    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path), "--progress", "false")
+    result = subprocess_script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path), "--progress", "false")
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "test_report.json").read_text())
     assert report["steps"] == 2

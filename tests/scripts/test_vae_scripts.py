@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.scripts.conftest import run_script, subprocess_script
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "scripts" / name), *args], capture_output=True, text=True,
-                          timeout=300, **kwargs)
+def script(name: str, *args: str, **kwargs):
+    return run_script(name, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def vae_model(tmp_path_factory, data_dir):
 
 def test_help():
     for name in ("train_vae.py", "interpolate.py", "sample.py"):
-        result = script(name, "--help")
+        result = subprocess_script(name, "--help")
         assert result.returncode == 0 and "Examples:" in result.stdout
 
 

@@ -162,6 +162,8 @@ def main(argv=None) -> dict:
           f"{len(examples['train'])}/{len(examples['dev'])}/{len(examples['test'])} sentences, "
           f"{len(vocab.words)} words, {len(vocab.labels)} labels, output {output_dir}", flush=True)
     result = fit(model, train_loader, eval_loaders["dev"], train_config)
+    if not result.is_main:  # under torchrun, rank 0 writes the report
+        return {}
     if result.interrupted:
         return {"interrupted": True}
     best = ChartParserModel.from_pretrained(result.model_dir)

@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> dict:
     model = model_class(model_config)
     result = fit(model, train_loader, eval_loaders["dev"], train_config,
                  save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+    if not result.is_main:  # under torchrun, rank 0 writes the report
+        return {}
     if result.interrupted:
         return {"interrupted": True, "output_dir": output_dir}
     train_seconds = time.perf_counter() - started

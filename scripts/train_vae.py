@@ -140,6 +140,8 @@ def main(argv=None) -> dict:
           f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
     result = fit(model, train_loader, eval_loaders["dev"], train_config,
                  save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+    if not result.is_main:  # under torchrun, rank 0 writes the report
+        return {}
     if result.interrupted:
         return {"interrupted": True}
     best = model_class.from_pretrained(result.model_dir)

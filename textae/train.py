@@ -111,6 +111,7 @@ class FitResult:
     interrupted: bool
     model_dir: Path
     history: list[dict[str, Any]] = field(default_factory=list)
+    is_main: bool = True  # False on the other processes of a torchrun job: they should not write reports
 
 
 def set_seed(seed: int) -> None:
@@ -617,7 +618,10 @@ def fit(
                 save_model(model, model_dir)
             progress["done"] = True
             checkpoint()
+    if parallel.enabled:
+        dist.barrier()  # rank 0 has written the model and checkpoint before anyone reads them
     return FitResult(
+        is_main=parallel.is_main,
         best_metric=progress["best_metric"],
         best_step=progress["best_step"],
         steps=progress["step"],

@@ -38,7 +38,7 @@ def worker(rank: int, world: int, port: int, output_dir: str) -> None:
     result = fit(model, loader, make_loader(encoded[20:], 4, TreeBatch.collate), config,
                  on_step=lambda step, terms: seen.append(step))
     loader.batch_sampler.set_epoch(0)
-    record = {"rank": rank, "steps": result.steps, "batches": list(loader.batch_sampler),
+    record = {"rank": rank, "steps": result.steps, "is_main": result.is_main, "batches": list(loader.batch_sampler),
               "weights": [float(p.detach().double().sum()) for p in model.parameters()]}
     with open(os.path.join(output_dir, f"rank{rank}.json"), "w") as handle:
         json.dump(record, handle)
@@ -48,6 +48,7 @@ def worker(rank: int, world: int, port: int, output_dir: str) -> None:
 def test_two_processes_share_the_batches_and_end_with_the_same_weights(tmp_path):
     mp.spawn(worker, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     first, second = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
+    assert first["is_main"] and not second["is_main"]
     assert first["weights"] == second["weights"]  # averaged gradients keep the replicas identical
     assert first["steps"] == second["steps"] == 2 * 2  # 5 batches an epoch: 4 shared, 2 per process
     assert not set(map(tuple, first["batches"])) & set(map(tuple, second["batches"]))

@@ -23,6 +23,7 @@ Then, in this process:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -31,12 +32,17 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# Python puts this folder first on sys.path, where this very file would shadow the `parsers`
+# package: take it out, and load common.py by path instead.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path[:0] = [str(REPO), str(REPO / "scripts")]
+_spec = importlib.util.spec_from_file_location("benchmark_common", HERE / "common.py")
+common = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(common)
+write_result = common.write_result
 
-from common import write_result  # noqa: E402
 from train_parser import load_corpus  # noqa: E402
 
 from parsers import EvalbParams, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
@@ -80,7 +86,7 @@ def root_accuracies(model, vocab, trees, gold_labels) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--retrain", action="store_true", help="train the three models again even if present")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")

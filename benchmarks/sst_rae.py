@@ -39,7 +39,7 @@ PUBLISHED = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds to run (default: 0 1 2)")
     parser.add_argument("--extra-args", default="", help="more flags for train_rae.py, quoted")
     parser.add_argument("--runs-dir", default=str(REPO / "runs" / "benchmark-sst"), help="where the runs go")

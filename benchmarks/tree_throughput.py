@@ -43,7 +43,7 @@ SST = PRESETS["sst"]  # the main job's settings: batch size, vocabulary, alpha, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch-size", type=int, default=SST["batch_size"], help=f"trees per batch (default: {SST['batch_size']}, the --sst preset)")
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs of the batched model (default: 3)")
     parser.add_argument("--reference-trees", type=int, default=500, help="trees timed with the per-node reference (default: 500)")

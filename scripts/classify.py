@@ -40,7 +40,7 @@ from textae.trees import TreeBatch, TreeStructureError, encode_tree  # noqa: E40
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+        description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", help="PTB trees or raw text, one item per argument (else --file, else stdin)")

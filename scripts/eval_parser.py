@@ -47,7 +47,7 @@ PROGRAM = "eval_parser.py"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
-        description=__doc__.split("\n")[1],
+        description=__doc__.split("\n")[0],
         epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

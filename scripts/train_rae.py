@@ -89,13 +89,14 @@ HELP = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+        description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     presets = parser.add_argument_group("presets (explicit flags override them)")
     presets.add_argument("--sst", action="store_true", help="full SST run: semi-supervised RAE, d=50, Adagrad, early stopping on dev root accuracy")
     presets.add_argument("--tiny", action="store_true", help="200 training trees, d=8, 2 epochs: checks the pipeline in seconds")
-    parser.add_argument("--model", choices=sorted(MODELS), default=None, help="model to train (default: semi_supervised_rae)")
+    parser.add_argument("--model", choices=["rae", "semi_supervised_rae"], default=None,
+                        help="model to train (default: semi_supervised_rae)")
     parser.add_argument("--output-dir", default=None, help="where to write the run (default: runs/<preset>-<model>-seed<seed>)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")

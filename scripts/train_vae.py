@@ -77,7 +77,7 @@ PRESETS: dict[str, dict] = {
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1], epilog=__doc__.split("\n", 2)[2],
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--ptb", action="store_true", help="Penn Treebank, He et al.'s sizes (default)")

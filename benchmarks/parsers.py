@@ -45,9 +45,10 @@ write_result = common.write_result
 
 from train_parser import load_corpus  # noqa: E402
 
-from parsers import EvalbParams, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
+from parsers import EvalbParams, Tree, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
 from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser  # noqa: E402
 from parsers.chart import ChartParser  # noqa: E402
+from parsers.tree import rewrite_bottom_up  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.metrics import sentiment_counts  # noqa: E402
 from textae.serialization import load_model, load_vocab  # noqa: E402
@@ -67,6 +68,13 @@ def ensure_model(name: str, retrain: bool) -> tuple[Path, str]:
     if retrain or not (folder / "model" / "config.json").is_file():
         subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false"], cwd=REPO, check=True)
     return folder / "model", " ".join(full)
+
+
+def with_tags(tree: Tree, tags: list[str]) -> Tree:
+    """``tree`` with its preterminal labels replaced by ``tags``, left to right."""
+    remaining = iter(tags)
+    return rewrite_bottom_up(tree, lambda node, children: Tree(next(remaining), tuple(children))
+                             if node.is_preterminal else Tree(node.label, tuple(children)))
 
 
 def root_accuracies(model, vocab, trees, gold_labels) -> dict[str, float]:
@@ -120,11 +128,14 @@ def main() -> None:
     metrics.update(wsj_sample_test_labeled_f1=wsj.summary_all.f1, wsj_sample_test_labeled_recall=wsj.summary_all.recall,
                    wsj_sample_test_labeled_precision=wsj.summary_all.precision,
                    wsj_sample_test_tagging_accuracy=wsj.summary_all.tagging_accuracy,
-                   wsj_sample_test_sentences=len(wsj_test))
-    metrics["right_branching_wsj_sample_test_unlabeled_f1"] = bracket_f1(
-        [remove_empty(tree) for tree in wsj_test],
-        RightBranchingParser().parse_many([remove_empty(tree).leaves() for tree in wsj_test]),
-        labeled=False, params=EvalbParams.unlabeled())
+                   wsj_sample_test_sentences=len(wsj_test),
+                   wsj_sample_test_error_sentences=wsj.summary_all.error_sentences)
+    # The baseline gets the gold tags, so EVALB drops the same punctuation on both sides.
+    cleaned = [remove_empty(tree) for tree in wsj_test]
+    baseline = [with_tags(tree, [p.label for p in gold.preterminals()])
+                for tree, gold in zip(RightBranchingParser().parse_many([t.leaves() for t in cleaned]), cleaned, strict=True)]
+    metrics["right_branching_wsj_sample_test_unlabeled_f1"] = bracket_f1(cleaned, baseline, labeled=False,
+                                                                         params=EvalbParams.unlabeled())
 
     sentiment, vocab = load_model(folders["sentiment"]).eval(), load_vocab(folders["sentiment"])
     gold_labels = [int(tree.label) for tree in test]

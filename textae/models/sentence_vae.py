@@ -255,7 +255,7 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
         return (1 - weights) * start + weights * end
     cosine = F.cosine_similarity(start, end, dim=0).clamp(-1 + 1e-7, 1 - 1e-7)
     angle = torch.arccos(cosine)
-    if float(angle) < 1e-4:  # nearly parallel: slerp equals lerp
+    if float(angle.detach()) < 1e-4:  # nearly parallel: slerp equals lerp
         return (1 - weights) * start + weights * end
     return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)
 

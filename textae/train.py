@@ -27,6 +27,7 @@ groups with their own weight decay) and ``model.eval_counts(batch) -> {name:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -79,6 +80,7 @@ class TrainConfig:
     device: str = "cpu"  # cpu | cuda | cuda:N | auto
     resume: bool = False
     progress: bool = True
+    autocast: str = "none"  # none | bf16: training forward passes under bfloat16 autocast (evaluation stays fp32)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -92,6 +94,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.log_every == 0:
             self.log_every = 1
+        if self.autocast not in ("none", "bf16"):
+            raise ValueError(f"autocast must be 'none' or 'bf16', got {self.autocast!r}")
 
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
@@ -535,6 +539,11 @@ def fit(
         if parallel.is_main:
             save_checkpoint(output_dir, model, optimizer, scheduler, progress)
 
+    def autocast() -> contextlib.AbstractContextManager:
+        if cfg.autocast == "bf16":  # matmuls in bfloat16: ~3x the fp32 speed on CPUs with AVX512-BF16
+            return torch.autocast(device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     model.train()
     interrupted = False
     with _StopSignal() as stop:
@@ -555,8 +564,9 @@ def fit(
             epoch_start = time.perf_counter()
             for batch in bar:
                 batch = batch.to(device)
-                terms = model.loss(batch, progress["step"])
-                loss = terms["loss"]
+                with autocast():
+                    terms = model.loss(batch, progress["step"])
+                loss = terms["loss"].float()
                 if parallel.any(not bool(torch.isfinite(loss.detach())), device):
                     parts = {k: float(v) for k, v in terms.items() if k != "loss"}
                     raise NonFiniteLossError(

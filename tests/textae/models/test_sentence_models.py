@@ -169,3 +169,18 @@ def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
     assert len(decoder.generate(None, 3, max_length=5)) == 3  # prior-free decoding (as the LM's) works
     with pytest.raises(ValueError, match="strategy"):
         decoder.generate(mu, 2, strategy="nucleus")
+
+
+def test_bf16_autocast_training_runs_and_learns(tmp_path):
+    from textae.train import TrainConfig, fit
+
+    model = make("sentence_vae", kl_schedule="constant")
+    batches = [sentences_batch(ROWS)]
+    before = float(model.eval().loss(batches[0])["nll"])
+    config = TrainConfig(output_dir=str(tmp_path), max_epochs=60, optimizer="adam", learning_rate=0.03,
+                         progress=False, autocast="bf16", patience=0)
+    fit(model, batches, None, config)
+    after = float(model.eval().loss(batches[0])["nll"])
+    assert after < 0.5 * before
+    with pytest.raises(ValueError, match="autocast"):
+        TrainConfig(autocast="fp8")

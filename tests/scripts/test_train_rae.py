@@ -16,8 +16,7 @@ from tests.scripts.conftest import run_script, subprocess_script
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args: str, **kwargs):
-    return run_script(name, *args, **kwargs)
+script = run_script  # in-process; subprocess_script starts a real process
 
 
 @pytest.fixture(scope="module")

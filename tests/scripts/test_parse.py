@@ -77,3 +77,9 @@ def test_classify_raw_text_end_to_end(tmp_path, data_dir, parser_model):
     assert result.returncode == 0 and result.stdout.strip().endswith("Fine .")
     result = script("classify.py", "--checkpoint", str(rae / "model"), "--parser-model", str(tmp_path / "none"), "Fine.")
     assert result.returncode == 2 and "train_parser.py" in result.stderr
+
+
+def test_text_of_only_punctuation_parses_as_punctuation(parser_model):
+    result = script("parse.py", "--model", str(parser_model), "?! ...")
+    assert result.returncode == 0, result.stderr
+    assert parse_tree(result.stdout.strip()).leaves() == ["?", "!", "..."]

@@ -4,6 +4,7 @@
 line here and one file beside this one.
 """
 
+from textae.models.greedy_rae import GreedyRAE
 from textae.models.lstm_lm import LSTMLanguageModel
 from textae.models.rae import RAE, RAEConfig
 from textae.models.semi_supervised_rae import SemiSupervisedRAE, SemiSupervisedRAEConfig
@@ -12,11 +13,12 @@ from textae.models.sentence_vae import SentenceVAE, SentenceVAEConfig
 MODELS: dict[str, tuple[type, type]] = {
     "rae": (RAEConfig, RAE),
     "semi_supervised_rae": (SemiSupervisedRAEConfig, SemiSupervisedRAE),
+    "greedy_rae": (SemiSupervisedRAEConfig, GreedyRAE),
     "sentence_vae": (SentenceVAEConfig, SentenceVAE),
     "lstm_lm": (SentenceVAEConfig, LSTMLanguageModel),
 }
 
 __all__ = [
-    "MODELS", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
+    "MODELS", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
     "SentenceVAE", "SentenceVAEConfig",
 ]

@@ -111,6 +111,9 @@ def test_data_readme_mirrors_the_manifest():
     from textae.corpora.ptb import SPEC as PTB
 
     assert PTB.url in readme and all(sha in readme for sha in PTB.file_sha256.values())
+    from textae.corpora.mr import SPEC as MR
+
+    assert MR.url in readme and all(sha in readme for sha in MR.file_sha256.values())
     for sha in SPEC.file_sha256.values():
         assert sha in readme
 
@@ -141,3 +144,17 @@ def test_real_ptb(data_dir):
         assert download.sha256_of(data_dir / "ptb" / name) == expected
     valid = load_ptb("valid", data_dir)
     assert len(valid) == 3370 and sum(map(len, valid)) == 70390
+
+
+def test_real_mr_and_its_folds(data_dir):
+    from textae.corpora.mr import SPEC as MR
+    from textae.corpora.mr import load_mr, mr_folds
+
+    for name, expected in MR.file_sha256.items():
+        assert download.sha256_of(data_dir / "mr" / name) == expected
+    sentences, labels = load_mr(data_dir)
+    assert len(sentences) == 10662 and sum(labels) == 5331
+    assert any("é" in word for sentence in sentences for word in sentence)  # cp1252 decoded, not mangled
+    folds = mr_folds(labels)
+    assert sorted(i for fold in folds for i in fold) == list(range(10662))
+    assert all(abs(sum(labels[i] for i in fold) - len(fold) / 2) <= 1 for fold in folds)

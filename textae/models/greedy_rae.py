@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from parsers import Tree
+from parsers import Parser, Tree
 from textae.losses import child_reconstruction_error
 from textae.models.semi_supervised_rae import SemiSupervisedRAE, SemiSupervisedRAEConfig
 from textae.serialization import PretrainedMixin
@@ -49,6 +49,8 @@ def greedy_merges(encoder: nn.Module, decoder: nn.Module, token_ids: list[list[i
     if any(len(ids) == 0 for ids in token_ids):
         raise ValueError("cannot build a tree over an empty sentence")
     size, width = len(token_ids), max(len(ids) for ids in token_ids)
+    if width == 1:  # one-word sentences: nothing to merge
+        return [[] for _ in range(size)]
     device = encoder.embedding.weight.device
     ids = torch.zeros(size, width, dtype=torch.long, device=device)
     for row, sentence in enumerate(token_ids):
@@ -155,3 +157,18 @@ class GreedyRAE(PretrainedMixin, nn.Module):
 
     def optim_groups(self) -> list[dict]:
         return self.rae.optim_groups()
+
+
+class GreedyRAEParser(Parser):
+    """:class:`parsers.Parser` over a trained greedy RAE: unlabelled binary trees chosen by
+    reconstruction error (leaves and nodes labelled ``X``). Unknown words map to <unk>."""
+
+    def __init__(self, model: GreedyRAE, vocab: Vocab, batch_size: int = 1024) -> None:
+        self.model, self.vocab, self.batch_size = model.eval(), vocab, batch_size
+
+    def _parse_checked(self, sentences) -> list[Tree]:
+        trees: list[Tree] = []
+        for start in range(0, len(sentences), self.batch_size):
+            trees.extend(self.model.build_trees([list(s) for s in sentences[start : start + self.batch_size]], self.vocab))
+        return trees
+

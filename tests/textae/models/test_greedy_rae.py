@@ -58,3 +58,18 @@ def test_trees_keep_words_and_are_binary_and_training_works():
     terms["loss"].backward()
     assert all(p.grad is not None for p in model.parameters())
     assert str(merges_to_tree(["x", "y", "z"], [(1, 2), (0, 3)])) == "(X (X x) (X (X y) (X z)))"
+
+
+def test_greedy_rae_as_a_parser():
+    import pytest
+
+    from parsers import ParseInputError
+    from textae.models.greedy_rae import GreedyRAEParser
+
+    vocab = Vocab.build([["a", "good", "film"]])
+    model = GreedyRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=4))
+    parser = GreedyRAEParser(model, vocab, batch_size=2)
+    trees = parser.parse_many([["a", "good", "film"], ["unseen", "words"], ["x"]])
+    assert [t.leaves() for t in trees] == [["a", "good", "film"], ["unseen", "words"], ["x"]]
+    with pytest.raises(ParseInputError):
+        parser.parse([])

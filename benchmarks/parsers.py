@@ -23,7 +23,6 @@ Then, in this process:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,11 @@ from pathlib import Path
 
 import torch
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-# Python puts this folder first on sys.path, where this very file would shadow the `parsers`
-# package: take it out, and load common.py by path instead.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
-sys.path[:0] = [str(REPO), str(REPO / "scripts")]
-_spec = importlib.util.spec_from_file_location("benchmark_common", HERE / "common.py")
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
-write_result = common.write_result
+# Python puts benchmarks/ first on sys.path, where this very file would shadow the parsers
+# package: drop that entry and put the repository root (and scripts/) first.
+_HERE = Path(__file__).resolve().parent
+REPO = _HERE.parent
+sys.path[:] = [str(REPO), str(REPO / "scripts")] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 from train_parser import load_corpus  # noqa: E402
 
@@ -49,6 +43,7 @@ from parsers import EvalbParams, Tree, bracket_f1, evaluate_trees, remove_empty 
 from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser  # noqa: E402
 from parsers.chart import ChartParser  # noqa: E402
 from parsers.tree import rewrite_bottom_up  # noqa: E402
+from textae.benchmarking import write_result  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.metrics import sentiment_counts  # noqa: E402
 from textae.serialization import load_model, load_vocab  # noqa: E402

@@ -20,9 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Python puts benchmarks/ first on sys.path, where benchmarks/parsers.py would shadow the
+# parsers package: drop that entry and put the repository root first.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from common import add_seeded, write_result  # noqa: E402
+from textae.benchmarking import add_seeded, write_result  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

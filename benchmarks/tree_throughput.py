@@ -24,13 +24,15 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Python puts benchmarks/ first on sys.path, where benchmarks/parsers.py would shadow the
+# parsers package: drop that entry and put the repository root first.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from common import write_result  # noqa: E402
 from train_rae import PRESETS  # noqa: E402
 
+from textae.benchmarking import write_result  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.models import SemiSupervisedRAE, SemiSupervisedRAEConfig  # noqa: E402
 from textae.reference import recursive_semi_supervised_loss  # noqa: E402

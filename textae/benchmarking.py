@@ -1,4 +1,4 @@
-"""Shared by the benchmark scripts: the machine description and the results file format.
+"""Shared by the scripts in benchmarks/: the machine description and the results file format.
 
 Every benchmark writes ``benchmarks/results/<name>.json`` as
 ``{"command", "machine", "seeds", "metrics": {...}, "published": {...}}``; a metric
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
 def machine() -> str:

@@ -13,7 +13,7 @@ from textae.train import evaluate
 from textae.trees import TreeBatch, encode_tree
 from textae.vocab import Vocab
 
-TREE_MODELS = ["rae", "semi_supervised_rae"]
+TREE_MODELS = ["rae", "semi_supervised_rae", "greedy_rae"]
 TINY = {"hidden_size": 6}
 
 

@@ -384,7 +384,7 @@ def test_random_trees_score_as_the_c_program_does():
     # see fixtures/evalb_random/README.md.
     folder = FIXTURES / "evalb_random"
     params = EvalbParams.from_file(folder / "params.prm")
-    result = evaluate_files(folder / "gold.txt", folder / "test.txt", params)
+    result = evaluate_files(folder / "gold.gld", folder / "parsed.tst", params)
     assert format_report(result) == (folder / "expected.rsl").read_text()
 
 

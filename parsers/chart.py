@@ -299,7 +299,7 @@ class ChartParserModel(nn.Module):
         gold = batch.span_labels[:, starts, ends] == 1  # [B, S]
         augmented = span_scores.new_zeros(len(batch), fenceposts, fenceposts)  # [B, P, P]
         augmented[:, starts, ends] = span_scores.detach() + (~gold).to(span_scores.dtype)
-        splits = cky_splits(augmented.cpu(), batch.lengths)
+        splits = cky_splits(augmented.cpu())
         predicted = torch.zeros(len(batch), fenceposts, fenceposts, dtype=torch.bool)
         for row, length in enumerate(batch.lengths.tolist()):
             for start, end in tree_spans(splits[row], length):
@@ -330,7 +330,7 @@ class ChartParserModel(nn.Module):
             span_scores = log_odds.clamp(min=0)
         else:
             span_scores = log_odds  # every span of the binary tree is a constituent
-        splits = cky_splits(span_scores.float(), batch.lengths)
+        splits = cky_splits(span_scores.float())
         tags = self.tagger(word_states).argmax(dim=-1).cpu().numpy() if self.tagger is not None else None
         span_labels = span_labels.cpu().numpy()
         return [
@@ -383,12 +383,13 @@ class ChartParserModel(nn.Module):
         return model.eval()
 
 
-def cky_splits(span_scores: Tensor, lengths: Tensor) -> np.ndarray:
+def cky_splits(span_scores: Tensor) -> np.ndarray:
     """Best split point of every span of the best binary trees.
 
     Args:
-        span_scores: ``[B, P, P]`` score of span (i, j) (fenceposts).
-        lengths: ``[B]`` sentence lengths.
+        span_scores: ``[B, P, P]`` score of span (i, j) (fenceposts). Sentences of different
+            lengths share the padded chart: every sub-span of a real span is real, so the
+            padding is computed but never read.
 
     Returns:
         ``[B, P, P]`` int array: for span (i, j) with j - i >= 2, the k of its best split
@@ -415,7 +416,6 @@ def cky_splits(span_scores: Tensor, lengths: Tensor) -> np.ndarray:
         by_start[:, :count, length] = score
         by_end[:, length:, length] = score
         splits[:, starts, starts + length] = best_index + starts + 1
-    del lengths  # every sub-span of a valid span is valid, so padding never leaks in
     return splits.numpy()
 
 

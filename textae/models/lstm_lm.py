@@ -38,6 +38,3 @@ class LSTMLanguageModel(PretrainedMixin, nn.Module):
     def loss(self, batch: SentenceBatch, step: int = 0) -> dict[str, Tensor]:
         nll = -self(batch).mean()
         return {"loss": nll, "nll": nll.detach(), "num_items": torch.tensor(len(batch))}
-
-    def optim_groups(self) -> list[dict]:
-        return [{"params": list(self.parameters()), "weight_decay": 0.0}]

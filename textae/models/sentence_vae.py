@@ -318,6 +318,3 @@ class SentenceVAE(PretrainedMixin, nn.Module):
             log_posterior = -0.5 * (eps.pow(2) + math.log(2 * math.pi) + logvar).sum(-1)  # [K, B]
             log_weights.append(log_likelihood + log_prior - log_posterior)
         return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(samples)  # [B]
-
-    def optim_groups(self) -> list[dict]:
-        return [{"params": list(self.parameters()), "weight_decay": 0.0}]

@@ -81,6 +81,7 @@ class TrainConfig:
     resume: bool = False
     progress: bool = True
     autocast: str = "none"  # none | bf16: training forward passes under bfloat16 autocast (evaluation stays fp32)
+    time_budget_minutes: float = 0.0  # wall-clock limit incl. evaluations: then evaluate, keep the best, stop; 0: none
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -89,7 +90,8 @@ class TrainConfig:
             raise ValueError(f"early_stopping_mode must be 'min' or 'max', got {self.early_stopping_mode!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        for name in ("max_epochs", "max_steps", "warmup_steps", "eval_every", "patience", "log_every"):
+        for name in ("max_epochs", "max_steps", "warmup_steps", "eval_every", "patience", "log_every",
+                     "time_budget_minutes"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.log_every == 0:
@@ -496,7 +498,7 @@ def fit(
 
     progress: dict[str, Any] = {
         "step": 0, "epoch": 0, "batch_in_epoch": 0, "best_metric": None, "best_step": None,
-        "evals_without_improvement": 0, "last_eval_step": None, "done": False,
+        "evals_without_improvement": 0, "last_eval_step": None, "done": False, "train_seconds": 0.0,
     }
     if cfg.resume:
         progress = load_checkpoint(output_dir, model, optimizer, scheduler)
@@ -546,6 +548,8 @@ def fit(
 
     model.train()
     interrupted = False
+    progress.setdefault("train_seconds", 0.0)  # checkpoints written before the time budget existed
+    clock = time.perf_counter()
     with _StopSignal() as stop:
         while not progress["done"] and progress["epoch"] < cfg.max_epochs:
             if exact_resume:
@@ -595,6 +599,12 @@ def fit(
                     on_step(progress["step"], scalars)
                 if cfg.max_steps and progress["step"] >= cfg.max_steps:
                     progress["done"] = True
+                now = time.perf_counter()
+                progress["train_seconds"] += now - clock  # accumulates across --resume
+                clock = now
+                if cfg.time_budget_minutes and progress["train_seconds"] >= 60 * cfg.time_budget_minutes:
+                    progress["done"] = True
+                    log({"split": "time_budget", "step": progress["step"], "seconds": progress["train_seconds"]})
                 if cfg.eval_every and progress["step"] % cfg.eval_every == 0:
                     if run_evaluation():
                         progress["done"] = True

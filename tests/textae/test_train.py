@@ -159,3 +159,22 @@ def test_selection_on_a_sum_of_metrics(data, tmp_path):
     _, result = run(data, tmp_path, early_stopping_metric="root_fine_acc+root_binary_acc")
     best = max(result.history, key=lambda r: r["root_fine_acc"] + r["root_binary_acc"])
     assert result.best_metric == best["root_fine_acc"] + best["root_binary_acc"]
+
+
+def test_time_budget_stops_evaluates_and_keeps_the_best(data, tmp_path, monkeypatch):
+    import textae.train as train_module
+
+    fake_now = [0.0]
+    monkeypatch.setattr(train_module.time, "perf_counter", lambda: fake_now[0])
+
+    def tick(step, _terms):
+        fake_now[0] += 20.0  # every step "takes" 20 s: a 1-minute budget ends after step 3
+
+    _, result = run(data, tmp_path, max_epochs=50, time_budget_minutes=1.0, on_step=tick)
+    assert result.steps == 3 and not result.interrupted
+    assert [r["step"] for r in dev_records(tmp_path)] == [3]  # the partial epoch is evaluated
+    assert (tmp_path / "model" / "config.json").exists()
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert any(r["split"] == "time_budget" and r["step"] == 3 for r in records)
+    with pytest.raises(ValueError, match="time_budget_minutes"):
+        TrainConfig(time_budget_minutes=-1)

@@ -114,6 +114,10 @@ def test_data_readme_mirrors_the_manifest():
     from textae.corpora.mr import SPEC as MR
 
     assert MR.url in readme and all(sha in readme for sha in MR.file_sha256.values())
+    from textae.corpora.msrp import SPEC as MSRP
+
+    assert MSRP.url in readme and all(sha in readme for sha in MSRP.file_sha256.values())
+    assert all(name in readme for name in MSRP.files)
     for sha in SPEC.file_sha256.values():
         assert sha in readme
 

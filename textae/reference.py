@@ -61,3 +61,35 @@ def recursive_semi_supervised_loss(model, tree: Tree, vocab: Vocab) -> Tensor:
         return state, leaves, cost
 
     return visit(tree, True)[2]
+
+
+def recursive_deep_logits(model, tree: Tree, vocab: Vocab) -> list[Tensor]:
+    """``[C]`` logits of every node of ``tree`` (post-order) from a
+    :class:`~textae.models.deep_recursive.DeepRecursiveNet`, one node and one layer at a
+    time, straight from Irsoy & Cardie's equations (dropout off)."""
+    hidden = model.config.hidden_size
+
+    def visit(node: Tree, out: list[Tensor]) -> list[Tensor]:
+        """Returns the node's vector in every layer; appends its logits in post-order."""
+        if node.is_preterminal:
+            vectors = [model.embedding.weight[vocab.index(node.word)]]  # layer 1: x
+            for layer in model.layers[1:]:
+                vectors.append(torch.relu(layer.vertical_leaf(vectors[-1])))
+            children = None
+        else:
+            children = (visit(node.children[0], out), visit(node.children[1], out))
+            vectors = []
+            for i, layer in enumerate(model.layers):
+                total = layer.bias.clone()
+                for side, child in enumerate(children):
+                    weights = layer.child_leaf if node.children[side].is_preterminal else layer.child_internal
+                    total = total + weights.weight[side * hidden : (side + 1) * hidden] @ child[i]
+                if i > 0:
+                    total = total + layer.vertical_internal.weight @ vectors[i - 1]
+                vectors.append(torch.relu(total))
+        out.append(model.classifier(vectors[-1]))
+        return vectors
+
+    logits: list[Tensor] = []
+    visit(tree, logits)
+    return logits

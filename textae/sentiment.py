@@ -33,7 +33,8 @@ def tree_features(model: nn.Module, batches: Iterable[TreeBatch], device: torch.
     roots, means, labels = [], [], []
     for batch in batches:
         batch = batch.to(device)
-        node_states = model.encoder(batch)  # [N, D]
+        # RAEs: the encoder alone (no decoder work); other tree models: their forward pass.
+        node_states = model.encoder(batch) if hasattr(model, "encoder") else model(batch).node_states  # [N, D]
         sums = node_states.new_zeros(batch.num_trees, node_states.shape[1]).index_add(0, batch.tree_index, node_states)  # [B, D]
         counts = torch.bincount(batch.tree_index, minlength=batch.num_trees).unsqueeze(1)  # [B, 1]
         root_states = node_states[batch.roots]  # [B, D]

@@ -4,6 +4,7 @@
 line here and one file beside this one.
 """
 
+from textae.models.deep_recursive import DeepRecursiveConfig, DeepRecursiveNet
 from textae.models.greedy_rae import GreedyRAE
 from textae.models.lstm_lm import LSTMLanguageModel
 from textae.models.rae import RAE, RAEConfig
@@ -14,11 +15,12 @@ MODELS: dict[str, tuple[type, type]] = {
     "rae": (RAEConfig, RAE),
     "semi_supervised_rae": (SemiSupervisedRAEConfig, SemiSupervisedRAE),
     "greedy_rae": (SemiSupervisedRAEConfig, GreedyRAE),
+    "deep_recursive": (DeepRecursiveConfig, DeepRecursiveNet),
     "sentence_vae": (SentenceVAEConfig, SentenceVAE),
     "lstm_lm": (SentenceVAEConfig, LSTMLanguageModel),
 }
 
 __all__ = [
-    "MODELS", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
+    "MODELS", "DeepRecursiveConfig", "DeepRecursiveNet", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
     "SentenceVAE", "SentenceVAEConfig",
 ]

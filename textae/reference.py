@@ -93,3 +93,32 @@ def recursive_deep_logits(model, tree: Tree, vocab: Vocab) -> list[Tensor]:
     logits: list[Tensor] = []
     visit(tree, logits)
     return logits
+
+
+def recursive_unfolding_errors(model, tree: Tree, vocab: Vocab) -> list[Tensor]:
+    """E_rec of every internal node of ``tree`` (post-order) for an
+    :class:`~textae.models.unfolding_rae.UnfoldingRAE`: each phrase unfolds its own
+    subtree by plain recursion and is scored on the words beneath it."""
+    decoder = model.decoder.linear
+    errors: list[Tensor] = []
+
+    def unfold(vector: Tensor, node: Tree) -> Tensor:
+        """Squared error of reconstructing the words under ``node`` from ``vector``."""
+        if node.is_preterminal:
+            target = model.encoder.embedding.weight[vocab.index(node.word)]
+            if model.config.detach_targets:
+                target = target.detach()
+            return (target - vector).pow(2).sum()
+        left, right = torch.tanh(decoder(vector)).chunk(2)
+        return unfold(left, node.children[0]) + unfold(right, node.children[1])
+
+    def encode(node: Tree) -> Tensor:
+        if node.is_preterminal:
+            return model.encoder.embedding.weight[vocab.index(node.word)]
+        state = model.encoder.compose(torch.cat([encode(node.children[0]), encode(node.children[1])]).unsqueeze(0))[0]
+        left, right = torch.tanh(decoder(state)).chunk(2)
+        errors.append(unfold(left, node.children[0]) + unfold(right, node.children[1]))
+        return state
+
+    encode(tree)
+    return errors

@@ -10,17 +10,19 @@ from textae.models.lstm_lm import LSTMLanguageModel
 from textae.models.rae import RAE, RAEConfig
 from textae.models.semi_supervised_rae import SemiSupervisedRAE, SemiSupervisedRAEConfig
 from textae.models.sentence_vae import SentenceVAE, SentenceVAEConfig
+from textae.models.unfolding_rae import UnfoldingRAE, UnfoldingRAEConfig
 
 MODELS: dict[str, tuple[type, type]] = {
     "rae": (RAEConfig, RAE),
     "semi_supervised_rae": (SemiSupervisedRAEConfig, SemiSupervisedRAE),
     "greedy_rae": (SemiSupervisedRAEConfig, GreedyRAE),
     "deep_recursive": (DeepRecursiveConfig, DeepRecursiveNet),
+    "unfolding_rae": (UnfoldingRAEConfig, UnfoldingRAE),
     "sentence_vae": (SentenceVAEConfig, SentenceVAE),
     "lstm_lm": (SentenceVAEConfig, LSTMLanguageModel),
 }
 
 __all__ = [
     "MODELS", "DeepRecursiveConfig", "DeepRecursiveNet", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
-    "SentenceVAE", "SentenceVAEConfig",
+    "SentenceVAE", "SentenceVAEConfig", "UnfoldingRAE", "UnfoldingRAEConfig",
 ]

@@ -6,6 +6,10 @@ Examples:
     python scripts/train_rae.py --tiny --dry-run           # a smoke test in seconds
     python scripts/train_rae.py --sst --seed 2 --output-dir runs/seed2
     python scripts/train_rae.py --sst --output-dir runs/sst --resume   # continue a stopped run
+    python scripts/train_rae.py --sst --model deep_recursive           # Irsoy & Cardie's deep recursive net
+    python scripts/train_rae.py --sst --model deep_recursive --word-vectors runs/vectors/vectors.txt
+
+Model flags depend on --model: `--model deep_recursive --help` lists that model's.
 
 Outputs in --output-dir: run_config.json (every setting, the command, the git commit),
 metrics.jsonl (training loss and dev metrics), model/ (the best model on dev:
@@ -33,6 +37,7 @@ from textae.sentiment import encode_trees, logistic_probe, tree_features  # noqa
 from textae.train import TrainConfig, evaluate, fit, make_loader, resolve_device, set_seed  # noqa: E402
 from textae.trees import TreeBatch  # noqa: E402
 from textae.vocab import Vocab  # noqa: E402
+from textae.word_vectors import WordVectorsError, embedding_of, load_into_embedding  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class DataConfig:
     lowercase: bool = False
     max_train_trees: int = 0  # 0: all
     max_eval_trees: int = 0  # 0: all (dev and test)
+    word_vectors: str = ""  # word2vec text file to initialise the word vectors from (scripts/train_word_vectors.py)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -63,6 +69,12 @@ PRESETS: dict[str, dict] = {
         max_epochs=30, eval_every=171, early_stopping_metric="root_fine_acc",
         early_stopping_mode="max", patience=6,
     ),
+    # Irsoy & Cardie (2014)'s 3 layers of ReLU units with dropout, sized for this machine
+    # (see BENCHMARKS.md); applied on top of "sst" when --model deep_recursive.
+    "sst_deep_recursive": dict(
+        embedding_size=100, hidden_size=100, num_layers=3, dropout=0.3, beta=1.0, optimizer="adam",
+        learning_rate=1e-3, batch_size=25, max_epochs=20, weight_decay=1e-5,
+    ),
     "tiny": dict(
         model="semi_supervised_rae", hidden_size=8, batch_size=16, max_train_trees=200,
         max_eval_trees=50, optimizer="adagrad", learning_rate=0.05, max_epochs=2,
@@ -71,11 +83,11 @@ PRESETS: dict[str, dict] = {
 }
 
 HELP = {
-    "hidden_size": "size of word and phrase vectors (d)",
+    "hidden_size": "size of phrase vectors (d; the RAEs' word vectors too)",
     "alpha": "weight of the reconstruction error; 1 - alpha weighs the classification error",
     "beta": "weight of the classification error at non-root nodes",
     "normalize": "length-normalise each parent vector p / ||p||",
-    "dropout": "dropout on node vectors before the classifier",
+    "dropout": "dropout on node vectors before the classifier (deep_recursive: on every layer's output)",
     "optimizer": "adagrad | adam | adamw | sgd",
     "early_stopping_metric": "dev metric to select the model on: root_fine_acc, root_binary_acc, loss, ...",
     "eval_every": "steps between dev evaluations (0: every epoch)",
@@ -84,7 +96,14 @@ HELP = {
     "data_dir": "folder holding sst/{train,dev,test}.txt (default: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
     "max_train_trees": "use only the first N training trees (0: all)",
     "max_eval_trees": "use only the first N dev and test trees (0: all)",
+    "word_vectors": "word2vec text file (word v1 v2 ...) to initialise word vectors; its size must match",
+    "num_layers": "stacked recursive layers (deep_recursive)",
+    "embedding_size": "size of word vectors (deep_recursive; hidden_size is the phrase size)",
+    "freeze_embeddings": "keep word vectors fixed (e.g. pre-trained ones)",
 }
+
+
+TREE_MODELS = ["rae", "semi_supervised_rae", "deep_recursive"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -95,7 +114,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     presets = parser.add_argument_group("presets (explicit flags override them)")
     presets.add_argument("--sst", action="store_true", help="full SST run: semi-supervised RAE, d=50, Adagrad, early stopping on dev root accuracy")
     presets.add_argument("--tiny", action="store_true", help="200 training trees, d=8, 2 epochs: checks the pipeline in seconds")
-    parser.add_argument("--model", choices=["rae", "semi_supervised_rae"], default=None,
+    parser.add_argument("--model", choices=TREE_MODELS, default=None,
                         help="model to train (default: semi_supervised_rae)")
     parser.add_argument("--output-dir", default=None, help="where to write the run (default: runs/<preset>-<model>-seed<seed>)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
@@ -103,7 +122,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true", help="train 2 batches, evaluate a few trees, write everything to a temporary folder unless --output-dir is given")
     parser.add_argument("--no-logreg", action="store_true", help="skip the logistic-regression probe on frozen root features")
     add_dataclass_arguments(parser, DataConfig, help_texts=HELP, title="data")
-    model_config = MODELS["semi_supervised_rae"][0]
+    # The model flags are those of the chosen model's config (read --model first).
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--model", choices=TREE_MODELS, default=None)
+    chosen = chooser.parse_known_args(argv)[0].model or "semi_supervised_rae"
+    model_config = MODELS[chosen][0]
     add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes"), help_texts=HELP, title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
     args = parser.parse_args(argv)
@@ -118,6 +141,8 @@ def main(argv: list[str] | None = None) -> dict:
     preset = dict(PRESETS[preset_name])
     model_name = args.model or preset.pop("model")
     preset.pop("model", None)
+    if model_name == "deep_recursive" and preset_name == "sst":
+        preset.update(PRESETS["sst_deep_recursive"])
     if args.dry_run:
         preset.update(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20, max_steps=2, max_epochs=1, patience=0)
     output_dir = args.output_dir or (
@@ -152,6 +177,12 @@ def main(argv: list[str] | None = None) -> dict:
           f"output {output_dir}", flush=True)
 
     model = model_class(model_config)
+    if data_config.word_vectors:
+        try:
+            coverage = load_into_embedding(embedding_of(model), vocab, data_config.word_vectors)
+        except (OSError, WordVectorsError) as error:
+            raise SystemExit(f"error: --word-vectors: {error}") from None
+        print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     result = fit(model, train_loader, eval_loaders["dev"], train_config,
                  save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
     if not result.is_main:  # under torchrun, rank 0 writes the report

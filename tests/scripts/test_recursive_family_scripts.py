@@ -1,0 +1,74 @@
+"""scripts/train_paraphrase.py, scripts/train_word_vectors.py and train_rae.py --model deep_recursive."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.scripts.conftest import run_script
+
+
+@pytest.fixture(scope="module")
+def vectors(tmp_path_factory, data_dir):
+    output = tmp_path_factory.mktemp("vectors") / "vectors.txt"
+    result = run_script("train_word_vectors.py", "--corpora", "sst", "--size", "8", "--epochs", "1",
+                        "--output", str(output), "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def test_word_vectors_file_and_its_record(vectors):
+    header = vectors.read_text(encoding="utf-8").splitlines()[0].split()
+    assert int(header[1]) == 8 and int(header[0]) > 1000  # SST train words seen twice or more
+    info = json.loads(vectors.with_name("vectors.json").read_text())
+    assert info["corpora"]["sst"]["sentences"] == 8544 and info["settings"]["size"] == 8
+
+
+def test_word_vectors_bad_flags_are_clear_errors(tmp_path):
+    result = run_script("train_word_vectors.py", "--size", "0", "--output", str(tmp_path / "v.txt"))
+    assert result.returncode == 2 and "--size" in result.stderr
+    result = run_script("train_word_vectors.py", "--corpora", "--output", str(tmp_path / "v.txt"))
+    assert result.returncode == 2 and "nothing to train on" in result.stderr
+
+
+def test_deep_recursive_net_trains_from_pretrained_vectors(vectors, data_dir, tmp_path):
+    result = run_script("train_rae.py", "--tiny", "--dry-run", "--model", "deep_recursive", "--embedding-size", "8",
+                        "--hidden-size", "6", "--word-vectors", str(vectors), "--freeze-embeddings", "true",
+                        "--output-dir", str(tmp_path), "--progress", "false", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "word vectors from" in result.stdout
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["model_type"] == "deep_recursive" and config["config"]["num_layers"] == 3
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    assert 0 <= report["test"]["root_fine_acc"] <= 100
+
+
+def test_word_vectors_of_the_wrong_size_are_refused(vectors, data_dir, tmp_path):
+    result = run_script("train_rae.py", "--tiny", "--dry-run", "--model", "deep_recursive", "--embedding-size", "9",
+                        "--word-vectors", str(vectors), "--output-dir", str(tmp_path), "--data-dir", str(data_dir))
+    assert result.returncode != 0 and "embedding size to 8" in result.stderr
+
+
+def test_model_help_follows_the_chosen_model():
+    deep = run_script("train_rae.py", "--model", "deep_recursive", "--help").stdout
+    assert "--num-layers" in deep and "--alpha" not in deep
+    assert "--alpha" in run_script("train_rae.py", "--help").stdout
+
+
+def test_paraphrase_tiny_run_reports_every_variant(data_dir, tmp_path):
+    result = run_script("train_paraphrase.py", "--tiny", "--output-dir", str(tmp_path), "--progress", "false",
+                        "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    for name in ("majority", "overlap_features", "pooled", "pooled_and_features"):
+        assert 0 <= report[name]["test_acc"] <= 100 and 0 <= report[name]["test_f1"] <= 100
+    assert report["majority"]["test_acc"] == pytest.approx(100 * 81 / 120)  # first 120 test pairs: 81 paraphrases
+    assert (tmp_path / "model" / "config.json").is_file()
+    assert "pooled_and_features" in result.stdout
+
+
+def test_paraphrase_without_a_parser_model_says_what_to_do(data_dir, tmp_path):
+    result = run_script("train_paraphrase.py", "--tiny", "--parser", "chart", "--parser-model", str(tmp_path / "none"),
+                        "--output-dir", str(tmp_path), "--data-dir", str(data_dir))
+    assert result.returncode != 0 and "train_parser.py --sst" in result.stderr

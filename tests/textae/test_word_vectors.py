@@ -1,0 +1,61 @@
+"""textae.word_vectors: skip-gram training, the word2vec text format, loading into a model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from textae.vocab import Vocab
+from textae.word_vectors import (
+    WordVectorsError,
+    embedding_of,
+    load_into_embedding,
+    read_word2vec_text,
+    save_word2vec_text,
+    train_skipgram,
+)
+
+
+def test_skipgram_is_repeatable_and_learns_co_occurrence(tmp_path):
+    sentences = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["a", "dog", "ran"]] * 200
+    first = train_skipgram(sentences, size=8, epochs=3, min_count=1, seed=1)
+    second = train_skipgram(sentences, size=8, epochs=3, min_count=1, seed=1)
+    assert (first.vectors == second.vectors).all()
+    assert first.similarity("cat", "dog") > first.similarity("cat", "the")  # same contexts vs neighbours
+    path = save_word2vec_text(first, tmp_path / "v.txt")
+    words, matrix = read_word2vec_text(path)
+    assert words == list(first.index_to_key) and matrix.shape == (len(words), 8)
+    assert abs(matrix - first.vectors).max() < 1e-5
+
+
+def test_loading_fills_known_rows_and_reports_coverage(tmp_path):
+    path = save_word2vec_text({"cat": [1.0, 2.0], "Dog": [3.0, 4.0]}, tmp_path / "v.txt")
+    vocab = Vocab(["cat", "dog", "eel"])  # <pad> <unk> cat dog eel
+    embedding = nn.Embedding(len(vocab), 2)
+    before = embedding.weight.detach().clone()
+    coverage = load_into_embedding(embedding, vocab, path)
+    assert coverage == pytest.approx(1 / 5)  # "dog" is not "Dog"; a vocabulary word is tried lower-cased only
+    assert torch.equal(embedding.weight[vocab.index("cat")], torch.tensor([1.0, 2.0]))
+    assert torch.equal(embedding.weight[vocab.index("eel")], before[vocab.index("eel")])
+
+
+@pytest.mark.parametrize("content, message", [
+    ("2 3\na 1 2 3\n", "header announces 2"),
+    ("1 3\na 1 2\n", "expected a word and 3 values"),
+    ("x y\n", "line 1"),
+    ("1 2\na 1 b\n", "could not convert"),
+])
+def test_malformed_files_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(WordVectorsError, match=message):
+        read_word2vec_text(path)
+
+
+def test_wrong_size_and_missing_table_are_clear_errors(tmp_path):
+    path = save_word2vec_text({"cat": [1.0, 2.0]}, tmp_path / "v.txt")
+    with pytest.raises(WordVectorsError, match="embedding size to 2"):
+        load_into_embedding(nn.Embedding(5, 3), Vocab(["cat"]), path)
+    with pytest.raises(TypeError, match="no word-vector table"):
+        embedding_of(nn.Linear(2, 2))

@@ -1,0 +1,160 @@
+"""Word vectors textae trains itself: skip-gram with negative sampling (Mikolov et al. 2013).
+
+Irsoy & Cardie (2014) and Socher et al. (2011) start from word vectors pre-trained on
+large corpora, which cannot be downloaded here. This module trains skip-gram vectors on
+the unlabelled text we do have (gensim's optimised implementation, deterministic with one
+worker) and loads a word2vec text file into any model's embedding.
+
+    vectors = train_skipgram(sentences, size=100)          # gensim KeyedVectors
+    save_word2vec_text(vectors, "runs/vectors/vectors.txt")
+    coverage = load_into_embedding(model.embedding, vocab, "runs/vectors/vectors.txt")
+
+File format: word2vec text — a header line ``<count> <size>``, then ``word v1 ... v_size``
+per line (UTF-8), fields separated by single spaces. Words must not contain an ASCII space
+or a line break (treebank tokens never do; SST's U+00A0 inside tokens is kept).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from textae.vocab import Vocab
+
+
+class WordVectorsError(ValueError):
+    """A word-vector file is malformed or does not fit the model."""
+
+
+def _stable_hash(text: str) -> int:
+    """gensim seeds each word's initial vector from a hash of the word; Python's ``hash``
+    of a string changes from process to process, this one does not."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def train_skipgram(
+    sentences: Sequence[Sequence[str]],
+    *,
+    size: int = 100,
+    window: int = 5,
+    min_count: int = 2,
+    negative: int = 5,
+    epochs: int = 10,
+    seed: int = 0,
+    workers: int = 1,
+):
+    """Skip-gram with negative sampling over token lists; returns gensim ``KeyedVectors``.
+
+    One worker (the default) makes the result a function of ``seed`` alone; more workers
+    are faster but not repeatable.
+    """
+    from gensim.models import Word2Vec
+
+    if not sentences:
+        raise ValueError("train_skipgram() needs at least one sentence")
+    model = Word2Vec(
+        sentences=[list(sentence) for sentence in sentences], vector_size=size, window=window, min_count=min_count,
+        sg=1, negative=negative, epochs=epochs, seed=seed, workers=workers, hashfxn=_stable_hash,
+    )
+    return model.wv
+
+
+def save_word2vec_text(vectors, path: str | os.PathLike) -> Path:
+    """Writes gensim ``KeyedVectors`` (or a ``{word: array}`` dict) as word2vec text."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(vectors, dict):
+        words, matrix = list(vectors), np.stack([np.asarray(v, dtype=np.float32) for v in vectors.values()])
+    else:
+        words, matrix = list(vectors.index_to_key), np.asarray(vectors.vectors, dtype=np.float32)
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(f"{len(words)} {matrix.shape[1]}\n")
+        for word, row in zip(words, matrix, strict=True):
+            if not word or any(ch in word for ch in " \n\r"):  # U+00A0 (in SST tokens) is fine: fields split on " "
+                raise WordVectorsError(f"word {word!r} is empty or contains a space or line break; "
+                                       "word2vec text cannot hold it")
+            handle.write(word + " " + " ".join(f"{value:.6g}" for value in row) + "\n")
+    return path
+
+
+def read_word2vec_text(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+    """Reads a word2vec text file: ``(words, [count, size] float32 matrix)``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        WordVectorsError: a bad header or a line with the wrong number of values.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as handle:
+        header = handle.readline().split()
+        if len(header) != 2 or not all(part.isdigit() for part in header):
+            raise WordVectorsError(f"{path}: line 1 must be '<count> <size>' (word2vec text format), got {header!r}")
+        count, size = map(int, header)
+        words: list[str] = []
+        matrix = np.empty((count, size), dtype=np.float32)
+        for line_number, line in enumerate(handle, start=2):
+            parts = line.rstrip("\n").split(" ")
+            if len(parts) != size + 1:
+                raise WordVectorsError(f"{path}:{line_number}: expected a word and {size} values, got {len(parts) - 1}")
+            if len(words) == count:
+                raise WordVectorsError(f"{path}: more than the {count} vectors the header announces")
+            try:
+                matrix[len(words)] = np.asarray(parts[1:], dtype=np.float32)
+            except ValueError as error:
+                raise WordVectorsError(f"{path}:{line_number}: {error}") from None
+            words.append(parts[0])
+    if len(words) != count:
+        raise WordVectorsError(f"{path}: the header announces {count} vectors, the file has {len(words)}")
+    return words, matrix
+
+
+def embedding_of(model: nn.Module) -> nn.Embedding:
+    """The word-vector table of a textae model (``model.embedding`` or ``model.encoder.embedding``)."""
+    for owner in (model, getattr(model, "encoder", None)):
+        embedding = getattr(owner, "embedding", None)
+        if isinstance(embedding, nn.Embedding):
+            return embedding
+    raise TypeError(f"{type(model).__name__} has no word-vector table (embedding or encoder.embedding)")
+
+
+@torch.no_grad()
+def load_into_embedding(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, *,
+                        scale: float | None = None) -> float:
+    """Copies the vectors of ``path`` into the rows of ``vocab``'s words; returns the share
+    of the vocabulary found (a word missing as written is tried lower-cased). Rows of
+    missing words keep their random initialisation.
+
+    Args:
+        scale: rescale the file's vectors so their mean absolute value equals this (None:
+            as they are). Useful when a model's other weights assume small inputs.
+
+    Raises:
+        WordVectorsError: the vector size differs from the embedding's.
+    """
+    words, matrix = read_word2vec_text(path)
+    if matrix.shape[1] != embedding.embedding_dim:
+        raise WordVectorsError(
+            f"{path} has {matrix.shape[1]}-dimensional vectors but the model's word vectors have "
+            f"{embedding.embedding_dim}; set the model's embedding size to {matrix.shape[1]}"
+        )
+    if scale is not None and len(matrix):
+        matrix = matrix * (scale / max(float(np.abs(matrix).mean()), 1e-12))
+    row_of = {word: row for row, word in enumerate(words)}
+    found = 0
+    tokens = vocab.itos
+    for index, token in enumerate(tokens):
+        row = row_of.get(token, row_of.get(token.lower()))
+        if row is not None:
+            embedding.weight[index] = torch.from_numpy(matrix[row]).to(embedding.weight)
+            found += 1
+    return found / max(len(tokens), 1)
+
+
+def lowercase_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
+    return [[token.lower() for token in sentence] for sentence in sentences]

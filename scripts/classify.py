@@ -90,6 +90,9 @@ def describe(probabilities: list[float]) -> dict:
         positive, negative = probabilities[3] + probabilities[4], probabilities[0] + probabilities[1]
         result["binary"] = "positive" if positive > negative else "negative"
         result["binary_probability"] = max(positive, negative) / (positive + negative)
+    elif len(probabilities) == 2:  # a model trained with --labels binary
+        result["label_name"] = result["binary"] = ("negative", "positive")[fine]
+        result["binary_probability"] = probabilities[fine]
     return result
 
 

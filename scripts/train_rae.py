@@ -48,6 +48,7 @@ class DataConfig:
     lowercase: bool = False
     max_train_trees: int = 0  # 0: all
     max_eval_trees: int = 0  # 0: all (dev and test)
+    labels: str = "fine"  # fine: 5 classes | binary: negative (0-1) vs positive (3-4), neutral nodes unlabelled
     word_vectors: str = ""  # word2vec text file to initialise the word vectors from (scripts/train_word_vectors.py)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,8 @@ class DataConfig:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.min_freq < 1:
             raise ValueError(f"min_freq must be >= 1, got {self.min_freq}")
+        if self.labels not in ("fine", "binary"):
+            raise ValueError(f"labels must be 'fine' or 'binary', got {self.labels!r}")
 
 
 # Presets: named flags backed by plain dicts. Explicit flags override them.
@@ -96,6 +99,8 @@ HELP = {
     "data_dir": "folder holding sst/{train,dev,test}.txt (default: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
     "max_train_trees": "use only the first N training trees (0: all)",
     "max_eval_trees": "use only the first N dev and test trees (0: all)",
+    "labels": "fine (5 classes) or binary: a 2-class model trained on the non-neutral nodes, scored on non-neutral roots "
+              "(the protocol behind published SST binary figures)",
     "word_vectors": "word2vec text file (word v1 v2 ...) to initialise word vectors; its size must match",
     "num_layers": "stacked recursive layers (deep_recursive)",
     "embedding_size": "size of word vectors (deep_recursive; hidden_size is the phrase size)",
@@ -148,6 +153,8 @@ def main(argv: list[str] | None = None) -> dict:
     output_dir = args.output_dir or (
         tempfile.mkdtemp(prefix="textae-dry-run-") if args.dry_run else f"runs/{preset_name}-{model_name}-seed{args.seed}"
     )
+    if getattr(args, "labels", None) == "binary" and preset.get("early_stopping_metric") == "root_fine_acc":
+        preset.update(early_stopping_metric="root_binary_acc")
     if model_name == "rae" and preset.get("early_stopping_metric", "").endswith("_acc"):
         preset.update(early_stopping_metric="loss", early_stopping_mode="min")  # no classifier to score
 
@@ -164,8 +171,10 @@ def main(argv: list[str] | None = None) -> dict:
             splits[split] = splits[split][: data_config.max_eval_trees]
     vocab = Vocab.build((tree.leaves() for tree in splits["train"]), min_freq=data_config.min_freq, lowercase=data_config.lowercase)
     config_class, model_class = MODELS[model_name]
-    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
-    encoded = {split: encode_trees(trees, vocab) for split, trees in splits.items()}
+    binary = data_config.labels == "binary"
+    class_count = {"num_classes": 2} if binary and model_name != "rae" else {}
+    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **class_count)
+    encoded = {split: encode_trees(trees, vocab, binary=binary) for split, trees in splits.items()}
     heights = [int(tree.height[-1]) for tree in encoded["train"]]
     train_loader = make_loader(encoded["train"], data_config.batch_size, TreeBatch.collate, shuffle=True, seed=args.seed, sort_keys=heights)
     eval_loaders = {
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> dict:
         "dev": evaluate(best, eval_loaders["dev"], device),
         "test": evaluate(best, eval_loaders["test"], device),
     }
-    if not args.no_logreg:
+    if not args.no_logreg and not binary:  # the probe trains its own binary classifier from 5-class labels
         features = {split: tree_features(best, loader, device) for split, loader in eval_loaders.items()}
         report["logreg"] = {
             feature: logistic_probe(features["train"], features["dev"], features["test"], feature, seed=args.seed)

@@ -30,10 +30,11 @@ def binary_predictions(logits: Tensor) -> Tensor:
     return (positive > negative).long()
 
 
-def binary_targets(labels: Tensor) -> tuple[Tensor, Tensor]:
-    """``[N] -> ([N] 0/1 targets, [N] mask)``: 5-class labels with the neutral ones masked."""
+def binary_targets(labels: Tensor, num_classes: int = 5) -> tuple[Tensor, Tensor]:
+    """``[N] -> ([N] 0/1 targets, [N] mask)``: 5-class labels with the neutral ones masked;
+    with ``num_classes`` 2 the labels are already 0/1 (unlabelled: -100)."""
     labelled = labels >= 0
-    if labels.max() <= 1:  # already binary
+    if num_classes == 2:
         return labels.clamp(min=0), labelled
     return (labels >= POSITIVE_CLASSES[0]).long(), labelled & (labels != NEUTRAL_CLASS)
 
@@ -53,7 +54,7 @@ def sentiment_counts(logits: Tensor, labels: Tensor, roots: Tensor) -> dict[str,
     with torch.no_grad():
         fine = logits.argmax(dim=-1)  # [N]
         binary = binary_predictions(logits)  # [N]
-        binary_gold, binary_mask = binary_targets(labels)  # [N], [N]
+        binary_gold, binary_mask = binary_targets(labels, logits.shape[-1])  # [N], [N]
         labelled = labels >= 0
         counts: dict[str, tuple[float, float]] = {}
 

@@ -12,12 +12,21 @@ import torch
 from torch import nn
 
 from parsers import Tree
-from textae.trees import EncodedTree, TreeBatch, encode_tree
+from textae.metrics import NEUTRAL_CLASS
+from textae.trees import IGNORE_LABEL, EncodedTree, TreeBatch, encode_tree, sentiment_label
 from textae.vocab import Vocab
 
 
-def encode_trees(trees: Iterable[Tree], vocab: Vocab, *, labels: str = "all") -> list[EncodedTree]:
-    return [encode_tree(tree, vocab, labels=labels) for tree in trees]
+def binary_label(label: str) -> int:
+    """SST's 0-1 -> 0 (negative), 3-4 -> 1 (positive), 2 (neutral) -> unlabelled."""
+    value = sentiment_label(label)
+    return IGNORE_LABEL if value == NEUTRAL_CLASS else int(value > NEUTRAL_CLASS)
+
+
+def encode_trees(trees: Iterable[Tree], vocab: Vocab, *, labels: str = "all", binary: bool = False) -> list[EncodedTree]:
+    """Encodes SST trees with 5-class labels, or with ``binary`` 0/1 labels (neutral nodes unlabelled)."""
+    label_fn = binary_label if binary else sentiment_label
+    return [encode_tree(tree, vocab, labels=labels, label_fn=label_fn) for tree in trees]
 
 
 @torch.no_grad()

@@ -72,3 +72,20 @@ def test_paraphrase_without_a_parser_model_says_what_to_do(data_dir, tmp_path):
     result = run_script("train_paraphrase.py", "--tiny", "--parser", "chart", "--parser-model", str(tmp_path / "none"),
                         "--output-dir", str(tmp_path), "--data-dir", str(data_dir))
     assert result.returncode != 0 and "train_parser.py --sst" in result.stderr
+
+
+def test_binary_labels_train_a_two_class_model_that_classify_reads(data_dir, tmp_path):
+    result = run_script("train_rae.py", "--tiny", "--dry-run", "--model", "deep_recursive", "--embedding-size", "6",
+                        "--hidden-size", "6", "--labels", "binary", "--output-dir", str(tmp_path),
+                        "--progress", "false", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "model" / "config.json").read_text())["config"]
+    assert config["num_classes"] == 2
+    run_config = json.loads((tmp_path / "run_config.json").read_text())
+    assert run_config["train"]["early_stopping_metric"] == "root_binary_acc"
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    assert "logreg" not in report and 0 <= report["test"]["root_binary_acc"] <= 100
+    classified = run_script("classify.py", "--checkpoint", str(tmp_path / "model"), "--json",
+                            "(3 (2 a) (3 (3 good) (2 film)))")
+    assert classified.returncode == 0, classified.stderr
+    assert json.loads(classified.stdout.splitlines()[0])["binary"] in ("negative", "positive")

@@ -58,3 +58,17 @@ def test_mutual_information_is_zero_for_identical_posteriors_and_grows_with_sepa
     mu = torch.cat([torch.full((1000, 1), -5.0), torch.full((1000, 1), 5.0)])
     separated = mutual_information(mu, torch.full((2000, 1), -2.0), generator)
     assert abs(separated - torch.log(torch.tensor(2.0)).item()) < 0.06  # two clusters: log 2 nats
+
+
+def test_binary_counts_of_a_two_class_model_never_mistake_labels_for_fine_ones():
+    import torch
+
+    from textae.metrics import sentiment_counts
+
+    # Labels 0/1 of a 2-class model, and 5-class labels that happen to be only 0/1 in a batch.
+    logits2 = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    counts = sentiment_counts(logits2, torch.tensor([1, 0]), torch.tensor([0, 1]))
+    assert counts["root_binary_acc"] == (2.0, 2.0)
+    logits5 = torch.tensor([[5.0, 0, 0, 0, 0], [0, 5.0, 0, 0, 0]])  # both predicted negative
+    counts = sentiment_counts(logits5, torch.tensor([0, 1]), torch.tensor([0, 1]))  # both gold negative (fine 0, 1)
+    assert counts["root_binary_acc"] == (2.0, 2.0)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python
-"""The recursive family, measured. So far: the greedy semi-supervised RAE on MR, 10-fold CV.
+"""The recursive family, measured: greedy RAE on MR, unfolding RAE on MSRP, deep recursive net on SST.
 
-Socher et al. (2011)'s MR experiment: trees are built greedily by reconstruction error
+Three parts (``--parts``, default all); each part rewrites only its own keys in the
+results file, so one part can be re-run alone.
+
+mr: Socher et al. (2011)'s MR experiment: trees are built greedily by reconstruction error
 with the current parameters, re-built for every batch; training stops early on 10% of the
 training folds (the test fold is never looked at); every node carries the sentence label
 (alpha-weighted reconstruction + cross-entropy); after training, logistic regression on
@@ -9,19 +12,32 @@ the frozen features [root; mean of node vectors] classifies the held-out fold. R
 word vectors, d = 50. Also times the batched greedy tree construction over all 10,662
 sentences.
 
-Writes benchmarks/results/recursive_family.json with mr_10fold_acc (mean over folds;
-per-fold values and std beside it) and mr_greedy_build_seconds. The unfolding RAE (MSRP)
-and deep recursive net (SST) rows of issue #5 are not measured yet.
+sentences. Keys: mr_10fold_acc (mean over folds; per-fold values and std beside it),
+mr_greedy_build_seconds.
+
+msrp: `scripts/train_paraphrase.py --msrp` for each seed (unfolding RAE pre-trained on
+MSRP/PTB/SST train text parsed by our chart parser, dynamic pooling, logistic regression).
+Keys: msrp_test_acc, msrp_test_f1 (pooled matrix + overlap features), the other variants
+beside them, msrp_pretrain_sentences_per_second.
+
+drnn: `scripts/train_rae.py --sst --model deep_recursive` for each seed: a 5-class model
+(drnn_test_root_fine_acc, drnn_test_all_fine_acc) and a binary one trained on non-neutral
+nodes (drnn_test_root_binary_acc), random init; with --word-vectors FILE also the same
+with textae's own skip-gram vectors (drnn_w2v_* keys). drnn_train_sentences_per_second.
 
     python benchmarks/recursive_family.py
-    python benchmarks/recursive_family.py --folds 2 --epochs 2     # a quick check
+    python benchmarks/recursive_family.py --parts drnn --word-vectors runs/vectors/vectors.txt
+    python benchmarks/recursive_family.py --parts mr --folds 2 --epochs 2     # a quick check
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+import shlex
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +50,7 @@ import torch
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import add_seeded, write_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, machine, write_result  # noqa: E402
 from textae.corpora.mr import load_mr, mr_folds  # noqa: E402
 from textae.models.greedy_rae import GreedyRAE, greedy_merges  # noqa: E402
 from textae.models.semi_supervised_rae import SemiSupervisedRAEConfig  # noqa: E402
@@ -42,13 +58,78 @@ from textae.sentiment import tree_features  # noqa: E402
 from textae.train import set_seed  # noqa: E402
 from textae.vocab import Vocab  # noqa: E402
 
+REPO = _HERE.parent
+
 PUBLISHED = {
-    "source": "Socher et al. 2011 (EMNLP), MR 10-fold accuracy (recalled)",
+    "source": "Socher et al. 2011 (EMNLP), MR 10-fold accuracy; Socher et al. 2011 (NIPS), MSRP; "
+              "Irsoy & Cardie 2014, Socher et al. 2013, Tai et al. 2015, SST (as given in issue #5)",
     "semi-supervised RAE, random init": {"mr_10fold_acc": 76.8},
     "semi-supervised RAE, pretrained vectors": {"mr_10fold_acc": 77.7},
     "Tree-CRF (Nakagawa et al. 2010)": {"mr_10fold_acc": 77.3},
     "third-party Python port, random init (checked)": {"mr_10fold_acc": 72.0},
+    "unfolding RAE + dynamic pooling + features (Socher et al. 2011)": {"msrp_test_acc": 76.8, "msrp_test_f1": 83.6},
+    "MSRP majority class": {"msrp_test_acc": 66.5, "msrp_test_f1": 79.9},
+    "deep recursive net, word2vec (Irsoy & Cardie 2014)": {"drnn_test_root_fine_acc": 49.8,
+                                                            "drnn_test_root_binary_acc": 86.6},
+    "RNTN (Socher et al. 2013)": {"drnn_test_root_fine_acc": 45.7, "drnn_test_root_binary_acc": 85.4},
+    "Tree-LSTM, random init (Tai et al. 2015)": {"drnn_test_root_fine_acc": 43.9, "drnn_test_root_binary_acc": 82.0},
 }
+
+
+def run_script(arguments: list[str]) -> dict:
+    """Runs a training script in its own process and returns its test_report.json."""
+    print("+ python " + shlex.join(arguments), flush=True)
+    subprocess.run([sys.executable, *arguments], cwd=REPO, check=True)
+    output = Path(arguments[arguments.index("--output-dir") + 1])
+    return json.loads((REPO / output / "test_report.json").read_text())
+
+
+def epoch_seconds(output_dir: str) -> float:
+    lines = (REPO / output_dir / "metrics.jsonl").read_text().splitlines()
+    return statistics.median(json.loads(line)["seconds"] for line in lines if '"split": "epoch"' in line)
+
+
+def measure_drnn(args) -> dict:
+    metrics: dict = {}
+    rows = [("drnn", [])]
+    if args.word_vectors:
+        rows.append(("drnn_w2v", ["--word-vectors", args.word_vectors]))
+    speeds = []
+    for prefix, extra in rows:
+        fine, binary = [], []
+        for seed in args.seeds:
+            name = f"runs/benchmark-family/{prefix}-fine-seed{seed}"
+            fine.append(run_script(["scripts/train_rae.py", "--sst", "--model", "deep_recursive", "--seed", str(seed),
+                                    "--progress", "false", "--no-logreg", "--output-dir", name, *extra]))
+            speeds.append(8544 / epoch_seconds(name))
+            name = f"runs/benchmark-family/{prefix}-binary-seed{seed}"
+            binary.append(run_script(["scripts/train_rae.py", "--sst", "--model", "deep_recursive", "--seed", str(seed),
+                                      "--labels", "binary", "--progress", "false", "--output-dir", name, *extra]))
+        add_seeded(metrics, f"{prefix}_test_root_fine_acc", [r["test"]["root_fine_acc"] for r in fine])
+        add_seeded(metrics, f"{prefix}_test_all_fine_acc", [r["test"]["all_fine_acc"] for r in fine])
+        add_seeded(metrics, f"{prefix}_test_root_binary_acc", [r["test"]["root_binary_acc"] for r in binary])
+        add_seeded(metrics, f"{prefix}_test_all_binary_acc", [r["test"]["all_binary_acc"] for r in binary])
+        add_seeded(metrics, f"{prefix}_test_root_binary_acc_from_fine_model", [r["test"]["root_binary_acc"] for r in fine])
+    metrics["drnn_train_sentences_per_second"] = statistics.median(speeds)
+    return metrics
+
+
+def measure_msrp(args) -> dict:
+    metrics: dict = {}
+    reports = []
+    for seed in args.seeds:
+        name = f"runs/benchmark-family/msrp-seed{seed}"
+        extra = ["--word-vectors", args.word_vectors] if args.msrp_word_vectors and args.word_vectors else []
+        reports.append(run_script(["scripts/train_paraphrase.py", "--msrp", "--seed", str(seed), "--progress", "false",
+                                   "--output-dir", name, *extra, *shlex.split(args.msrp_args)]))
+    add_seeded(metrics, "msrp_test_acc", [r["test_acc"] for r in reports])
+    add_seeded(metrics, "msrp_test_f1", [r["test_f1"] for r in reports])
+    for variant in ("majority", "overlap_features", "pooled"):
+        for key in ("test_acc", "test_f1"):
+            add_seeded(metrics, f"msrp_{variant}_{key}", [r[variant][key] for r in reports])
+    metrics["msrp_pretrain_sentences_per_second"] = statistics.median(
+        r["pretrain_sentences_per_second"] for r in reports)
+    return metrics
 
 
 def train_fold(sentences, labels, train_index, args, seed):
@@ -95,20 +176,7 @@ def features(model, vocab, sentences, labels):
     return tree_features(model.rae, batches)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folds", type=int, default=10, help="folds to run of the 10 (default: 10)")
-    parser.add_argument("--epochs", type=int, default=10, help="most training epochs per fold (default: 10)")
-    parser.add_argument("--patience", type=int, default=2,
-                        help="epochs without improvement on the inner dev split before stopping (default: 2)")
-    parser.add_argument("--hidden-size", type=int, default=50, help="default: 50 (the paper)")
-    parser.add_argument("--alpha", type=float, default=0.2, help="default: 0.2 (the paper)")
-    parser.add_argument("--beta", type=float, default=0.5, help="default: 0.5 (the paper's code)")
-    parser.add_argument("--learning-rate", type=float, default=0.05, help="Adagrad (default: 0.05)")
-    parser.add_argument("--batch-size", type=int, default=25, help="default: 25")
-    parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
-    args = parser.parse_args()
+def measure_mr(args) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -144,11 +212,57 @@ def main() -> None:
     add_seeded(metrics, "mr_10fold_acc", accuracies)
     metrics["mr_folds_run"] = len(accuracies)
     metrics["mr_greedy_build_seconds"] = statistics.median(build_times)
-    metrics["settings"] = vars(args)
-    path = write_result("recursive_family", seeds=list(range(len(accuracies))), metrics=metrics, published=PUBLISHED,
-                        notes="seeds = one seed per fold; only the MR rows of issue #5 so far")
+    metrics["mr_settings"] = {k: getattr(args, k) for k in ("folds", "epochs", "patience", "hidden_size", "alpha",
+                                                             "beta", "learning_rate", "batch_size")}
     print(f"MR {len(accuracies)}-fold accuracy {metrics['mr_10fold_acc']:.2f} ± {metrics['mr_10fold_acc_std']:.2f}; "
-          f"greedy trees for 10,662 sentences in {metrics['mr_greedy_build_seconds']:.2f} s -> {path}")
+          f"greedy trees for 10,662 sentences in {metrics['mr_greedy_build_seconds']:.2f} s", flush=True)
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", nargs="+", choices=["mr", "msrp", "drnn"], default=["mr", "msrp", "drnn"],
+                        help="which experiments to run (default: all three)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="msrp and drnn seeds (default: 0 1 2)")
+    parser.add_argument("--word-vectors", default="",
+                        help="skip-gram vectors (scripts/train_word_vectors.py) for the drnn_w2v rows")
+    parser.add_argument("--msrp-word-vectors", action="store_true", help="also give --word-vectors to the MSRP model")
+    parser.add_argument("--msrp-args", default="", help="more flags for train_paraphrase.py, quoted")
+    parser.add_argument("--folds", type=int, default=10, help="mr: folds to run of the 10 (default: 10)")
+    parser.add_argument("--epochs", type=int, default=10, help="mr: most training epochs per fold (default: 10)")
+    parser.add_argument("--patience", type=int, default=2,
+                        help="mr: epochs without improvement on the inner dev split before stopping (default: 2)")
+    parser.add_argument("--hidden-size", type=int, default=50, help="mr: default 50 (the paper)")
+    parser.add_argument("--alpha", type=float, default=0.2, help="mr: default 0.2 (the paper)")
+    parser.add_argument("--beta", type=float, default=0.5, help="mr: default 0.5 (the paper's code)")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="mr: Adagrad (default: 0.05)")
+    parser.add_argument("--batch-size", type=int, default=25, help="mr: default 25")
+    parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
+    args = parser.parse_args()
+    path = RESULTS / "recursive_family.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    metrics = dict(previous.get("metrics", {}))
+    parts = dict(previous.get("parts", {}))
+    for part, measure in (("mr", measure_mr), ("msrp", measure_msrp), ("drnn", measure_drnn)):
+        if part not in args.parts:
+            continue
+        stale = [key for key in metrics if key.startswith(part + "_")]
+        for key in stale:
+            del metrics[key]
+        metrics.update(measure(args))
+        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(),
+                       "seeds": list(range(args.folds)) if part == "mr" else args.seeds,
+                       "date": time.strftime("%Y-%m-%d")}
+    path = write_result("recursive_family", seeds=sorted({s for p in parts.values() for s in p["seeds"]}),
+                        metrics=metrics, published=PUBLISHED,
+                        notes="MR: seeds = one seed per fold. Each part's own command, machine and seeds are in "
+                              "'parts'; a part re-run alone replaces only its keys.")
+    payload = json.loads(path.read_text())
+    payload["command"] = "python benchmarks/recursive_family.py  (see parts for each part's run)"
+    payload["parts"] = parts
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"-> {path}")
 
 
 if __name__ == "__main__":

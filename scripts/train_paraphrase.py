@@ -255,7 +255,9 @@ def main(argv=None) -> dict:
     write_run_config(output_dir, {"preset": preset_name, "data": data, "model": model_config, "train": train_config})
     print(f"unfolding RAE: {len(train)} pre-training trees ({held_out} held out), vocabulary {len(vocab)}; "
           f"MSRP {len(pairs['train'])}/{len(pairs['test'])} pairs; output {output_dir}", flush=True)
+    fit_started = time.perf_counter()
     result = fit(model, train_loader, dev_loader, train_config, save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+    fit_seconds = time.perf_counter() - fit_started
     if not result.is_main:
         return {}
     if result.interrupted:
@@ -275,7 +277,8 @@ def main(argv=None) -> dict:
     report = {
         "preset": preset_name, "seed": args.seed, "output_dir": output_dir, "best_step": result.best_step,
         "steps": result.steps, "pretrain_seconds": pretrain_seconds, "vocab_size": len(vocab),
-        "pretrain_sentences": len(pretrain),
+        "pretrain_sentences": len(pretrain), "fit_seconds": fit_seconds,
+        "pretrain_sentences_per_second": result.steps * data.batch_size / fit_seconds,  # incl. dev evaluations
         "majority": {"test_acc": 100.0 * float((majority_predictions == labels["test"]).mean()),
                      "test_f1": 100.0 * f1_score(labels["test"], majority_predictions, zero_division=0.0)},
     }

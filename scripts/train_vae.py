@@ -47,6 +47,7 @@ from textae.sentences import (  # noqa: E402
 )
 from textae.train import TrainConfig, fit, make_loader, set_seed  # noqa: E402
 from textae.viz import plot_latent_map, plot_training_curves  # noqa: E402
+from textae.vocab import Vocab  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class SentenceDataConfig:
     max_train_sentences: int = 0
     max_eval_sentences: int = 0
     iw_samples: int = 500
+    eval_splits: str = "dev,test"  # splits scored after training (comma-separated)
+    eval_autocast: str = "none"  # none | bf16: the importance-weighted estimate under bfloat16 autocast
 
 
 PRESETS: dict[str, dict] = {
@@ -87,6 +90,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
     parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")
+    parser.add_argument("--eval-only", action="store_true",
+                        help="no training: evaluate the model in --output-dir/model again (e.g. with other "
+                             "--iw-samples or --eval-splits) and rewrite test_report.json")
     add_dataclass_arguments(parser, SentenceDataConfig, title="data")
     add_dataclass_arguments(parser, SentenceVAEConfig, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
                             title="model")
@@ -125,7 +131,10 @@ def main(argv=None) -> dict:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:
         splits["dev"], splits["test"] = (splits[s][: data.max_eval_sentences] for s in ("dev", "test"))
-    vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
+    if args.eval_only and (Path(output_dir) / "model" / "vocab.json").is_file():
+        vocab = Vocab.load(Path(output_dir) / "model" / "vocab.json")  # exactly the trained model's
+    else:
+        vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
     encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
     config_class, model_class = MODELS[model_name]
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
@@ -134,22 +143,37 @@ def main(argv=None) -> dict:
     train_loader = make_loader(encoded["train"], data.batch_size, collate_sentences, shuffle=True, seed=args.seed,
                                sort_keys=lengths)
     eval_loaders = {split: make_loader(encoded[split], 64, collate_sentences) for split in ("dev", "test")}
-    write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data,
-                                  "model": model_config, "train": train_config})
+    if not args.eval_only:  # an evaluation keeps the training run's record
+        write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data,
+                                      "model": model_config, "train": train_config})
     print(f"{model_name}: {len(encoded['train'])}/{len(encoded['dev'])}/{len(encoded['test'])} sentences, "
           f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
-    result = fit(model, train_loader, eval_loaders["dev"], train_config,
-                 save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
-    if not result.is_main:  # under torchrun, rank 0 writes the report
-        return {}
-    if result.interrupted:
-        return {"interrupted": True}
-    best = model_class.from_pretrained(result.model_dir)
-    report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
-              "steps": result.steps, "train_seconds": time.perf_counter() - started}
-    for split in ("dev", "test"):
-        report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed)
-    (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    report_path = Path(output_dir) / "test_report.json"
+    if args.eval_only:
+        if not (Path(output_dir) / "model" / "config.json").is_file():
+            raise SystemExit(f"error: --eval-only needs a trained model in {output_dir}/model")
+        model_dir = Path(output_dir) / "model"
+        report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    else:
+        result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                     save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+        if not result.is_main:  # under torchrun, rank 0 writes the report
+            return {}
+        if result.interrupted:
+            return {"interrupted": True}
+        model_dir = result.model_dir
+        report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
+                  "steps": result.steps, "train_seconds": time.perf_counter() - started}
+    best = model_class.from_pretrained(model_dir)
+    for split in [name for name in data.eval_splits.split(",") if name]:
+        if split not in eval_loaders:
+            raise SystemExit(f"error: --eval-splits: unknown split {split!r} (dev, test)")
+        evaluated = time.perf_counter()
+        report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,
+                                           iw_autocast=data.eval_autocast)
+        report[split].update(iw_samples=data.iw_samples, iw_autocast=data.eval_autocast,
+                             eval_seconds=time.perf_counter() - evaluated)
+    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)
     plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)
     if model_name == "sentence_vae":
@@ -157,10 +181,12 @@ def main(argv=None) -> dict:
             means = torch.cat([best.encoder(batch)[0] for batch in eval_loaders["test"]]).numpy()
         plot_latent_map(means, Path(output_dir) / "latent_pca.png",
                         colours=np.array([len(row) for row in encoded["test"]]))
-    test = report["test"]
-    summary = ", ".join(f"{key} {test[key]:.2f}" for key in ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu")
-                        if key in test)
-    print(f"test: {summary}; model in {result.model_dir}")
+    for split in ("dev", "test"):
+        if split in report:
+            summary = ", ".join(f"{key} {report[split][key]:.2f}" for key in
+                                ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu") if key in report[split])
+            print(f"{split}: {summary}")
+    print(f"model in {model_dir}")
     return report
 
 

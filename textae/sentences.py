@@ -6,6 +6,7 @@ sentences, T tokens.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 
 import torch
@@ -42,7 +43,7 @@ def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> Sentenc
 
 @torch.no_grad()
 def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int = 500,
-                       bleu_sentences: int = 1000, seed: int = 0) -> dict[str, float]:
+                       bleu_sentences: int = 1000, seed: int = 0, iw_autocast: str = "none") -> dict[str, float]:
     """The protocol of He et al. (2019) for a sentence VAE or an LSTM language model.
 
     Returns (per sentence unless said): ``nll`` (VAE: importance-weighted with ``iw_samples``
@@ -50,11 +51,18 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     ``elbo_nll``, ``reconstruction`` (-E_q log p(x|z), one sample), ``kl``, ``mi`` (nats),
     ``active_units`` and ``recon_bleu`` (greedy reconstructions from the posterior means of
     the first ``bleu_sentences`` sentences, corpus BLEU x 100).
+
+    ``iw_autocast="bf16"`` runs only the importance-weighted estimate (500 decoder passes
+    per sentence, nearly all of the cost) under bfloat16 autocast; log-softmax and the
+    log-sum-exp stay in float32. Measure its effect against float32 on a subset before
+    reporting figures from it (``benchmarks/sentence_vae.py`` does).
     """
     from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
     from textae.metrics import active_units, mutual_information
 
+    if iw_autocast not in ("none", "bf16"):
+        raise ValueError(f"iw_autocast must be 'none' or 'bf16', got {iw_autocast!r}")
     torch.manual_seed(seed)
     model.eval()
     is_vae = hasattr(model, "encoder")
@@ -67,7 +75,9 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
         if not is_vae:
             totals["nll"] -= float(model(batch).sum())
             continue
-        totals["nll"] -= float(model.importance_weighted_log_likelihood(batch, samples=iw_samples).sum())
+        with (torch.autocast("cpu", dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()):
+            log_likelihood = model.importance_weighted_log_likelihood(batch, samples=iw_samples)
+        totals["nll"] -= float(log_likelihood.float().sum())
         mu, logvar = model.encoder(batch)
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
         totals["reconstruction"] -= float(model.decoder.token_log_likelihood(batch, z).sum())

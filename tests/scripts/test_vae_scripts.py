@@ -74,3 +74,17 @@ def test_sampling_and_reconstruction(vae_model, tmp_path):
     sentences.write_text("the company said\n\nthe market\n")
     result = script("sample.py", "--checkpoint", str(vae_model), "--reconstruct", str(sentences))
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+
+
+def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model):
+    output = vae_model.parent
+    config_before = (output / "run_config.json").read_text()
+    result = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--eval-only",
+                    "--eval-splits", "test", "--iw-samples", "7", "--eval-autocast", "bf16")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((output / "test_report.json").read_text())
+    assert report["test"]["iw_samples"] == 7 and report["test"]["iw_autocast"] == "bf16"
+    assert "best_step" in report  # the training part of the report is kept
+    assert (output / "run_config.json").read_text() == config_before
+    missing = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output / "nothing"), "--eval-only")
+    assert missing.returncode != 0 and "needs a trained model" in missing.stderr

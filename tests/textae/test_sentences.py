@@ -53,3 +53,21 @@ def test_evaluation_protocol_on_tiny_models():
         else:
             exact = -sum(float(model(batch).sum().detach()) for batch in batches) / 4
             assert math.isclose(results["nll"], exact, rel_tol=1e-6)
+
+
+def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32():
+    import torch
+
+    from textae.models import SentenceVAE, SentenceVAEConfig
+    from textae.sentences import collate_sentences, evaluate_sentences
+
+    torch.manual_seed(0)
+    model = SentenceVAE(SentenceVAEConfig(vocab_size=30, embedding_size=16, hidden_size=16, latent_size=4))
+    sentences = [[int(t) for t in torch.randint(4, 30, (int(n),))] for n in torch.randint(1, 9, (12,))]
+    batches = [collate_sentences(sentences[:6]), collate_sentences(sentences[6:])]
+    exact = evaluate_sentences(model, batches, iw_samples=20, seed=3)
+    fast = evaluate_sentences(model, batches, iw_samples=20, seed=3, iw_autocast="bf16")
+    assert fast["nll"] == pytest.approx(exact["nll"], rel=0.01)
+    assert fast["kl"] == exact["kl"]  # only the importance-weighted estimate runs under autocast
+    with pytest.raises(ValueError, match="iw_autocast"):
+        evaluate_sentences(model, batches, iw_autocast="fp16")

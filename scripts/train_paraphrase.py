@@ -125,7 +125,7 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
     """Trees for token lists from the configured parser, through the cache."""
     cache = Path(data.trees_cache) / data.parser / f"{cache_name}.txt" if data.trees_cache else None
     if cache is not None and cache.exists():
-        trees = list(iter_trees(cache.read_text(encoding="utf-8")))
+        trees = list(iter_trees(cache))
         if [tree.leaves() for tree in trees] == sentences:
             return trees
         print(f"ignoring stale parse cache {cache} (different sentences)", flush=True)
@@ -147,12 +147,11 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
     return trees
 
 
-def pretraining_trees(data: ParaphraseDataConfig, msrp_train: list) -> list[Tree]:
+def pretraining_trees(data: ParaphraseDataConfig, msrp_train_trees: list[Tree]) -> list[Tree]:
     trees: list[Tree] = []
     for name in data.pretrain_corpora.split(","):
         if name == "msrp":
-            sentences = [tokens for pair in msrp_train for tokens in (pair.tokens1, pair.tokens2)]
-            trees += parse_sentences(sentences, data, f"msrp-train-{len(sentences)}")
+            trees += msrp_train_trees
         elif name == "ptb":
             from textae.corpora.ptb import load_ptb
 
@@ -232,7 +231,7 @@ def main(argv=None) -> dict:
     for split, rows in pairs.items():
         sentences = [tokens for pair in rows for tokens in (pair.tokens1, pair.tokens2)]
         msrp_trees[split] = parse_sentences(sentences, data, f"msrp-{split}-{len(sentences)}")
-    pretrain = pretraining_trees(data, pairs["train"])
+    pretrain = pretraining_trees(data, msrp_trees["train"])
     all_words = [tree.leaves() for tree in pretrain] + [t.leaves() for trees in msrp_trees.values() for t in trees]
     vocab = Vocab.build(all_words, lowercase=True)
     model_config = build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=len(vocab))

@@ -89,3 +89,17 @@ def test_binary_labels_train_a_two_class_model_that_classify_reads(data_dir, tmp
                             "(3 (2 a) (3 (3 good) (2 film)))")
     assert classified.returncode == 0, classified.stderr
     assert json.loads(classified.stdout.splitlines()[0])["binary"] in ("negative", "positive")
+
+
+def test_paraphrase_parses_are_cached_and_reused(data_dir, tmp_path):
+    cache = tmp_path / "cache"
+    arguments = ("--tiny", "--dry-run", "--trees-cache", str(cache), "--progress", "false", "--data-dir", str(data_dir))
+    first = run_script("train_paraphrase.py", *arguments, "--output-dir", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    assert "parsed" in first.stdout and sorted(p.name for p in (cache / "balanced").iterdir()) == [
+        "msrp-test-120.txt", "msrp-train-120.txt"]
+    second = run_script("train_paraphrase.py", *arguments, "--output-dir", str(tmp_path / "b"))
+    assert second.returncode == 0, second.stderr
+    assert "parsed" not in second.stdout
+    assert json.loads((tmp_path / "a" / "test_report.json").read_text())["majority"] == \
+        json.loads((tmp_path / "b" / "test_report.json").read_text())["majority"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train a small BERT masked language model (WordPiece tokenizer trained here) and report masked accuracy and perplexity.
+"""Train a small BERT masked language model on PTB or any text; report masked accuracy and perplexity.
 
 Examples:
     python scripts/train_mlm.py --ptb                                  # Penn Treebank, 4 layers x 256
@@ -14,6 +14,11 @@ missing); its '<unk>' and 'N' stay words ('<unk>' is kept whole, see --unsplit-w
 --train-file/--dev-file/--test-file take any UTF-8 text, one pre-tokenized sentence per line.
 The WordPiece vocabulary is trained on the training text only. Each sentence becomes
 [CLS] pieces [SEP], cut to --max-length pieces.
+
+The flags below show their dataclass defaults; the preset (--ptb unless --tiny) overrides
+them and explicit flags override the preset. --ptb: vocabulary 8000, AdamW (weight decay 0.01,
+none on biases and LayerNorms), learning rate 5e-4 after 1000 warmup steps, gradient clip 1.0,
+batch 64, at most 30 epochs, patience 5 on dev masked accuracy.
 
 Training corrupts every batch afresh (BERT: 15% of the pieces chosen, of those 80% [MASK],
 10% a random piece, 10% kept) and selects the model on dev masked accuracy under a fixed
@@ -31,6 +36,7 @@ specials excluded, everywhere; its perplexity is the add-one smoothed unigram's)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -56,7 +62,7 @@ from textae.mlm import (  # noqa: E402
     unigram_scores,
 )
 from textae.models.bert_mlm import BertMaskedLM, BertMLMConfig  # noqa: E402
-from textae.train import TrainConfig, fit, make_loader, resolve_device, set_seed  # noqa: E402
+from textae.train import ResumeError, TrainConfig, fit, make_loader, resolve_device, set_seed  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class MLMDataConfig:
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3 ([CLS], a piece, [SEP]), got {self.max_length}")
 
+
+PLACEHOLDER_VOCAB_SIZE = 1_000_000  # model flags are checked before the tokenizer (and its size) exists
 
 PRESETS: dict[str, dict] = {
     # A small BERT for PTB's 0.9M words on a few CPU cores: 4 layers x 256, 4 heads, ~5M weights.
@@ -117,11 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_splits(data: MLMDataConfig) -> dict[str, list[list[str]]]:
+def load_splits(data: MLMDataConfig, parser: argparse.ArgumentParser) -> dict[str, list[list[str]]]:
     files = (data.train_file, data.dev_file, data.test_file)
     if any(files):
         if not all(files):
-            raise SystemExit("error: give all three of --train-file, --dev-file and --test-file")
+            parser.error("give all three of --train-file, --dev-file and --test-file")
+        missing = [path for path in files if not Path(path).is_file()]
+        if missing:
+            parser.error(f"no such file: {', '.join(missing)}")
         return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
     return {split: load_ptb(name, data.data_dir or None) for split, name in
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
@@ -140,11 +151,15 @@ def main(argv=None) -> dict:
         data = build_dataclass(MLMDataConfig, args, preset)
         train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed,
                                        resume=args.resume)
+        model_config = build_dataclass(BertMLMConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)
     except ValueError as error:
         parser.error(str(error))
+    if data.max_length > model_config.max_position_embeddings:
+        parser.error(f"--max-length {data.max_length} exceeds --max-position-embeddings "
+                     f"{model_config.max_position_embeddings}")
     set_seed(args.seed)
     started = time.perf_counter()
-    splits = load_splits(data)
+    splits = load_splits(data, parser)
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:
@@ -161,13 +176,7 @@ def main(argv=None) -> dict:
                                               lowercase=data.lowercase, pre_tokenizer=data.pre_tokenizer,
                                               unsplit_words=unsplit, max_length=data.max_length)
         tokenizer.save_pretrained(tokenizer_dir)
-    try:
-        model_config = build_dataclass(BertMLMConfig, args, preset, vocab_size=len(tokenizer))
-    except ValueError as error:
-        parser.error(str(error))
-    if data.max_length > model_config.max_position_embeddings:
-        parser.error(f"--max-length {data.max_length} exceeds --max-position-embeddings "
-                     f"{model_config.max_position_embeddings}")
+    model_config = dataclasses.replace(model_config, vocab_size=len(tokenizer))
     encoded = {split: encode_for_mlm(tokenizer, rows, data.max_length) for split, rows in splits.items()}
     collate = MLMCollator(tokenizer.pad_token_id, continuation_table(tokenizer))
     train_loader = make_loader(encoded["train"], data.batch_size, collate, shuffle=True, seed=args.seed,
@@ -183,8 +192,11 @@ def main(argv=None) -> dict:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no bar per saved or loaded model
-    result = fit(model, train_loader, eval_loaders["dev"], train_config,
-                 save_model=lambda m, d: m.save_pretrained(d, tokenizer=tokenizer))
+    try:
+        result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                     save_model=lambda m, d: m.save_pretrained(d, tokenizer=tokenizer))
+    except ResumeError as error:
+        raise SystemExit(f"error: {error}") from None
     if not result.is_main:  # under torchrun, rank 0 writes the report
         return {}
     if result.interrupted:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
@@ -121,7 +122,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cache_name: str) -> list[Tree]:
+def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cache_name: str,
+                    progress: bool = True) -> list[Tree]:
     """Trees for token lists from the configured parser, through the cache."""
     cache = Path(data.trees_cache) / data.parser / f"{cache_name}.txt" if data.trees_cache else None
     if cache is not None and cache.exists():
@@ -137,8 +139,11 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
     parser = load_parser(data.parser, data.parser_model if data.parser == "chart" else None)
     started = time.perf_counter()
     trees = []
-    for start in range(0, len(sentences), 512):
-        trees += parser.parse_many(sentences[start : start + 512])
+    with tqdm(total=len(sentences), desc=f"parsing {cache_name}", unit="sentence", disable=not progress,
+              leave=False) as bar:
+        for start in range(0, len(sentences), 512):
+            trees += parser.parse_many(sentences[start : start + 512])
+            bar.update(len(sentences[start : start + 512]))
     print(f"parsed {len(sentences)} {cache_name} sentences with {data.parser} in {time.perf_counter() - started:.0f} s",
           flush=True)
     if cache is not None:
@@ -147,7 +152,7 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
     return trees
 
 
-def pretraining_trees(data: ParaphraseDataConfig, msrp_train_trees: list[Tree]) -> list[Tree]:
+def pretraining_trees(data: ParaphraseDataConfig, msrp_train_trees: list[Tree], progress: bool = True) -> list[Tree]:
     trees: list[Tree] = []
     for name in data.pretrain_corpora.split(","):
         if name == "msrp":
@@ -158,7 +163,7 @@ def pretraining_trees(data: ParaphraseDataConfig, msrp_train_trees: list[Tree]) 
             sentences = load_ptb("train", data.data_dir or None)
             if data.max_pretrain_sentences:
                 sentences = sentences[: data.max_pretrain_sentences]
-            trees += parse_sentences(sentences, data, f"ptb-train-{len(sentences)}")
+            trees += parse_sentences(sentences, data, f"ptb-train-{len(sentences)}", progress)
         elif name == "sst":
             from textae.corpora.sst import load_sst
 
@@ -230,8 +235,8 @@ def main(argv=None) -> dict:
     msrp_trees = {}
     for split, rows in pairs.items():
         sentences = [tokens for pair in rows for tokens in (pair.tokens1, pair.tokens2)]
-        msrp_trees[split] = parse_sentences(sentences, data, f"msrp-{split}-{len(sentences)}")
-    pretrain = pretraining_trees(data, msrp_trees["train"])
+        msrp_trees[split] = parse_sentences(sentences, data, f"msrp-{split}-{len(sentences)}", train_config.progress)
+    pretrain = pretraining_trees(data, msrp_trees["train"], train_config.progress)
     all_words = [tree.leaves() for tree in pretrain] + [t.leaves() for trees in msrp_trees.values() for t in trees]
     vocab = Vocab.build(all_words, lowercase=True)
     model_config = build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=len(vocab))

@@ -15,7 +15,8 @@ Steps:
  3. Features of a sentence pair: the Euclidean distances between all nodes (words and
     phrases, in the paper's order) of the two sentences, dynamically min-pooled to
     --pool-size x --pool-size and standardised with training statistics, plus the paper's
-    number-overlap features and the length difference.
+    extra features: number overlap, length difference, and the shares of each sentence's
+    words and phrases found in the other.
  4. Logistic regression (C chosen by 10-fold cross-validation on MSRP train), scored on
     MSRP test: accuracy and F1 of the paraphrase class. Also reported: the majority class,
     the overlap features alone and the pooled matrix alone.
@@ -52,6 +53,7 @@ from textae.paraphrase import (  # noqa: E402
     dynamic_min_pool,
     length_features,
     number_features,
+    overlap_features,
     pair_distance_matrix,
     paper_node_order,
 )
@@ -190,13 +192,15 @@ def node_vectors(model: UnfoldingRAE, trees: list[Tree], vocab: Vocab, batch_siz
     return result
 
 
-def pair_features(vectors1, vectors2, pairs, pool_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(pooled distance matrices ``[P, pool^2]``, overlap features ``[P, 5]``)."""
+def pair_features(vectors1, vectors2, pairs, trees1, trees2, pool_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled distance matrices ``[P, pool^2]``, the paper's extra features ``[P, 9]``:
+    number overlap, length difference, shares of words and phrases found in the other)."""
     pooled = np.stack([dynamic_min_pool(pair_distance_matrix(a, b), pool_size).ravel()
                        for a, b in zip(vectors1, vectors2, strict=True)])
-    overlap = np.stack([np.concatenate([number_features(p.tokens1, p.tokens2), length_features(p.tokens1, p.tokens2)])
-                        for p in pairs])
-    return pooled, overlap
+    extra = np.stack([np.concatenate([number_features(p.tokens1, p.tokens2), length_features(p.tokens1, p.tokens2),
+                                      overlap_features(t1, t2)])
+                      for p, t1, t2 in zip(pairs, trees1, trees2, strict=True)])
+    return pooled, extra
 
 
 def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int) -> dict:
@@ -272,7 +276,8 @@ def main(argv=None) -> dict:
     features, labels = {}, {}
     for split, rows in pairs.items():
         vectors = node_vectors(best, msrp_trees[split], vocab)
-        features[split] = pair_features(vectors[0::2], vectors[1::2], rows, data.pool_size)
+        trees = msrp_trees[split]
+        features[split] = pair_features(vectors[0::2], vectors[1::2], rows, trees[0::2], trees[1::2], data.pool_size)
         labels[split] = np.array([pair.label for pair in rows])
     majority = int(np.bincount(labels["train"]).argmax())
     majority_predictions = np.full_like(labels["test"], majority)

@@ -28,6 +28,7 @@ __all__ = [
     "dynamic_min_pool",
     "length_features",
     "number_features",
+    "overlap_features",
     "pair_distance_matrix",
     "paper_node_order",
     "sentence_numbers",
@@ -219,3 +220,32 @@ def length_features(tokens1: Sequence[str], tokens2: Sequence[str]) -> np.ndarra
     first, second = len(tokens1), len(tokens2)
     difference = abs(first - second)
     return np.asarray([difference, difference / max(first, second, 1)], dtype=np.float64)
+
+
+def _node_yields(tree: Tree) -> list[tuple[str, ...]]:
+    """The lower-cased word sequence under every node (words and phrases)."""
+    return [tuple(word.lower() for word in node.leaves()) for node in tree.postorder()]
+
+
+def overlap_features(tree1: Tree, tree2: Tree) -> np.ndarray:
+    """Shares of each sentence's words and phrases that also occur in the other.
+
+    Socher et al. (2011) add "the percentage of words and phrases in one sentence that are
+    in the other sentence and vice-versa". Here a node of sentence 1 "is in" sentence 2
+    when some node of sentence 2 spans the same lower-cased words; words and phrases are
+    counted together, and separately for words only.
+
+    Returns:
+        [4] float64 in [0, 1]: nodes of 1 found in 2, nodes of 2 found in 1, words of 1
+        found in 2, words of 2 found in 1.
+    """
+    first, second = _node_yields(tree1), _node_yields(tree2)
+    first_set, second_set = set(first), set(second)
+    words1 = [w.lower() for w in tree1.leaves()]
+    words2 = [w.lower() for w in tree2.leaves()]
+
+    def share(items: list, pool: set) -> float:
+        return sum(item in pool for item in items) / len(items) if items else 0.0
+
+    return np.asarray([share(first, second_set), share(second, first_set),
+                       share(words1, set(words2)), share(words2, set(words1))], dtype=np.float64)

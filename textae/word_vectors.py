@@ -125,14 +125,14 @@ def embedding_of(model: nn.Module) -> nn.Embedding:
 
 @torch.no_grad()
 def load_into_embedding(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, *,
-                        scale: float | None = None) -> float:
+                        seed: int = 0) -> float:
     """Copies the vectors of ``path`` into the rows of ``vocab``'s words; returns the share
-    of the vocabulary found (a word missing as written is tried lower-cased). Rows of
-    missing words keep their random initialisation.
+    of the vocabulary found (a word missing as written is tried lower-cased).
 
-    Args:
-        scale: rescale the file's vectors so their mean absolute value equals this (None:
-            as they are). Useful when a model's other weights assume small inputs.
+    A word the file lacks gets a fresh random vector with the mean and standard deviation
+    (per dimension) of the file's vectors, not the model's small initial one: a table in
+    which every unknown word sits near the origin makes all unknown words look alike (a
+    paraphrase model would see every pair of names as equal). Padding stays as it was.
 
     Raises:
         WordVectorsError: the vector size differs from the embedding's.
@@ -143,16 +143,21 @@ def load_into_embedding(embedding: nn.Embedding, vocab: Vocab, path: str | os.Pa
             f"{path} has {matrix.shape[1]}-dimensional vectors but the model's word vectors have "
             f"{embedding.embedding_dim}; set the model's embedding size to {matrix.shape[1]}"
         )
-    if scale is not None and len(matrix):
-        matrix = matrix * (scale / max(float(np.abs(matrix).mean()), 1e-12))
     row_of = {word: row for row, word in enumerate(words)}
+    generator = np.random.default_rng(seed)
+    mean, std = (matrix.mean(axis=0), matrix.std(axis=0)) if len(matrix) > 1 else (0.0, 1.0)
     found = 0
     tokens = vocab.itos
     for index, token in enumerate(tokens):
         row = row_of.get(token, row_of.get(token.lower()))
         if row is not None:
-            embedding.weight[index] = torch.from_numpy(matrix[row]).to(embedding.weight)
+            vector = matrix[row]
             found += 1
+        elif index == vocab.pad_id:
+            continue
+        else:
+            vector = (mean + std * generator.standard_normal(matrix.shape[1])).astype(np.float32)
+        embedding.weight[index] = torch.from_numpy(np.asarray(vector, dtype=np.float32)).to(embedding.weight)
     return found / max(len(tokens), 1)
 
 

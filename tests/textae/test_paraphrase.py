@@ -179,3 +179,16 @@ def test_length_features():
     np.testing.assert_array_equal(length_features(["a", "b"], ["c", "d"]), [0.0, 0.0])
     np.testing.assert_array_equal(length_features([], []), [0.0, 0.0])
     np.testing.assert_array_equal(length_features([], ["x"]), [1.0, 1.0])
+
+
+def test_overlap_features_count_shared_words_and_phrases():
+    from parsers import parse_tree
+    from textae.paraphrase import overlap_features
+
+    first = parse_tree("(X (X (X The) (X cat)) (X sat))")
+    second = parse_tree("(X (X (X the) (X cat)) (X (X ran) (X away)))")
+    features = overlap_features(first, second)
+    # nodes of 1: the, cat, [the cat], sat, [the cat sat] -> 3 of 5 in 2 (the, cat, the cat)
+    # nodes of 2: the, cat, [the cat], ran, away, [ran away], root -> 3 of 7 in 1
+    assert features.tolist() == pytest.approx([3 / 5, 3 / 7, 2 / 3, 2 / 4])
+    assert overlap_features(first, first).tolist() == [1.0, 1.0, 1.0, 1.0]

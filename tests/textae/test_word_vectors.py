@@ -33,11 +33,15 @@ def test_loading_fills_known_rows_and_reports_coverage(tmp_path):
     path = save_word2vec_text({"cat": [1.0, 2.0], "Dog": [3.0, 4.0]}, tmp_path / "v.txt")
     vocab = Vocab(["cat", "dog", "eel"])  # <pad> <unk> cat dog eel
     embedding = nn.Embedding(len(vocab), 2)
+    nn.init.uniform_(embedding.weight, -0.01, 0.01)
     before = embedding.weight.detach().clone()
     coverage = load_into_embedding(embedding, vocab, path)
     assert coverage == pytest.approx(1 / 5)  # "dog" is not "Dog"; a vocabulary word is tried lower-cased only
     assert torch.equal(embedding.weight[vocab.index("cat")], torch.tensor([1.0, 2.0]))
-    assert torch.equal(embedding.weight[vocab.index("eel")], before[vocab.index("eel")])
+    assert torch.equal(embedding.weight[vocab.pad_id], before[vocab.pad_id])
+    # missing words get vectors on the file's scale, distinct from each other (not all near zero)
+    dog, eel = embedding.weight[vocab.index("dog")], embedding.weight[vocab.index("eel")]
+    assert float((dog - eel).norm()) > 0.1 and float(dog.abs().max()) > 0.1
 
 
 @pytest.mark.parametrize("content, message", [

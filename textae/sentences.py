@@ -50,7 +50,9 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     draws; LM: exact), ``ppl`` = exp(total NLL / tokens incl. <eos>), and for a VAE also
     ``elbo_nll``, ``reconstruction`` (-E_q log p(x|z), one sample), ``kl``, ``mi`` (nats),
     ``active_units`` and ``recon_bleu`` (greedy reconstructions from the posterior means of
-    the first ``bleu_sentences`` sentences, corpus BLEU x 100).
+    the first ``bleu_sentences`` sentences, corpus BLEU x 100). A deterministic autoencoder
+    (``variational=False``) defines no likelihood of x: it reports only ``reconstruction``
+    (-log p(x|mu)), ``active_units`` and ``recon_bleu``.
 
     ``iw_autocast="bf16"`` runs only the importance-weighted estimate (500 decoder passes
     per sentence, nearly all of the cost) under bfloat16 autocast; log-softmax and the
@@ -66,6 +68,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     torch.manual_seed(seed)
     model.eval()
     is_vae = hasattr(model, "encoder")
+    variational = is_vae and getattr(model.config, "variational", True)
     totals = {"nll": 0.0, "reconstruction": 0.0, "kl": 0.0}
     sentences = tokens = 0
     mus, logvars, references, hypotheses = [], [], [], []
@@ -75,13 +78,19 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
         if not is_vae:
             totals["nll"] -= float(model(batch).sum())
             continue
-        with (torch.autocast("cpu", dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()):
-            log_likelihood = model.importance_weighted_log_likelihood(batch, samples=iw_samples)
-        totals["nll"] -= float(log_likelihood.float().sum())
+        if variational:
+            with (torch.autocast("cpu", dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()):
+                log_likelihood = model.importance_weighted_log_likelihood(batch, samples=iw_samples)
+            totals["nll"] -= float(log_likelihood.float().sum())
         mu, logvar = model.encoder(batch)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        if not variational:
+            logvar = torch.zeros_like(mu)
+            z = mu
+        else:
+            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
         totals["reconstruction"] -= float(model.decoder.token_log_likelihood(batch, z).sum())
-        totals["kl"] += float((0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).sum())
+        if variational:
+            totals["kl"] += float((0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).sum())
         mus.append(mu)
         logvars.append(logvar)
         if len(references) < bleu_sentences:
@@ -91,9 +100,17 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
                 hypotheses.append(hypothesis)
     if sentences == 0:
         raise ValueError("evaluate_sentences() got no sentences")
-    results = {"nll": totals["nll"] / sentences, "ppl": float(torch.tensor(totals["nll"] / tokens).exp()),
-               "sentences": float(sentences), "tokens": float(tokens)}
-    if is_vae:
+    results = {"sentences": float(sentences), "tokens": float(tokens)}
+    if not is_vae or variational:  # a deterministic autoencoder defines no likelihood of x
+        results.update(nll=totals["nll"] / sentences, ppl=float(torch.tensor(totals["nll"] / tokens).exp()))
+    if is_vae and not variational:
+        results.update(
+            reconstruction=totals["reconstruction"] / sentences,
+            active_units=float(active_units(torch.cat(mus))),
+            recon_bleu=100.0 * corpus_bleu(references[:bleu_sentences], hypotheses[:bleu_sentences],
+                                           smoothing_function=SmoothingFunction().method1),
+        )
+    elif is_vae:
         mu, logvar = torch.cat(mus), torch.cat(logvars)
         results.update(
             reconstruction=totals["reconstruction"] / sentences,

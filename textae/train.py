@@ -81,7 +81,9 @@ class TrainConfig:
     resume: bool = False
     progress: bool = True
     autocast: str = "none"  # none | bf16: training forward passes under bfloat16 autocast (evaluation stays fp32)
-    time_budget_minutes: float = 0.0  # wall-clock limit incl. evaluations: then evaluate, keep the best, stop; 0: none
+    # Wall-clock limit for this invocation, evaluations included: then evaluate, keep the best
+    # model and stop. A run stopped this way continues with --resume (for another budget). 0: none.
+    time_budget_minutes: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -549,7 +551,9 @@ def fit(
     model.train()
     interrupted = False
     progress.setdefault("train_seconds", 0.0)  # checkpoints written before the time budget existed
-    clock = time.perf_counter()
+    if cfg.resume and progress.get("stopped_by") == "time_budget":
+        progress.update(done=False, stopped_by=None)  # a budget stop is a pause: resuming continues
+    clock = started = time.perf_counter()
     with _StopSignal() as stop:
         while not progress["done"] and progress["epoch"] < cfg.max_epochs:
             if exact_resume:
@@ -602,8 +606,8 @@ def fit(
                 now = time.perf_counter()
                 progress["train_seconds"] += now - clock  # accumulates across --resume
                 clock = now
-                if cfg.time_budget_minutes and progress["train_seconds"] >= 60 * cfg.time_budget_minutes:
-                    progress["done"] = True
+                if cfg.time_budget_minutes and now - started >= 60 * cfg.time_budget_minutes:
+                    progress.update(done=True, stopped_by="time_budget")
                     log({"split": "time_budget", "step": progress["step"], "seconds": progress["train_seconds"]})
                 if cfg.eval_every and progress["step"] % cfg.eval_every == 0:
                     if run_evaluation():

@@ -176,5 +176,10 @@ def test_time_budget_stops_evaluates_and_keeps_the_best(data, tmp_path, monkeypa
     assert (tmp_path / "model" / "config.json").exists()
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert any(r["split"] == "time_budget" and r["step"] == 3 for r in records)
+    # A budget stop is a pause: --resume continues for another budget from where it stopped.
+    _, resumed = run(data, tmp_path, max_epochs=50, time_budget_minutes=1.0, on_step=tick, resume=True)
+    assert resumed.steps == 6 and [r["step"] for r in dev_records(tmp_path)] == [3, 6]
+    _, finished = run(data, tmp_path, max_epochs=2, resume=True)  # no budget: runs to the end of epoch 2
+    assert finished.steps == 16  # 30 trees in batches of 4: 8 per epoch
     with pytest.raises(ValueError, match="time_budget_minutes"):
         TrainConfig(time_budget_minutes=-1)

@@ -1,15 +1,24 @@
 #!/usr/bin/env python
 """The sentence VAE and its LSTM-LM baseline on PTB, measured by He et al. (2019)'s protocol.
 
-Runs `scripts/train_vae.py --ptb` (the VAE) and `--ptb --model lstm_lm` for each seed,
-reads their test reports, times one training epoch, and writes
-benchmarks/results/sentence_vae.json with vae_test_iw_nll, vae_test_ppl, vae_test_kl,
+Runs `scripts/train_vae.py --ptb` (the VAE) and `--ptb --model lstm_lm` for each seed into
+runs/benchmark-vae/<model>-seed<S> (with --reuse, a run that already has its
+test_report.json is read, not retrained; a run stopped by --time-budget-minutes can be
+continued with train_vae.py --resume first). The VAE's test set is then scored with 500
+importance samples (train_vae.py --eval-only), optionally under bf16 autocast
+(--iw-autocast bf16), in which case the benchmark first measures the bf16 estimate against
+float32 on the first --check-sentences test sentences and stores both. Ten interpolations
+between held-out (test) sentences are written, unedited, to
+benchmarks/results/sentence_vae_interpolations.txt.
+
+Writes benchmarks/results/sentence_vae.json with vae_test_iw_nll, vae_test_ppl, vae_test_kl,
 vae_test_mi, vae_test_active_units, lm_test_nll, lm_test_ppl, epoch_seconds and
 train_gflops (mean over seeds under the plain keys; per-seed values and std beside them),
 next to Bowman et al. (2016), Texar-PyTorch and timbmg/Sentence-VAE.
 
     python benchmarks/sentence_vae.py                         # seeds 0 1 2
-    python benchmarks/sentence_vae.py --seeds 0 --extra-args "--autocast bf16"
+    python benchmarks/sentence_vae.py --seeds 0 --reuse --iw-autocast bf16 \
+        --extra-args "--autocast bf16 --free-bits 0.2 --kl-anneal-steps 2600"
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -46,15 +57,56 @@ def epoch_flops(hidden: int, embedding: int, vocab: int, tokens: int) -> float:
     return 3.0 * tokens * (2 * lstm + 2 * hidden * vocab)
 
 
-def run(command: list[str]) -> dict:
-    subprocess.run([sys.executable, *command], cwd=REPO, check=True)
+def run(command: list[str], reuse: bool) -> dict:
     output = Path(command[command.index("--output-dir") + 1])
+    if not (reuse and (REPO / output / "test_report.json").is_file()):
+        subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
     epochs = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()
               if '"split": "epoch"' in line]
-    report["epoch_seconds"] = min(record["seconds"] for record in epochs)
+    report["epoch_seconds"] = statistics.median(record["seconds"] for record in epochs)
+    report["epochs"] = len(epochs)
+    report["output_dir"] = str(output)
     return report
+
+
+def evaluate(output_dir: str, extra: list[str]) -> dict:
+    """train_vae.py --eval-only on the test split; returns the rewritten report's test part."""
+    command = ["scripts/train_vae.py", "--ptb", "--output-dir", output_dir, "--eval-only", "--eval-splits", "test",
+               "--progress", "false", *extra]
+    subprocess.run([sys.executable, *command], cwd=REPO, check=True)
+    return json.loads((REPO / output_dir / "test_report.json").read_text())["test"]
+
+
+def check_bf16(output_dir: str, sentences: int) -> dict:
+    """The 500-sample estimate in float32 and under bf16 autocast on the same test sentences."""
+    results = {}
+    for kind in ("none", "bf16"):
+        copy = REPO / "runs" / "benchmark-vae" / f"check-{kind}"
+        shutil.rmtree(copy, ignore_errors=True)
+        copy.mkdir(parents=True)
+        shutil.copytree(REPO / output_dir / "model", copy / "model")
+        shutil.copy(REPO / output_dir / "metrics.jsonl", copy / "metrics.jsonl")
+        results[kind] = evaluate(str(copy.relative_to(REPO)), ["--max-eval-sentences", str(sentences),
+                                                               "--iw-samples", "500", "--eval-autocast", kind])
+    return {"sentences": sentences, "fp32_nll": results["none"]["nll"], "bf16_nll": results["bf16"]["nll"],
+            "difference": results["bf16"]["nll"] - results["none"]["nll"],
+            "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
+
+
+def interpolations(model_dir: str, pairs: int = 10, steps: int = 8) -> str:
+    """Homotopies between pairs of consecutive PTB test sentences of 6 to 14 words, unedited."""
+    from textae.corpora.ptb import load_ptb
+
+    chosen = [s for s in load_ptb("test") if 6 <= len(s) <= 14][: 2 * pairs]
+    blocks = []
+    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
+        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", model_dir,
+                                    " ".join(first), " ".join(second), "--steps", str(steps)],
+                                   cwd=REPO, check=True, capture_output=True, text=True)
+        blocks.append(completed.stdout.rstrip())
+    return "\n\n".join(blocks) + "\n"
 
 
 def main() -> None:
@@ -62,13 +114,22 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     parser.add_argument("--extra-args", default="", help="more flags for train_vae.py (both models), quoted")
+    parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
+    parser.add_argument("--iw-autocast", choices=["none", "bf16"], default="none",
+                        help="score the 500-sample estimate under bf16 autocast (checked against fp32 first)")
+    parser.add_argument("--check-sentences", type=int, default=300,
+                        help="test sentences for the bf16-vs-fp32 check (default: 300)")
     args = parser.parse_args()
     vae, lm = [], []
     for seed in args.seeds:
         for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
             command = ["scripts/train_vae.py", "--ptb", "--model", model, "--seed", str(seed), "--progress", "false",
                        "--output-dir", f"runs/benchmark-vae/{model}-seed{seed}", *shlex.split(args.extra_args)]
-            reports.append(run(command))
+            reports.append(run(command, args.reuse))
+    check = check_bf16(vae[0]["output_dir"], args.check_sentences) if args.iw_autocast == "bf16" else None
+    for report in vae:
+        if report["test"].get("iw_samples", 500) != 500 or report["test"].get("iw_autocast", "none") != args.iw_autocast:
+            report["test"] = evaluate(report["output_dir"], ["--iw-samples", "500", "--eval-autocast", args.iw_autocast])
     metrics: dict = {}
     for key, name in (("nll", "vae_test_iw_nll"), ("ppl", "vae_test_ppl"), ("kl", "vae_test_kl"),
                       ("mi", "vae_test_mi"), ("active_units", "vae_test_active_units"),
@@ -82,8 +143,18 @@ def main() -> None:
     flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens)
     metrics["train_gflops"] = flops / metrics["epoch_seconds"] / 1e9
     metrics["train_tokens_per_second"] = train_tokens / metrics["epoch_seconds"]
+    add_seeded(metrics, "vae_epochs_trained", [report["epochs"] for report in vae])
+    add_seeded(metrics, "lm_epochs_trained", [report["epochs"] for report in lm])
+    metrics["iw_samples"] = 500
+    metrics["iw_autocast"] = args.iw_autocast
+    if check is not None:
+        metrics["iw_bf16_check"] = check
+    text = interpolations(vae[0]["output_dir"] + "/model")
+    (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
     path = write_result("sentence_vae", seeds=args.seeds, metrics=metrics, published=PUBLISHED,
-                        notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward")
+                        notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "
+                              "epoch_seconds is the median epoch of the VAE runs (as they ran, with whatever else "
+                              "shared the machine)")
     print(json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)}, indent=1))
     print(f"-> {path}")
 

@@ -89,14 +89,19 @@ class ChildDecoder(nn.Module):
         nn.init.xavier_uniform_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
 
-    def forward(self, batch: TreeBatch, node_states: Tensor) -> Tensor:
-        """Returns ``[n]`` E_rec of each internal node (rows ``n0 : N`` of the batch)."""
+    def forward(self, batch: TreeBatch, node_states: Tensor, targets: Tensor | None = None) -> Tensor:
+        """Returns ``[n]`` E_rec of each internal node (rows ``n0 : N`` of the batch).
+
+        ``targets``: ``[N, D]`` the children to reconstruct, when they differ from the
+        states the parents were made from (a denoising RAE reconstructs clean children
+        from parents built over corrupted words); default ``node_states``."""
+        targets = node_states if targets is None else targets
         internal = slice(batch.num_leaf_nodes, batch.num_nodes)
         left_rows, right_rows = batch.left[internal], batch.right[internal]  # [n], [n]
         left_reconstruction, right_reconstruction = self.linear(node_states[internal]).chunk(2, dim=-1)  # [n, D] x2
         return child_reconstruction_error(
-            node_states[left_rows],
-            node_states[right_rows],
+            targets[left_rows],
+            targets[right_rows],
             left_reconstruction,
             right_reconstruction,
             batch.num_leaves[left_rows],

@@ -124,6 +124,28 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     return results
 
 
+@torch.no_grad()
+def next_word_accuracy(model: torch.nn.Module, batches: Iterable[SentenceBatch]) -> dict[str, float]:
+    """Top-1 accuracy of a language model's next-token guesses, in percent: over the words
+    (``word_acc``, the figure set beside a masked LM's accuracy) and over all predicted
+    tokens including each sentence's <eos> (``token_acc``). For a VAE the decoder is run
+    from the posterior mean."""
+    model.eval()
+    correct_words = words = correct_all = total = 0
+    for batch in batches:
+        z = model.encoder(batch)[0] if hasattr(model, "encoder") else None
+        logits, targets, _ = model.decoder.logits_and_targets(batch, z)
+        hits = logits.argmax(dim=-1) == targets  # [N]
+        is_word = targets != model.config.eos_id
+        correct_all += int(hits.sum())
+        total += len(targets)
+        correct_words += int((hits & is_word).sum())
+        words += int(is_word.sum())
+    if total == 0:
+        raise ValueError("next_word_accuracy() got no tokens")
+    return {"word_acc": 100.0 * correct_words / max(words, 1), "token_acc": 100.0 * correct_all / total}
+
+
 def encode_user_words(words: Sequence[str], vocab: Vocab) -> list[int]:
     """Ids of words a user typed: a word the vocabulary lacks is tried lower-cased (PTB's
     vocabulary is lower-case) before it maps to <unk>."""

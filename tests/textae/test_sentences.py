@@ -71,3 +71,24 @@ def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32():
     assert fast["kl"] == exact["kl"]  # only the importance-weighted estimate runs under autocast
     with pytest.raises(ValueError, match="iw_autocast"):
         evaluate_sentences(model, batches, iw_autocast="fp16")
+
+
+def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():
+    import torch
+
+    from textae.models import LSTMLanguageModel, SentenceVAEConfig
+    from textae.sentences import collate_sentences, next_word_accuracy
+
+    torch.manual_seed(0)
+    model = LSTMLanguageModel(SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, decoder_dropout=0.0))
+    batch = collate_sentences([[4, 5, 6, 7], [8, 9, 10]])
+    before = next_word_accuracy(model, [batch])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(200):
+        optimizer.zero_grad()
+        model.loss(batch)["loss"].backward()
+        optimizer.step()
+    after = next_word_accuracy(model, [batch])
+    # only the first word is ambiguous (both sentences start from <bos>): one of 4 / 8 is missed
+    assert after["word_acc"] == pytest.approx(100 * 6 / 7) and after["token_acc"] == pytest.approx(100 * 8 / 9)
+    assert before["token_acc"] < after["token_acc"]

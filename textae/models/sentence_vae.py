@@ -159,8 +159,9 @@ class SentenceDecoder(nn.Module):
             inputs = inputs.masked_fill(drop & (inputs != config.pad_id), config.unk_id)
         return inputs
 
-    def token_log_likelihood(self, batch: SentenceBatch, z: Tensor | None) -> Tensor:
-        """``[B]`` log p(tokens + <eos> | z), summed over each sentence's tokens."""
+    def logits_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, nn.utils.rnn.PackedSequence]:
+        """``([N, V] logits, [N] targets, the packed layout)`` over the N real positions
+        (each sentence's tokens and its <eos>), in packed order."""
         config = self.config
         size, width = batch.tokens.shape  # B, T
         embedded = self.dropout(self.embedding(self.inputs(batch)))  # [B, T+1, E]
@@ -175,12 +176,16 @@ class SentenceDecoder(nn.Module):
         targets[torch.arange(size, device=targets.device), batch.lengths] = config.eos_id
         packed_targets = nn.utils.rnn.pack_padded_sequence(targets, (batch.lengths + 1).cpu(), batch_first=True,
                                                            enforce_sorted=False)
-        token_log_probs = -F.cross_entropy(logits, packed_targets.data, reduction="none")  # [N]
+        return logits, packed_targets.data, packed
+
+    def token_log_likelihood(self, batch: SentenceBatch, z: Tensor | None) -> Tensor:
+        """``[B]`` log p(tokens + <eos> | z), summed over each sentence's tokens."""
+        logits, targets, packed = self.logits_and_targets(batch, z)
+        token_log_probs = -F.cross_entropy(logits, targets, reduction="none")  # [N]
         per_position = nn.utils.rnn.PackedSequence(token_log_probs, packed.batch_sizes, packed.sorted_indices,
                                                    packed.unsorted_indices)
         padded, _ = nn.utils.rnn.pad_packed_sequence(per_position, batch_first=True)  # [B, T+1] zeros at padding
         return padded.sum(dim=1)  # [B]
-
 
     @torch.no_grad()
     def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",

@@ -21,6 +21,7 @@ regression on frozen root features).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -99,6 +100,7 @@ HELP = {
     "data_dir": "folder holding sst/{train,dev,test}.txt (default: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
     "max_train_trees": "use only the first N training trees (0: all)",
     "max_eval_trees": "use only the first N dev and test trees (0: all)",
+    "leaf_mask_rate": "denoising RAE: share of words corrupted BERT-style in training (0: the plain RAE)",
     "labels": "fine (5 classes) or binary: a 2-class model trained on the non-neutral nodes, scored on non-neutral roots "
               "(the protocol behind published SST binary figures)",
     "word_vectors": "word2vec text file (word v1 v2 ...) to initialise word vectors; its size must match",
@@ -132,7 +134,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     chooser.add_argument("--model", choices=TREE_MODELS, default=None)
     chosen = chooser.parse_known_args(argv)[0].model or "semi_supervised_rae"
     model_config = MODELS[chosen][0]
-    add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes"), help_texts=HELP, title="model")
+    add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes", "unk_id"), help_texts=HELP,
+                            title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
     args = parser.parse_args(argv)
     if args.sst and args.tiny:
@@ -172,8 +175,10 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = Vocab.build((tree.leaves() for tree in splits["train"]), min_freq=data_config.min_freq, lowercase=data_config.lowercase)
     config_class, model_class = MODELS[model_name]
     binary = data_config.labels == "binary"
-    class_count = {"num_classes": 2} if binary and model_name != "rae" else {}
-    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **class_count)
+    fixed = {"num_classes": 2} if binary and model_name != "rae" else {}
+    if "unk_id" in {f.name for f in dataclasses.fields(config_class)}:
+        fixed["unk_id"] = vocab.unk_id
+    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **fixed)
     encoded = {split: encode_trees(trees, vocab, binary=binary) for split, trees in splits.items()}
     heights = [int(tree.height[-1]) for tree in encoded["train"]]
     train_loader = make_loader(encoded["train"], data_config.batch_size, TreeBatch.collate, shuffle=True, seed=args.seed, sort_keys=heights)

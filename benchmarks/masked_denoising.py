@@ -1,0 +1,180 @@
+#!/usr/bin/env python
+"""The BERT-style masked denoising objective, measured: corruption rates, masked LM, denoising RAE.
+
+Parts (``--parts``, default all; each rewrites only its own keys of the results file):
+
+rates: ``mask_tokens`` on the ids of PTB's training text, two independent draws (842,501
+    eligible tokens each, so 1.69 x 10^6 draws; 15% selected; of those 80% [MASK], 10% random, 10% kept), both conventions; the largest
+    deviation of the four rates from their configured values in percentage points
+    (mask_rate_max_error_pp), and that no padding or special token was ever touched.
+mlm: ``scripts/train_mlm.py --ptb`` (a 4-layer BERT built from a config, WordPiece trained
+    here) and its PTB test masked-token accuracy and perplexity over the masked positions
+    (15% Bernoulli corruption, fixed seed) beside the unigram baseline on the same positions
+    (mlm_test_masked_acc, unigram_test_masked_acc), and the LSTM language model's next-word
+    top-1 accuracy on PTB test (lstm_lm_test_top1_acc; the model of
+    runs/benchmark-vae/lstm_lm-seed0, trained by benchmarks/sentence_vae.py, or --lm-model).
+drae: the denoising RAE (``train_rae.py --sst --leaf-mask-rate R``) beside the plain
+    semi-supervised RAE, the same preset and seeds, SST test root fine / binary.
+
+Not measured yet: the denoising sentence autoencoder against the plain AE and the VAE
+(dae_sample_ppl, ae_sample_ppl, dae_recon_bleu, ae_recon_bleu); the models exist
+(``train_vae.py --variational false --input-mask-rate 0.15``).
+
+    python benchmarks/masked_denoising.py
+    python benchmarks/masked_denoising.py --parts rates drae
+    python benchmarks/masked_denoising.py --parts mlm --reuse --mlm-args "--time-budget-minutes 40"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# Python puts benchmarks/ first on sys.path, where benchmarks/parsers.py would shadow the
+# parsers package: drop that entry and put the repository root first.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import torch  # noqa: E402
+
+from textae.benchmarking import RESULTS, add_seeded, machine, write_result  # noqa: E402
+
+REPO = _HERE.parent
+
+PUBLISHED = {
+    "BERT recipe (Devlin et al. 2019)": {"select_rate": 15.0, "mask": 12.0, "random": 1.5, "keep": 1.5},
+    "floors of issue #6": {"mlm_test_masked_acc": 40.0, "mask_rate_max_error_pp": 0.5},
+}
+
+
+def measure_rates(args) -> dict:
+    from textae.corpora.ptb import load_ptb
+    from textae.models.masked_denoising import IGNORE_INDEX, MaskingConfig, mask_tokens
+    from textae.sentences import build_sentence_vocab, collate_sentences, encode_sentences
+
+    sentences = load_ptb("train", args.data_dir)
+    vocab = build_sentence_vocab(sentences)
+    mask_id = len(vocab)  # one id past the vocabulary plays [MASK]
+    batch = collate_sentences(encode_sentences(sentences, vocab))
+    tokens = batch.tokens  # [B, T], padding 0
+    specials = (0, 1, 2, 3)
+    eligible = torch.ones_like(tokens, dtype=torch.bool)
+    for special in specials:
+        eligible &= tokens != special
+    draws = 2
+    metrics: dict = {"rates_eligible_tokens": draws * int(eligible.sum())}
+    tokens, eligible = tokens.repeat(draws, 1), eligible.repeat(draws, 1)  # two independent corruptions
+    worst = 0.0
+    for convention in ("bernoulli", "exact"):
+        config = MaskingConfig(mask_id=mask_id, vocab_size=len(vocab) + 1, special_ids=specials, convention=convention)
+        corrupted, labels = mask_tokens(tokens, config, generator=torch.Generator().manual_seed(0))
+        chosen = labels != IGNORE_INDEX
+        if bool((chosen & ~eligible).any()) or bool(((corrupted != tokens) & ~eligible).any()):
+            raise AssertionError(f"{convention}: a padding or special token was chosen or changed")
+        total = int(eligible.sum())
+        rates = {
+            "selected": 100.0 * int(chosen.sum()) / total,
+            "mask": 100.0 * int((chosen & (corrupted == mask_id)).sum()) / total,
+            "random": 100.0 * int((chosen & (corrupted != mask_id) & (corrupted != tokens)).sum()) / total,
+            "keep": 100.0 * int((chosen & (corrupted == tokens)).sum()) / total,
+        }
+        # a random draw can pick the original word: it then counts as kept, as a reader of the output sees it
+        expected = {"selected": 15.0, "mask": 12.0, "random": 1.5, "keep": 1.5}
+        for name, value in rates.items():
+            metrics[f"rates_{convention}_{name}_pct"] = value
+            worst = max(worst, abs(value - expected[name]))
+    metrics["mask_rate_max_error_pp"] = worst
+    return metrics
+
+
+def run(arguments: list[str], reuse: bool) -> dict:
+    output = REPO / arguments[arguments.index("--output-dir") + 1]
+    if not (reuse and (output / "test_report.json").is_file()):
+        print("+ python " + shlex.join(arguments), flush=True)
+        subprocess.run([sys.executable, *arguments], cwd=REPO, check=True)
+    return json.loads((output / "test_report.json").read_text())
+
+
+def measure_mlm(args) -> dict:
+    from textae.corpora.ptb import load_ptb
+    from textae.sentences import collate_sentences, encode_sentences, next_word_accuracy
+    from textae.serialization import load_model, load_vocab
+    from textae.train import make_loader
+
+    metrics: dict = {}
+    reports = [run(["scripts/train_mlm.py", "--ptb", "--seed", str(seed), "--progress", "false", "--output-dir",
+                    f"runs/benchmark-mlm/seed{seed}", *shlex.split(args.mlm_args)], args.reuse) for seed in args.seeds]
+    for key, name in (("masked_acc", "mlm_test_masked_acc"), ("masked_ppl", "mlm_test_masked_ppl"),
+                      ("unigram_masked_acc", "unigram_test_masked_acc"),
+                      ("unigram_masked_ppl", "unigram_test_masked_ppl")):
+        add_seeded(metrics, name, [report["test"][key] for report in reports])
+    metrics["mlm_steps"] = [report["steps"] for report in reports]
+    lm_dir = Path(args.lm_model)
+    if (lm_dir / "config.json").is_file():
+        model, vocab = load_model(lm_dir), load_vocab(lm_dir)
+        loader = make_loader(encode_sentences(load_ptb("test", args.data_dir), vocab), 64, collate_sentences)
+        accuracy = next_word_accuracy(model, loader)
+        metrics["lstm_lm_test_top1_acc"] = accuracy["word_acc"]
+        metrics["lstm_lm_test_top1_acc_incl_eos"] = accuracy["token_acc"]
+        metrics["lstm_lm_model"] = str(lm_dir)
+    else:
+        print(f"no LSTM-LM at {lm_dir}: lstm_lm_test_top1_acc not measured (run benchmarks/sentence_vae.py)")
+    return metrics
+
+
+def measure_drae(args) -> dict:
+    metrics: dict = {}
+    for name, extra in (("rae", []), ("drae", ["--leaf-mask-rate", str(args.leaf_mask_rate)])):
+        reports = [run(["scripts/train_rae.py", "--sst", "--seed", str(seed), "--progress", "false", "--no-logreg",
+                        "--output-dir", f"runs/benchmark-drae/{name}-seed{seed}", *extra], args.reuse)
+                   for seed in args.seeds]
+        for key in ("root_fine_acc", "root_binary_acc", "all_fine_acc"):
+            add_seeded(metrics, f"{name}_test_{key}", [report["test"][key] for report in reports])
+    metrics["drae_leaf_mask_rate"] = args.leaf_mask_rate
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", nargs="+", choices=["rates", "mlm", "drae"], default=["rates", "mlm", "drae"],
+                        help="which parts to run (default: all)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="mlm and drae seeds (default: 0 1 2)")
+    parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
+    parser.add_argument("--mlm-args", default="", help="more flags for train_mlm.py, quoted")
+    parser.add_argument("--lm-model", default="runs/benchmark-vae/lstm_lm-seed0/model",
+                        help="LSTM-LM model folder for the next-word baseline")
+    parser.add_argument("--leaf-mask-rate", type=float, default=0.15, help="drae corruption rate (default: 0.15)")
+    parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
+    args = parser.parse_args()
+    path = RESULTS / "masked_denoising.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    metrics, parts = dict(previous.get("metrics", {})), dict(previous.get("parts", {}))
+    prefixes = {"rates": ("rates_", "mask_rate_"), "mlm": ("mlm_", "unigram_", "lstm_lm_"), "drae": ("rae_", "drae_")}
+    for part, measure in (("rates", measure_rates), ("mlm", measure_mlm), ("drae", measure_drae)):
+        if part not in args.parts:
+            continue
+        for key in [k for k in metrics if k.startswith(prefixes[part])]:
+            del metrics[key]
+        metrics.update(measure(args))
+        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(),
+                       "seeds": [] if part == "rates" else args.seeds, "date": time.strftime("%Y-%m-%d")}
+    path = write_result("masked_denoising", seeds=sorted({s for p in parts.values() for s in p["seeds"]}),
+                        metrics=metrics, published=PUBLISHED,
+                        notes="Each part's own command, machine and seeds are in 'parts'; a part re-run alone "
+                              "replaces only its keys. Not measured yet: dae_/ae_ sample perplexity and BLEU.")
+    payload = json.loads(path.read_text())
+    payload["command"] = "python benchmarks/masked_denoising.py  (see parts for each part's run)"
+    payload["parts"] = parts
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)}, indent=1))
+    print(f"-> {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,9 @@ rates: ``mask_tokens`` on the ids of PTB's training text, two independent draws 
 mlm: ``scripts/train_mlm.py --ptb`` (a 4-layer BERT built from a config, WordPiece trained
     here) and its PTB test masked-token accuracy and perplexity over the masked positions
     (15% Bernoulli corruption, fixed seed) beside the unigram baseline on the same positions
-    (mlm_test_masked_acc, unigram_test_masked_acc), and the LSTM language model's next-word
+    (mlm_test_masked_acc, unigram_test_masked_acc); the MLM's mean-pooled features of SST
+    sentences -> logistic regression (mlm_features_sst_test_root_{fine,binary}_acc, beside
+    the RAE root vectors of benchmarks/sst_rae.py); and the LSTM language model's next-word
     top-1 accuracy on PTB test (lstm_lm_test_top1_acc; the model of
     runs/benchmark-vae/lstm_lm-seed0, trained by benchmarks/sentence_vae.py, or --lm-model).
 drae: the denoising RAE (``train_rae.py --sst --leaf-mask-rate R``) beside the plain
@@ -114,6 +116,10 @@ def measure_mlm(args) -> dict:
                       ("unigram_masked_ppl", "unigram_test_masked_ppl")):
         add_seeded(metrics, name, [report["test"][key] for report in reports])
     metrics["mlm_steps"] = [report["steps"] for report in reports]
+    probes = [mlm_sentiment_probe(REPO / f"runs/benchmark-mlm/seed{seed}" / "model", seed, args.data_dir)
+              for seed in args.seeds]
+    for task in ("fine", "binary"):
+        add_seeded(metrics, f"mlm_features_sst_test_root_{task}_acc", [probe[f"test_root_{task}_acc"] for probe in probes])
     lm_dir = Path(args.lm_model)
     if (lm_dir / "config.json").is_file():
         model, vocab = load_model(lm_dir), load_vocab(lm_dir)
@@ -125,6 +131,35 @@ def measure_mlm(args) -> dict:
     else:
         print(f"no LSTM-LM at {lm_dir}: lstm_lm_test_top1_acc not measured (run benchmarks/sentence_vae.py)")
     return metrics
+
+
+@torch.no_grad()
+def mlm_sentiment_probe(model_dir: Path, seed: int, data_dir: str | None) -> dict:
+    """Mean-pooled last-layer vectors of the MLM for every SST sentence (frozen) ->
+    logistic regression, C chosen on dev (``textae.sentiment.logistic_probe``): the
+    masked LM's features beside the RAE's root vectors."""
+    import numpy as np
+
+    from textae.corpora.sst import load_sst_splits
+    from textae.mlm import MLMCollator, continuation_table, encode_for_mlm, load_tokenizer
+    from textae.models.bert_mlm import BertMaskedLM
+    from textae.sentiment import logistic_probe
+
+    model = BertMaskedLM.from_pretrained(model_dir).eval()
+    tokenizer = load_tokenizer(model_dir)
+    collate = MLMCollator(pad_id=tokenizer.pad_token_id, is_continuation=continuation_table(tokenizer))
+    splits = {}
+    for split, trees in load_sst_splits(data_dir).items():
+        rows = encode_for_mlm(tokenizer, [" ".join(w.lower() for w in t.leaves()) for t in trees],
+                              model.config.max_position_embeddings)
+        features = []
+        for start in range(0, len(rows), 128):
+            batch = collate(rows[start : start + 128])
+            hidden = model.bert.bert(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+            mask = batch.attention_mask.unsqueeze(-1).to(hidden.dtype)  # [B, T, 1]
+            features.append(((hidden * mask).sum(1) / mask.sum(1)).numpy())  # [B, D]
+        splits[split] = {"mean": np.concatenate(features), "label": np.array([int(t.label) for t in trees])}
+    return logistic_probe(splits["train"], splits["dev"], splits["test"], "mean", seed=seed)
 
 
 def measure_drae(args) -> dict:

@@ -18,13 +18,19 @@ mlm: ``scripts/train_mlm.py --ptb`` (a 4-layer BERT built from a config, WordPie
 drae: the denoising RAE (``train_rae.py --sst --leaf-mask-rate R``) beside the plain
     semi-supervised RAE, the same preset and seeds, SST test root fine / binary.
 
-Not measured yet: the denoising sentence autoencoder against the plain AE and the VAE
-(dae_sample_ppl, ae_sample_ppl, dae_recon_bleu, ae_recon_bleu); the models exist
-(``train_vae.py --variational false --input-mask-rate 0.15``).
+dae: the plain sentence autoencoder (``train_vae.py --ptb --variational false``), the
+    denoising one (``... --input-mask-rate 0.15``) and the VAE of benchmarks/sentence_vae.py:
+    reconstruction BLEU on PTB test (greedy from the posterior mean, first 1,000 sentences)
+    and the perplexity, under the LSTM-LM, of 1,000 greedy samples from the prior (the AEs
+    have none: a Gaussian fitted to their training codes stands in), the generation /
+    reconstruction trade-off of Shen et al. (2020); interpolations of each written to
+    benchmarks/results/masked_denoising_interpolations.txt (dae_sample_ppl, ae_sample_ppl,
+    dae_recon_bleu, ae_recon_bleu, vae_sample_ppl, vae_recon_bleu).
 
     python benchmarks/masked_denoising.py
     python benchmarks/masked_denoising.py --parts rates drae
     python benchmarks/masked_denoising.py --parts mlm --reuse --mlm-args "--time-budget-minutes 40"
+    python benchmarks/masked_denoising.py --parts dae --seeds 0 --dae-args "--autocast bf16 --time-budget-minutes 40"
 """
 
 from __future__ import annotations
@@ -174,24 +180,88 @@ def measure_drae(args) -> dict:
     return metrics
 
 
+def measure_dae(args) -> dict:
+    from textae.corpora.ptb import load_ptb
+    from textae.sentences import (
+        collate_sentences,
+        encode_sentences,
+        language_model_perplexity,
+        latent_gaussian,
+        sample_sentences,
+    )
+    from textae.serialization import load_model, load_vocab
+    from textae.train import make_loader
+
+    lm = load_model(args.lm_model)
+    metrics: dict = {}
+    texts = []
+    for name, extra in (("ae", ["--variational", "false"]),
+                        ("dae", ["--variational", "false", "--input-mask-rate", str(args.leaf_mask_rate)]),
+                        ("vae", None)):
+        bleus, perplexities = [], []
+        for seed in args.seeds:
+            if extra is None:  # the VAE of benchmarks/sentence_vae.py
+                output = f"runs/benchmark-vae/sentence_vae-seed{seed}"
+                report = json.loads((REPO / output / "test_report.json").read_text())
+            else:
+                output = f"runs/benchmark-dae/{name}-seed{seed}"
+                report = run(["scripts/train_vae.py", "--ptb", "--seed", str(seed), "--progress", "false",
+                              "--output-dir", output, *extra, *shlex.split(args.dae_args)], args.reuse)
+            model, vocab = load_model(REPO / output / "model"), load_vocab(REPO / output / "model")
+            if extra is None:
+                mean = covariance = None
+            else:
+                train = encode_sentences(load_ptb("train", args.data_dir), vocab)
+                mean, covariance = latent_gaussian(model, make_loader(train, 256, collate_sentences))
+            samples = sample_sentences(model, 1000, mean=mean, covariance=covariance, seed=seed)
+            perplexities.append(language_model_perplexity(lm, samples))
+            bleus.append(report["test"]["recon_bleu"])
+            if seed == args.seeds[0]:
+                texts.append(f"## {name} (seed {seed}): five prior samples\n" +
+                             "\n".join(" ".join(vocab.decode(ids)) for ids in samples[:5]))
+                texts.append(f"## {name}: interpolations\n" + interpolation_text(REPO / output / "model"))
+        add_seeded(metrics, f"{name}_sample_ppl", perplexities)
+        add_seeded(metrics, f"{name}_recon_bleu", bleus)
+    (RESULTS / "masked_denoising_interpolations.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
+    return metrics
+
+
+def interpolation_text(model_dir: Path, pairs: int = 10) -> str:
+    from textae.corpora.ptb import load_ptb
+
+    chosen = [s for s in load_ptb("test") if 6 <= len(s) <= 14][: 2 * pairs]
+    blocks = []
+    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
+        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
+                                    " ".join(first), " ".join(second), "--steps", "8"],
+                                   cwd=REPO, check=True, capture_output=True, text=True)
+        blocks.append(completed.stdout.rstrip())
+    return "\n\n".join(blocks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", choices=["rates", "mlm", "drae"], default=["rates", "mlm", "drae"],
+    parser.add_argument("--parts", nargs="+", choices=["rates", "mlm", "drae", "dae"],
+                        default=["rates", "mlm", "drae", "dae"],
                         help="which parts to run (default: all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="mlm and drae seeds (default: 0 1 2)")
     parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
     parser.add_argument("--mlm-args", default="", help="more flags for train_mlm.py, quoted")
     parser.add_argument("--lm-model", default="runs/benchmark-vae/lstm_lm-seed0/model",
                         help="LSTM-LM model folder for the next-word baseline")
-    parser.add_argument("--leaf-mask-rate", type=float, default=0.15, help="drae corruption rate (default: 0.15)")
+    parser.add_argument("--leaf-mask-rate", type=float, default=0.15,
+                        help="corruption rate of the denoising RAE and sentence AE (default: 0.15)")
+    parser.add_argument("--dae-args", default="", help="more flags for train_vae.py (AE and DAE), quoted")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
     path = RESULTS / "masked_denoising.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     metrics, parts = dict(previous.get("metrics", {})), dict(previous.get("parts", {}))
-    prefixes = {"rates": ("rates_", "mask_rate_"), "mlm": ("mlm_", "unigram_", "lstm_lm_"), "drae": ("rae_", "drae_")}
-    for part, measure in (("rates", measure_rates), ("mlm", measure_mlm), ("drae", measure_drae)):
+    prefixes = {"rates": ("rates_", "mask_rate_"), "mlm": ("mlm_", "unigram_", "lstm_lm_"), "drae": ("rae_", "drae_"),
+                "dae": ("ae_", "dae_", "vae_")}
+    for part, measure in (("rates", measure_rates), ("mlm", measure_mlm), ("drae", measure_drae),
+                          ("dae", measure_dae)):
         if part not in args.parts:
             continue
         for key in [k for k in metrics if k.startswith(prefixes[part])]:
@@ -202,7 +272,7 @@ def main() -> None:
     path = write_result("masked_denoising", seeds=sorted({s for p in parts.values() for s in p["seeds"]}),
                         metrics=metrics, published=PUBLISHED,
                         notes="Each part's own command, machine and seeds are in 'parts'; a part re-run alone "
-                              "replaces only its keys. Not measured yet: dae_/ae_ sample perplexity and BLEU.")
+                              "replaces only its keys.")
     payload = json.loads(path.read_text())
     payload["command"] = "python benchmarks/masked_denoising.py  (see parts for each part's run)"
     payload["parts"] = parts

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterable, Sequence
 
 import torch
+from torch import Tensor
 
 from textae.models.sentence_vae import SentenceBatch
 from textae.vocab import Vocab
@@ -144,6 +145,54 @@ def next_word_accuracy(model: torch.nn.Module, batches: Iterable[SentenceBatch])
     if total == 0:
         raise ValueError("next_word_accuracy() got no tokens")
     return {"word_acc": 100.0 * correct_words / max(words, 1), "token_acc": 100.0 * correct_all / total}
+
+
+@torch.no_grad()
+def latent_gaussian(model: torch.nn.Module, batches: Iterable[SentenceBatch]) -> tuple[Tensor, Tensor]:
+    """Mean ``[Z]`` and covariance ``[Z, Z]`` of the posterior means over ``batches``.
+
+    A deterministic autoencoder has no prior to sample from; a Gaussian fitted to its
+    training codes is the usual stand-in (Ghosh et al. 2020's ex-post density estimation),
+    so its "prior samples" can be compared with a VAE's.
+    """
+    model.eval()
+    codes = torch.cat([model.encoder(batch)[0] for batch in batches])  # [N, Z]
+    if len(codes) < 2:
+        raise ValueError("latent_gaussian() needs at least two sentences")
+    return codes.mean(dim=0), torch.cov(codes.T).reshape(codes.shape[1], codes.shape[1])
+
+
+@torch.no_grad()
+def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None = None, covariance: Tensor | None = None,
+                     seed: int = 0, max_length: int = 40, strategy: str = "greedy") -> list[list[int]]:
+    """Sentences decoded from ``count`` draws of z: from N(0, I) (a VAE's prior) or from
+    N(mean, covariance) (see :func:`latent_gaussian`)."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    size = model.config.latent_size
+    noise = torch.randn(count, size, generator=generator)  # [count, Z]
+    if mean is not None:
+        jitter = 1e-6 * torch.eye(size)
+        z = mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
+    else:
+        z = noise
+    torch.manual_seed(seed)  # for strategy="sample"
+    return model.decoder.generate(z, count, max_length=max_length, strategy=strategy)
+
+
+@torch.no_grad()
+def language_model_perplexity(lm: torch.nn.Module, sentences: Sequence[Sequence[int]], batch_size: int = 256) -> float:
+    """exp(total NLL / tokens incl. <eos>) of id sentences under an LSTM language model;
+    the generation-quality measure of Shen et al. (2020) for samples of an autoencoder."""
+    lm.eval()
+    nll, tokens = 0.0, 0
+    for start in range(0, len(sentences), batch_size):
+        batch = collate_sentences(list(sentences[start : start + batch_size]))
+        nll -= float(lm(batch).sum())
+        tokens += int(batch.lengths.sum()) + len(batch)
+    if tokens == 0:
+        raise ValueError("language_model_perplexity() got no sentences")
+    return float(torch.tensor(nll / tokens).exp())
 
 
 def encode_user_words(words: Sequence[str], vocab: Vocab) -> list[int]:

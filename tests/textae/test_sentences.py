@@ -92,3 +92,27 @@ def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():
     # only the first word is ambiguous (both sentences start from <bos>): one of 4 / 8 is missed
     assert after["word_acc"] == pytest.approx(100 * 6 / 7) and after["token_acc"] == pytest.approx(100 * 8 / 9)
     assert before["token_acc"] < after["token_acc"]
+
+
+def test_latent_gaussian_sampling_and_lm_perplexity():
+    import torch
+
+    from textae.models import LSTMLanguageModel, SentenceVAE, SentenceVAEConfig
+    from textae.sentences import collate_sentences, language_model_perplexity, latent_gaussian, sample_sentences
+
+    torch.manual_seed(0)
+    config = SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, latent_size=3, decoder_dropout=0.0,
+                               variational=False)
+    model = SentenceVAE(config)
+    batches = [collate_sentences([[4, 5, 6], [7, 8], [9, 10, 11, 4]]), collate_sentences([[5, 5], [6]])]
+    mean, covariance = latent_gaussian(model, batches)
+    codes = torch.cat([model.encoder(b)[0] for b in batches])
+    torch.testing.assert_close(mean, codes.mean(0))
+    assert covariance.shape == (3, 3) and torch.allclose(covariance, covariance.T)
+    drawn = sample_sentences(model, 5, mean=mean, covariance=covariance, seed=1, max_length=6)
+    assert len(drawn) == 5 and all(len(s) <= 6 and all(4 <= t < 12 or t == 1 for t in s) for s in drawn)
+    assert drawn == sample_sentences(model, 5, mean=mean, covariance=covariance, seed=1, max_length=6)
+    lm = LSTMLanguageModel(config)
+    sentences = [[4, 5, 6], [7, 8]]
+    expected = -float(lm(collate_sentences(sentences)).sum()) / 7  # 5 words + 2 <eos>
+    assert language_model_perplexity(lm, sentences) == pytest.approx(float(torch.tensor(expected).exp()))

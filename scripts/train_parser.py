@@ -48,6 +48,7 @@ from textae.cli import add_dataclass_arguments, build_dataclass, write_run_confi
 from textae.corpora.download import data_root  # noqa: E402
 from textae.corpora.sst import load_sst_splits  # noqa: E402
 from textae.train import ShuffledBatchSampler, TrainConfig, evaluate, fit, set_seed  # noqa: E402
+from textae.word_vectors import WordVectorsError, load_into_embedding  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ParserDataConfig:
     word_dropout: float = 0.25  # alpha of the <unk> replacement alpha / (alpha + count)
     max_train_sentences: int = 0
     max_eval_sentences: int = 0
+    word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py) to initialise word vectors
 
 
 PRESETS: dict[str, dict] = {
@@ -153,6 +155,12 @@ def main(argv=None) -> dict:
         ChartParserConfig, args, preset, vocab_size=len(vocab.words), num_chars=len(vocab.chars),
         num_labels=len(vocab.labels), num_tags=len(vocab.tags) if labeled else 0, labeled=labeled)
     model = ChartParserModel(model_config, vocab)
+    if data_config.word_vectors:
+        try:
+            coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0)
+        except (OSError, WordVectorsError) as error:
+            raise SystemExit(f"error: --word-vectors: {error}") from None
+        print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     train_loader = ChartLoader(examples["train"], vocab, labeled, data_config.batch_size, shuffle=True,
                                seed=args.seed, word_dropout=data_config.word_dropout)
     eval_loaders = {split: ChartLoader(examples[split], vocab, labeled, 64, shuffle=False, seed=0)

@@ -124,10 +124,13 @@ def embedding_of(model: nn.Module) -> nn.Embedding:
 
 
 @torch.no_grad()
-def load_into_embedding(embedding: nn.Embedding, vocab: Vocab, path: str | os.PathLike, *,
-                        seed: int = 0) -> float:
+def load_into_embedding(embedding: nn.Embedding, vocab: Vocab | Sequence[str], path: str | os.PathLike, *,
+                        seed: int = 0, pad_id: int | None = None) -> float:
     """Copies the vectors of ``path`` into the rows of ``vocab``'s words; returns the share
     of the vocabulary found (a word missing as written is tried lower-cased).
+
+    ``vocab`` is a :class:`~textae.vocab.Vocab` or the list of words by row (e.g. the chart
+    parser's ``ChartVocab.words``, whose padding row is ``pad_id``).
 
     A word the file lacks gets a fresh random vector with the mean and standard deviation
     (per dimension) of the file's vectors, not the model's small initial one: a table in
@@ -147,13 +150,18 @@ def load_into_embedding(embedding: nn.Embedding, vocab: Vocab, path: str | os.Pa
     generator = np.random.default_rng(seed)
     mean, std = (matrix.mean(axis=0), matrix.std(axis=0)) if len(matrix) > 1 else (0.0, 1.0)
     found = 0
-    tokens = vocab.itos
+    if isinstance(vocab, Vocab):
+        tokens, pad_id = vocab.itos, vocab.pad_id
+    else:
+        tokens = list(vocab)
+    if len(tokens) != embedding.num_embeddings:
+        raise WordVectorsError(f"the vocabulary has {len(tokens)} words but the table {embedding.num_embeddings} rows")
     for index, token in enumerate(tokens):
         row = row_of.get(token, row_of.get(token.lower()))
         if row is not None:
             vector = matrix[row]
             found += 1
-        elif index == vocab.pad_id:
+        elif index == pad_id:
             continue
         else:
             vector = (mean + std * generator.standard_normal(matrix.shape[1])).astype(np.float32)

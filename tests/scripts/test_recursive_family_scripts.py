@@ -103,3 +103,13 @@ def test_paraphrase_parses_are_cached_and_reused(data_dir, tmp_path):
     assert "parsed" not in second.stdout
     assert json.loads((tmp_path / "a" / "test_report.json").read_text())["majority"] == \
         json.loads((tmp_path / "b" / "test_report.json").read_text())["majority"]
+
+
+def test_the_chart_parser_starts_from_word_vectors(vectors, data_dir, tmp_path):
+    result = run_script("train_parser.py", "--tiny", "--dry-run", "--word-dim", "8", "--word-vectors", str(vectors),
+                        "--output-dir", str(tmp_path), "--progress", "false", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "word vectors from" in result.stdout
+    wrong = run_script("train_parser.py", "--tiny", "--dry-run", "--word-vectors", str(vectors),
+                       "--output-dir", str(tmp_path / "w"), "--data-dir", str(data_dir))
+    assert wrong.returncode != 0 and "embedding size to 8" in wrong.stderr

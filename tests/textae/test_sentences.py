@@ -98,7 +98,12 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     import torch
 
     from textae.models import LSTMLanguageModel, SentenceVAE, SentenceVAEConfig
-    from textae.sentences import collate_sentences, language_model_perplexity, latent_gaussian, sample_sentences
+    from textae.sentences import (
+        collate_sentences,
+        language_model_perplexity,
+        latent_gaussian,
+        sample_sentences,
+    )
 
     torch.manual_seed(0)
     config = SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, latent_size=3, decoder_dropout=0.0,

@@ -15,10 +15,10 @@ mlm: ``scripts/train_mlm.py --ptb`` (a 4-layer BERT built from a config, WordPie
     the RAE root vectors of benchmarks/sst_rae.py); and the LSTM language model's next-word
     top-1 accuracy on PTB test (lstm_lm_test_top1_acc; the model of
     runs/benchmark-vae/lstm_lm-seed0, trained by benchmarks/sentence_vae.py, or --lm-model).
-drae: the denoising RAE (``train_rae.py --sst --leaf-mask-rate R``) beside the plain
+drae: the denoising RAE (``train_rae.py --sst --model denoising_rae --leaf-mask-rate R``) beside the plain
     semi-supervised RAE, the same preset and seeds, SST test root fine / binary.
 
-dae: the plain sentence autoencoder (``train_vae.py --ptb --variational false``), the
+dae: the plain sentence autoencoder (``train_vae.py --ptb --model sentence_ae``), the
     denoising one (``... --input-mask-rate 0.15``) and the VAE of benchmarks/sentence_vae.py:
     reconstruction BLEU on PTB test (greedy from the posterior mean, first 1,000 sentences)
     and the perplexity, under the LSTM-LM, of 1,000 greedy samples from the prior (the AEs
@@ -170,7 +170,7 @@ def mlm_sentiment_probe(model_dir: Path, seed: int, data_dir: str | None) -> dic
 
 def measure_drae(args) -> dict:
     metrics: dict = {}
-    for name, extra in (("rae", []), ("drae", ["--leaf-mask-rate", str(args.leaf_mask_rate)])):
+    for name, extra in (("rae", []), ("drae", ["--model", "denoising_rae", "--leaf-mask-rate", str(args.leaf_mask_rate)])):
         reports = [run(["scripts/train_rae.py", "--sst", "--seed", str(seed), "--progress", "false", "--no-logreg",
                         "--output-dir", f"runs/benchmark-drae/{name}-seed{seed}", *extra], args.reuse)
                    for seed in args.seeds]
@@ -195,8 +195,8 @@ def measure_dae(args) -> dict:
     lm = load_model(args.lm_model)
     metrics: dict = {}
     texts = []
-    for name, extra in (("ae", ["--variational", "false"]),
-                        ("dae", ["--variational", "false", "--input-mask-rate", str(args.leaf_mask_rate)]),
+    for name, extra in (("ae", ["--model", "sentence_ae"]),
+                        ("dae", ["--model", "sentence_ae", "--input-mask-rate", str(args.leaf_mask_rate)]),
                         ("vae", None)):
         bleus, perplexities = [], []
         for seed in args.seeds:

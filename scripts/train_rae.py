@@ -8,6 +8,7 @@ Examples:
     python scripts/train_rae.py --sst --output-dir runs/sst --resume   # continue a stopped run
     python scripts/train_rae.py --sst --model deep_recursive           # Irsoy & Cardie's deep recursive net
     python scripts/train_rae.py --sst --model deep_recursive --word-vectors runs/vectors/vectors.txt
+    python scripts/train_rae.py --sst --model denoising_rae --leaf-mask-rate 0.15   # BERT-style noise on words
 
 Model flags depend on --model: `--model deep_recursive --help` lists that model's.
 
@@ -110,7 +111,7 @@ HELP = {
 }
 
 
-TREE_MODELS = ["rae", "semi_supervised_rae", "deep_recursive"]
+TREE_MODELS = ["rae", "semi_supervised_rae", "deep_recursive", "denoising_rae"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,7 +135,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     chooser.add_argument("--model", choices=TREE_MODELS, default=None)
     chosen = chooser.parse_known_args(argv)[0].model or "semi_supervised_rae"
     model_config = MODELS[chosen][0]
-    add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes", "unk_id"), help_texts=HELP,
+    add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes", "unk_id", "pad_id"), help_texts=HELP,
                             title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
     args = parser.parse_args(argv)
@@ -176,8 +177,8 @@ def main(argv: list[str] | None = None) -> dict:
     config_class, model_class = MODELS[model_name]
     binary = data_config.labels == "binary"
     fixed = {"num_classes": 2} if binary and model_name != "rae" else {}
-    if "unk_id" in {f.name for f in dataclasses.fields(config_class)}:
-        fixed["unk_id"] = vocab.unk_id
+    if "unk_id" in {f.name for f in dataclasses.fields(config_class)}:  # models that mask words
+        fixed.update(unk_id=vocab.unk_id, pad_id=vocab.pad_id)
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **fixed)
     encoded = {split: encode_trees(trees, vocab, binary=binary) for split, trees in splits.items()}
     heights = [int(tree.height[-1]) for tree in encoded["train"]]

@@ -4,6 +4,7 @@
 Examples:
     python scripts/train_vae.py --ptb                       # sentence VAE on Penn Treebank
     python scripts/train_vae.py --ptb --model lstm_lm       # the baseline, same decoder
+    python scripts/train_vae.py --ptb --model sentence_ae --input-mask-rate 0.15   # denoising autoencoder
     python scripts/train_vae.py --ptb --train-file my.txt --dev-file dev.txt --test-file test.txt
     python scripts/train_vae.py --tiny --dry-run            # a smoke test in seconds
     python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model "a b" "c d"
@@ -85,7 +86,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--ptb", action="store_true", help="Penn Treebank, He et al.'s sizes (default)")
     presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a tiny model, 2 epochs")
-    parser.add_argument("--model", choices=["sentence_vae", "lstm_lm"], default=None, help="default: sentence_vae")
+    parser.add_argument("--model", choices=["sentence_vae", "lstm_lm", "sentence_ae"], default=None,
+                        help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
+                             "with --input-mask-rate); `--model NAME --help` lists that model's flags")
     parser.add_argument("--output-dir", default=None, help="default: runs/vae-<preset>-<model>-seed<seed>")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
@@ -94,7 +97,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
                              "--iw-samples or --eval-splits) and rewrite test_report.json")
     add_dataclass_arguments(parser, SentenceDataConfig, title="data")
-    add_dataclass_arguments(parser, SentenceVAEConfig, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--model", default=None)
+    chosen = chooser.parse_known_args(argv)[0].model
+    config_class = MODELS[chosen][0] if chosen in MODELS else SentenceVAEConfig
+    add_dataclass_arguments(parser, config_class, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
                             title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
     return parser.parse_args(argv)
@@ -117,6 +124,8 @@ def main(argv=None) -> dict:
     model_name = args.model or preset["model"]
     if model_name == "lstm_lm":
         preset.update(early_stopping_metric="loss")
+    if model_name == "sentence_ae":
+        preset.update(early_stopping_metric="nll")
     if args.dry_run:
         preset.update(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
                       patience=0)
@@ -174,9 +183,9 @@ def main(argv=None) -> dict:
         report[split].update(iw_samples=data.iw_samples, iw_autocast=data.eval_autocast,
                              eval_seconds=time.perf_counter() - evaluated)
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)
+    keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)  # what each model logs
     plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)
-    if model_name == "sentence_vae":
+    if model_name in ("sentence_vae", "sentence_ae"):
         with torch.no_grad():
             means = torch.cat([best.encoder(batch)[0] for batch in eval_loaders["test"]]).numpy()
         plot_latent_map(means, Path(output_dir) / "latent_pca.png",

@@ -52,7 +52,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     ``elbo_nll``, ``reconstruction`` (-E_q log p(x|z), one sample), ``kl``, ``mi`` (nats),
     ``active_units`` and ``recon_bleu`` (greedy reconstructions from the posterior means of
     the first ``bleu_sentences`` sentences, corpus BLEU x 100). A deterministic autoencoder
-    (``variational=False``) defines no likelihood of x: it reports only ``reconstruction``
+    (``SentenceAE``) defines no likelihood of x: it reports only ``reconstruction``
     (-log p(x|mu)), ``active_units`` and ``recon_bleu``.
 
     ``iw_autocast="bf16"`` runs only the importance-weighted estimate (500 decoder passes
@@ -69,7 +69,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     torch.manual_seed(seed)
     model.eval()
     is_vae = hasattr(model, "encoder")
-    variational = is_vae and getattr(model.config, "variational", True)
+    variational = is_vae and not getattr(model, "deterministic", False)
     totals = {"nll": 0.0, "reconstruction": 0.0, "kl": 0.0}
     sentences = tokens = 0
     mus, logvars, references, hypotheses = [], [], [], []
@@ -85,7 +85,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             totals["nll"] -= float(log_likelihood.float().sum())
         mu, logvar = model.encoder(batch)
         if not variational:
-            logvar = torch.zeros_like(mu)
+            logvar = torch.zeros_like(mu)  # unused: an autoencoder reports no KL / MI
             z = mu
         else:
             z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()

@@ -123,3 +123,11 @@ def test_sigterm_leaves_a_checkpoint_that_resumes(data_dir, tmp_path):
     result = script("train_rae.py", *args, "--max-epochs", "2", "--resume")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "test_report.json").is_file()
+
+
+def test_denoising_rae_trains_from_the_script(data_dir, tmp_path):
+    result = script("train_rae.py", "--tiny", "--dry-run", "--model", "denoising_rae", "--leaf-mask-rate", "0.2",
+                    "--output-dir", str(tmp_path), "--progress", "false", "--no-logreg")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "model" / "config.json").read_text())["config"]
+    assert config["leaf_mask_rate"] == 0.2 and config["unk_id"] == 1 and config["pad_id"] == 0

@@ -88,3 +88,20 @@ def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model)
     assert (output / "run_config.json").read_text() == config_before
     missing = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output / "nothing"), "--eval-only")
     assert missing.returncode != 0 and "needs a trained model" in missing.stderr
+
+
+def test_denoising_autoencoder_trains_and_interpolates(tmp_path, data_dir):
+    result = script("train_vae.py", "--tiny", "--dry-run", "--model", "sentence_ae", "--input-mask-rate", "0.2",
+                    "--output-dir", str(tmp_path), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["model_type"] == "sentence_ae" and config["config"]["input_mask_rate"] == 0.2
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    assert "recon_bleu" in report["test"] and "nll" not in report["test"]
+    moved = script("interpolate.py", "--checkpoint", str(tmp_path / "model"), "the company said", "the market fell",
+                   "--steps", "3")
+    assert moved.returncode == 0, moved.stderr
+    assert len([line for line in moved.stdout.splitlines() if line[:3].strip().isdigit()]) == 3
+    flag = "--input-mask-rate INPUT_MASK_RATE"  # a sentence_ae flag only
+    assert flag not in script("train_vae.py", "--help").stdout
+    assert flag in script("train_vae.py", "--model", "sentence_ae", "--help").stdout

@@ -97,7 +97,7 @@ def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():
 def test_latent_gaussian_sampling_and_lm_perplexity():
     import torch
 
-    from textae.models import LSTMLanguageModel, SentenceVAE, SentenceVAEConfig
+    from textae.models import LSTMLanguageModel, SentenceAE, SentenceAEConfig
     from textae.sentences import (
         collate_sentences,
         language_model_perplexity,
@@ -106,9 +106,8 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     )
 
     torch.manual_seed(0)
-    config = SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, latent_size=3, decoder_dropout=0.0,
-                               variational=False)
-    model = SentenceVAE(config)
+    config = SentenceAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, latent_size=3, decoder_dropout=0.0)
+    model = SentenceAE(config)
     batches = [collate_sentences([[4, 5, 6], [7, 8], [9, 10, 11, 4]]), collate_sentences([[5, 5], [6]])]
     mean, covariance = latent_gaussian(model, batches)
     codes = torch.cat([model.encoder(b)[0] for b in batches])

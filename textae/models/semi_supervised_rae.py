@@ -13,13 +13,6 @@ its own L2 weight: lambda_W (composition), lambda_L (word vectors), lambda_cat
 Labels may sit on every node (SST) or only on roots (MR); unlabelled nodes
 (label -100) add no classification cost. Leaves have no reconstruction cost.
 
-Denoising RAE (``leaf_mask_rate`` > 0; beyond the papers): in training, of the words a
-share ``leaf_mask_rate`` is chosen and corrupted as BERT does (80% become ``<unk>``, 10% a
-random word, 10% stay; ``masked_denoising.mask_tokens``); the tree is composed over the
-corrupted words, every node classifies from that noisy vector, and each parent
-reconstructs its **clean** children (the same tree composed over the clean words).
-Evaluation and features always use the clean words.
-
 Equation -> code: ``W_e``, ``L`` = ``encoder`` (from ``rae.py``); ``W_d`` = ``decoder``;
 ``W_label`` = ``classifier``; alpha, beta = ``config.alpha``, ``config.beta``.
 
@@ -57,8 +50,6 @@ class SemiSupervisedRAEConfig:
     weight_decay_embedding: float = 1e-4  # lambda_L
     weight_decay_classifier: float = 1e-7  # lambda_cat
     weight_decay_reconstruction: float = 0.01
-    leaf_mask_rate: float = 0.0  # denoising RAE: BERT-style corruption of the words in training (0: off)
-    unk_id: int = 1  # the word used as [MASK] (textae.vocab.Vocab puts <unk> at 1)
 
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
@@ -73,8 +64,6 @@ class SemiSupervisedRAEConfig:
             raise ValueError(f"beta must be >= 0, got {self.beta}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not 0.0 <= self.leaf_mask_rate < 1.0:
-            raise ValueError(f"leaf_mask_rate must be in [0, 1), got {self.leaf_mask_rate}")
         for name in (
             "weight_decay_composition", "weight_decay_embedding",
             "weight_decay_classifier", "weight_decay_reconstruction",
@@ -111,14 +100,6 @@ class SemiSupervisedRAE(PretrainedMixin, nn.Module):
 
     def forward(self, batch: TreeBatch) -> SemiSupervisedRAEOutput:
         node_states = self.encoder(batch)  # [N, D]
-        if self.training and self.config.leaf_mask_rate > 0:
-            noisy = self.encoder(self.corrupt(batch))  # [N, D] over corrupted words
-            return SemiSupervisedRAEOutput(
-                node_states=noisy,
-                root_states=noisy[batch.roots],
-                logits=self.classifier(self.dropout(noisy)),
-                reconstruction_errors=self.decoder(batch, noisy, targets=node_states),  # clean children
-            )
         return SemiSupervisedRAEOutput(
             node_states=node_states,
             root_states=node_states[batch.roots],  # [B, D]
@@ -126,40 +107,8 @@ class SemiSupervisedRAE(PretrainedMixin, nn.Module):
             reconstruction_errors=self.decoder(batch, node_states),  # [n]
         )
 
-    def corrupt(self, batch: TreeBatch) -> TreeBatch:
-        """The batch with BERT-style noise on its words (internal rows untouched)."""
-        from dataclasses import replace
-
-        from textae.models.masked_denoising import MaskingConfig, mask_tokens
-
-        config = self.config
-        masking = MaskingConfig(mask_id=config.unk_id, vocab_size=config.vocab_size,
-                                special_ids=(0, config.unk_id), select_rate=config.leaf_mask_rate)
-        words = batch.token_ids[: batch.num_leaf_nodes].unsqueeze(0)  # [1, n0]
-        corrupted, _ = mask_tokens(words, masking)
-        return replace(batch, token_ids=torch.cat([corrupted[0], batch.token_ids[batch.num_leaf_nodes :]]))
-
     def loss(self, batch: TreeBatch, step: int = 0) -> dict[str, Tensor]:
-        config = self.config
-        output = self(batch)
-        internal_tree_index = batch.tree_index[batch.num_leaf_nodes :]  # [n]
-        reconstruction = sum_per_tree(
-            output.reconstruction_errors, internal_tree_index, batch.num_trees
-        )  # [B]
-        node_weights = torch.full_like(output.logits[:, 0], config.beta)  # [N]
-        node_weights[batch.roots] = 1.0
-        cross_entropy = sum_per_tree(
-            node_weights * node_cross_entropy(output.logits, batch.node_labels),
-            batch.tree_index,
-            batch.num_trees,
-        )  # [B]
-        per_tree = config.alpha * reconstruction + (1.0 - config.alpha) * cross_entropy  # [B]
-        return {
-            "loss": per_tree.mean(),
-            "reconstruction": reconstruction.mean().detach(),
-            "cross_entropy": cross_entropy.mean().detach(),
-            "num_items": torch.tensor(batch.num_trees),
-        }
+        return semi_supervised_loss(self(batch), batch, self.config)
 
     def eval_counts(self, batch: TreeBatch) -> dict[str, tuple[float, float]]:
         """(correct, total) for root / all-phrase, fine / binary accuracies."""
@@ -171,15 +120,42 @@ class SemiSupervisedRAE(PretrainedMixin, nn.Module):
         return self(batch).logits.softmax(dim=-1)
 
     def optim_groups(self) -> list[dict]:
-        """The paper's separate L2 weights per parameter group (biases not decayed)."""
-        config = self.config
-        return [
-            {"params": [self.encoder.embedding.weight], "weight_decay": config.weight_decay_embedding},
-            {"params": [self.encoder.composition.weight], "weight_decay": config.weight_decay_composition},
-            {"params": [self.classifier.weight], "weight_decay": config.weight_decay_classifier},
-            {"params": [self.decoder.linear.weight], "weight_decay": config.weight_decay_reconstruction},
-            {
-                "params": [self.encoder.composition.bias, self.decoder.linear.bias, self.classifier.bias],
-                "weight_decay": 0.0,
-            },
-        ]
+        return rae_parameter_groups(self)
+
+
+def semi_supervised_loss(output: SemiSupervisedRAEOutput, batch: TreeBatch,
+                         config: SemiSupervisedRAEConfig) -> dict[str, Tensor]:
+    """Per tree alpha * (sum of E_rec) + (1 - alpha) * (root CE + beta * other nodes' CE),
+    mean over trees; with the parts as detached logging scalars."""
+    internal_tree_index = batch.tree_index[batch.num_leaf_nodes :]  # [n]
+    reconstruction = sum_per_tree(output.reconstruction_errors, internal_tree_index, batch.num_trees)  # [B]
+    node_weights = torch.full_like(output.logits[:, 0], config.beta)  # [N]
+    node_weights[batch.roots] = 1.0
+    cross_entropy = sum_per_tree(
+        node_weights * node_cross_entropy(output.logits, batch.node_labels),
+        batch.tree_index,
+        batch.num_trees,
+    )  # [B]
+    per_tree = config.alpha * reconstruction + (1.0 - config.alpha) * cross_entropy  # [B]
+    return {
+        "loss": per_tree.mean(),
+        "reconstruction": reconstruction.mean().detach(),
+        "cross_entropy": cross_entropy.mean().detach(),
+        "num_items": torch.tensor(batch.num_trees),
+    }
+
+
+def rae_parameter_groups(model: nn.Module) -> list[dict]:
+    """The paper's separate L2 weights per parameter group (biases not decayed), for a model
+    with ``encoder`` (RecursiveEncoder), ``decoder`` (ChildDecoder) and ``classifier``."""
+    config = model.config
+    return [
+        {"params": [model.encoder.embedding.weight], "weight_decay": config.weight_decay_embedding},
+        {"params": [model.encoder.composition.weight], "weight_decay": config.weight_decay_composition},
+        {"params": [model.classifier.weight], "weight_decay": config.weight_decay_classifier},
+        {"params": [model.decoder.linear.weight], "weight_decay": config.weight_decay_reconstruction},
+        {
+            "params": [model.encoder.composition.bias, model.decoder.linear.bias, model.classifier.bias],
+            "weight_decay": 0.0,
+        },
+    ]

@@ -13,14 +13,6 @@ paper, or cyclical as Fu et al. 2019), word dropout on the decoder inputs (the p
 fed at every decoder step (optional), and KL thresholding ("free bits": each latent
 dimension's batch-mean KL counts at least ``free_bits`` nats).
 
-Denoising (``input_mask_rate`` > 0; the lectures' denoising autoencoder on text, Shen et
-al. 2020): in training the encoder reads a corrupted copy of the sentence — of its words
-a share ``input_mask_rate`` is chosen and, as BERT does (``masked_denoising.mask_tokens``),
-80% of those become ``<unk>`` (the word-level vocabulary's mask), 10% a random word, 10%
-stay — while the decoder still reconstructs the clean sentence. Evaluation always encodes
-the clean sentence. ``variational=False`` makes a plain (deterministic) autoencoder:
-z = mu and no KL term; with corruption it is the denoising AE.
-
 Speed: the output layer (hidden x vocabulary) dominates; it runs only over real tokens
 (padding is dropped before the softmax), not over the padded batch.
 
@@ -62,8 +54,6 @@ class SentenceVAEConfig:
     kl_schedule: str = "linear"  # constant | linear | logistic | cyclical
     kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: total steps
     free_bits: float = 0.0  # per-dimension KL floor in nats (0: off)
-    variational: bool = True  # False: a deterministic autoencoder (z = mu, no KL term)
-    input_mask_rate: float = 0.0  # denoising: BERT-style corruption of the encoder's input in training (0: off)
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embedding_size", "hidden_size", "latent_size"):
@@ -76,8 +66,6 @@ class SentenceVAEConfig:
             raise ValueError(f"kl_schedule must be one of {KL_SCHEDULES}, got {self.kl_schedule!r}")
         if self.free_bits < 0:
             raise ValueError(f"free_bits must be >= 0, got {self.free_bits}")
-        if not 0.0 <= self.input_mask_rate < 1.0:
-            raise ValueError(f"input_mask_rate must be in [0, 1), got {self.input_mask_rate}")
         ids = (self.pad_id, self.unk_id, self.bos_id, self.eos_id)
         if len(set(ids)) != 4 or not all(0 <= i < self.vocab_size for i in ids):
             raise ValueError(f"pad/unk/bos/eos ids must be distinct and < vocab_size, got {ids}")
@@ -159,7 +147,8 @@ class SentenceDecoder(nn.Module):
             inputs = inputs.masked_fill(drop & (inputs != config.pad_id), config.unk_id)
         return inputs
 
-    def logits_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, nn.utils.rnn.PackedSequence]:
+    def logits_and_targets(self, batch: SentenceBatch,
+                           z: Tensor | None) -> tuple[Tensor, Tensor, nn.utils.rnn.PackedSequence]:
         """``([N, V] logits, [N] targets, the packed layout)`` over the N real positions
         (each sentence's tokens and its <eos>), in packed order."""
         config = self.config
@@ -186,6 +175,7 @@ class SentenceDecoder(nn.Module):
                                                    packed.unsorted_indices)
         padded, _ = nn.utils.rnn.pad_packed_sequence(per_position, batch_first=True)  # [B, T+1] zeros at padding
         return padded.sum(dim=1)  # [B]
+
 
     @torch.no_grad()
     def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",
@@ -297,27 +287,10 @@ class SentenceVAE(PretrainedMixin, nn.Module):
         self.encoder = SentenceEncoder(config, self.embedding)
         self.decoder = SentenceDecoder(config, self.embedding, config.latent_size)
 
-    def corrupt(self, batch: SentenceBatch) -> SentenceBatch:
-        """The encoder's input in training: the batch with BERT-style noise (or as it is)."""
-        config = self.config
-        if not (self.training and config.input_mask_rate > 0):
-            return batch
-        from textae.models.masked_denoising import MaskingConfig, mask_tokens
-
-        masking = MaskingConfig(mask_id=config.unk_id, vocab_size=config.vocab_size,
-                                special_ids=(config.pad_id, config.unk_id, config.bos_id, config.eos_id),
-                                select_rate=config.input_mask_rate)
-        corrupted, _ = mask_tokens(batch.tokens, masking)
-        return SentenceBatch(corrupted, batch.lengths)
-
     def forward(self, batch: SentenceBatch) -> SentenceVAEOutput:
-        mu, logvar = self.encoder(self.corrupt(batch))  # [B, Z] x2
-        if not self.config.variational:
-            z, logvar = mu, torch.zeros_like(mu)
-            kl = torch.zeros_like(mu)  # [B, Z]: no KL term for a deterministic autoencoder
-        else:
-            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu  # [B, Z]
-            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)  # [B, Z]
+        mu, logvar = self.encoder(batch)  # [B, Z] x2
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu  # [B, Z]
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)  # [B, Z]
         return SentenceVAEOutput(mu, logvar, z, self.decoder.token_log_likelihood(batch, z), kl)
 
     def loss(self, batch: SentenceBatch, step: int = 0) -> dict[str, Tensor]:

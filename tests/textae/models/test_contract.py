@@ -13,7 +13,7 @@ from textae.train import evaluate
 from textae.trees import TreeBatch, encode_tree
 from textae.vocab import Vocab
 
-TREE_MODELS = ["rae", "semi_supervised_rae", "greedy_rae", "deep_recursive", "unfolding_rae"]
+TREE_MODELS = ["rae", "semi_supervised_rae", "greedy_rae", "deep_recursive", "unfolding_rae", "denoising_rae"]
 TINY = {"hidden_size": 6}
 EXTRA = {"deep_recursive": {"embedding_size": 5, "num_layers": 3}}  # E != H exercises the untied leaf weights
 

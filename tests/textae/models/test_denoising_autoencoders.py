@@ -1,4 +1,4 @@
-"""The sentence model's denoising (BERT-style corrupted encoder input) and deterministic-AE modes."""
+"""The sentence autoencoder: plain, and denoising (BERT-style corrupted encoder input, clean target)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import pytest
 import torch
 
 from tests.textae.models.test_sentence_models import ROWS, TINY, sentences_batch
-from textae.models import SentenceVAE, SentenceVAEConfig
+from textae.models import SentenceAE, SentenceAEConfig
 from textae.sentences import evaluate_sentences
 
 
-def make(seed: int = 0, **overrides) -> SentenceVAE:
+def make(seed: int = 0, **overrides) -> SentenceAE:
     torch.manual_seed(seed)
-    return SentenceVAE(SentenceVAEConfig(**{**TINY, **overrides}))
+    return SentenceAE(SentenceAEConfig(**{**TINY, **overrides}))
 
 
-def encoder_inputs(model: SentenceVAE, batch) -> list[torch.Tensor]:
+def encoder_inputs(model: SentenceAE, batch) -> list[torch.Tensor]:
     seen: list[torch.Tensor] = []
     handle = model.encoder.register_forward_pre_hook(lambda module, args: seen.append(args[0].tokens.clone()))
     model.loss(batch)
@@ -41,29 +41,27 @@ def test_the_encoder_reads_a_corrupted_copy_in_training_and_the_clean_sentence_i
 
 def test_the_decoder_still_scores_the_clean_sentence():
     batch = sentences_batch(ROWS)
-    model = make(input_mask_rate=0.5, variational=False, decoder_dropout=0.0).train()
+    model = make(input_mask_rate=0.5, decoder_dropout=0.0).train()
     torch.manual_seed(1)
     output = model(batch)
     clean = model.decoder.token_log_likelihood(batch, output.z)
     torch.testing.assert_close(output.log_likelihood, clean)
 
 
-def test_a_deterministic_autoencoder_has_no_kl_and_z_is_the_mean():
+def test_the_plain_autoencoder_is_deterministic_and_reports_no_likelihood():
     batch = sentences_batch(ROWS)
-    model = make(variational=False).train()
-    output = model(batch)
-    assert torch.equal(output.z, output.mu) and float(output.kl.abs().sum()) == 0.0
-    terms = model.loss(batch)
-    assert float(terms["loss"].detach()) == pytest.approx(float(terms["nll"])) and float(terms["kl"]) == 0.0
+    model = make(decoder_dropout=0.0).train()
+    torch.testing.assert_close(model.loss(batch)["loss"], model.loss(batch)["loss"])  # no sampling anywhere
+    codes, variance = model.encoder(batch)
+    assert codes.shape == (4, TINY["latent_size"]) and variance is None
     report = evaluate_sentences(model, [batch], iw_samples=5)
     assert "nll" not in report and "kl" not in report
     assert {"reconstruction", "active_units", "recon_bleu"} <= set(report)
 
 
-@pytest.mark.parametrize("overrides", [{"variational": False}, {"variational": False, "input_mask_rate": 0.25},
-                                       {"input_mask_rate": 0.25}])
-def test_autoencoders_overfit_a_tiny_batch(overrides):
-    model = make(kl_schedule="constant", **overrides)
+@pytest.mark.parametrize("rate", [0.0, 0.25])
+def test_autoencoders_overfit_a_tiny_batch(rate):
+    model = make(input_mask_rate=rate)
     batch = sentences_batch(ROWS)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
     model.eval()
@@ -79,4 +77,4 @@ def test_autoencoders_overfit_a_tiny_batch(overrides):
 
 def test_bad_mask_rate_is_refused():
     with pytest.raises(ValueError, match="input_mask_rate"):
-        SentenceVAEConfig(vocab_size=12, input_mask_rate=1.0)
+        SentenceAEConfig(vocab_size=12, input_mask_rate=1.0)

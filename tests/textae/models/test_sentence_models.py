@@ -12,7 +12,7 @@ from textae.models import MODELS
 from textae.models.sentence_vae import SentenceBatch, SentenceVAEConfig, kl_weight
 from textae.train import evaluate
 
-NAMES = ["sentence_vae", "lstm_lm"]
+NAMES = ["sentence_vae", "lstm_lm", "sentence_ae"]
 TINY = dict(vocab_size=12, embedding_size=8, hidden_size=10, latent_size=4, decoder_dropout=0.0)
 
 
@@ -42,6 +42,9 @@ def test_shapes(name, size):
         output = model(batch)
         assert output.mu.shape == output.logvar.shape == output.z.shape == output.kl.shape == (size, 4)
         assert output.log_likelihood.shape == (size,)
+    elif name == "sentence_ae":
+        output = model(batch)
+        assert output.z.shape == (size, 4) and output.log_likelihood.shape == (size,)
     else:
         assert model(batch).shape == (size,)
     terms = model.loss(batch)

@@ -118,5 +118,5 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     assert drawn == sample_sentences(model, 5, mean=mean, covariance=covariance, seed=1, max_length=6)
     lm = LSTMLanguageModel(config)
     sentences = [[4, 5, 6], [7, 8]]
-    expected = -float(lm(collate_sentences(sentences)).sum()) / 7  # 5 words + 2 <eos>
+    expected = -float(lm(collate_sentences(sentences)).detach().sum()) / 7  # 5 words + 2 <eos>
     assert language_model_perplexity(lm, sentences) == pytest.approx(float(torch.tensor(expected).exp()))

@@ -79,11 +79,18 @@ def evaluate(output_dir: str, extra: list[str]) -> dict:
     return json.loads((REPO / output_dir / "test_report.json").read_text())["test"]
 
 
-def check_bf16(output_dir: str, sentences: int) -> dict:
-    """The 500-sample estimate in float32 and under bf16 autocast on the same test sentences."""
+def check_bf16(output_dir: str, sentences: int, reuse: bool) -> dict:
+    """The 500-sample estimate in float32 and under bf16 autocast on the same test sentences
+    (with ``reuse``, a check already on disk for the same sentences is read)."""
     results = {}
     for kind in ("none", "bf16"):
         copy = REPO / "runs" / "benchmark-vae" / f"check-{kind}"
+        report = copy / "test_report.json"
+        if reuse and report.is_file():
+            test = json.loads(report.read_text()).get("test", {})
+            if (test.get("iw_samples"), test.get("iw_autocast"), test.get("sentences")) == (500, kind, float(sentences)):
+                results[kind] = test
+                continue
         shutil.rmtree(copy, ignore_errors=True)
         copy.mkdir(parents=True)
         shutil.copytree(REPO / output_dir / "model", copy / "model")
@@ -126,7 +133,7 @@ def main() -> None:
             command = ["scripts/train_vae.py", "--ptb", "--model", model, "--seed", str(seed), "--progress", "false",
                        "--output-dir", f"runs/benchmark-vae/{model}-seed{seed}", *shlex.split(args.extra_args)]
             reports.append(run(command, args.reuse))
-    check = check_bf16(vae[0]["output_dir"], args.check_sentences) if args.iw_autocast == "bf16" else None
+    check = check_bf16(vae[0]["output_dir"], args.check_sentences, args.reuse) if args.iw_autocast == "bf16" else None
     for report in vae:
         if report["test"].get("iw_samples", 500) != 500 or report["test"].get("iw_autocast", "none") != args.iw_autocast:
             report["test"] = evaluate(report["output_dir"], ["--iw-samples", "500", "--eval-autocast", args.iw_autocast])

@@ -40,7 +40,6 @@ import json
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 # Python puts benchmarks/ first on sys.path, where benchmarks/parsers.py would shadow the
@@ -50,7 +49,7 @@ sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry o
 
 import torch  # noqa: E402
 
-from textae.benchmarking import RESULTS, add_seeded, machine, write_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, write_parts_result  # noqa: E402
 
 REPO = _HERE.parent
 
@@ -255,28 +254,15 @@ def main() -> None:
     parser.add_argument("--dae-args", default="", help="more flags for train_vae.py (AE and DAE), quoted")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
-    path = RESULTS / "masked_denoising.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    metrics, parts = dict(previous.get("metrics", {})), dict(previous.get("parts", {}))
     prefixes = {"rates": ("rates_", "mask_rate_"), "mlm": ("mlm_", "unigram_", "lstm_lm_"), "drae": ("rae_", "drae_"),
                 "dae": ("ae_", "dae_", "vae_")}
+    measured = {}
     for part, measure in (("rates", measure_rates), ("mlm", measure_mlm), ("drae", measure_drae),
                           ("dae", measure_dae)):
-        if part not in args.parts:
-            continue
-        for key in [k for k in metrics if k.startswith(prefixes[part])]:
-            del metrics[key]
-        metrics.update(measure(args))
-        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(),
-                       "seeds": [] if part == "rates" else args.seeds, "date": time.strftime("%Y-%m-%d")}
-    path = write_result("masked_denoising", seeds=sorted({s for p in parts.values() for s in p["seeds"]}),
-                        metrics=metrics, published=PUBLISHED,
-                        notes="Each part's own command, machine and seeds are in 'parts'; a part re-run alone "
-                              "replaces only its keys.")
-    payload = json.loads(path.read_text())
-    payload["command"] = "python benchmarks/masked_denoising.py  (see parts for each part's run)"
-    payload["parts"] = parts
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        if part in args.parts:
+            measured[part] = (measure(args), [] if part == "rates" else args.seeds)
+    path = write_parts_result("masked_denoising", measured=measured, prefixes=prefixes, published=PUBLISHED)
+    metrics = {key: value for part_metrics, _ in measured.values() for key, value in part_metrics.items()}
     print(json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)}, indent=1))
     print(f"-> {path}")
 

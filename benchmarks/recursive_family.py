@@ -50,7 +50,7 @@ import torch
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import RESULTS, add_seeded, machine, write_result  # noqa: E402
+from textae.benchmarking import add_seeded, write_parts_result  # noqa: E402
 from textae.corpora.mr import load_mr, mr_folds  # noqa: E402
 from textae.models.greedy_rae import GreedyRAE, greedy_merges  # noqa: E402
 from textae.models.semi_supervised_rae import SemiSupervisedRAEConfig  # noqa: E402
@@ -240,28 +240,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=25, help="mr: default 25")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
-    path = RESULTS / "recursive_family.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    metrics = dict(previous.get("metrics", {}))
-    parts = dict(previous.get("parts", {}))
+    measured = {}
     for part, measure in (("mr", measure_mr), ("msrp", measure_msrp), ("drnn", measure_drnn)):
-        if part not in args.parts:
-            continue
-        stale = [key for key in metrics if key.startswith(part + "_")]
-        for key in stale:
-            del metrics[key]
-        metrics.update(measure(args))
-        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(),
-                       "seeds": list(range(args.folds)) if part == "mr" else args.seeds,
-                       "date": time.strftime("%Y-%m-%d")}
-    path = write_result("recursive_family", seeds=sorted({s for p in parts.values() for s in p["seeds"]}),
-                        metrics=metrics, published=PUBLISHED,
-                        notes="MR: seeds = one seed per fold. Each part's own command, machine and seeds are in "
-                              "'parts'; a part re-run alone replaces only its keys.")
-    payload = json.loads(path.read_text())
-    payload["command"] = "python benchmarks/recursive_family.py  (see parts for each part's run)"
-    payload["parts"] = parts
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        if part in args.parts:
+            measured[part] = (measure(args), list(range(args.folds)) if part == "mr" else args.seeds)
+    path = write_parts_result("recursive_family", measured=measured,
+                              prefixes={"mr": ("mr_",), "msrp": ("msrp_",), "drnn": ("drnn_",)},
+                              published=PUBLISHED, notes="MR: seeds = one seed per fold.")
     print(f"-> {path}")
 
 

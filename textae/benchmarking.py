@@ -13,6 +13,7 @@ import os
 import platform
 import statistics
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -52,5 +53,34 @@ def write_result(name: str, *, seeds: list[int], metrics: dict, published: dict,
     if notes:
         payload["notes"] = notes
     path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]], prefixes: dict[str, tuple[str, ...]],
+                       published: dict, notes: str = "") -> Path:
+    """Merges the parts of a benchmark that just ran into ``results/<name>.json``.
+
+    A benchmark made of parts (each slow enough to run alone) replaces only the keys of the
+    parts in ``measured`` (``part -> (metrics, seeds)``; a part's keys are those starting
+    with one of ``prefixes[part]``) and records each part's command, machine, seeds and date
+    under ``parts``; keys of the other parts are kept as they were.
+    """
+    path = RESULTS / f"{name}.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    metrics, parts = dict(previous.get("metrics", {})), dict(previous.get("parts", {}))
+    for part, (part_metrics, seeds) in measured.items():
+        for key in [key for key in metrics if key.startswith(prefixes[part])]:
+            del metrics[key]
+        metrics.update(part_metrics)
+        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(), "seeds": seeds,
+                       "date": time.strftime("%Y-%m-%d")}
+    path = write_result(name, seeds=sorted({seed for part in parts.values() for seed in part["seeds"]}),
+                        metrics=metrics, published=published,
+                        notes=(notes + " " if notes else "") + "Each part's own command, machine and seeds are in "
+                              "'parts'; a part re-run alone replaces only its keys.")
+    payload = json.loads(path.read_text())
+    payload["command"] = f"python benchmarks/{name}.py  (see parts for each part's run)"
+    payload["parts"] = parts
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path

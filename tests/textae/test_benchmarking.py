@@ -1,0 +1,21 @@
+"""textae.benchmarking: the results-file format and the merge of benchmark parts."""
+
+from __future__ import annotations
+
+import json
+
+import textae.benchmarking as benchmarking
+
+
+def test_a_part_rerun_replaces_only_its_own_keys(tmp_path, monkeypatch):
+    monkeypatch.setattr(benchmarking, "RESULTS", tmp_path)
+    prefixes = {"a": ("a_",), "b": ("b_", "shared_b_")}
+    benchmarking.write_parts_result("demo", measured={"a": ({"a_x": 1.0, "a_y": 2.0}, [0, 1]),
+                                                      "b": ({"b_x": 3.0, "shared_b_z": 4.0}, [5])},
+                                    prefixes=prefixes, published={"paper": {"a_x": 9.0}}, notes="n.")
+    benchmarking.write_parts_result("demo", measured={"a": ({"a_x": 10.0}, [2])}, prefixes=prefixes, published={})
+    payload = json.loads((tmp_path / "demo.json").read_text())
+    assert payload["metrics"] == {"a_x": 10.0, "b_x": 3.0, "shared_b_z": 4.0}  # a_y was a's and is gone
+    assert payload["parts"]["a"]["seeds"] == [2] and payload["parts"]["b"]["seeds"] == [5]
+    assert payload["seeds"] == [2, 5] and "see parts" in payload["command"]
+    assert {"machine", "date", "command"} <= set(payload["parts"]["b"])

@@ -49,7 +49,7 @@ sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry o
 
 import torch  # noqa: E402
 
-from textae.benchmarking import RESULTS, add_seeded, write_parts_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, interpolation_examples, write_parts_result  # noqa: E402
 
 REPO = _HERE.parent
 
@@ -218,24 +218,11 @@ def measure_dae(args) -> dict:
             if seed == args.seeds[0]:
                 texts.append(f"## {name} (seed {seed}): five prior samples\n" +
                              "\n".join(" ".join(vocab.decode(ids)) for ids in samples[:5]))
-                texts.append(f"## {name}: interpolations\n" + interpolation_text(REPO / output / "model"))
+                texts.append(f"## {name}: interpolations\n" + interpolation_examples(REPO / output / "model"))
         add_seeded(metrics, f"{name}_sample_ppl", perplexities)
         add_seeded(metrics, f"{name}_recon_bleu", bleus)
     (RESULTS / "masked_denoising_interpolations.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
     return metrics
-
-
-def interpolation_text(model_dir: Path, pairs: int = 10) -> str:
-    from textae.corpora.ptb import load_ptb
-
-    chosen = [s for s in load_ptb("test") if 6 <= len(s) <= 14][: 2 * pairs]
-    blocks = []
-    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
-        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
-                                    " ".join(first), " ".join(second), "--steps", "8"],
-                                   cwd=REPO, check=True, capture_output=True, text=True)
-        blocks.append(completed.stdout.rstrip())
-    return "\n\n".join(blocks)
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import add_seeded, write_result  # noqa: E402
+from textae.benchmarking import add_seeded, interpolation_examples, write_result  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -115,20 +115,6 @@ def check_bf16(output_dir: str, sentences: int, reuse: bool) -> dict:
             "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
 
 
-def interpolations(model_dir: str, pairs: int = 10, steps: int = 8) -> str:
-    """Homotopies between pairs of consecutive PTB test sentences of 6 to 14 words, unedited."""
-    from textae.corpora.ptb import load_ptb
-
-    chosen = [s for s in load_ptb("test") if 6 <= len(s) <= 14][: 2 * pairs]
-    blocks = []
-    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
-        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", model_dir,
-                                    " ".join(first), " ".join(second), "--steps", str(steps)],
-                                   cwd=REPO, check=True, capture_output=True, text=True)
-        blocks.append(completed.stdout.rstrip())
-    return "\n\n".join(blocks) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -180,7 +166,7 @@ def main() -> None:
     metrics["iw_autocast"] = args.iw_autocast
     if check is not None:
         metrics["iw_bf16_check"] = check
-    text = interpolations(vae[0]["output_dir"] + "/model")
+    text = interpolation_examples(REPO / vae[0]["output_dir"] / "model") + "\n"
     (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
     path = write_result("sentence_vae", seeds=args.seeds, metrics=metrics, published=PUBLISHED,
                         notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "

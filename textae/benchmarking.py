@@ -84,3 +84,21 @@ def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]]
     payload["parts"] = parts
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8) -> str:
+    """Unedited ``scripts/interpolate.py`` output between pairs of consecutive PTB test
+    sentences of 6 to 14 words (the same pairs for every model), blocks separated by a blank line."""
+    import subprocess
+
+    from textae.corpora.ptb import load_ptb
+
+    repository = RESULTS.parents[1]
+    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][: 2 * pairs]
+    blocks = []
+    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
+        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
+                                    " ".join(first), " ".join(second), "--steps", str(steps)],
+                                   cwd=repository, check=True, capture_output=True, text=True)
+        blocks.append(completed.stdout.rstrip())
+    return "\n\n".join(blocks)

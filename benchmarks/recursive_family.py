@@ -212,6 +212,8 @@ def measure_mr(args) -> dict:
     add_seeded(metrics, "mr_10fold_acc", accuracies)
     metrics["mr_folds_run"] = len(accuracies)
     metrics["mr_greedy_build_seconds"] = statistics.median(build_times)
+    metrics["mr_greedy_merges"] = sum(max(len(ids) - 1, 0) for ids in encoded)  # n - 1 merges per sentence
+    metrics["mr_greedy_merges_per_second"] = metrics["mr_greedy_merges"] / metrics["mr_greedy_build_seconds"]
     metrics["mr_settings"] = {k: getattr(args, k) for k in ("folds", "epochs", "patience", "hidden_size", "alpha",
                                                              "beta", "learning_rate", "batch_size")}
     print(f"MR {len(accuracies)}-fold accuracy {metrics['mr_10fold_acc']:.2f} ± {metrics['mr_10fold_acc_std']:.2f}; "

@@ -83,17 +83,13 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             with (torch.autocast("cpu", dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()):
                 log_likelihood = model.importance_weighted_log_likelihood(batch, samples=iw_samples)
             totals["nll"] -= float(log_likelihood.float().sum())
-        mu, logvar = model.encoder(batch)
-        if not variational:
-            logvar = torch.zeros_like(mu)  # unused: an autoencoder reports no KL / MI
-            z = mu
-        else:
-            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        mu, logvar = model.encoder(batch)  # an autoencoder's logvar is None: z is its code
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if variational else mu
         totals["reconstruction"] -= float(model.decoder.token_log_likelihood(batch, z).sum())
+        mus.append(mu)
         if variational:
             totals["kl"] += float((0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).sum())
-        mus.append(mu)
-        logvars.append(logvar)
+            logvars.append(logvar)
         if len(references) < bleu_sentences:
             decoded = model.decoder.generate(mu, len(batch), max_length=int(batch.lengths.max()) + 10)
             for row, length, hypothesis in zip(batch.tokens.tolist(), batch.lengths.tolist(), decoded, strict=True):

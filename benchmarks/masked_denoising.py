@@ -49,7 +49,7 @@ sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry o
 
 import torch  # noqa: E402
 
-from textae.benchmarking import RESULTS, add_seeded, interpolation_examples, write_parts_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, interpolation_report, write_parts_result  # noqa: E402
 
 REPO = _HERE.parent
 
@@ -218,7 +218,7 @@ def measure_dae(args) -> dict:
             if seed == args.seeds[0]:
                 texts.append(f"## {name} (seed {seed}): five prior samples\n" +
                              "\n".join(" ".join(vocab.decode(ids)) for ids in samples[:5]))
-                texts.append(f"## {name}: interpolations\n" + interpolation_examples(REPO / output / "model"))
+                texts.append(f"## {name}: interpolations\n" + interpolation_report(REPO / output / "model", "###"))
         add_seeded(metrics, f"{name}_sample_ppl", perplexities)
         add_seeded(metrics, f"{name}_recon_bleu", bleus)
     (RESULTS / "masked_denoising_interpolations.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")

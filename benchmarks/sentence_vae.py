@@ -9,7 +9,9 @@ importance samples (train_vae.py --eval-only), optionally under bf16 autocast
 (--iw-autocast bf16), in which case the benchmark first measures the bf16 estimate against
 float32 on the first --check-sentences test sentences and stores both. Ten interpolations
 between held-out (test) sentences are written, unedited, to
-benchmarks/results/sentence_vae_interpolations.txt.
+benchmarks/results/sentence_vae_interpolations.txt, twice: with the model's greedy decoding
+and with beam search that never outputs <unk> nor repeats a bigram (--interpolations-only
+rewrites just that file).
 
 Writes benchmarks/results/sentence_vae.json with vae_test_iw_nll, vae_test_ppl, vae_test_kl,
 vae_test_mi, vae_test_active_units, lm_test_nll, lm_test_ppl, epoch_seconds and
@@ -37,7 +39,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import add_seeded, interpolation_examples, write_result  # noqa: E402
+from textae.benchmarking import add_seeded, interpolation_report, write_result  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -115,6 +117,11 @@ def check_bf16(output_dir: str, sentences: int, reuse: bool) -> dict:
             "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
 
 
+def write_interpolations(model_dir: Path) -> None:
+    text = interpolation_report(model_dir) + "\n"
+    (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,7 +139,13 @@ def main() -> None:
     parser.add_argument("--check-sentences", type=int, default=300,
                         help="test sentences on which the 500-sample estimate is computed in fp32 and under bf16 "
                              "(0: skip; default: 300)")
+    parser.add_argument("--interpolations-only", action="store_true",
+                        help="only rewrite the interpolation examples from the first seed's VAE run; the results "
+                             "JSON is left as it is")
     args = parser.parse_args()
+    if args.interpolations_only:
+        write_interpolations(REPO / "runs" / "benchmark-vae" / f"sentence_vae-seed{args.seeds[0]}" / "model")
+        return
     vae, lm = [], []
     for seed in args.seeds:
         for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
@@ -166,8 +179,7 @@ def main() -> None:
     metrics["iw_autocast"] = args.iw_autocast
     if check is not None:
         metrics["iw_bf16_check"] = check
-    text = interpolation_examples(REPO / vae[0]["output_dir"] / "model") + "\n"
-    (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
+    write_interpolations(REPO / vae[0]["output_dir"] / "model")
     path = write_result("sentence_vae", seeds=args.seeds, metrics=metrics, published=PUBLISHED,
                         notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "
                               "epoch_seconds is the median epoch of the VAE runs (as they ran, with whatever else "

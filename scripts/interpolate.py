@@ -43,9 +43,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
     parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
+    parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
+                        help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
     args = parser.parse_args(argv)
     if args.steps < 2:
         parser.error("--steps must be at least 2")
+    if args.no_repeat_ngram < 0:
+        parser.error("--no-repeat-ngram must be >= 0")
     return args
 
 
@@ -89,7 +94,8 @@ def main(argv=None) -> int:
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
         limit = max(len(first), len(second)) + 20
         decoded = model.decoder.generate(path, args.steps, max_length=limit, strategy=args.decode,
-                                         temperature=args.temperature)
+                                         temperature=args.temperature, ban_unk=args.no_unk,
+                                         no_repeat_ngram=args.no_repeat_ngram)
     for step, ids in enumerate(decoded):
         print(f"{step:3d}  {' '.join(vocab.decode(ids))}")
     return 0

@@ -35,7 +35,12 @@ def main(argv=None) -> int:
     parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=50, help="longest output in words (default: 50)")
     parser.add_argument("--seed", type=int, default=0, help="default: 0")
+    parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
+                        help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
     args = parser.parse_args(argv)
+    if args.no_repeat_ngram < 0:
+        parser.error("--no-repeat-ngram must be >= 0")
     set_seed(args.seed)
     try:
         model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
@@ -59,7 +64,8 @@ def main(argv=None) -> int:
         else:
             z = torch.randn(args.num, model.config.latent_size)
         decoded = model.decoder.generate(z, len(z), max_length=args.max_length, strategy=args.decode,
-                                         temperature=args.temperature)
+                                         temperature=args.temperature, ban_unk=args.no_unk,
+                                         no_repeat_ngram=args.no_repeat_ngram)
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))
     return 0

@@ -14,6 +14,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -86,9 +87,16 @@ def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]]
     return path
 
 
-def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8) -> str:
+CONTROLLED_DECODING = ("--decode", "beam", "--no-unk", "--no-repeat-ngram", "2")
+
+
+def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8,
+                           decode_args: Sequence[str] = ()) -> str:
     """Unedited ``scripts/interpolate.py`` output between pairs of consecutive PTB test
-    sentences of 6 to 14 words (the same pairs for every model), blocks separated by a blank line."""
+    sentences of 6 to 14 words (the same pairs for every model), blocks separated by a blank line.
+
+    ``decode_args`` are passed to the script (e.g. :data:`CONTROLLED_DECODING`: beam search
+    that never outputs ``<unk>`` nor repeats a bigram); none: its greedy default."""
     import subprocess
 
     from textae.corpora.ptb import load_ptb
@@ -98,7 +106,14 @@ def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps:
     blocks = []
     for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
         completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
-                                    " ".join(first), " ".join(second), "--steps", str(steps)],
+                                    " ".join(first), " ".join(second), "--steps", str(steps), *decode_args],
                                    cwd=repository, check=True, capture_output=True, text=True)
         blocks.append(completed.stdout.rstrip())
     return "\n\n".join(blocks)
+
+
+def interpolation_report(model_dir: str | os.PathLike, heading: str = "#") -> str:
+    """Both decodings of :func:`interpolation_examples`, each under a heading naming its flags."""
+    return "\n\n".join(
+        f"{heading} decoding: {' '.join(args) or 'greedy (the default)'}\n" + interpolation_examples(model_dir, decode_args=args)
+        for args in ((), CONTROLLED_DECODING))

@@ -54,6 +54,23 @@ def test_interpolation_prints_every_step(vae_model):
     assert result.returncode == 0 and result.stdout.splitlines()[0] == "from: the company"
 
 
+def test_interpolation_and_sampling_decoding_controls(vae_model):
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
+                    "--steps", "3", "--no-unk", "--no-repeat-ngram", "1")
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.splitlines()[2:]:
+        words = line.split()[1:]  # after the step number
+        assert "<unk>" not in words and len(words) == len(set(words))
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "3", "--max-length", "8", "--no-unk",
+                    "--no-repeat-ngram", "1", "--decode", "beam")
+    assert result.returncode == 0, result.stderr
+    assert all("<unk>" not in line.split() and len(line.split()) == len(set(line.split()))
+               for line in result.stdout.splitlines())
+    for name, extra in (("interpolate.py", ["a", "b"]), ("sample.py", [])):
+        result = script(name, "--checkpoint", str(vae_model), *extra, "--no-repeat-ngram", "-1")
+        assert result.returncode == 2 and "--no-repeat-ngram" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("first, message", [("", "empty"), ("zzyzx qqqq", "unknown")])
 def test_interpolation_bad_input_is_a_message(vae_model, first, message):
     result = script("interpolate.py", "--checkpoint", str(vae_model), first, "the market")

@@ -179,19 +179,28 @@ class SentenceDecoder(nn.Module):
 
     @torch.no_grad()
     def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",
-                 temperature: float = 1.0, beam_size: int = 5) -> list[list[int]]:
+                 temperature: float = 1.0, beam_size: int = 5, ban_unk: bool = False,
+                 no_repeat_ngram: int = 0) -> list[list[int]]:
         """Token ids (without <bos>/<eos>) decoded from ``z`` ``[B, Z]`` (or from nothing for an LM).
 
         Args:
             strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
                 ``beam`` (beam search of width ``beam_size``, length-normalised scores).
+            ban_unk: never emit ``<unk>`` (the next-best word is taken instead).
+            no_repeat_ngram: if n > 0, never emit a word that would repeat an n-gram already
+                in the output (as ``transformers``' ``no_repeat_ngram_size``); stops the loops
+                ("<unk> <unk> <unk> ...") an under-trained decoder falls into.
         """
         if strategy not in ("greedy", "sample", "beam"):
             raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
         if strategy == "sample" and temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
+        if no_repeat_ngram < 0:
+            raise ValueError(f"no_repeat_ngram must be >= 0, got {no_repeat_ngram}")
+        banned = [self.config.pad_id, self.config.bos_id] + ([self.config.unk_id] if ban_unk else [])
         if strategy == "beam":
-            return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size) for i in range(size)]
+            return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram)
+                    for i in range(size)]
         config = self.config
         device = self.output.weight.device
         state = self.initial_state(z, size, device)
@@ -200,7 +209,11 @@ class SentenceDecoder(nn.Module):
         outputs: list[Tensor] = []
         for _ in range(max_length + 1):
             logits, state = self._step(current, z, state)  # [B, V]
-            logits[:, [config.pad_id, config.bos_id]] = float("-inf")
+            logits[:, banned] = float("-inf")
+            if no_repeat_ngram and outputs:
+                history = torch.stack(outputs, dim=1).tolist()  # [B, t]
+                for row, tokens in enumerate(history):
+                    logits[row, repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
             if strategy == "greedy":
                 current = logits.argmax(dim=-1, keepdim=True)  # [B, 1]
             else:
@@ -220,7 +233,8 @@ class SentenceDecoder(nn.Module):
         states, state = self.lstm(embedded, state)  # [B, 1, D]
         return self.output(states[:, 0]), state
 
-    def _beam(self, z: Tensor | None, max_length: int, beam_size: int) -> list[int]:
+    def _beam(self, z: Tensor | None, max_length: int, beam_size: int, banned: list[int],
+              no_repeat_ngram: int) -> list[int]:
         config = self.config
         device = self.output.weight.device
         state = self.initial_state(z, 1, device)
@@ -231,10 +245,14 @@ class SentenceDecoder(nn.Module):
             for score, tokens, beam_state in beams:
                 current = torch.tensor([[tokens[-1] if tokens else config.bos_id]], device=device)
                 logits, new_state = self._step(current, z, beam_state)
-                logits[:, [config.pad_id, config.bos_id]] = float("-inf")
-                log_probs = logits.log_softmax(dim=-1)[0]
+                log_probs = logits.log_softmax(dim=-1)[0]  # scores stay the model's own probabilities
+                log_probs[banned] = float("-inf")
+                if no_repeat_ngram:
+                    log_probs[repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
                 top = log_probs.topk(beam_size)
                 for log_prob, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                    if log_prob == float("-inf"):
+                        continue
                     candidates.append((score + log_prob, [*tokens, token], new_state))
             candidates.sort(key=lambda item: item[0], reverse=True)
             beams = []
@@ -243,10 +261,24 @@ class SentenceDecoder(nn.Module):
                     complete.append((score / len(tokens), tokens[:-1]))
                 else:
                     beams.append((score, tokens, beam_state))
-            if not beams or len(complete) >= beam_size:
+            if not beams:
                 break
-        complete.extend((score / len(tokens), tokens) for score, tokens, _ in beams)
+            # Stop once beam_size sentences have ended and none still growing scores better per
+            # word so far (a growing one can still end; stopping at the first beam_size
+            # endings would let short, early endings crowd it out).
+            if len(complete) >= beam_size and max(c[0] for c in complete) >= max(s / len(t) for s, t, _ in beams):
+                break
+        if not complete:  # nothing ended within max_length: the best unfinished hypothesis
+            complete = [(score / len(tokens), tokens) for score, tokens, _ in beams]
         return max(complete, key=lambda item: item[0])[1][:max_length]
+
+
+def repeated_ngram_ends(tokens: list[int], n: int) -> list[int]:
+    """Words that, appended to ``tokens``, would repeat one of its ``n``-grams."""
+    if n < 1 or len(tokens) < n - 1:
+        return []
+    prefix = tuple(tokens[len(tokens) - n + 1 :]) if n > 1 else ()
+    return [tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n - 1]) == prefix]
 
 
 def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = False) -> Tensor:

@@ -187,3 +187,59 @@ def test_bf16_autocast_training_runs_and_learns(tmp_path):
     assert after < 0.5 * before
     with pytest.raises(ValueError, match="autocast"):
         TrainConfig(autocast="fp8")
+
+
+def test_repeated_ngram_ends():
+    from textae.models.sentence_vae import repeated_ngram_ends
+
+    assert repeated_ngram_ends([], 2) == []
+    assert repeated_ngram_ends([4, 5, 4], 2) == [5]  # "4 5" seen: after 4, 5 would repeat it
+    assert sorted(repeated_ngram_ends([4, 5, 6, 4, 5], 3)) == [6]
+    assert sorted(repeated_ngram_ends([4, 5, 4], 1)) == [4, 4, 5]  # unigrams: every word used
+    assert repeated_ngram_ends([4, 5], 3) == []
+
+
+def has_repeated_ngram(tokens: list[int], n: int) -> bool:
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "beam", "sample"])
+def test_decoding_controls_ban_unk_and_block_repeated_ngrams(strategy):
+    model = make("sentence_vae").eval()
+    config, decoder = model.config, model.decoder
+    with torch.no_grad():  # a decoder that loves <unk>, then word 4: it loops on them
+        decoder.output.bias.zero_()
+        decoder.output.bias[config.unk_id] = 50.0
+        decoder.output.bias[4] = 40.0
+        decoder.output.bias[config.eos_id] = -50.0
+    z = torch.zeros(2, config.latent_size)
+    torch.manual_seed(0)
+    plain = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2)
+    assert all(row == [config.unk_id] * 6 for row in plain)
+    torch.manual_seed(0)
+    no_unk = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2, ban_unk=True)
+    assert all(row == [4] * 6 for row in no_unk)
+    for n in (1, 2):
+        torch.manual_seed(0)
+        rows = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2, ban_unk=True, no_repeat_ngram=n)
+        assert all(len(row) == 6 and config.unk_id not in row and not has_repeated_ngram(row, n) for row in rows)
+        assert all(row[0] == 4 for row in rows)  # the model's favourite still comes first
+    with pytest.raises(ValueError, match="no_repeat_ngram"):
+        decoder.generate(z, 2, no_repeat_ngram=-1)
+
+
+def test_beam_search_goes_on_past_its_first_endings():
+    model = make("sentence_vae").eval()
+    config, decoder = model.config, model.decoder
+    with torch.no_grad():  # every step: word 4 (p ~ 0.62) or <eos> (p ~ 0.38), nothing else
+        decoder.output.weight.zero_()
+        decoder.output.bias.fill_(-50.0)
+        decoder.output.bias[4] = 5.0
+        decoder.output.bias[config.eos_id] = 4.5
+    z = torch.zeros(1, config.latent_size)
+    # Per word, "4 ... 4 <eos>" scores better the longer it is, but "<eos>" and "4 <eos>" end
+    # first and fill a beam of 2: the search must not stop there.
+    for length in (1, 3, 6):
+        assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=length) == [[4] * length]
+    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=0) == [[]]

@@ -54,9 +54,11 @@ def add_dataclass_arguments(
     help_texts: dict[str, str] | None = None,
     title: str | None = None,
 ) -> None:
-    """Adds one flag per field of ``config_class`` (default shown, value left unset)."""
+    """Adds one flag per field of ``config_class`` (default shown, value left unset).
+
+    Help comes from ``help_texts``, else from the class's own ``field_help`` dict if it has one."""
     group = parser.add_argument_group(title or config_class.__name__)
-    help_texts = help_texts or {}
+    help_texts = {**getattr(config_class, "field_help", {}), **(help_texts or {})}
     for field in dataclasses.fields(config_class):
         if field.name in skip or not field.init:
             continue

@@ -6,7 +6,9 @@ clip gradients, optimizer and scheduler step. Every ``eval_every`` steps (defaul
 each epoch) it evaluates on the dev set, appends the metrics to ``metrics.jsonl``,
 saves the best model (by ``early_stopping_metric``) to ``<output_dir>/model`` with
 ``save_pretrained`` and a resumable checkpoint to ``<output_dir>/checkpoints``, and
-stops early after ``patience`` evaluations without improvement.
+stops early after ``patience`` evaluations without improvement. With ``ema_decay`` > 0
+(Polyak averaging, :class:`WeightAverage`) the weights evaluated and saved are an
+exponential moving average of the trained ones; the average is part of the checkpoint.
 
 Checkpoints are written atomically (into a temporary folder, then renamed) and hold
 the model, optimizer and scheduler state, all RNG states, the position in the
@@ -84,6 +86,31 @@ class TrainConfig:
     # Wall-clock limit for this invocation, evaluations included: then evaluate, keep the best
     # model and stop. A run stopped this way continues with --resume (for another budget). 0: none.
     time_budget_minutes: float = 0.0
+    # Polyak averaging: evaluate and save an exponential moving average of the weights, with
+    # this decay per step (e.g. 0.999; the first steps use min(decay, (1+t)/(10+t))). 0: off.
+    ema_decay: float = 0.0
+
+    # --help text of each field, used by every script (textae.cli.add_dataclass_arguments).
+    field_help = {
+        "max_epochs": "passes over the training data at most",
+        "max_steps": "stop after this many optimiser steps (0: no limit)",
+        "optimizer": "adagrad | adam | adamw | sgd",
+        "learning_rate": "peak learning rate",
+        "warmup_steps": "linear warm-up of the learning rate over this many steps",
+        "grad_clip": "clip the global gradient norm to this (0: no clipping)",
+        "eval_every": "steps between dev evaluations (0: every epoch)",
+        "early_stopping_metric": "dev metric the best model is chosen on (e.g. loss, root_fine_acc; a+b sums two)",
+        "early_stopping_mode": "min or max: whether a lower or a higher metric is better",
+        "patience": "dev evaluations without improvement before stopping (0: never stop early)",
+        "log_every": "steps between training-loss lines in metrics.jsonl",
+        "device": "cpu | cuda | cuda:N | auto",
+        "progress": "show progress bars",
+        "autocast": "none | bf16: training forward passes under bfloat16 autocast (evaluation stays fp32)",
+        "time_budget_minutes": "wall-clock limit of this invocation: then evaluate, keep the best model and stop; "
+                               "--resume continues (0: none)",
+        "ema_decay": "evaluate and save an exponential moving average of the weights with this decay per "
+                     "step, e.g. 0.999 (0: off)",
+    }
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -100,6 +127,8 @@ class TrainConfig:
             self.log_every = 1
         if self.autocast not in ("none", "bf16"):
             raise ValueError(f"autocast must be 'none' or 'bf16', got {self.autocast!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
 
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
@@ -248,6 +277,40 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "c
     return results
 
 
+class WeightAverage:
+    """An exponential moving average of a model's trainable parameters (Polyak averaging).
+
+    ``update`` after every optimiser step: avg <- d avg + (1 - d) w, with
+    d = min(decay, (1 + t) / (10 + t)) at step t so the first steps do not keep the random
+    initialisation. ``applied(model)`` swaps the average in for evaluation or saving and
+    puts the trained weights back afterwards."""
+
+    def __init__(self, model: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.shadow = {name: p.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, step: int) -> None:
+        decay = min(self.decay, (1 + step) / (10 + step))
+        for name, parameter in model.named_parameters():
+            if name in self.shadow:
+                self.shadow[name].lerp_(parameter.detach(), 1.0 - decay)
+
+    @contextlib.contextmanager
+    def applied(self, model: nn.Module) -> Iterator[None]:
+        parameters = dict(model.named_parameters())
+        trained = {name: parameters[name].detach().clone() for name in self.shadow}
+        with torch.no_grad():
+            for name, value in self.shadow.items():
+                parameters[name].copy_(value)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for name, value in trained.items():
+                    parameters[name].copy_(value)
+
+
 # ---------------------------------------------------------------- checkpoints
 
 
@@ -287,6 +350,7 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     progress: dict[str, Any],
+    average: WeightAverage | None = None,
 ) -> Path:
     """Writes ``directory/checkpoints/step-N`` atomically and points ``latest`` at it."""
     root = directory / "checkpoints"
@@ -307,6 +371,9 @@ def save_checkpoint(
                 optimizer_scalars[f"{index}.{key}"] = value
     rng_tensors, rng_meta = _rng_state()
     save_file({**optimizer_tensors, **rng_tensors} or {"empty": torch.zeros(0)}, str(temporary / "state.safetensors"))
+    if average is not None:
+        save_file({name: value.contiguous().cpu() for name, value in average.shadow.items()},
+                  str(temporary / "average.safetensors"))
     meta = {
         "format": "textae.checkpoint/1",
         "progress": progress,
@@ -331,6 +398,7 @@ def load_checkpoint(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
+    average: WeightAverage | None = None,
 ) -> dict[str, Any]:
     """Restores everything :func:`save_checkpoint` wrote; returns the progress dict."""
     root = directory / "checkpoints"
@@ -357,6 +425,12 @@ def load_checkpoint(
     scheduler_state.update(meta["scheduler"])
     scheduler.load_state_dict(scheduler_state)
     _set_rng_state(tensors, meta["rng"])
+    if average is not None:
+        if not (checkpoint / "average.safetensors").is_file():
+            raise ResumeError(f"{checkpoint} has no weight average: the run was started without ema_decay "
+                              "(resume it with the settings it was started with)")
+        for name, value in load_file(str(checkpoint / "average.safetensors"), device=str(device)).items():
+            average.shadow[name].copy_(value)
     return meta["progress"]
 
 
@@ -502,8 +576,9 @@ def fit(
         "step": 0, "epoch": 0, "batch_in_epoch": 0, "best_metric": None, "best_step": None,
         "evals_without_improvement": 0, "last_eval_step": None, "done": False, "train_seconds": 0.0,
     }
+    average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay else None
     if cfg.resume:
-        progress = load_checkpoint(output_dir, model, optimizer, scheduler)
+        progress = load_checkpoint(output_dir, model, optimizer, scheduler, average)
     elif metrics_path.exists() and parallel.is_main:
         metrics_path.unlink()  # a fresh run starts a fresh log
 
@@ -521,17 +596,24 @@ def fit(
         progress["last_eval_step"] = progress["step"]
         return parallel.from_main(evaluate_and_select() if parallel.is_main else False, device)
 
+    def averaged() -> contextlib.AbstractContextManager:
+        """The weights that are evaluated and saved: the average if there is one."""
+        return average.applied(model) if average is not None else contextlib.nullcontext()
+
     def evaluate_and_select() -> bool:
         nonlocal last_dev
         if val_loader is None:
-            save_model(model, model_dir)
+            with averaged():
+                save_model(model, model_dir)
             return False
-        last_dev = evaluate(model, val_loader, device)
-        value = selection_value(last_dev, cfg.early_stopping_metric)
-        improved = _better(value, progress["best_metric"], cfg.early_stopping_mode)
+        with averaged():
+            last_dev = evaluate(model, val_loader, device)
+            value = selection_value(last_dev, cfg.early_stopping_metric)
+            improved = _better(value, progress["best_metric"], cfg.early_stopping_mode)
+            if improved:
+                save_model(model, model_dir)
         if improved:
             progress.update(best_metric=value, best_step=progress["step"], evals_without_improvement=0)
-            save_model(model, model_dir)
         else:
             progress["evals_without_improvement"] += 1
         record = {"split": "dev", "step": progress["step"], "epoch": progress["epoch"], **last_dev, "improved": improved}
@@ -541,7 +623,7 @@ def fit(
 
     def checkpoint() -> None:
         if parallel.is_main:
-            save_checkpoint(output_dir, model, optimizer, scheduler, progress)
+            save_checkpoint(output_dir, model, optimizer, scheduler, progress, average)
 
     def autocast() -> contextlib.AbstractContextManager:
         if cfg.autocast == "bf16":  # matmuls in bfloat16: ~3x the fp32 speed on CPUs with AVX512-BF16
@@ -589,6 +671,8 @@ def fit(
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 optimizer.step()
                 scheduler.step()
+                if average is not None:
+                    average.update(model, progress["step"])
                 progress["step"] += 1
                 progress["batch_in_epoch"] += 1
                 scalars = {k: float(v.detach()) for k, v in terms.items() if k != "num_items"}
@@ -639,7 +723,8 @@ def fit(
             if progress["last_eval_step"] != progress["step"]:
                 run_evaluation()  # the steps since the previous evaluation count too
             if parallel.is_main and val_loader is not None and progress["best_step"] is None:
-                save_model(model, model_dir)
+                with averaged():
+                    save_model(model, model_dir)
             progress["done"] = True
             checkpoint()
     if parallel.enabled:

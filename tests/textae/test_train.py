@@ -183,3 +183,67 @@ def test_time_budget_stops_evaluates_and_keeps_the_best(data, tmp_path, monkeypa
     assert finished.steps == 16  # 30 trees in batches of 4: 8 per epoch
     with pytest.raises(ValueError, match="time_budget_minutes"):
         TrainConfig(time_budget_minutes=-1)
+
+
+class _Drift(torch.nn.Module):
+    """One weight pushed by a constant gradient: SGD makes w_t = w_0 - lr * t exactly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.tensor([1.0]))
+
+    def loss(self, batch, step=0):
+        loss = self.weight.sum()
+        return {"loss": loss, "weight": self.weight.detach().sum(), "num_items": torch.tensor(1)}
+
+
+class _Dummy:
+    def to(self, device):
+        return self
+
+
+def test_weight_average_is_evaluated_and_saved(tmp_path):
+    from safetensors.torch import load_file
+
+    from textae.train import WeightAverage
+
+    model = _Drift()
+    saved = {}
+    cfg = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="sgd", learning_rate=0.1, grad_clip=0,
+                      early_stopping_metric="loss", patience=0, progress=False, ema_decay=0.5)
+    result = fit(model, [_Dummy()] * 6, [_Dummy()], cfg,
+                 save_model=lambda m, d: saved.update(weight=float(m.weight.detach())))
+    expected, weight = 1.0, 1.0
+    for step in range(6):  # the average's recursion, by hand
+        weight -= 0.1
+        decay = min(0.5, (1 + step) / (10 + step))
+        expected = decay * expected + (1 - decay) * weight
+    assert float(model.weight) == pytest.approx(0.4)  # the trained weights are left in the model
+    assert saved["weight"] == pytest.approx(expected) and expected > 0.45  # the average is what is saved
+    assert result.history[-1]["weight"] == pytest.approx(expected)  # and what is evaluated
+    stored = load_file(str(next((tmp_path / "checkpoints").glob("step-*")) / "average.safetensors"))
+    assert float(stored["weight"]) == pytest.approx(expected)
+    average = WeightAverage(model, 0.9)
+    with average.applied(model):
+        assert float(model.weight) == pytest.approx(0.4)  # a fresh average starts at the weights
+    with pytest.raises(ValueError, match="ema_decay"):
+        TrainConfig(ema_decay=1.0)
+
+
+def test_resume_with_a_weight_average_gives_the_same_run(data, tmp_path):
+    reference_model, reference = run(data, tmp_path / "whole", ema_decay=0.9)
+
+    def interrupt(step, _terms):
+        if step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    run(data, tmp_path / "parts", on_step=interrupt, ema_decay=0.9)
+    resumed_model, resumed = run(data, tmp_path / "parts", resume=True, ema_decay=0.9)
+    assert tensors_equal(resumed_model, reference_model)
+    assert dev_records(tmp_path / "parts") == dev_records(tmp_path / "whole")
+    assert resumed.best_metric == reference.best_metric
+    saved = SemiSupervisedRAE.from_pretrained(tmp_path / "parts" / "model")
+    assert not tensors_equal(saved, resumed_model)  # the saved model is the average, not the last weights
+    with pytest.raises(ResumeError, match="ema_decay"):
+        run(data, tmp_path / "plain", max_epochs=1)
+        run(data, tmp_path / "plain", resume=True, max_epochs=2, ema_decay=0.9)

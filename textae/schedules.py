@@ -12,6 +12,23 @@ def linear_warmup(step: int, warmup_steps: int) -> float:
     return min(1.0, (step + 1) / warmup_steps)
 
 
+LR_SCHEDULES = ("constant", "linear", "cosine")
+
+
+def learning_rate_factor(step: int, warmup_steps: int, schedule: str = "constant", total_steps: int = 0) -> float:
+    """Learning-rate multiplier at ``step``: :func:`linear_warmup`, then ``constant`` (1),
+    ``linear`` (from 1 down to 0 at ``total_steps``) or ``cosine`` (half a cosine from 1 to 0
+    at ``total_steps``)."""
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"schedule must be one of {LR_SCHEDULES}, got {schedule!r}")
+    if step < warmup_steps or schedule == "constant":
+        return linear_warmup(step, warmup_steps)
+    if total_steps <= warmup_steps:
+        raise ValueError(f"a {schedule} schedule needs total_steps > warmup_steps, got {total_steps} <= {warmup_steps}")
+    done = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+    return 1.0 - done if schedule == "linear" else 0.5 * (1.0 + math.cos(math.pi * done))
+
+
 def linear_kl_weight(step: int, anneal_steps: int) -> float:
     """KL weight rising linearly from 0 to 1 over ``anneal_steps`` steps, then 1."""
     if anneal_steps <= 0:

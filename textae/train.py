@@ -51,7 +51,7 @@ from safetensors.torch import save_model as save_safetensors_model
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from textae.schedules import linear_warmup
+from textae.schedules import LR_SCHEDULES, learning_rate_factor
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -72,6 +72,7 @@ class TrainConfig:
     optimizer: str = "adagrad"  # adagrad | adam | adamw | sgd
     learning_rate: float = 0.01
     warmup_steps: int = 0
+    lr_schedule: str = "constant"  # after warm-up: constant | linear | cosine (to 0 at the last step)
     grad_clip: float = 5.0  # max global gradient norm; 0 disables clipping
     eval_every: int = 0  # steps between dev evaluations; 0: once per epoch
     early_stopping_metric: str = "loss"  # a key of evaluate() (e.g. root_fine_acc), or keys joined by '+'
@@ -97,6 +98,8 @@ class TrainConfig:
         "optimizer": "adagrad | adam | adamw | sgd",
         "learning_rate": "peak learning rate",
         "warmup_steps": "linear warm-up of the learning rate over this many steps",
+        "lr_schedule": "after warm-up: constant, or linear / cosine decay to 0 at the last step (max_steps, "
+                       "else max_epochs x batches per epoch)",
         "grad_clip": "clip the global gradient norm to this (0: no clipping)",
         "eval_every": "steps between dev evaluations (0: every epoch)",
         "early_stopping_metric": "dev metric the best model is chosen on (e.g. loss, root_fine_acc; a+b sums two)",
@@ -127,6 +130,8 @@ class TrainConfig:
             self.log_every = 1
         if self.autocast not in ("none", "bf16"):
             raise ValueError(f"autocast must be 'none' or 'bf16', got {self.autocast!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
 
@@ -561,7 +566,6 @@ def fit(
     device = parallel.device(cfg.device)
     model.to(device)
     optimizer = build_optimizer(model, cfg)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: linear_warmup(step, cfg.warmup_steps))
     save_model = save_model or (lambda m, d: m.save_pretrained(d))
     model_dir = output_dir / "model"
     metrics_path = output_dir / "metrics.jsonl"
@@ -571,6 +575,14 @@ def fit(
         if not hasattr(sampler, "shard"):
             raise TypeError("under torchrun, fit() needs a loader whose batch_sampler has shard() (see make_loader)")
         sampler.shard(parallel.rank, parallel.world)
+    total_steps = cfg.max_steps
+    if not total_steps and cfg.lr_schedule != "constant":
+        if not hasattr(train_loader, "__len__"):
+            raise ValueError(f"lr_schedule {cfg.lr_schedule!r} needs max_steps when the loader has no length")
+        total_steps = cfg.max_epochs * len(train_loader)
+    # A function of the step only, so a run resumed with another schedule follows the new one.
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: learning_rate_factor(step, cfg.warmup_steps, cfg.lr_schedule, total_steps))
 
     progress: dict[str, Any] = {
         "step": 0, "epoch": 0, "batch_in_epoch": 0, "best_metric": None, "best_step": None,

@@ -26,3 +26,20 @@ def test_cyclical_kl_weight_restarts_every_cycle():
     assert weights[4:8] == weights[:4] and weights[12:] == weights[:4]
     with pytest.raises(ValueError, match="ratio"):
         cyclical_kl_weight(0, 10, ratio=0.0)
+
+
+def test_learning_rate_factor_schedules():
+    from textae.schedules import learning_rate_factor
+
+    assert learning_rate_factor(0, 4) == 0.25 and learning_rate_factor(3, 4) == 1.0
+    assert learning_rate_factor(500, 4, "constant") == 1.0
+    assert learning_rate_factor(4, 4, "linear", 14) == 1.0
+    assert learning_rate_factor(9, 4, "linear", 14) == pytest.approx(0.5)
+    assert learning_rate_factor(14, 4, "linear", 14) == 0.0 and learning_rate_factor(20, 4, "linear", 14) == 0.0
+    assert learning_rate_factor(9, 4, "cosine", 14) == pytest.approx(0.5)
+    assert learning_rate_factor(6, 4, "cosine", 14) > learning_rate_factor(6, 4, "linear", 14)
+    assert learning_rate_factor(1, 4, "cosine", 14) == 0.5  # warm-up first, whatever the schedule
+    with pytest.raises(ValueError, match="schedule"):
+        learning_rate_factor(5, 0, "step")
+    with pytest.raises(ValueError, match="total_steps"):
+        learning_rate_factor(5, 4, "linear", 4)

@@ -218,14 +218,14 @@ def test_weight_average_is_evaluated_and_saved(tmp_path):
         weight -= 0.1
         decay = min(0.5, (1 + step) / (10 + step))
         expected = decay * expected + (1 - decay) * weight
-    assert float(model.weight) == pytest.approx(0.4)  # the trained weights are left in the model
+    assert float(model.weight.detach()) == pytest.approx(0.4)  # the trained weights are left in the model
     assert saved["weight"] == pytest.approx(expected) and expected > 0.45  # the average is what is saved
     assert result.history[-1]["weight"] == pytest.approx(expected)  # and what is evaluated
     stored = load_file(str(next((tmp_path / "checkpoints").glob("step-*")) / "average.safetensors"))
     assert float(stored["weight"]) == pytest.approx(expected)
     average = WeightAverage(model, 0.9)
     with average.applied(model):
-        assert float(model.weight) == pytest.approx(0.4)  # a fresh average starts at the weights
+        assert float(model.weight.detach()) == pytest.approx(0.4)  # a fresh average starts at the weights
     with pytest.raises(ValueError, match="ema_decay"):
         TrainConfig(ema_decay=1.0)
 
@@ -247,3 +247,15 @@ def test_resume_with_a_weight_average_gives_the_same_run(data, tmp_path):
     with pytest.raises(ResumeError, match="ema_decay"):
         run(data, tmp_path / "plain", max_epochs=1)
         run(data, tmp_path / "plain", resume=True, max_epochs=2, ema_decay=0.9)
+
+
+def test_linear_learning_rate_schedule_decays_to_zero_at_the_last_step(data, tmp_path):
+    run(data, tmp_path, max_epochs=2, lr_schedule="linear", warmup_steps=2)  # 8 batches an epoch: 16 steps
+    lrs = [json.loads(line)["lr"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+           if json.loads(line)["split"] == "train"]
+    assert len(lrs) == 16
+    assert lrs[1] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.0)
+    assert lrs[8] == pytest.approx(0.01 * (16 - 9) / (16 - 2))  # after step 9: (total - 9) / (total - warmup)
+    assert all(a >= b for a, b in zip(lrs[1:-1], lrs[2:], strict=True))
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainConfig(lr_schedule="step")

@@ -25,7 +25,10 @@ dae: the plain sentence autoencoder (``train_vae.py --ptb --model sentence_ae``)
     have none: a Gaussian fitted to their training codes stands in), the generation /
     reconstruction trade-off of Shen et al. (2020); interpolations of each written to
     benchmarks/results/masked_denoising_interpolations.txt (dae_sample_ppl, ae_sample_ppl,
-    dae_recon_bleu, ae_recon_bleu, vae_sample_ppl, vae_recon_bleu).
+    dae_recon_bleu, ae_recon_bleu, vae_sample_ppl, vae_recon_bleu). Greedy samples can loop on
+    <unk>, which an LM scores well, so the share of <unk> in them (*_sample_unk_percent) and the
+    perplexity of the same draws decoded with no <unk> and no repeated bigram
+    (*_sample_ppl_no_unk_no_repeat) are stored beside.
 
     python benchmarks/masked_denoising.py
     python benchmarks/masked_denoising.py --parts rates drae
@@ -197,7 +200,7 @@ def measure_dae(args) -> dict:
     for name, extra in (("ae", ["--model", "sentence_ae"]),
                         ("dae", ["--model", "sentence_ae", "--input-mask-rate", str(args.leaf_mask_rate)]),
                         ("vae", None)):
-        bleus, perplexities = [], []
+        bleus, perplexities, unk_shares, controlled_perplexities = [], [], [], []
         for seed in args.seeds:
             if extra is None:  # the VAE of benchmarks/sentence_vae.py
                 output = f"runs/benchmark-vae/sentence_vae-seed{seed}"
@@ -214,6 +217,12 @@ def measure_dae(args) -> dict:
                 mean, covariance = latent_gaussian(model, make_loader(train, 256, collate_sentences))
             samples = sample_sentences(model, 1000, mean=mean, covariance=covariance, seed=seed)
             perplexities.append(language_model_perplexity(lm, samples))
+            # Greedy samples that loop on <unk> score well under an LM that loops too; the
+            # same draws decoded with no <unk> and no repeated bigram show whether that is all.
+            unk_shares.append(100.0 * sum(row.count(vocab.unk_id) for row in samples) / max(1, sum(map(len, samples))))
+            controlled = sample_sentences(model, 1000, mean=mean, covariance=covariance, seed=seed, ban_unk=True,
+                                          no_repeat_ngram=2)
+            controlled_perplexities.append(language_model_perplexity(lm, controlled))
             bleus.append(report["test"]["recon_bleu"])
             if seed == args.seeds[0]:
                 texts.append(f"## {name} (seed {seed}): five prior samples\n" +
@@ -221,6 +230,8 @@ def measure_dae(args) -> dict:
                 texts.append(f"## {name}: interpolations\n" + interpolation_report(REPO / output / "model", "###"))
         add_seeded(metrics, f"{name}_sample_ppl", perplexities)
         add_seeded(metrics, f"{name}_recon_bleu", bleus)
+        add_seeded(metrics, f"{name}_sample_unk_percent", unk_shares)
+        add_seeded(metrics, f"{name}_sample_ppl_no_unk_no_repeat", controlled_perplexities)
     (RESULTS / "masked_denoising_interpolations.txt").write_text("\n\n".join(texts) + "\n", encoding="utf-8")
     return metrics
 

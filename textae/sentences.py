@@ -160,9 +160,10 @@ def latent_gaussian(model: torch.nn.Module, batches: Iterable[SentenceBatch]) ->
 
 @torch.no_grad()
 def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None = None, covariance: Tensor | None = None,
-                     seed: int = 0, max_length: int = 40, strategy: str = "greedy") -> list[list[int]]:
+                     seed: int = 0, max_length: int = 40, strategy: str = "greedy", ban_unk: bool = False,
+                     no_repeat_ngram: int = 0) -> list[list[int]]:
     """Sentences decoded from ``count`` draws of z: from N(0, I) (a VAE's prior) or from
-    N(mean, covariance) (see :func:`latent_gaussian`)."""
+    N(mean, covariance) (see :func:`latent_gaussian`); decoding options as ``generate``."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     size = model.config.latent_size
@@ -173,7 +174,8 @@ def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None 
     else:
         z = noise
     torch.manual_seed(seed)  # for strategy="sample"
-    return model.decoder.generate(z, count, max_length=max_length, strategy=strategy)
+    return model.decoder.generate(z, count, max_length=max_length, strategy=strategy, ban_unk=ban_unk,
+                                  no_repeat_ngram=no_repeat_ngram)
 
 
 @torch.no_grad()

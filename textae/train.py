@@ -253,9 +253,12 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "cpu") -> dict[str, float]:
+def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "cpu", step: int = 0) -> dict[str, float]:
     """Averages the model's loss terms over ``loader`` (weighted by ``num_items``) and
-    turns its ``eval_counts`` into percentages. The model is put back in its mode."""
+    turns its ``eval_counts`` into percentages. The model is put back in its mode.
+
+    ``step`` is passed to ``model.loss``, so terms that follow a schedule (a VAE's KL
+    weight) are those of the training step being evaluated; ``fit`` passes its own."""
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}
@@ -263,7 +266,7 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "c
     total_items = 0.0
     for batch in loader:
         batch = batch.to(device)
-        terms = model.loss(batch)
+        terms = model.loss(batch, step)
         items = float(terms["num_items"])
         total_items += items
         for name, value in terms.items():
@@ -619,7 +622,7 @@ def fit(
                 save_model(model, model_dir)
             return False
         with averaged():
-            last_dev = evaluate(model, val_loader, device)
+            last_dev = evaluate(model, val_loader, device, progress["step"])
             value = selection_value(last_dev, cfg.early_stopping_metric)
             improved = _better(value, progress["best_metric"], cfg.early_stopping_mode)
             if improved:

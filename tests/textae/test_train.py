@@ -259,3 +259,18 @@ def test_linear_learning_rate_schedule_decays_to_zero_at_the_last_step(data, tmp
     assert all(a >= b for a, b in zip(lrs[1:-1], lrs[2:], strict=True))
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainConfig(lr_schedule="step")
+
+
+def test_dev_terms_follow_the_step_being_evaluated(tmp_path):
+    """A scheduled term (as a VAE's KL weight) is logged for dev at the evaluated step, not at 0."""
+    from textae.train import evaluate
+
+    class Scheduled(_Drift):
+        def loss(self, batch, step=0):
+            return {**super().loss(batch, step), "scheduled": torch.tensor(float(step))}
+
+    model = Scheduled()
+    assert evaluate(model, [_Dummy()], step=7)["scheduled"] == 7.0
+    cfg = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="sgd", learning_rate=0.1, progress=False)
+    result = fit(model, [_Dummy()] * 3, [_Dummy()], cfg, save_model=lambda m, d: None)
+    assert result.history[-1]["step"] == 3 and result.history[-1]["scheduled"] == 3.0

@@ -8,6 +8,7 @@ and ``<key>_std`` beside it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -90,6 +91,15 @@ def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]]
 CONTROLLED_DECODING = ("--decode", "beam", "--no-unk", "--no-repeat-ngram", "2")
 
 
+@functools.lru_cache(maxsize=4)
+def _interpolation_pairs(pairs: int) -> tuple[tuple[list[str], list[str]], ...]:
+    """Consecutive PTB test sentences of 6 to 14 words, paired (read once per process)."""
+    from textae.corpora.ptb import load_ptb
+
+    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][: 2 * pairs]
+    return tuple(zip(chosen[0::2], chosen[1::2], strict=True))
+
+
 def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8,
                            decode_args: Sequence[str] = ()) -> str:
     """Unedited ``scripts/interpolate.py`` output between pairs of consecutive PTB test
@@ -99,12 +109,9 @@ def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps:
     that never outputs ``<unk>`` nor repeats a bigram); none: its greedy default."""
     import subprocess
 
-    from textae.corpora.ptb import load_ptb
-
     repository = RESULTS.parents[1]
-    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][: 2 * pairs]
     blocks = []
-    for first, second in zip(chosen[0::2], chosen[1::2], strict=True):
+    for first, second in _interpolation_pairs(pairs):
         completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
                                     " ".join(first), " ".join(second), "--steps", str(steps), *decode_args],
                                    cwd=repository, check=True, capture_output=True, text=True)

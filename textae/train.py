@@ -36,6 +36,7 @@ import os
 import random
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -401,6 +402,11 @@ def save_checkpoint(
     return final
 
 
+def _json_value(value: Any) -> Any:
+    """``value`` as it reads back from state.json (tuples become lists)."""
+    return json.loads(json.dumps(value))
+
+
 def load_checkpoint(
     directory: Path,
     model: nn.Module,
@@ -428,10 +434,28 @@ def load_checkpoint(
     for key, value in meta["optimizer_scalars"].items():
         index, name = key.split(".", 1)
         state.setdefault(int(index), {})[name] = value
+    # The run's settings (learning rate, weight decay, ...) come from this invocation's config;
+    # the checkpoint brings the optimiser's state and the step. Restoring its saved
+    # hyper-parameters would silently ignore e.g. a new --learning-rate on --resume.
+    configured = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
+    base_lrs = list(scheduler.base_lrs)
     optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_param_groups"]})
+    changed = sorted({k for saved, group in zip(meta["optimizer_param_groups"], configured) for k, v in group.items()
+                      if k not in ("lr", "initial_lr") and saved.get(k) != _json_value(v)}
+                     | ({"learning_rate"} if [g.get("initial_lr") for g in meta["optimizer_param_groups"]] != base_lrs
+                        else set()))
+    if changed:
+        print(f"resume: the checkpoint ran with other {', '.join(changed)}; this run's settings apply from here on",
+              file=sys.stderr)
+    for group, settings in zip(optimizer.param_groups, configured):
+        group.update(settings)
     scheduler_state = scheduler.state_dict()
     scheduler_state.update(meta["scheduler"])
+    scheduler_state["base_lrs"] = base_lrs
     scheduler.load_state_dict(scheduler_state)
+    lambdas = getattr(scheduler, "lr_lambdas", [lambda step: 1.0] * len(base_lrs))
+    for group, base_lr, factor in zip(optimizer.param_groups, base_lrs, lambdas):
+        group["lr"] = base_lr * factor(scheduler.last_epoch)
     _set_rng_state(tensors, meta["rng"])
     if average is not None:
         if not (checkpoint / "average.safetensors").is_file():

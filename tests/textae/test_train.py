@@ -249,6 +249,28 @@ def test_resume_with_a_weight_average_gives_the_same_run(data, tmp_path):
         run(data, tmp_path / "plain", resume=True, max_epochs=2, ema_decay=0.9)
 
 
+def test_resume_follows_this_runs_learning_rate_not_the_checkpoints(data, tmp_path, capsys):
+    def interrupt(step, _terms):
+        if step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    run(data, tmp_path, on_step=interrupt, learning_rate=0.01, lr_schedule="linear")
+    capsys.readouterr()
+    model, _ = run(data, tmp_path, resume=True, learning_rate=0.004, lr_schedule="linear")
+    assert "learning_rate" in capsys.readouterr().err
+    lrs = {record["step"]: record["lr"] for record in map(json.loads, (tmp_path / "metrics.jsonl").read_text().splitlines())
+           if record["split"] == "train"}
+    total = 3 * 8  # 3 epochs of 8 batches
+    assert lrs[5] == pytest.approx(0.01 * (total - 5) / total)  # logged before the interruption
+    assert lrs[6] == pytest.approx(0.004 * (total - 6) / total)  # the resumed run's own rate, from the next step
+    assert lrs[total] == pytest.approx(0.0)
+    # the same when nothing changes: no message
+    run(data, tmp_path / "same", on_step=interrupt)
+    capsys.readouterr()
+    run(data, tmp_path / "same", resume=True)
+    assert "resume:" not in capsys.readouterr().err
+
+
 def test_linear_learning_rate_schedule_decays_to_zero_at_the_last_step(data, tmp_path):
     run(data, tmp_path, max_epochs=2, lr_schedule="linear", warmup_steps=2)  # 8 batches an epoch: 16 steps
     lrs = [json.loads(line)["lr"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()

@@ -98,7 +98,7 @@ PRESETS: dict[str, dict] = {
     # A small BERT for PTB's 0.9M words on a few CPU cores: 4 layers x 256, 4 heads, ~5M weights.
     "ptb": dict(vocab_size=8000, hidden_size=256, num_layers=4, num_heads=4, intermediate_size=1024,
                 max_position_embeddings=128, max_length=128, dropout=0.1, attention_dropout=0.1, batch_size=64,
-                optimizer="adamw", learning_rate=5e-4, warmup_steps=1000, grad_clip=1.0, max_epochs=30,
+                optimizer="adamw", learning_rate=1e-3, warmup_steps=1000, grad_clip=1.0, max_epochs=30,
                 early_stopping_metric="masked_acc", early_stopping_mode="max", patience=5),
     "tiny": dict(vocab_size=400, min_frequency=1, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64,
                  max_position_embeddings=64, max_length=64, dropout=0.0, attention_dropout=0.0, batch_size=16,

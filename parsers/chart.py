@@ -66,6 +66,20 @@ class ChartParserConfig:
     dropout: float = 0.3
     max_tokens: int = 512  # longer sentences are refused (ParseInputError)
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "objective": "cross_entropy: every span's label, as a classification | hinge: Stern et al.'s margin "
+                     "loss over whole trees (unlabelled parsing only)",
+        "word_dim": "size of word embeddings",
+        "char_dim": "size of character embeddings",
+        "char_channels": "filters of the character CNN (width 3, max-pooled over a word's first 20 characters)",
+        "lstm_hidden": "BiLSTM hidden size per direction",
+        "lstm_layers": "stacked BiLSTM layers",
+        "span_hidden": "hidden size of the span scorer",
+        "dropout": "dropout on the BiLSTM's input and output, and between its layers",
+        "max_tokens": "longest sentence the trained parser accepts when parsing; longer ones are refused",
+    }
+
     def __post_init__(self) -> None:
         if self.num_labels < 2:
             raise ValueError(f"num_labels must be >= 2 (∅ and one label), got {self.num_labels}")

@@ -39,7 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run (its model/ folder)")
     parser.add_argument("--steps", type=int, default=8, help="sentences printed, both ends included (default: 8)")
     parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
-    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy", help="default: greedy")
+    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
+                        help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
+                             "(from the softmax, see --temperature and --seed) (default: greedy)")
     parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
     parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")

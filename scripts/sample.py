@@ -31,10 +31,13 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run")
     parser.add_argument("--num", type=int, default=10, help="prior samples to print (default: 10)")
     parser.add_argument("--reconstruct", help="a file of sentences to reconstruct instead")
-    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy", help="default: greedy")
+    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
+                        help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
+                             "(from the softmax, see --temperature and --seed) (default: greedy)")
     parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=50, help="longest output in words (default: 50)")
-    parser.add_argument("--seed", type=int, default=0, help="default: 0")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the prior draws of z and --decode sample (default: 0)")
     parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
     parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
                         help="never repeat an N-gram within one output sentence; 0: off (default: 0)")

@@ -82,6 +82,29 @@ class MLMDataConfig:
     max_train_sentences: int = 0
     max_eval_sentences: int = 0
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "data_dir": "folder holding ptb/ptb.{train,valid,test}.txt, used unless --train-file is given "
+                    "(empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+        "train_file": "UTF-8 text, one pre-tokenized sentence per line, to train the tokenizer and model on "
+                      "instead of PTB (give --dev-file and --test-file too)",
+        "dev_file": "text of the dev set (model selection, early stopping and the report), with --train-file",
+        "test_file": "text of the test set (the report), with --train-file",
+        "vocab_size": "WordPiece vocabulary size asked of the tokenizer trainer, the 5 specials included "
+                      "(--unsplit-words not in it come on top)",
+        "min_frequency": "pieces seen fewer times in the training text are not merged into the vocabulary",
+        "lowercase": "lower-case the text (and strip accents) before splitting it into pieces",
+        "pre_tokenizer": "whitespace: split words on whitespace only (pre-tokenized text such as PTB's) | "
+                         "bert: also split off every punctuation character",
+        "unsplit_words": "comma-separated words always kept whole as one piece (empty: none)",
+        "max_length": "pieces per sentence, [CLS] and [SEP] included; longer sentences are cut "
+                      "(at most --max-position-embeddings)",
+        "batch_size": "training sentences per batch",
+        "eval_batch_size": "sentences per batch when evaluating on dev and test",
+        "max_train_sentences": "use only the first N training sentences (0: all)",
+        "max_eval_sentences": "use only the first N dev and test sentences (0: all)",
+    }
+
     def __post_init__(self) -> None:
         if self.pre_tokenizer not in PRE_TOKENIZERS:
             raise ValueError(f"pre_tokenizer must be one of {PRE_TOKENIZERS}, got {self.pre_tokenizer!r}")
@@ -114,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--ptb", action="store_true", help="Penn Treebank, a 4-layer BERT of width 256 (default)")
     presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a 2-layer BERT of width 32, 2 epochs")
-    parser.add_argument("--output-dir", default=None, help="default: runs/mlm-<preset>-seed<seed>")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the run (default: runs/mlm-<preset>-seed<seed>; with --dry-run a "
+                             "temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir (same tokenizer)")
     parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")

@@ -98,6 +98,11 @@ PRESETS: dict[str, dict] = {
 }
 
 HELP = {
+    "data_dir": "folder holding the corpora (msrp/, ptb/, sst/) "
+                "(empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+    "max_pretrain_sentences": "use only the first N pre-training sentences, in --pretrain-corpora order (0: all)",
+    "max_pairs": "use only the first N MSRP pairs of train and of test (0: all)",
+    "batch_size": "pre-training trees per batch",
     "parser": "chart (our parser, --parser-model) | right | left | balanced",
     "parser_model": "chart-parser model directory (python scripts/train_parser.py --sst writes one)",
     "trees_cache": "folder for parsed trees, reused by later runs (empty: no cache)",
@@ -114,7 +119,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--msrp", action="store_true", help="the full experiment (default)")
     presets.add_argument("--tiny", action="store_true", help="120 pairs, 300 pre-training sentences, balanced trees, d=8")
-    parser.add_argument("--output-dir", default=None, help="default: runs/paraphrase-<preset>-seed<seed>")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the run (default: runs/paraphrase-<preset>-seed<seed>; "
+                             "with --dry-run a temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the pre-training in --output-dir")
     parser.add_argument("--dry-run", action="store_true", help="2 pre-training batches, 60 pairs per split")

@@ -61,6 +61,20 @@ class ParserDataConfig:
     max_eval_sentences: int = 0
     word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py) to initialise word vectors
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "data_dir": "folder holding sst/ (--sst, --tiny) or ptb_wsj_sample/ (--ptb-sample) "
+                    "(empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+        "batch_size": "training sentences per batch",
+        "min_freq": "training words seen fewer times map to <unk> (their characters still reach the model)",
+        "word_dropout": "alpha: in training a word seen c times is replaced by <unk> with probability "
+                        "alpha / (alpha + c) (0: off)",
+        "max_train_sentences": "use only the first N training sentences (0: all)",
+        "max_eval_sentences": "use only the first N dev and test sentences (0: all)",
+        "word_vectors": "word2vec text file (scripts/train_word_vectors.py) to initialise word vectors; "
+                        "its size must be --word-dim",
+    }
+
 
 PRESETS: dict[str, dict] = {
     "sst": dict(corpus="sst", labeled=False, objective="hinge", optimizer="adam", learning_rate=2e-3, dropout=0.2,
@@ -120,7 +134,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument("--sst", action="store_true", help="unlabelled binary bracketing of SST (default)")
     group.add_argument("--ptb-sample", action="store_true", help="labelled parsing of the WSJ sample")
     group.add_argument("--tiny", action="store_true", help="200 SST sentences, a tiny model, 2 epochs")
-    parser.add_argument("--output-dir", default=None, help="default: runs/parser-<preset>-seed<seed>")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the run (default: runs/parser-<preset>-seed<seed>; with --dry-run a "
+                             "temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
     parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few dev/test sentences")

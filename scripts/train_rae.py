@@ -95,9 +95,13 @@ HELP = {
     "dropout": "dropout on node vectors before the classifier (deep_recursive: on every layer's output)",
     "early_stopping_metric": "dev metric to select the model on: root_fine_acc, root_binary_acc, loss, ...",
     "data_dir": "folder holding sst/{train,dev,test}.txt (default: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+    "batch_size": "training trees per batch",
+    "min_freq": "training words seen fewer times map to <unk>",
+    "lowercase": "lower-case every word (vocabulary and lookup)",
     "max_train_trees": "use only the first N training trees (0: all)",
     "max_eval_trees": "use only the first N dev and test trees (0: all)",
-    "leaf_mask_rate": "denoising RAE: share of words corrupted BERT-style in training (0: the plain RAE)",
+    "leaf_mask_rate": "denoising RAE: share of words corrupted BERT-style in training, in (0, 1) "
+                      "(for none, train --model semi_supervised_rae)",
     "labels": "fine (5 classes) or binary: a 2-class model trained on the non-neutral nodes, scored on non-neutral roots "
               "(the protocol behind published SST binary figures)",
     "word_vectors": "word2vec text file (word v1 v2 ...) to initialise word vectors; its size must match",

@@ -66,6 +66,26 @@ class SentenceDataConfig:
     eval_splits: str = "dev,test"  # splits scored after training (comma-separated)
     eval_autocast: str = "none"  # none | bf16: the importance-weighted estimate under bfloat16 autocast
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "data_dir": "folder holding ptb/ptb.{train,valid,test}.txt, used unless --train-file is given "
+                    "(empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+        "train_file": "UTF-8 text, one pre-tokenized sentence per line, to train on instead of PTB "
+                      "(give --dev-file and --test-file too)",
+        "dev_file": "text of the dev set (model selection, early stopping and the report), with --train-file",
+        "test_file": "text of the test set (the report), with --train-file",
+        "batch_size": "training sentences per batch",
+        "max_length": "cut every sentence (all splits) to this many words (0: keep whole sentences)",
+        "min_freq": "training words seen fewer times map to <unk>",
+        "max_train_sentences": "use only the first N training sentences (0: all)",
+        "max_eval_sentences": "use only the first N dev and test sentences (0: all)",
+        "iw_samples": "posterior samples per sentence for the sentence_vae's importance-weighted NLL in the "
+                      "final evaluation",
+        "eval_splits": "splits scored after training, comma-separated: dev, test (empty: none)",
+        "eval_autocast": "none | bf16: compute the final importance-weighted NLL (sentence_vae) under bfloat16 "
+                         "autocast; compare with none on a subset before reporting it",
+    }
+
 
 PRESETS: dict[str, dict] = {
     # He et al. (2019)'s PTB configuration: latent 32, embedding and LSTMs 256, dropout 0.5.
@@ -89,7 +109,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model", choices=["sentence_vae", "lstm_lm", "sentence_ae"], default=None,
                         help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
                              "with --input-mask-rate); `--model NAME --help` lists that model's flags")
-    parser.add_argument("--output-dir", default=None, help="default: runs/vae-<preset>-<model>-seed<seed>")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the run (default: runs/vae-<preset>-<model>-seed<seed>; "
+                             "with --dry-run a temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
     parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")

@@ -76,6 +76,27 @@ class BertMLMConfig:
     whole_word: bool = False  # choose whole words (batches carry word_starts)
     eval_seed: int = 0  # the fixed corruption of dev/test batches
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "hidden_size": "width of the Transformer (a multiple of --num-heads)",
+        "num_layers": "Transformer encoder layers",
+        "num_heads": "attention heads per layer",
+        "intermediate_size": "width of each layer's feed-forward block",
+        "max_position_embeddings": "longest sequence the model accepts, in pieces, [CLS] and [SEP] included",
+        "dropout": "dropout on the embeddings and on every sub-layer's output",
+        "attention_dropout": "dropout on the attention probabilities",
+        "weight_decay": "weight decay of every weight matrix, embeddings included, none on biases and "
+                        "LayerNorms (decoupled with --optimizer adamw, an L2 term otherwise)",
+        "select_rate": "share of the pieces chosen for prediction, in training and in dev evaluation (BERT: 0.15)",
+        "mask_fraction": "share of the chosen pieces replaced by [MASK]",
+        "random_fraction": "share of the chosen pieces replaced by a random piece (the rest stay as they are)",
+        "convention": "bernoulli: each piece chosen independently with --select-rate | exact: "
+                      "round(select rate x pieces) per sentence, at least one",
+        "whole_word": "choose whole words (all their pieces) instead of single pieces, in training and in dev "
+                      "evaluation",
+        "eval_seed": "seed of the fixed corruption of dev and test batches",
+    }
+
     def __post_init__(self) -> None:
         for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "intermediate_size",
                      "max_position_embeddings"):

@@ -58,6 +58,19 @@ class DeepRecursiveConfig:
     weight_decay: float = 1e-5  # L2 on weight matrices (not biases, not word vectors)
     weight_decay_embedding: float = 0.0
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "embedding_size": "size of word vectors (hidden_size is the phrase size)",
+        "hidden_size": "size of phrase vectors, and of word vectors above layer 1",
+        "num_layers": "stacked recursive layers",
+        "dropout": "dropout on every layer's output (and so before the classifier)",
+        "beta": "weight of the classification error at non-root nodes",
+        "embedding_init_range": "initial word vectors ~ U(-r, r) (unless loaded from a word-vector file)",
+        "freeze_embeddings": "keep word vectors fixed (e.g. pre-trained ones)",
+        "weight_decay": "L2 weight on every weight matrix (not on biases or word vectors)",
+        "weight_decay_embedding": "L2 weight on the word vectors (unused with --freeze-embeddings)",
+    }
+
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")

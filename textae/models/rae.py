@@ -43,6 +43,16 @@ class RAEConfig:
     weight_decay_embedding: float = 1e-4  # lambda_L
     weight_decay_reconstruction: float = 0.01  # lambda for W_d
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "hidden_size": "size of word and phrase vectors (d)",
+        "normalize": "length-normalise each parent vector p / ||p||",
+        "embedding_init_range": "initial word vectors ~ U(-r, r) (unless loaded from a word-vector file)",
+        "weight_decay_composition": "L2 weight on the composition matrix W_e (lambda_W)",
+        "weight_decay_embedding": "L2 weight on the word vectors (lambda_L)",
+        "weight_decay_reconstruction": "L2 weight on the reconstruction matrix W_d",
+    }
+
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")

@@ -42,6 +42,13 @@ class SentenceAEConfig(SentenceVAEConfig):
 
     input_mask_rate: float = 0.0  # 0: plain autoencoder; > 0: denoising
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        **SentenceVAEConfig.field_help,
+        "input_mask_rate": "denoising: share of the encoder's input words corrupted BERT-style in training "
+                           "(0: plain autoencoder)",
+    }
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0.0 <= self.input_mask_rate < 1.0:

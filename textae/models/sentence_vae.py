@@ -55,6 +55,23 @@ class SentenceVAEConfig:
     kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: total steps
     free_bits: float = 0.0  # per-dimension KL floor in nats (0: off)
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "embedding_size": "size of word embeddings (one table, shared by encoder and decoder)",
+        "hidden_size": "LSTM hidden size of the encoder and the decoder",
+        "latent_size": "size of z (unused by lstm_lm)",
+        "word_dropout": "in training, probability of replacing each decoder input word by <unk>",
+        "decoder_dropout": "dropout on the decoder's input embeddings and LSTM outputs",
+        "feed_latent": "also concatenate z to every decoder input, not only start the decoder from it "
+                       "(unused by lstm_lm)",
+        "kl_schedule": "KL weight over training (sentence_vae): constant (1) | linear (0 to 1) | logistic "
+                       "(Bowman et al.) | cyclical (Fu et al.: 4 cycles, each rising from 0 to 1 over its "
+                       "first half)",
+        "kl_anneal_steps": "steps of --kl-schedule: linear: to reach 1; logistic: to reach 0.5; cyclical: of all "
+                           "4 cycles",
+        "free_bits": "KL floor per latent dimension in nats, on its batch mean (sentence_vae; 0: off)",
+    }
+
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embedding_size", "hidden_size", "latent_size"):
             if getattr(self, name) < 1:

@@ -52,6 +52,19 @@ class UnfoldingRAEConfig:
     weight_decay_embedding: float = 1e-4
     weight_decay_reconstruction: float = 1e-5
 
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "hidden_size": "size of word and phrase vectors (d)",
+        "normalize": "length-normalise each parent vector p / ||p||",
+        "embedding_init_range": "initial word vectors ~ U(-r, r) (unless loaded from a word-vector file)",
+        "freeze_embeddings": "keep word vectors fixed (the paper, with pre-trained vectors)",
+        "detach_targets": "no gradient through the words being reconstructed, so word vectors learn only as "
+                          "inputs (they cannot shrink to lower the error)",
+        "weight_decay_composition": "L2 weight on the encoder's composition matrix W_e",
+        "weight_decay_embedding": "L2 weight on the word vectors (unused with --freeze-embeddings)",
+        "weight_decay_reconstruction": "L2 weight on the decoder matrix W_d",
+    }
+
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")

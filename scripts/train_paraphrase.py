@@ -128,7 +128,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_dataclass_arguments(parser, ParaphraseDataConfig, help_texts=HELP, title="data")
     add_dataclass_arguments(parser, UnfoldingRAEConfig, skip=("vocab_size",), help_texts=HELP, title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
+    return args
 
 
 def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cache_name: str,
@@ -237,6 +239,7 @@ def main(argv=None) -> dict:
                                      else f"runs/paraphrase-{preset_name}-seed{args.seed}")
     data = build_dataclass(ParaphraseDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=1000)  # model flags checked before reading data
     set_seed(args.seed)
     started = time.perf_counter()
 

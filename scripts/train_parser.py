@@ -144,7 +144,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled"),
                             title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
+    return args
 
 
 def main(argv=None) -> dict:
@@ -157,9 +159,11 @@ def main(argv=None) -> dict:
                                      else f"runs/parser-{preset_name}-seed{args.seed}")
     data_config = build_dataclass(ParserDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    labeled = preset["labeled"]
+    build_dataclass(ChartParserConfig, args, preset, vocab_size=1000, num_chars=100, num_labels=10,  # checked before
+                    num_tags=10 if labeled else 0, labeled=labeled)  # the data (and the real sizes) are read
     set_seed(args.seed)
     started = time.perf_counter()
-    labeled = preset["labeled"]
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)
     if data_config.max_train_sentences:
         splits["train"] = splits["train"][: data_config.max_train_sentences]

@@ -141,7 +141,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.sst and args.tiny:
         parser.error("choose one preset: --sst or --tiny")
+    args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
     return args
+
+
+CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -164,6 +168,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     data_config = build_dataclass(DataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    config_class, model_class = MODELS[model_name]
+    binary = data_config.labels == "binary"
+    fixed = {"num_classes": 2} if binary and model_name != "rae" else {}
+    build_dataclass(config_class, args, preset, vocab_size=CHECK_VOCAB_SIZE, **fixed)  # refused before reading data
     set_seed(args.seed)
     started = time.perf_counter()
 
@@ -174,9 +182,6 @@ def main(argv: list[str] | None = None) -> dict:
         for split in ("dev", "test"):
             splits[split] = splits[split][: data_config.max_eval_trees]
     vocab = Vocab.build((tree.leaves() for tree in splits["train"]), min_freq=data_config.min_freq, lowercase=data_config.lowercase)
-    config_class, model_class = MODELS[model_name]
-    binary = data_config.labels == "binary"
-    fixed = {"num_classes": 2} if binary and model_name != "rae" else {}
     if "unk_id" in {f.name for f in dataclasses.fields(config_class)}:  # models that mask words
         fixed.update(unk_id=vocab.unk_id, pad_id=vocab.pad_id)
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **fixed)

@@ -126,7 +126,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_dataclass_arguments(parser, config_class, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
                             title="model")
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
+    return args
 
 
 def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
@@ -137,6 +139,9 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
         return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
     return {split: load_ptb(name, data.data_dir or None) for split, name in
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
+
+
+CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
 
 
 def main(argv=None) -> dict:
@@ -155,6 +160,8 @@ def main(argv=None) -> dict:
                                      else f"runs/vae-{preset_name}-{model_name}-seed{args.seed}")
     data = build_dataclass(SentenceDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    config_class, model_class = MODELS[model_name]
+    build_dataclass(config_class, args, preset, vocab_size=CHECK_VOCAB_SIZE)  # bad model flags: refused before reading
     set_seed(args.seed)
     started = time.perf_counter()
     splits = load_splits(data)
@@ -167,7 +174,6 @@ def main(argv=None) -> dict:
     else:
         vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
     encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
-    config_class, model_class = MODELS[model_name]
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
     model = model_class(model_config)
     lengths = [len(row) for row in encoded["train"]]

@@ -76,7 +76,11 @@ def add_dataclass_arguments(
 
 
 def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dict[str, Any] | None = None, **fixed: Any) -> Any:
-    """Explicit flags win over ``overrides`` (a preset), which win over field defaults."""
+    """Explicit flags win over ``overrides`` (a preset), which win over field defaults.
+
+    A value the class rejects (its ``ValueError``) goes to ``args.usage_error`` when the
+    script put its ``parser.error`` there — a usage line and the message, exit status 2 —
+    instead of ending in a traceback."""
     values: dict[str, Any] = dict(fixed)
     names = {field.name for field in dataclasses.fields(config_class) if field.init}
     for name, value in (overrides or {}).items():
@@ -86,7 +90,14 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
         given = getattr(args, name, _UNSET)
         if given is not _UNSET and name not in fixed:
             values[name] = given
-    return config_class(**values)
+    usage_error = getattr(args, "usage_error", None)
+    try:
+        return config_class(**values)
+    except ValueError as error:
+        if usage_error is None:
+            raise
+        usage_error(str(error))
+        raise  # usage_error returned (it should exit)
 
 
 def git_commit() -> str | None:

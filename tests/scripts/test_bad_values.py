@@ -1,0 +1,28 @@
+"""A value a config rejects ends a training script as a usage error (exit 2, the reason
+on stderr), before any data is read, never as a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scripts.conftest import run_script
+
+CASES = [
+    ("train_rae.py", ["--tiny", "--labels", "foo"], "labels must be 'fine' or 'binary'"),
+    ("train_rae.py", ["--tiny", "--model", "deep_recursive", "--num-layers", "0"], "num_layers"),
+    ("train_vae.py", ["--tiny", "--kl-schedule", "foo"], "kl_schedule must be one of"),
+    ("train_parser.py", ["--tiny", "--learning-rate", "-1"], "learning_rate must be > 0"),
+    ("train_paraphrase.py", ["--tiny", "--optimizer", "foo"], "optimizer must be one of"),
+    ("train_paraphrase.py", ["--tiny", "--hidden-size", "0"], "hidden_size"),
+    ("train_parser.py", ["--tiny", "--dropout", "1.5"], "dropout"),
+    ("train_mlm.py", ["--tiny", "--select-rate", "2"], "select"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "message"), CASES, ids=[f"{c[0]}{' '.join(c[1][1:])}" for c in CASES])
+def test_bad_config_value_is_a_usage_error(name, args, message, tmp_path):
+    result = run_script(name, *args, "--output-dir", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert f"{name}: error:" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()  # refused before anything was written

@@ -46,8 +46,9 @@ def logistic_kl_weight(step: int, midpoint: int, steepness: float = 0.0025) -> f
 
 def cyclical_kl_weight(step: int, total_steps: int, cycles: int = 4, ratio: float = 0.5) -> float:
     """Fu et al. (2019): ``cycles`` cycles over ``total_steps``; within each the weight rises
-    linearly from 0 to 1 over the first ``ratio`` of the cycle and stays at 1 after."""
-    if total_steps <= 0 or cycles <= 0:
+    linearly from 0 to 1 over the first ``ratio`` of the cycle and stays at 1 after. From
+    ``total_steps`` on the weight stays at 1 (the annealing is over; it does not cycle on)."""
+    if total_steps <= 0 or cycles <= 0 or step >= total_steps:
         return 1.0
     if not 0.0 < ratio <= 1.0:
         raise ValueError(f"ratio must be in (0, 1], got {ratio}")

@@ -24,6 +24,7 @@ def test_cyclical_kl_weight_restarts_every_cycle():
     weights = [cyclical_kl_weight(step, total_steps=16, cycles=4, ratio=0.5) for step in range(16)]
     assert weights[:4] == [0.0, 0.5, 1.0, 1.0]
     assert weights[4:8] == weights[:4] and weights[12:] == weights[:4]
+    assert [cyclical_kl_weight(step, total_steps=16, cycles=4) for step in (16, 17, 20, 1000)] == [1.0] * 4  # over
     with pytest.raises(ValueError, match="ratio"):
         cyclical_kl_weight(0, 10, ratio=0.0)
 

@@ -52,7 +52,7 @@ class SentenceVAEConfig:
     decoder_dropout: float = 0.5  # on decoder inputs and outputs
     feed_latent: bool = False  # concatenate z to every decoder input
     kl_schedule: str = "linear"  # constant | linear | logistic | cyclical
-    kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: total steps
+    kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: steps of all cycles, then 1
     free_bits: float = 0.0  # per-dimension KL floor in nats (0: off)
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
@@ -68,7 +68,7 @@ class SentenceVAEConfig:
                        "(Bowman et al.) | cyclical (Fu et al.: 4 cycles, each rising from 0 to 1 over its "
                        "first half)",
         "kl_anneal_steps": "steps of --kl-schedule: linear: to reach 1; logistic: to reach 0.5; cyclical: of all "
-                           "4 cycles",
+                           "4 cycles (then 1)",
         "free_bits": "KL floor per latent dimension in nats, on its batch mean (sentence_vae; 0: off)",
     }
 

@@ -46,7 +46,7 @@ from textae.sentences import (  # noqa: E402
     encode_sentences,
     evaluate_sentences,
 )
-from textae.train import TrainConfig, fit, make_loader, set_seed  # noqa: E402
+from textae.train import TrainConfig, fit, make_loader, resolve_device, set_seed  # noqa: E402
 from textae.viz import plot_latent_map, plot_training_curves  # noqa: E402
 from textae.vocab import Vocab  # noqa: E402
 
@@ -201,7 +201,7 @@ def main(argv=None) -> dict:
         model_dir = result.model_dir
         report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
                   "steps": result.steps, "train_seconds": time.perf_counter() - started}
-    best = model_class.from_pretrained(model_dir)
+    best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
     for split in [name for name in data.eval_splits.split(",") if name]:
         if split not in eval_loaders:
             raise SystemExit(f"error: --eval-splits: unknown split {split!r} (dev, test)")
@@ -214,8 +214,9 @@ def main(argv=None) -> dict:
     keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)  # what each model logs
     plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)
     if model_name in ("sentence_vae", "sentence_ae"):
+        best_device = next(best.parameters()).device
         with torch.no_grad():
-            means = torch.cat([best.encoder(batch)[0] for batch in eval_loaders["test"]]).numpy()
+            means = torch.cat([best.encoder(batch.to(best_device))[0] for batch in eval_loaders["test"]]).cpu().numpy()
         plot_latent_map(means, Path(output_dir) / "latent_pca.png",
                         colours=np.array([len(row) for row in encoded["test"]]))
     for split in ("dev", "test"):

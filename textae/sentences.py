@@ -73,14 +73,17 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     totals = {"nll": 0.0, "reconstruction": 0.0, "kl": 0.0}
     sentences = tokens = 0
     mus, logvars, references, hypotheses = [], [], [], []
+    device = next(model.parameters()).device  # batches go where the model is
+    bf16 = torch.autocast(device.type, dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()
     for batch in batches:
+        batch = batch.to(device)
         sentences += len(batch)
         tokens += int(batch.lengths.sum()) + len(batch)  # every sentence also predicts <eos>
         if not is_vae:
             totals["nll"] -= float(model(batch).sum())
             continue
         if variational:
-            with (torch.autocast("cpu", dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()):
+            with bf16:
                 log_likelihood = model.importance_weighted_log_likelihood(batch, samples=iw_samples)
             totals["nll"] -= float(log_likelihood.float().sum())
         mu, logvar = model.encoder(batch)  # an autoencoder's logvar is None: z is its code

@@ -65,7 +65,8 @@ def add_dataclass_arguments(
         kind = _field_type(field, config_class)
         default = field.default if field.default is not dataclasses.MISSING else None
         help_text = help_texts.get(field.name, "")
-        help_text = f"{help_text} (default: {default})" if help_text else f"default: {default}"
+        if default not in ("", None) and "(default:" not in help_text:  # an empty default says nothing
+            help_text = f"{help_text} (default: {default})" if help_text else f"default: {default}"
         if kind is bool:
             group.add_argument(_flag(field.name), type=_parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
         else:

@@ -42,3 +42,18 @@ def test_run_config_records_everything(tmp_path):
     payload = json.loads(path.read_text())
     assert payload["settings"] == {"size": 3, "rate": 0.5, "name": "x", "flag": False}
     assert payload["preset"] == "tiny" and "command" in payload and "git_commit" in payload
+
+
+def test_help_shows_defaults_once_and_hides_empty_ones():
+    @dataclass(frozen=True)
+    class Paths:
+        data_dir: str = ""
+        cache: str = "~/.cache"
+        limit: int = 0
+
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, Paths, help_texts={"data_dir": "corpus folder (default: $DATA)", "limit": "at most"})
+    helps = {action.dest: action.help for action in parser._actions}
+    assert helps["data_dir"] == "corpus folder (default: $DATA)"  # not followed by "(default: )"
+    assert helps["cache"] == "default: ~/.cache"
+    assert helps["limit"] == "at most (default: 0)"

@@ -7,7 +7,12 @@ Examples:
 
 Prior samples decode z ~ N(0, I); reconstructions decode the posterior mean of each line
 of --reconstruct (one space-separated sentence per line; unknown words are tried
-lower-cased). Blank lines are skipped.
+lower-cased; lines longer than --max-length words are cut to it). Blank lines are skipped.
+
+A plain or denoising autoencoder (train_vae.py --model sentence_ae) has no prior: give
+--fit-codes FILE, sentences (e.g. its training text) whose codes define the Gaussian
+N(mean, covariance) the samples are drawn from (also allowed for a VAE):
+    python scripts/sample.py --checkpoint runs/ae/model --fit-codes train.txt --num 10
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from textae.sentences import collate_sentences, encode_user_words  # noqa: E402
+from textae.sentences import collate_sentences, encode_user_words, latent_gaussian  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
 
@@ -31,11 +36,16 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run")
     parser.add_argument("--num", type=int, default=10, help="prior samples to print (default: 10)")
     parser.add_argument("--reconstruct", help="a file of sentences to reconstruct instead")
+    parser.add_argument("--fit-codes", metavar="FILE",
+                        help="sample from a Gaussian fitted to the codes of these sentences (one per line) instead "
+                             "of N(0, I); needed for an autoencoder, which has no prior")
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
                              "(from the softmax, see --temperature and --seed) (default: greedy)")
     parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
-    parser.add_argument("--max-length", type=int, default=50, help="longest output in words (default: 50)")
+    parser.add_argument("--max-length", type=int, default=50,
+                        help="longest output in words; --reconstruct and --fit-codes lines are cut to it too "
+                             "(default: 50)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the prior draws of z and --decode sample (default: 0)")
     parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
@@ -53,17 +63,39 @@ def main(argv=None) -> int:
     if not hasattr(model, "encoder"):
         print(f"error: {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence_vae", file=sys.stderr)
         return 2
+    if getattr(model, "deterministic", False) and not (args.reconstruct or args.fit_codes):
+        print(f"error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "
+              "FILE (sentences whose codes define the Gaussian to sample from) or --reconstruct FILE", file=sys.stderr)
+        return 2
+
+    def read_rows(path: str) -> list[list[int]] | None:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"error: cannot read {path}: {error}", file=sys.stderr)
+            return None
+        return [encode_user_words(line.split()[: args.max_length], vocab) for line in lines if line.strip()]
+
     with torch.no_grad():
         if args.reconstruct:
-            try:
-                lines = Path(args.reconstruct).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as error:
-                print(f"error: cannot read {args.reconstruct}: {error}", file=sys.stderr)
+            rows = read_rows(args.reconstruct)
+            if rows is None:
                 return 2
-            rows = [encode_user_words(line.split()[: args.max_length], vocab) for line in lines if line.strip()]
             if not rows:
                 return 0
             z, _ = model.encoder(collate_sentences(rows))
+        elif args.fit_codes:
+            rows = read_rows(args.fit_codes)
+            if rows is None:
+                return 2
+            if len(rows) < 2:
+                print(f"error: --fit-codes {args.fit_codes}: a Gaussian needs at least two sentences", file=sys.stderr)
+                return 2
+            batches = [collate_sentences(rows[start : start + 256]) for start in range(0, len(rows), 256)]
+            mean, covariance = latent_gaussian(model, batches)
+            noise = torch.randn(args.num, model.config.latent_size)
+            jitter = 1e-6 * torch.eye(len(mean), dtype=torch.float64)
+            z = mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
         else:
             z = torch.randn(args.num, model.config.latent_size)
         decoded = model.decoder.generate(z, len(z), max_length=args.max_length, strategy=args.decode,

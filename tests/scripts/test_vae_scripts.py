@@ -119,6 +119,18 @@ def test_denoising_autoencoder_trains_and_interpolates(tmp_path, data_dir):
                    "--steps", "3")
     assert moved.returncode == 0, moved.stderr
     assert len([line for line in moved.stdout.splitlines() if line[:3].strip().isdigit()]) == 3
+    # an autoencoder has no prior: sampling needs codes to fit a Gaussian to
+    refused = script("sample.py", "--checkpoint", str(tmp_path / "model"), "--num", "2")
+    assert refused.returncode == 2 and "--fit-codes" in refused.stderr
+    codes = tmp_path / "codes.txt"
+    codes.write_text("the company said\nthe market fell\nshares rose in new york\n")
+    sampled = script("sample.py", "--checkpoint", str(tmp_path / "model"), "--num", "4", "--fit-codes", str(codes),
+                     "--max-length", "6")
+    assert sampled.returncode == 0, sampled.stderr
+    assert len(sampled.stdout.splitlines()) == 4
+    codes.write_text("one line\n")
+    too_few = script("sample.py", "--checkpoint", str(tmp_path / "model"), "--fit-codes", str(codes))
+    assert too_few.returncode == 2 and "at least two" in too_few.stderr
     flag = "--input-mask-rate INPUT_MASK_RATE"  # a sentence_ae flag only
     assert flag not in script("train_vae.py", "--help").stdout
     assert flag in script("train_vae.py", "--model", "sentence_ae", "--help").stdout

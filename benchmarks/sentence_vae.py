@@ -26,6 +26,7 @@ next to Bowman et al. (2016), Texar-PyTorch and timbmg/Sentence-VAE.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import shlex
 import shutil
@@ -96,12 +97,14 @@ def evaluate(output_dir: str, extra: list[str]) -> dict:
 
 def check_bf16(output_dir: str, sentences: int, reuse: bool) -> dict:
     """The 500-sample estimate in float32 and under bf16 autocast on the same test sentences
-    (with ``reuse``, a check already on disk for the same sentences is read)."""
+    (with ``reuse``, a check already on disk for the same sentences and the same weights is read)."""
     results = {}
     for kind in ("none", "bf16"):
         copy = REPO / "runs" / "benchmark-vae" / f"check-{kind}"
         report = copy / "test_report.json"
-        if reuse and report.is_file():
+        weights = "model/model.safetensors"
+        same_model = (copy / weights).is_file() and filecmp.cmp(copy / weights, REPO / output_dir / weights, shallow=False)
+        if reuse and report.is_file() and same_model:
             test = json.loads(report.read_text()).get("test", {})
             if (test.get("iw_samples"), test.get("iw_autocast"), test.get("sentences")) == (500, kind, float(sentences)):
                 results[kind] = test

@@ -9,7 +9,8 @@ Examples:
 
 Data. --sst: SST train (8,544 trees) / dev / test, unlabelled binary bracketing.
 --ptb-sample: <data dir>/ptb_wsj_sample, files wsj_0001-0169 train, 0170-0179 dev (for
-early stopping; part of the issue's 0001-0179 training range), 0180-0199 test;
+early stopping; part of the issue's 0001-0179 training range), 0180-0199 test (NLTK's sample,
+downloaded and verified when missing);
 functional tags and -NONE- removed, unary chains collapsed into joint labels.
 
 Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
@@ -45,8 +46,8 @@ from parsers.chart import (  # noqa: E402
     prepare_treebank_tree,
 )
 from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
-from textae.corpora.download import data_root  # noqa: E402
 from textae.corpora.sst import load_sst_splits  # noqa: E402
+from textae.corpora.wsj_sample import wsj_sample_files  # noqa: E402
 from textae.train import ShuffledBatchSampler, TrainConfig, evaluate, fit, set_seed  # noqa: E402
 from textae.word_vectors import WordVectorsError, load_into_embedding  # noqa: E402
 
@@ -92,11 +93,7 @@ def load_corpus(name: str, data_dir: str | None) -> dict[str, list]:
     """Splits as lists of Trees (SST as is; WSJ sample raw, prepared later)."""
     if name == "sst":
         return load_sst_splits(data_dir)
-    folder = data_root(data_dir) / "ptb_wsj_sample"
-    files = sorted(folder.glob("wsj_*.mrg"))
-    if len(files) != 199:
-        raise FileNotFoundError(f"expected wsj_0001.mrg .. wsj_0199.mrg in {folder}, found {len(files)} files; "
-                                "set TEXTAE_DATA_DIR or --data-dir")
+    files = wsj_sample_files(data_dir)  # downloaded and verified when missing
     number = lambda path: int(path.stem.split("_")[1])  # noqa: E731
     pick = lambda low, high: [t for f in files if low <= number(f) <= high for t in read_trees(f)]  # noqa: E731
     return {"train": pick(1, 169), "dev": pick(170, 179), "test": pick(180, 199)}

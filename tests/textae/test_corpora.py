@@ -118,6 +118,9 @@ def test_data_readme_mirrors_the_manifest():
 
     assert MSRP.url in readme and all(sha in readme for sha in MSRP.file_sha256.values())
     assert all(name in readme for name in MSRP.files)
+    from textae.corpora.wsj_sample import SPEC as WSJ
+
+    assert WSJ.url in readme and WSJ.archive_sha256 in readme
     for sha in SPEC.file_sha256.values():
         assert sha in readme
 
@@ -162,3 +165,43 @@ def test_real_mr_and_its_folds(data_dir):
     folds = mr_folds(labels)
     assert sorted(i for fold in folds for i in fold) == list(range(10662))
     assert all(abs(sum(labels[i] for i in fold) - len(fold) / 2) <= 1 for fold in folds)
+
+
+WSJ_SAMPLE_CONTENT_SHA256 = "f018900543fbff4571439fd5e5ebdae00ba53dfdd6543e48491230d76d0e06a1"  # 199 files, in order
+
+
+def concatenated_sha256(paths) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def test_wsj_sample_files_on_disk(data_dir):
+    from textae.corpora.wsj_sample import wsj_sample_files
+
+    files = wsj_sample_files(data_dir)
+    assert [path.name for path in files[:2]] == ["wsj_0001.mrg", "wsj_0002.mrg"] and len(files) == 199
+    assert concatenated_sha256(files) == WSJ_SAMPLE_CONTENT_SHA256
+
+
+def test_wsj_sample_download_takes_the_combined_files_of_nltks_zip(monkeypatch, tmp_path, data_dir):
+    """The spec's member names fit the layout of NLTK's treebank.zip (rebuilt here from the
+    files on disk, with the other folders it holds), and unpack to the same bytes."""
+    import dataclasses
+
+    from textae.corpora.wsj_sample import SPEC as WSJ
+    from textae.corpora.wsj_sample import wsj_sample_files
+
+    monkeypatch.delenv("TEXTAE_OFFLINE")
+    archive = tmp_path / "treebank.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("treebank/README", "readme\n")
+        for path in sorted((data_dir / "ptb_wsj_sample").glob("wsj_*.mrg")):
+            handle.write(path, f"treebank/combined/{path.name}")
+            handle.writestr(f"treebank/raw/{path.stem}", "raw text\n")
+    spec = dataclasses.replace(WSJ, url=archive.as_uri(), archive_sha256=hashlib.sha256(archive.read_bytes()).hexdigest())
+    monkeypatch.setattr("textae.corpora.wsj_sample.SPEC", spec)
+    files = wsj_sample_files(tmp_path / "data")
+    assert len(files) == 199 and concatenated_sha256(files) == WSJ_SAMPLE_CONTENT_SHA256
+    assert sorted(p.name for p in (tmp_path / "data" / "ptb_wsj_sample").iterdir()) == [p.name for p in files]

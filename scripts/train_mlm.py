@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
 from textae.corpora.ptb import load_ptb  # noqa: E402
 from textae.corpora.text import load_text_corpus  # noqa: E402
 from textae.mlm import (  # noqa: E402
@@ -163,6 +163,7 @@ def load_splits(data: MLMDataConfig, parser: argparse.ArgumentParser) -> dict[st
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
 
 
+@user_errors
 def main(argv=None) -> dict:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
 from parsers import Tree, iter_trees  # noqa: E402
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
 from textae.corpora.msrp import load_msrp  # noqa: E402
 from textae.models import UnfoldingRAE, UnfoldingRAEConfig  # noqa: E402
 from textae.paraphrase import (  # noqa: E402
@@ -229,6 +229,7 @@ def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_
             "C": float(search.best_params_["logisticregression__C"]), "cv_acc": 100.0 * float(search.best_score_)}
 
 
+@user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "tiny" if args.tiny else "msrp"

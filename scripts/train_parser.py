@@ -45,7 +45,7 @@ from parsers.chart import (  # noqa: E402
     gold_spans,
     prepare_treebank_tree,
 )
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
 from textae.corpora.sst import load_sst_splits  # noqa: E402
 from textae.corpora.wsj_sample import wsj_sample_files  # noqa: E402
 from textae.train import ShuffledBatchSampler, TrainConfig, evaluate, fit, set_seed  # noqa: E402
@@ -146,6 +146,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "ptb_sample" if args.ptb_sample else "tiny" if args.tiny else "sst"

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
 from textae.corpora.sst import load_sst_splits  # noqa: E402
 from textae.models import MODELS  # noqa: E402
 from textae.sentiment import encode_trees, logistic_probe, tree_features  # noqa: E402
@@ -148,6 +148,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
 
 
+@user_errors
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     preset_name = "sst" if args.sst else "tiny" if args.tiny else "sst"

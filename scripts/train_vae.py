@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config  # noqa: E402
+from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
 from textae.corpora.ptb import load_ptb  # noqa: E402
 from textae.corpora.text import load_text_corpus  # noqa: E402
 from textae.models import MODELS  # noqa: E402
@@ -144,6 +144,7 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
 CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
 
 
+@user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "tiny" if args.tiny else "ptb"

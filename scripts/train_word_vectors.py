@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
+from textae.cli import user_errors  # noqa: E402
+from textae.corpora.text import EmptyCorpusError  # noqa: E402
 from textae.word_vectors import lowercase_sentences, save_word2vec_text, train_skipgram  # noqa: E402
 
 CORPORA = ("ptb", "sst", "msrp")
@@ -70,6 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
     started = time.perf_counter()
@@ -81,6 +84,8 @@ def main(argv=None) -> dict:
         sentences += corpus
     for path in args.text_file:
         corpus = [line.split() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not corpus:
+            raise EmptyCorpusError(f"--text-file {path} has no sentence (only blank lines, or empty)")
         sizes[path] = {"sentences": len(corpus), "tokens": sum(map(len, corpus))}
         sentences += corpus
     vectors = train_skipgram(lowercase_sentences(sentences), size=args.size, window=args.window, min_count=args.min_count,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import subprocess
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +101,37 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
             raise
         usage_error(str(error))
         raise  # usage_error returned (it should exit)
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    """Errors a user causes and can fix from the command line (imported late: these modules
+    import textae.cli themselves or are heavy)."""
+    from textae.corpora.download import ChecksumError
+    from textae.corpora.text import EmptyCorpusError
+    from textae.serialization import CheckpointError
+    from textae.train import DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError
+    from textae.word_vectors import WordVectorsError
+
+    return (FileNotFoundError, IsADirectoryError, PermissionError, ChecksumError, EmptyCorpusError, CheckpointError,
+            DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
+
+
+def user_errors(main: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorates a script's ``main``: an error the user can fix (a missing corpus or file, a
+    wrong checkpoint folder, ``--resume`` without a checkpoint, a diverged loss, ...) ends the
+    script with ``<script>: error: <message>`` and exit status 2 instead of a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return main(*args, **kwargs)
+        except Exception as error:
+            if not isinstance(error, _user_error_types()):
+                raise
+            print(f"{Path(sys.argv[0]).name}: error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    return wrapper
 
 
 def git_commit() -> str | None:

@@ -164,12 +164,22 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+class DeviceError(RuntimeError):
+    """The device asked for does not exist here."""
+
+
 def resolve_device(name: str) -> torch.device:
+    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (CUDA when there is one) as a device that exists here."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise DeviceError(f"--device {name!r} is not a device name (cpu, cuda, cuda:N, auto): {error}") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} was asked for but CUDA is not available here")
+        raise DeviceError(f"--device {name!r} was asked for but CUDA is not available here (use cpu or auto)")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise DeviceError(f"--device {name!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     return device
 
 
@@ -440,21 +450,21 @@ def load_checkpoint(
     configured = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
     base_lrs = list(scheduler.base_lrs)
     optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_param_groups"]})
-    changed = sorted({k for saved, group in zip(meta["optimizer_param_groups"], configured) for k, v in group.items()
+    changed = sorted({k for saved, group in zip(meta["optimizer_param_groups"], configured, strict=True) for k, v in group.items()
                       if k not in ("lr", "initial_lr") and saved.get(k) != _json_value(v)}
                      | ({"learning_rate"} if [g.get("initial_lr") for g in meta["optimizer_param_groups"]] != base_lrs
                         else set()))
     if changed:
         print(f"resume: the checkpoint ran with other {', '.join(changed)}; this run's settings apply from here on",
               file=sys.stderr)
-    for group, settings in zip(optimizer.param_groups, configured):
+    for group, settings in zip(optimizer.param_groups, configured, strict=True):
         group.update(settings)
     scheduler_state = scheduler.state_dict()
     scheduler_state.update(meta["scheduler"])
     scheduler_state["base_lrs"] = base_lrs
     scheduler.load_state_dict(scheduler_state)
     lambdas = getattr(scheduler, "lr_lambdas", [lambda step: 1.0] * len(base_lrs))
-    for group, base_lr, factor in zip(optimizer.param_groups, base_lrs, lambdas):
+    for group, base_lr, factor in zip(optimizer.param_groups, base_lrs, lambdas, strict=True):
         group["lr"] = base_lr * factor(scheduler.last_epoch)
     _set_rng_state(tensors, meta["rng"])
     if average is not None:
@@ -464,6 +474,29 @@ def load_checkpoint(
         for name, value in load_file(str(checkpoint / "average.safetensors"), device=str(device)).items():
             average.shadow[name].copy_(value)
     return meta["progress"]
+
+
+def _reopen_finished_run(progress: dict[str, Any], cfg: TrainConfig, output_dir: Path, verbose: bool) -> None:
+    """On --resume of a run that had stopped: a time-budget stop is a pause, so it goes on; a
+    run that had finished goes on only if this invocation's limits leave room (a larger
+    --max-epochs or --max-steps, a --patience not yet used up), else says why nothing is trained."""
+    if progress.get("stopped_by") == "time_budget":
+        progress.update(done=False, stopped_by=None)
+        return
+    limits = {
+        "max_epochs": progress["epoch"] < cfg.max_epochs,
+        "max_steps": not cfg.max_steps or progress["step"] < cfg.max_steps,
+        "patience": not cfg.patience or progress["evals_without_improvement"] < cfg.patience,
+    }
+    if all(limits.values()):
+        progress.update(done=False, stopped_by=None)
+        if verbose:
+            print(f"resume: the run had finished at step {progress['step']} (epoch {progress['epoch']}); "
+                  "this invocation's limits leave room, so it goes on", file=sys.stderr)
+    elif verbose:
+        reached = ", ".join(f"--{name.replace('_', '-')}" for name, room in limits.items() if not room)
+        print(f"resume: the run in {output_dir} had finished at step {progress['step']} (epoch {progress['epoch']}); "
+              f"nothing to train: it has reached {reached} (raise it to continue)", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- the loop
@@ -548,13 +581,21 @@ class _StopSignal:
             signal.signal(number, handler)
 
 
+class UnknownMetricError(KeyError, ValueError):
+    """``early_stopping_metric`` names a metric the model's dev evaluation does not report."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 def selection_value(metrics: dict[str, float], name: str) -> float:
     """The dev figure a run is selected on: one metric, or a sum such as
     ``root_fine_acc+root_binary_acc`` (to select on both figures a paper reports)."""
     parts = name.split("+")
     unknown = [part for part in parts if part not in metrics]
     if unknown:
-        raise KeyError(f"early_stopping_metric {name!r}: {unknown} not among the dev metrics {sorted(metrics)}")
+        raise UnknownMetricError(f"--early-stopping-metric {name!r}: {', '.join(unknown)} is not among the dev "
+                                 f"metrics {', '.join(sorted(metrics))}")
     return sum(metrics[part] for part in parts)
 
 
@@ -669,11 +710,17 @@ def fit(
             return torch.autocast(device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
+    if val_loader is not None and parallel.is_main:  # a wrong metric name fails now, not after the first epoch
+        first = next(iter(val_loader), None)
+        if first is not None:
+            with torch.random.fork_rng(devices=[]), averaged():  # the run's random stream is left as it was
+                selection_value(evaluate(model, [first], device, progress["step"]), cfg.early_stopping_metric)
+
     model.train()
     interrupted = False
     progress.setdefault("train_seconds", 0.0)  # checkpoints written before the time budget existed
-    if cfg.resume and progress.get("stopped_by") == "time_budget":
-        progress.update(done=False, stopped_by=None)  # a budget stop is a pause: resuming continues
+    if cfg.resume and progress["done"]:
+        _reopen_finished_run(progress, cfg, output_dir, parallel.is_main)
     clock = started = time.perf_counter()
     with _StopSignal() as stop:
         while not progress["done"] and progress["epoch"] < cfg.max_epochs:

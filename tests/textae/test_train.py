@@ -17,6 +17,7 @@ from textae.train import (
     ResumeError,
     ShuffledBatchSampler,
     TrainConfig,
+    UnknownMetricError,
     fit,
     make_loader,
     set_seed,
@@ -119,9 +120,12 @@ def test_max_steps_and_eval_every(data, tmp_path):
     assert [r["step"] for r in dev_records(tmp_path)] == [3, 6, 7]
 
 
-def test_bad_early_stopping_metric_names_the_choices(data, tmp_path):
-    with pytest.raises(KeyError, match="root_fine_acc"):
-        run(data, tmp_path, early_stopping_metric="accuracy")
+def test_bad_early_stopping_metric_names_the_choices_before_training(data, tmp_path):
+    steps = []
+    with pytest.raises(UnknownMetricError, match="root_fine_acc") as error:
+        run(data, tmp_path, early_stopping_metric="accuracy", on_step=lambda step, _: steps.append(step))
+    assert steps == []  # refused before the first step
+    assert str(error.value).startswith("--early-stopping-metric 'accuracy': accuracy is not among")
 
 
 def test_sampler_is_deterministic_per_epoch_and_skips():
@@ -296,3 +300,20 @@ def test_dev_terms_follow_the_step_being_evaluated(tmp_path):
     cfg = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="sgd", learning_rate=0.1, progress=False)
     result = fit(model, [_Dummy()] * 3, [_Dummy()], cfg, save_model=lambda m, d: None)
     assert result.history[-1]["step"] == 3 and result.history[-1]["scheduled"] == 3.0
+
+
+def test_resuming_a_finished_run_goes_on_only_when_the_limits_leave_room(data, tmp_path, capsys):
+    _, first = run(data, tmp_path, max_steps=3)
+    assert first.steps == 3
+    capsys.readouterr()
+    _, again = run(data, tmp_path, resume=True, max_steps=3)  # nothing left to do: said so, nothing trained
+    message = capsys.readouterr().err
+    assert again.steps == 3 and "nothing to train" in message and "--max-steps" in message
+    _, longer = run(data, tmp_path, resume=True, max_steps=7)
+    assert longer.steps == 7 and "goes on" in capsys.readouterr().err
+    trained = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+               if json.loads(line)["split"] == "train"]
+    assert trained == list(range(1, 8))  # steps 4..7 were trained on top of 1..3
+    _, epochs = run(data, tmp_path / "epochs", max_epochs=1)
+    _, more = run(data, tmp_path / "epochs", resume=True, max_epochs=2)
+    assert (epochs.epochs_completed, more.epochs_completed) == (1, 2) and more.steps == 2 * epochs.steps

@@ -1,0 +1,53 @@
+"""Mistakes a user makes on the command line of a training script end in one clear line
+(`<script>: error: ...`, exit status 2), never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scripts.conftest import run_script
+
+
+def check(result, script: str, *fragments: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert f"{script}: error:" in result.stderr and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py"])
+def test_resume_without_a_checkpoint(name, tmp_path, data_dir):
+    result = run_script(name, "--tiny", "--resume", "--progress", "false", "--output-dir", str(tmp_path / "none"))
+    check(result, name, "no checkpoint", str(tmp_path / "none"))
+
+
+def test_missing_corpus_and_missing_text_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTAE_OFFLINE", "1")
+    check(run_script("train_rae.py", "--tiny", "--data-dir", str(tmp_path / "nothing")), "train_rae.py",
+          "sst corpus is not available", str(tmp_path / "nothing"))
+    check(run_script("train_vae.py", "--tiny", "--train-file", str(tmp_path / "a.txt"), "--dev-file",
+                     str(tmp_path / "a.txt"), "--test-file", str(tmp_path / "a.txt")), "train_vae.py", "no text corpus")
+    (tmp_path / "empty.txt").write_text("\n\n")
+    check(run_script("train_vae.py", "--tiny", "--train-file", str(tmp_path / "empty.txt"), "--dev-file",
+                     str(tmp_path / "empty.txt"), "--test-file", str(tmp_path / "empty.txt")), "train_vae.py",
+          "has no sentence")
+    check(run_script("train_word_vectors.py", "--corpora", "--text-file", str(tmp_path / "empty.txt"),
+                     "--output", str(tmp_path / "v.txt")), "train_word_vectors.py", "has no sentence")
+    check(run_script("train_word_vectors.py", "--corpora", "--text-file", str(tmp_path / "missing.txt"),
+                     "--output", str(tmp_path / "v.txt")), "train_word_vectors.py", "missing.txt")
+
+
+def test_a_device_that_is_not_here(tmp_path, data_dir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = run_script("train_rae.py", "--tiny", "--device", "cuda", "--output-dir", str(tmp_path / "run"))
+    check(result, "train_rae.py", "CUDA is not available")
+
+
+def test_unknown_early_stopping_metric_is_refused_before_training(tmp_path, data_dir):
+    result = run_script("train_rae.py", "--tiny", "--early-stopping-metric", "rootacc", "--progress", "false",
+                        "--output-dir", str(tmp_path / "run"))
+    check(result, "train_rae.py", "'rootacc'", "root_fine_acc")
+    assert not (tmp_path / "run" / "metrics.jsonl").exists() or '"train"' not in (tmp_path / "run" / "metrics.jsonl").read_text()

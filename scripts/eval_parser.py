@@ -3,7 +3,7 @@
 
 Examples:
     python scripts/eval_parser.py gold.txt parsed.txt                  # COLLINS.prm conventions
-    python scripts/eval_parser.py gold.txt parsed.txt -p COLLINS.prm   # any EVALB parameter file
+    python scripts/eval_parser.py gold.txt parsed.txt -p my.prm        # any EVALB parameter file
     python scripts/eval_parser.py gold.txt parsed.txt --unlabeled      # spans only, labels ignored
     python scripts/eval_parser.py gold.txt parsed.txt --json           # the summaries as JSON
     python scripts/eval_parser.py sample.gld sample.tst -p sample.prm --style 1997

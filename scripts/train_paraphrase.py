@@ -9,7 +9,8 @@ Examples:
 Steps:
  1. Trees: every MSRP sentence (and the pre-training text) is parsed by --parser (our
     chart parser by default; SST's train trees are used as given). Parses are cached in
-    --trees-cache and reused by later runs with the same parser.
+    --trees-cache (per parser, and per chart-parser model) and reused by later runs with the
+    same parser and model.
  2. Unsupervised pre-training of an unfolding RAE on the sentences of --pretrain-corpora
     (MSRP train, PTB train, SST train: no labels; 5% held out for early stopping).
  3. Features of a sentence pair: the Euclidean distances between all nodes (words and
@@ -32,6 +33,7 @@ checkpoints/, test_report.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -133,20 +135,34 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def model_digest(model_dir: Path) -> str:
+    """The first 12 hex digits of a sha256 over a model folder's files (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(model_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cache_name: str,
                     progress: bool = True) -> list[Tree]:
-    """Trees for token lists from the configured parser, through the cache."""
-    cache = Path(data.trees_cache) / data.parser / f"{cache_name}.txt" if data.trees_cache else None
-    if cache is not None and cache.exists():
-        trees = list(iter_trees(cache))
-        if [tree.leaves() for tree in trees] == sentences:
-            return trees
-        print(f"ignoring stale parse cache {cache} (different sentences)", flush=True)
+    """Trees for token lists from the configured parser, through the cache (one folder per
+    parser, and for the chart parser per model: named by a digest of its weights)."""
     from parsers.parser import load_parser
 
     if data.parser == "chart" and not Path(data.parser_model).is_dir():
         raise SystemExit(f"error: no chart-parser model at {data.parser_model}: train one with "
                          "`python scripts/train_parser.py --sst`, pass --parser-model DIR, or use --parser balanced")
+    cache = None
+    if data.trees_cache:
+        folder = Path(data.trees_cache) / data.parser
+        if data.parser == "chart":
+            folder = folder / model_digest(Path(data.parser_model))
+        cache = folder / f"{cache_name}.txt"
+    if cache is not None and cache.exists():
+        trees = list(iter_trees(cache))
+        if [tree.leaves() for tree in trees] == sentences:
+            return trees
+        print(f"ignoring stale parse cache {cache} (different sentences)", flush=True)
     parser = load_parser(data.parser, data.parser_model if data.parser == "chart" else None)
     started = time.perf_counter()
     trees = []

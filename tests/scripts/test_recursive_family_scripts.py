@@ -105,6 +105,23 @@ def test_paraphrase_parses_are_cached_and_reused(data_dir, tmp_path):
         json.loads((tmp_path / "b" / "test_report.json").read_text())["majority"]
 
 
+def test_chart_parses_are_cached_per_parser_model(data_dir, tmp_path):
+    models = []
+    for seed in (0, 1):
+        trained = run_script("train_parser.py", "--tiny", "--dry-run", "--seed", str(seed), "--progress", "false",
+                             "--output-dir", str(tmp_path / f"parser{seed}"), "--data-dir", str(data_dir))
+        assert trained.returncode == 0, trained.stderr
+        models.append(str(tmp_path / f"parser{seed}" / "model"))
+    cache = tmp_path / "cache"
+    arguments = ("--tiny", "--dry-run", "--parser", "chart", "--trees-cache", str(cache), "--progress", "false",
+                 "--data-dir", str(data_dir))
+    outputs = [run_script("train_paraphrase.py", *arguments, "--parser-model", model, "--output-dir",
+                          str(tmp_path / f"run{i}")) for i, model in enumerate([models[0], models[0], models[1]])]
+    assert all(result.returncode == 0 for result in outputs), [result.stderr for result in outputs]
+    assert ["parsed" in result.stdout for result in outputs] == [True, False, True]  # another model parses again
+    assert len(list((cache / "chart").iterdir())) == 2
+
+
 def test_the_chart_parser_starts_from_word_vectors(vectors, data_dir, tmp_path):
     result = run_script("train_parser.py", "--tiny", "--dry-run", "--word-dim", "8", "--word-vectors", str(vectors),
                         "--output-dir", str(tmp_path), "--progress", "false", "--data-dir", str(data_dir))

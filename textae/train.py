@@ -710,7 +710,9 @@ def fit(
             return torch.autocast(device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    if val_loader is not None and parallel.is_main:  # a wrong metric name fails now, not after the first epoch
+    # A wrong metric name fails now, not after the first epoch (on a loader that can be read
+    # again: a one-shot iterator would lose its first batch).
+    if val_loader is not None and parallel.is_main and iter(val_loader) is not val_loader:
         first = next(iter(val_loader), None)
         if first is not None:
             with torch.random.fork_rng(devices=[]), averaged():  # the run's random stream is left as it was

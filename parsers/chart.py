@@ -385,15 +385,39 @@ class ChartParserModel(nn.Module):
         from safetensors.torch import load_file
 
         directory = Path(directory)
+
+        def refuse(reason: str) -> ValueError:
+            message = (f"{directory} is not a chart-parser directory: {reason}; a chart-parser model is the "
+                       "model/ folder of a scripts/train_parser.py run")
+            inner = directory / "model"
+            try:  # a run folder was given instead of its model/ folder
+                inner_type = json.loads((inner / "config.json").read_text(encoding="utf-8")).get("model_type")
+            except (OSError, ValueError, AttributeError):
+                inner_type = None
+            if inner_type == cls.model_type:
+                message += f"; did you mean {inner}?"
+            return ValueError(message)
+
+        if not directory.is_dir():
+            raise refuse("no such directory" if not directory.exists() else "not a directory")
         try:
             payload = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-            vocab = ChartVocab.from_dict(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise refuse("it has no config.json") from None
         except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{directory} is not a chart-parser directory: {error}") from error
-        if payload.get("model_type") != cls.model_type:
-            raise ValueError(f"{directory} holds a {payload.get('model_type')!r} model, not a chart parser")
+            raise refuse(f"cannot read its config.json: {error}") from error
+        model_type = payload.get("model_type") if isinstance(payload, dict) else None
+        if model_type != cls.model_type:
+            raise refuse(f"it holds a {model_type!r} model, not a {cls.model_type!r}")
+        try:
+            vocab = ChartVocab.from_dict(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, ValueError) as error:
+            raise refuse(f"cannot read its vocab.json: {error}") from error
         model = cls(ChartParserConfig(**payload["config"]), vocab)
-        model.load_state_dict(load_file(str(directory / "model.safetensors")))
+        weights = directory / "model.safetensors"
+        if not weights.is_file():
+            raise refuse("it has no model.safetensors")
+        model.load_state_dict(load_file(str(weights)))
         return model.eval()
 
 

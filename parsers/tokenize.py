@@ -139,6 +139,10 @@ _INITIALISM = re.compile(r"[A-HJ-Z]|(?:[A-Za-z]\.)+[A-Za-z]")
 # Blank lines always end a sentence, even when the line before has no final punctuation
 # (a heading, a list item).
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+# With ``split_lines``, every line break ends a sentence: LF, CRLF, CR and the Unicode line
+# and paragraph separators (the other characters ``str.splitlines`` knows are refused as
+# control characters).
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 
 # spaCy refuses texts over 1,000,000 characters by default to protect its parser and
 # entity recognizer; the blank pipeline has neither, so a much longer text is fine.
@@ -209,13 +213,23 @@ def _get_sentence_splitter() -> Language:
     return _sentence_splitter
 
 
-def split_sentences(text: str | bytes) -> list[str]:
+def split_sentences(text: str | bytes, *, split_lines: bool = False) -> list[str]:
     """Split running text into sentences with spaCy's rule-based sentencizer.
 
     A sentence ends at ``.``, ``!``, ``?`` (and similar marks) and always at a blank line.
+    A single line break is only a space inside a sentence, so a paragraph wrapped over
+    several lines stays whole; with ``split_lines`` every line break ends a sentence
+    instead, for text with one sentence per line that may lack final punctuation:
+
+    >>> split_sentences("A good film\\nawful")
+    ['A good film\\nawful']
+    >>> split_sentences("A good film\\nawful", split_lines=True)
+    ['A good film', 'awful']
 
     Args:
         text: The text, or UTF-8 bytes.
+        split_lines: Split every non-empty line into sentences on its own: a sentence
+            never spans a line break (``\\n``, ``\\r\\n``, ``\\r``, U+2028 or U+2029).
 
     Returns:
         The sentences in order, each without surrounding whitespace. Empty or
@@ -227,7 +241,8 @@ def split_sentences(text: str | bytes) -> list[str]:
             tab, newline or carriage return (the message gives its position).
     """
     text = _as_text(text)
-    paragraphs = [part for part in _PARAGRAPH_BREAK.split(text) if part.strip()]
+    breaks = _LINE_BREAK if split_lines else _PARAGRAPH_BREAK
+    paragraphs = [part for part in breaks.split(text) if part.strip()]
     if not paragraphs:
         return []
     nlp = _get_sentence_splitter()
@@ -533,11 +548,13 @@ def tokenize(sentence: str | bytes) -> list[str]:
     return to_ptb_tokens(tokens)
 
 
-def tokenize_text(text: str | bytes) -> list[list[str]]:
+def tokenize_text(text: str | bytes, *, split_lines: bool = False) -> list[list[str]]:
     """Split running text into sentences of Penn-Treebank tokens spelled as in the SST.
 
     Args:
         text: Any amount of text, or its UTF-8 bytes.
+        split_lines: Every line break ends a sentence (text with one sentence per line);
+            otherwise only punctuation and blank lines do (see :func:`split_sentences`).
 
     Returns:
         One token list per sentence (see :func:`split_sentences` and :func:`tokenize`).
@@ -548,5 +565,5 @@ def tokenize_text(text: str | bytes) -> list[list[str]]:
         TokenizationError: For bytes that are not UTF-8, or a control character other than
             tab, newline or carriage return (the message gives its position).
     """
-    sentences = (tokenize(sentence) for sentence in split_sentences(text))
+    sentences = (tokenize(sentence) for sentence in split_sentences(text, split_lines=split_lines))
     return [tokens for tokens in sentences if tokens]

@@ -1,11 +1,22 @@
 #!/usr/bin/env python
 """Print the sentiment of sentences, raw text or parsed trees, with a trained semi-supervised RAE.
 
-Input comes from the arguments, from --file, or from standard input. Input that starts
-with "(" is read as PTB trees (labels are ignored, so SST trees, trees from any parser,
-or `(X (X good) (X movie))` all work; non-binary trees are binarized). Anything else is
-raw text: split into sentences, tokenized as SST is, and parsed by --parser (the chart
-parser of scripts/train_parser.py by default).
+Input comes from the arguments (each one read on its own), from --file, or from standard
+input. Each argument, file or input is either all trees or all raw text, decided by its
+first non-blank character: one that starts with "(" is read as PTB trees (labels are
+ignored, so SST trees, trees from any parser, or `(X (X good) (X movie))` all work;
+non-binary trees are binarized). Anything else is raw text: split into sentences,
+tokenized as SST is, and parsed by --parser (the chart parser of scripts/train_parser.py
+by default). Mixing both in one argument, file or input is refused, naming the line at
+fault: a line of raw text among trees, or a tree among raw text (a line that starts with
+"(", maybe a label, and "(" again, and is a whole tree or the start of one); give them
+as separate arguments or files instead.
+
+In raw text, line breaks always end a sentence: each non-empty line is split into
+sentences on its own, so a file with one sentence per line needs no final punctuation,
+and a sentence never spans two lines (a paragraph wrapped over several lines is
+therefore split at each line end: join its lines first). Within a line, sentences end
+at . ! ? and the like.
 
 Examples:
     python scripts/classify.py --checkpoint runs/sst-semi_supervised_rae-seed0/model \\
@@ -17,25 +28,39 @@ Examples:
 
 Output per sentence: the fine label (very negative .. very positive) with its
 probability, the binary label (negative / positive, from p(3)+p(4) vs p(0)+p(1)),
-and the sentence; with --nodes, the same for every phrase, indented by depth.
+and the sentence; with --nodes, the same for every phrase, indented by depth. A model
+trained with --labels binary has two classes: it prints negative / positive only.
+
+With --json, one object per sentence: "sentence"; "label_set", "fine" (5 classes) or
+"binary" (a --labels binary model, 2 classes); "label", the index of the predicted class,
+and "label_name", its name: fine 0 very negative, 1 negative, 2 neutral, 3 positive,
+4 very positive; binary 0 negative, 1 positive (so read "label_name", or "label" together
+with "label_set": label 1 is negative in one set and positive in the other);
+"probability" of that class; "binary" (negative / positive) and "binary_probability";
+with --nodes, "phrases": a list of {"depth", "text", "label", "label_name",
+"probability", "binary", "binary_probability"} in pre-order, the sentence first.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees  # noqa: E402
+from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees, parse_tree  # noqa: E402
 from parsers.parser import ParseInputError, load_parser  # noqa: E402
 from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
 from textae.corpora.sst import LABEL_NAMES  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
 from textae.trees import TreeBatch, TreeStructureError, encode_tree  # noqa: E402
+
+# A line that starts like a PTB tree: "(", maybe a label, then another "(".
+_TREE_START = re.compile(r"\s*\(\s*[^\s()]*\s*\(")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,34 +70,87 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("inputs", nargs="*", help="PTB trees or raw text, one item per argument (else --file, else stdin)")
     parser.add_argument("--checkpoint", required=True, help="a model directory (the model/ folder of a train_rae.py run)")
-    parser.add_argument("--file", help="a file of PTB trees or of raw UTF-8 text")
+    parser.add_argument("--file", help="a file of PTB trees or of raw UTF-8 text (in text, every line break ends a "
+                        "sentence)")
     parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
                         help="parser for raw text (default: chart)")
     parser.add_argument("--parser-model", default="runs/parser-sst-seed0/model",
                         help="chart-parser model directory (default: runs/parser-sst-seed0/model, "
                              "written by python scripts/train_parser.py --sst)")
     parser.add_argument("--nodes", action="store_true", help="also print the sentiment of every phrase")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per sentence")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per sentence (fields: see below)")
     parser.add_argument("--batch-size", type=int, default=256, help="trees per forward pass (default: 256)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
+    return args
 
 
-def read_inputs(items: list[str | bytes], args: argparse.Namespace) -> list[Tree]:
-    """Trees from items that start with '(', parses of the sentences of the others."""
+def model_folder_hint(flag: str, path: str) -> str:
+    """'; did you mean FLAG PATH/model?' when PATH is a run folder that holds a model/ folder."""
+    inner = Path(path) / "model"
+    return f"; did you mean {flag} {inner}?" if (inner / "config.json").is_file() else ""
+
+
+def tree_line(text: str) -> int | None:
+    """The number of the first line of raw text that is, or starts, a PTB tree (None: none)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not _TREE_START.match(line):
+            continue
+        if line.count("(") > line.count(")"):  # the first line of a tree spread over several lines
+            return number
+        try:
+            parse_tree(line)
+        except TreeParseError:
+            continue  # text such as "(see (also) this)"
+        return number
+    return None
+
+
+def read_inputs(items: list[tuple[str, str | bytes]], args: argparse.Namespace) -> list[Tree]:
+    """Trees from items that start with '(', parses of the sentences of the others.
+
+    Args:
+        items: (name for messages, content) pairs: an argument, the --file or standard input.
+        args: The command line (--parser, --parser-model).
+
+    Raises:
+        ValueError: A tree among raw text, text among trees, or a parser that cannot be loaded.
+    """
     trees: list[Tree] = []
     parser = None
-    for item in items:
+    for name, item in items:
         text = item.decode("utf-8", errors="replace") if isinstance(item, bytes) else item
         if text.lstrip().startswith("("):
-            trees.extend(iter_trees(item if isinstance(item, bytes) else [item]))
+            try:
+                trees.extend(iter_trees(item if isinstance(item, bytes) else [item]))
+            except TreeParseError as error:
+                near = f" near {error.text!r}" if error.text else ""
+                message = f"{name}, line {error.line}, column {error.column}: {error.reason}{near}"
+                lines = text.splitlines()
+                if 0 < error.line <= len(lines) and not lines[error.line - 1].lstrip().startswith("("):
+                    message += (f" (line {error.line} looks like raw text, but {name} starts with '(' so it is "
+                                "read as PTB trees throughout; give raw text as a separate argument or file)")
+                else:
+                    message += f" ({name} starts with '(' so it is read as PTB trees)"
+                raise ValueError(message) from None
             continue
-        sentences = tokenize_text(item)
+        number = tree_line(text)
+        if number is not None:
+            raise ValueError(f"{name}, line {number} is a PTB tree, but {name} does not start with '(' so it is "
+                             "read as raw text throughout (the tree would be classified as words); give trees as "
+                             "a separate argument or file")
+        sentences = tokenize_text(item, split_lines=True)
         if sentences and parser is None:
             if args.parser == "chart" and not Path(args.parser_model).is_dir():
-                raise ValueError(f"no chart-parser model at {args.parser_model}: train one with "
+                raise ValueError(f"--parser-model: no chart-parser model at {args.parser_model}: train one with "
                                  "`python scripts/train_parser.py --sst`, pass --parser-model DIR, "
                                  "or use --parser balanced")
-            parser = load_parser(args.parser, args.parser_model if args.parser == "chart" else None)
+            try:
+                parser = load_parser(args.parser, args.parser_model if args.parser == "chart" else None)
+            except (OSError, ValueError) as error:
+                raise ValueError(f"--parser-model: {error}") from error
         trees.extend(parser.parse_many(sentences) if sentences else [])
     return trees
 
@@ -82,7 +160,11 @@ def prepare(tree: Tree) -> Tree:
     return binarize(collapse_unary(tree, collapse_root=True, keep_preterminals=False))
 
 
+LABEL_SETS = {5: "fine", 2: "binary"}  # by number of classes: the --labels of train_rae.py
+
+
 def describe(probabilities: list[float]) -> dict:
+    """The predicted class of one node: index, name and probability, and the binary verdict."""
     fine = max(range(len(probabilities)), key=probabilities.__getitem__)
     result = {"label": fine, "probability": probabilities[fine]}
     if len(probabilities) == 5:
@@ -115,23 +197,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}", file=sys.stderr)
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}"
+              f"{model_folder_hint('--checkpoint', args.checkpoint)}", file=sys.stderr)
         return 2
     if not hasattr(model, "predict"):
-        print(f"error: {args.checkpoint} holds a {model.model_type} model, which has no sentiment classifier; "
+        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model, which has no sentiment classifier; "
               "train one with --model semi_supervised_rae", file=sys.stderr)
         return 2
     model.eval()
     if args.inputs:
-        items: list[str | bytes] = list(args.inputs)
+        items: list[tuple[str, str | bytes]] = [(f"argument {number}", item)
+                                                for number, item in enumerate(args.inputs, start=1)]
     elif args.file:
         try:
-            items = [Path(args.file).read_bytes()]
+            items = [(args.file, Path(args.file).read_bytes())]
         except OSError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: cannot read --file {args.file}: {error.strerror or error}", file=sys.stderr)
             return 2
     else:
-        items = [sys.stdin.buffer.read()]
+        items = [("standard input", sys.stdin.buffer.read())]
     try:
         trees = read_inputs(items, args)
         encoded = [encode_tree(prepare(tree), vocab, labels="none") for tree in trees]
@@ -140,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not encoded:
         return 0
+    num_classes = getattr(model.config, "num_classes", None)
+    label_set = {"label_set": LABEL_SETS[num_classes]} if num_classes in LABEL_SETS else {}
     for start in range(0, len(encoded), args.batch_size):
         chunk = encoded[start : start + args.batch_size]
         batch = TreeBatch.collate(chunk)
@@ -149,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             tree = item.tree
             rows = batch.node_order[offset : offset + item.num_nodes].tolist()
             offset += item.num_nodes
-            sentence = {"sentence": " ".join(tree.leaves()), **describe(probabilities[batch.roots[index]].tolist())}
+            sentence = {"sentence": " ".join(tree.leaves()), **label_set,
+                        **describe(probabilities[batch.roots[index]].tolist())}
             if args.nodes:
                 sentence["phrases"] = phrase_rows(tree, rows, probabilities)
             print_sentence(sentence, as_json=args.json)

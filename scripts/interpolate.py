@@ -13,11 +13,15 @@ Input words are split on spaces; a word the vocabulary lacks is tried lower-case
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).
 Sentences longer than --max-length words are cut to it (a note goes to stderr). An empty
 sentence, or one whose every word is unknown, is refused with a message (exit code 2).
+--checkpoint must hold a sentence_vae or sentence_ae (scripts/train_vae.py --model
+sentence_vae or sentence_ae); other models (an LSTM language model, a recursive
+autoencoder) are refused, as they have no sentence encoder to walk between.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -29,6 +33,8 @@ from textae.models.sentence_vae import interpolate  # noqa: E402
 from textae.sentences import collate_sentences, encode_user_words  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
+
+SENTENCE_MODELS = ("sentence_vae", "sentence_ae")  # an encoder to a code and a decoder from it
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,7 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
                              "(from the softmax, see --temperature and --seed) (default: greedy)")
-    parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
     parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
     parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
@@ -53,7 +60,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--steps must be at least 2")
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
+    if args.max_length < 1:
+        parser.error(f"--max-length must be at least 1 (words kept of each input sentence), got {args.max_length}")
+    if not (args.temperature > 0 and math.isfinite(args.temperature)):
+        parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
+                     "for the most likely word at each step use --decode greedy")
     return args
+
+
+def model_folder_hint(path: str) -> str:
+    """'; did you mean --checkpoint PATH/model?' when PATH is a run folder that holds a model/ folder."""
+    inner = Path(path) / "model"
+    return f"; did you mean --checkpoint {inner}?" if (inner / "config.json").is_file() else ""
 
 
 def to_ids(text: str, vocab, max_length: int, name: str) -> tuple[list[int], list[str]]:
@@ -76,11 +94,13 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}", file=sys.stderr)
-        return 2
-    if not hasattr(model, "encoder") or not hasattr(model, "decoder"):
-        print(f"error: {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence_vae",
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint(args.checkpoint)}",
               file=sys.stderr)
+        return 2
+    if model.model_type not in SENTENCE_MODELS:
+        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence "
+              "model with an encoder and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
+              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
         return 2
     try:
         first, first_words = to_ids(args.first, vocab, args.max_length, "first")

@@ -4,6 +4,11 @@
 Text is split into sentences (spaCy's rule-based sentencizer) and Penn-Treebank tokens
 following SST's conventions (-LRB-, n't, `` '', \\/), then parsed.
 
+Line breaks always end a sentence: each non-empty line is split into sentences on its own,
+so a file with one sentence per line needs no final punctuation, and a sentence never spans
+two lines (a paragraph wrapped over several lines is therefore split at each line end: join
+its lines first). Within a line, sentences end at . ! ? and the like.
+
 Examples:
     python scripts/parse.py --model runs/parser-sst-seed0/model "A gorgeous, witty film. I loved it."
     python scripts/parse.py --parser balanced --file reviews.txt
@@ -13,7 +18,8 @@ Parsers: chart (textae's trained span parser; needs --model, the model/ folder o
 scripts/train_parser.py run), right / left (branching baselines), balanced.
 Empty or whitespace-only input prints nothing. Sentences longer than the parser's limit
 (512 tokens for the chart parser) are reported on stderr and skipped; other problems
-(undecodable bytes, control characters) stop with a one-line message and exit code 2.
+(undecodable bytes, control characters, a --model folder that is not a chart-parser
+model) stop with a one-line message and exit code 2.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("text", nargs="*", help="text to parse (else --file, else standard input)")
-    parser.add_argument("--file", help="a UTF-8 text file to parse")
+    parser.add_argument("text", nargs="*", help="text to parse, the arguments joined by spaces (else --file, "
+                        "else standard input)")
+    parser.add_argument("--file", help="a UTF-8 text file to parse (every line break ends a sentence)")
     parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
                         help="which parser (default: chart)")
-    parser.add_argument("--model", help="model directory of the chart parser")
+    parser.add_argument("--model", help="model directory of the chart parser (the model/ folder of a "
+                        "scripts/train_parser.py run)")
     parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
     return parser.parse_args(argv)
 
@@ -45,21 +53,29 @@ def read_input(args: argparse.Namespace) -> str | bytes:
     if args.text:
         return " ".join(args.text)
     if args.file:
-        return Path(args.file).read_bytes()
+        try:
+            return Path(args.file).read_bytes()
+        except OSError as error:
+            raise OSError(f"cannot read --file {args.file}: {error.strerror or error}") from error
     return sys.stdin.buffer.read()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        sentences = tokenize_text(read_input(args))
-        if args.tokens:
-            for tokens in sentences:
-                print(" ".join(tokens))
-            return 0
-        parser = load_parser(args.parser, args.model)
-    except (TokenizationError, OSError, ValueError) as error:
+        sentences = tokenize_text(read_input(args), split_lines=True)
+    except (TokenizationError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.tokens:
+        for tokens in sentences:
+            print(" ".join(tokens))
+        return 0
+    try:
+        parser = load_parser(args.parser, args.model)
+    except (OSError, ValueError) as error:
+        flag = "--model: " if args.parser == "chart" and args.model is not None else ""
+        print(f"error: {flag}{error}", file=sys.stderr)
         return 2
     limit = parser.max_tokens
     keep = [tokens for tokens in sentences if limit is None or len(tokens) <= limit]

@@ -13,11 +13,15 @@ A plain or denoising autoencoder (train_vae.py --model sentence_ae) has no prior
 --fit-codes FILE, sentences (e.g. its training text) whose codes define the Gaussian
 N(mean, covariance) the samples are drawn from (also allowed for a VAE):
     python scripts/sample.py --checkpoint runs/ae/model --fit-codes train.txt --num 10
+
+Other models (an LSTM language model, a recursive autoencoder) are refused: sampling needs
+a sentence_vae or sentence_ae checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -28,6 +32,14 @@ import torch  # noqa: E402
 from textae.sentences import collate_sentences, encode_user_words, latent_gaussian  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
+
+SENTENCE_MODELS = ("sentence_vae", "sentence_ae")  # an encoder to a code and a decoder from it
+
+
+def model_folder_hint(path: str) -> str:
+    """'; did you mean --checkpoint PATH/model?' when PATH is a run folder that holds a model/ folder."""
+    inner = Path(path) / "model"
+    return f"; did you mean --checkpoint {inner}?" if (inner / "config.json").is_file() else ""
 
 
 def main(argv=None) -> int:
@@ -42,7 +54,8 @@ def main(argv=None) -> int:
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
                              "(from the softmax, see --temperature and --seed) (default: greedy)")
-    parser.add_argument("--temperature", type=float, default=1.0, help="for --decode sample (default: 1.0)")
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=50,
                         help="longest output in words; --reconstruct and --fit-codes lines are cut to it too "
                              "(default: 50)")
@@ -54,14 +67,24 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
+    if args.num < 1:
+        parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
+    if args.max_length < 1:
+        parser.error(f"--max-length must be at least 1 (words per sentence), got {args.max_length}")
+    if not (args.temperature > 0 and math.isfinite(args.temperature)):
+        parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
+                     "for the most likely word at each step use --decode greedy")
     set_seed(args.seed)
     try:
         model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}", file=sys.stderr)
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint(args.checkpoint)}",
+              file=sys.stderr)
         return 2
-    if not hasattr(model, "encoder"):
-        print(f"error: {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence_vae", file=sys.stderr)
+    if model.model_type not in SENTENCE_MODELS:
+        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence "
+              "model with a latent code and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
+              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
         return 2
     if getattr(model, "deterministic", False) and not (args.reconstruct or args.fit_codes):
         print(f"error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "

@@ -149,6 +149,26 @@ def test_save_and_load_give_the_same_parses(tmp_path):
         ChartParser.from_pretrained(tmp_path / "missing")
 
 
+def test_loading_what_is_not_a_chart_parser_says_what_it_is(tmp_path):
+    _, _, vocab = tiny_data(False)
+    run = tmp_path / "run"
+    tiny_model(vocab, False).save_pretrained(run / "model")
+    # a run folder instead of its model/ folder: the model/ folder is suggested
+    with pytest.raises(ValueError, match="not a chart-parser directory: it has no config.json") as caught:
+        ChartParser.from_pretrained(run)
+    assert f"did you mean {run / 'model'}?" in str(caught.value) and str(run) in str(caught.value)
+    # another model's folder, which has a vocab.json of its own: its model type is named
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.json").write_text('{"format": "textae.model/1", "model_type": "rae", "config": {}}')
+    (other / "vocab.json").write_text('{"format": "textae.vocab/1"}')
+    with pytest.raises(ValueError, match=r"other is not a chart-parser directory: it holds a 'rae' model") as caught:
+        ChartParser.from_pretrained(other)
+    assert "did you mean" not in str(caught.value)
+    with pytest.raises(ValueError, match="not a chart-parser directory: not a directory"):
+        ChartParser.from_pretrained(other / "config.json")
+
+
 def test_bad_input_is_refused_clearly():
     _, _, vocab = tiny_data(False)
     parser = ChartParser(tiny_model(vocab, False))

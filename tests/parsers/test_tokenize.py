@@ -111,6 +111,26 @@ def test_blank_line_ends_a_sentence() -> None:
     ]
 
 
+def test_a_single_line_break_does_not_end_a_sentence_by_default() -> None:
+    # running text wrapped over lines stays one sentence
+    assert split_sentences("A film that is\nwitty and wise.") == ["A film that is\nwitty and wise."]
+
+
+def test_split_lines_makes_every_line_break_a_sentence_boundary() -> None:
+    text = "A good film\nThe worst movie ever\r\nawful\n"
+    assert split_sentences(text, split_lines=True) == ["A good film", "The worst movie ever", "awful"]
+    assert tokenize_text(text.encode(), split_lines=True) == [
+        ["A", "good", "film"],
+        ["The", "worst", "movie", "ever"],
+        ["awful"],
+    ]
+    # each line is still split on punctuation, and blank lines give nothing
+    assert split_sentences("One. Two!\n\n  \nThree\rFour\u2028Five", split_lines=True) == [
+        "One.", "Two!", "Three", "Four", "Five",
+    ]
+    assert tokenize_text(" \n\n\t\n", split_lines=True) == []
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t\r\n", b"", "\u00a0\u3000"])
 def test_empty_text_gives_no_sentences(text: str | bytes) -> None:
     assert tokenize_text(text) == []

@@ -26,6 +26,15 @@ def parser_model(tmp_path_factory, data_dir):
     return output / "model"
 
 
+@pytest.fixture(scope="module")
+def rae_model(tmp_path_factory, data_dir):
+    output = tmp_path_factory.mktemp("rae")
+    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
+                    "--no-logreg")
+    assert result.returncode == 0, result.stderr
+    return output / "model"
+
+
 def test_help():
     for name in ("train_parser.py", "parse.py"):
         result = script(name, "--help")
@@ -63,10 +72,8 @@ def test_parse_chart_without_a_model_is_a_clear_error():
     assert result.returncode == 2 and "--model" in result.stderr
 
 
-def test_classify_raw_text_end_to_end(tmp_path, data_dir, parser_model):
-    rae = tmp_path / "rae"
-    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(rae), "--progress", "false", "--no-logreg")
-    assert result.returncode == 0, result.stderr
+def test_classify_raw_text_end_to_end(tmp_path, rae_model, parser_model):
+    rae = rae_model.parent
     result = script("classify.py", "--checkpoint", str(rae / "model"), "--parser-model", str(parser_model),
                     "--json", "--nodes", "A gorgeous, witty film. Not bad at all.")
     assert result.returncode == 0, result.stderr
@@ -83,3 +90,109 @@ def test_text_of_only_punctuation_parses_as_punctuation(parser_model):
     result = script("parse.py", "--model", str(parser_model), "?! ...")
     assert result.returncode == 0, result.stderr
     assert parse_tree(result.stdout.strip()).leaves() == ["?", "!", "..."]
+
+
+# ---------------------------------------------------------------------- one sentence per line
+
+LINES = "A good film\nThe worst movie ever\r\n\n  awful\n"  # no final punctuation anywhere
+
+
+def test_parse_reads_a_file_or_stdin_one_sentence_per_line(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_bytes(LINES.encode())
+    expected = [["A", "good", "film"], ["The", "worst", "movie", "ever"], ["awful"]]
+    for arguments, stdin in ((["--file", str(path)], None), ([], LINES)):
+        result = script("parse.py", "--parser", "right", *arguments, input=stdin)
+        assert result.returncode == 0, result.stderr
+        assert [parse_tree(line).leaves() for line in result.stdout.splitlines()] == expected
+    # a line still holds several sentences when punctuation says so
+    result = script("parse.py", "--tokens", input="One. Two\nThree")
+    assert result.stdout.splitlines() == ["One .", "Two", "Three"]
+
+
+def test_parse_and_classify_help_say_that_line_breaks_end_sentences():
+    for name in ("parse.py", "classify.py"):
+        text = " ".join(script(name, "--help").stdout.split())
+        assert "line breaks always end a sentence" in text.lower() and "wrapped" in text
+
+
+def test_classify_reads_a_file_or_stdin_one_sentence_per_line(tmp_path, rae_model):
+    path = tmp_path / "lines.txt"
+    path.write_bytes(LINES.encode())
+    for arguments, stdin in ((["--file", str(path)], None), ([], LINES)):
+        result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--json", *arguments,
+                        input=stdin)
+        assert result.returncode == 0, result.stderr
+        sentences = [json.loads(line)["sentence"] for line in result.stdout.splitlines()]
+        assert sentences == ["A good film", "The worst movie ever", "awful"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("The worst movie ever\n(3 (2 good) (2 film))\n", "line 2 is a PTB tree"),
+    ("The worst movie ever\n( (S (NP (DT a) (NN film))\n  (VP (VBD bored))))\n", "line 2 is a PTB tree"),
+    ("(3 (2 good) (2 film))\nThe worst movie ever\n", "line 2 looks like raw text"),
+])
+def test_classify_refuses_trees_and_raw_text_mixed_in_one_file(tmp_path, rae_model, content, message):
+    path = tmp_path / "mixed.txt"
+    path.write_text(content)
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--file", str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr and str(path) in result.stderr and "separate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_classify_reads_each_argument_as_trees_or_text_on_its_own(rae_model):
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--json",
+                    "The worst movie ever", "(3 (2 good) (2 film))")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["sentence"] for line in result.stdout.splitlines()] == ["The worst movie ever", "good film"]
+
+
+def test_raw_text_with_brackets_is_still_text(rae_model):
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--json",
+                    "Seen it (twice (really)) and liked it.\nIt is (good).")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["sentence"] for line in result.stdout.splitlines()] == [
+        "Seen it -LRB- twice -LRB- really -RRB- -RRB- and liked it .", "It is -LRB- good -RRB- ."]
+
+
+# ---------------------------------------------------------------------- flags
+
+def test_classify_batch_size_must_be_positive(rae_model):
+    for value in ("0", "-3"):
+        result = script("classify.py", "--checkpoint", str(rae_model), "--batch-size", value, "(2 (2 a) (2 b))")
+        assert result.returncode == 2 and "classify.py: error: --batch-size must be at least 1" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_run_folder_instead_of_its_model_folder_is_named_and_the_model_folder_suggested(parser_model, rae_model):
+    run = parser_model.parent
+    result = script("parse.py", "--model", str(run), "Fine.")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--model: {run} is not a chart-parser directory" in result.stderr
+    assert f"did you mean {parser_model}?" in result.stderr
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser-model", str(run), "Fine.")
+    assert result.returncode == 2 and f"--parser-model: {run} is not" in result.stderr
+    assert f"did you mean {parser_model}?" in result.stderr
+    result = script("classify.py", "--checkpoint", str(rae_model.parent), "(2 (2 a) (2 b))")
+    assert result.returncode == 2 and f"--checkpoint {rae_model.parent}" in result.stderr
+    assert f"did you mean --checkpoint {rae_model}?" in result.stderr
+
+
+def test_a_model_that_is_not_a_chart_parser_is_named(rae_model):
+    result = script("parse.py", "--model", str(rae_model), "Fine.")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--model: {rae_model} is not a chart-parser directory" in result.stderr
+    assert "semi_supervised_rae" in result.stderr and "train_parser.py" in result.stderr
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser-model", str(rae_model), "Fine.")
+    assert result.returncode == 2 and f"--parser-model: {rae_model} is not" in result.stderr
+
+
+def test_classify_json_names_its_label_set(rae_model):
+    result = script("classify.py", "--checkpoint", str(rae_model), "--json", "--nodes", "(3 (2 good) (2 film))")
+    assert result.returncode == 0, result.stderr
+    sentence = json.loads(result.stdout)
+    labels = ("very negative", "negative", "neutral", "positive", "very positive")
+    assert sentence["label_set"] == "fine" and sentence["label_name"] == labels[sentence["label"]]
+    assert all(phrase["label_name"] == labels[phrase["label"]] for phrase in sentence["phrases"])
+    assert '"label_set"' in script("classify.py", "--help").stdout

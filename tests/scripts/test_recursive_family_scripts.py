@@ -88,7 +88,10 @@ def test_binary_labels_train_a_two_class_model_that_classify_reads(data_dir, tmp
     classified = run_script("classify.py", "--checkpoint", str(tmp_path / "model"), "--json",
                             "(3 (2 a) (3 (3 good) (2 film)))")
     assert classified.returncode == 0, classified.stderr
-    assert json.loads(classified.stdout.splitlines()[0])["binary"] in ("negative", "positive")
+    sentence = json.loads(classified.stdout.splitlines()[0])
+    assert sentence["binary"] in ("negative", "positive")
+    # label 1 is "positive" here but "negative" for a 5-class model: the JSON says which set it is
+    assert sentence["label_set"] == "binary" and sentence["label_name"] == ("negative", "positive")[sentence["label"]]
 
 
 def test_paraphrase_parses_are_cached_and_reused(data_dir, tmp_path):

@@ -134,3 +134,48 @@ def test_denoising_autoencoder_trains_and_interpolates(tmp_path, data_dir):
     flag = "--input-mask-rate INPUT_MASK_RATE"  # a sentence_ae flag only
     assert flag not in script("train_vae.py", "--help").stdout
     assert flag in script("train_vae.py", "--model", "sentence_ae", "--help").stdout
+
+
+@pytest.fixture(scope="module")
+def rae_model(tmp_path_factory, data_dir):
+    output = tmp_path_factory.mktemp("rae")
+    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
+                    "--no-logreg")
+    assert result.returncode == 0, result.stderr
+    return output / "model"
+
+
+@pytest.mark.parametrize("name, extra", [("interpolate.py", ["the company", "the market"]), ("sample.py", [])])
+def test_a_model_that_is_not_a_sentence_model_is_refused(rae_model, name, extra):
+    result = script(name, "--checkpoint", str(rae_model), *extra)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--checkpoint {rae_model} holds a semi_supervised_rae model" in result.stderr
+    assert "sentence_vae or sentence_ae" in result.stderr and "train_vae.py" in result.stderr
+
+
+@pytest.mark.parametrize("name, extra", [("interpolate.py", ["the company", "the market"]), ("sample.py", [])])
+def test_a_run_folder_as_checkpoint_suggests_its_model_folder(vae_model, name, extra):
+    result = script(name, "--checkpoint", str(vae_model.parent), *extra)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"did you mean --checkpoint {vae_model}?" in result.stderr
+
+
+BAD_VALUES = [
+    ("sample.py", ["--num", "-1"], "--num must be at least 1"),
+    ("sample.py", ["--num", "0"], "--num must be at least 1"),
+    ("sample.py", ["--max-length", "0"], "--max-length must be at least 1"),
+    ("sample.py", ["--decode", "sample", "--temperature", "0"], "--temperature must be a number > 0"),
+    ("sample.py", ["--decode", "sample", "--temperature", "-0.5"], "--temperature must be a number > 0"),
+    ("interpolate.py", ["--decode", "sample", "--temperature", "0"], "--temperature must be a number > 0"),
+    ("interpolate.py", ["--decode", "sample", "--temperature", "-1"], "--temperature must be a number > 0"),
+    ("interpolate.py", ["--decode", "sample", "--temperature", "nan"], "--temperature must be a number > 0"),
+    ("interpolate.py", ["--max-length", "0"], "--max-length must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("name, flags, message", BAD_VALUES, ids=[f"{c[0]} {' '.join(c[1])}" for c in BAD_VALUES])
+def test_bad_values_are_usage_errors(vae_model, name, flags, message):
+    extra = ["the company said", "the market"] if name == "interpolate.py" else []
+    result = script(name, "--checkpoint", str(vae_model), *extra, *flags)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{name}: error: {message}" in result.stderr and "Traceback" not in result.stderr

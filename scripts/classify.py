@@ -82,6 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="print one JSON object per sentence (fields: see below)")
     parser.add_argument("--batch-size", type=int, default=256, help="trees per forward pass (default: 256)")
     args = parser.parse_args(argv)
+    if args.inputs and args.file:
+        parser.error("give the input as arguments or as --file, not both")
     if args.batch_size < 1:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     return args

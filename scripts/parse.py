@@ -46,7 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", help="model directory of the chart parser (the model/ folder of a "
                         "scripts/train_parser.py run)")
     parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.text and args.file:
+        parser.error("give the text as arguments or as --file, not both")
+    return args
 
 
 def read_input(args: argparse.Namespace) -> str | bytes:

@@ -196,3 +196,12 @@ def test_classify_json_names_its_label_set(rae_model):
     assert sentence["label_set"] == "fine" and sentence["label_name"] == labels[sentence["label"]]
     assert all(phrase["label_name"] == labels[phrase["label"]] for phrase in sentence["phrases"])
     assert '"label_set"' in script("classify.py", "--help").stdout
+
+
+@pytest.mark.parametrize("name", ["parse.py", "classify.py"])
+def test_arguments_and_file_together_are_refused(name, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("A good film .\n")
+    extra = ["--checkpoint", str(tmp_path)] if name == "classify.py" else []
+    result = run_script(name, *extra, "--file", str(text), "Another film .")
+    assert result.returncode == 2 and "not both" in result.stderr

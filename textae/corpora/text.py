@@ -1,7 +1,8 @@
 """Any text corpus, one sentence per line (read with ``datasets``, so large files stream from disk).
 
 Tokens are separated by whitespace: give pre-tokenized text (as PTB's), or tokenize raw
-text first with ``parsers.tokenize_text``. Blank lines are skipped.
+text first with ``parsers.tokenize_text(text, split_lines=True)`` (one sentence per line
+in, one per line out). Blank lines are skipped.
 """
 
 from __future__ import annotations

@@ -413,11 +413,18 @@ class ChartParserModel(nn.Module):
             vocab = ChartVocab.from_dict(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, ValueError) as error:
             raise refuse(f"cannot read its vocab.json: {error}") from error
-        model = cls(ChartParserConfig(**payload["config"]), vocab)
+        try:
+            model = cls(ChartParserConfig(**payload["config"]), vocab)
+        except (KeyError, TypeError, ValueError) as error:
+            raise refuse(f"its config.json does not describe a chart parser of this textae version ({error})") from None
         weights = directory / "model.safetensors"
         if not weights.is_file():
             raise refuse("it has no model.safetensors")
-        model.load_state_dict(load_file(str(weights)))
+        try:
+            model.load_state_dict(load_file(str(weights)))
+        except (RuntimeError, OSError) as error:  # shapes or names that do not fit, or an unreadable file
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise refuse(f"its model.safetensors does not fit its config.json ({first_line})") from None
         return model.eval()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import itertools
 import time
 
@@ -167,6 +169,18 @@ def test_loading_what_is_not_a_chart_parser_says_what_it_is(tmp_path):
     assert "did you mean" not in str(caught.value)
     with pytest.raises(ValueError, match="not a chart-parser directory: not a directory"):
         ChartParser.from_pretrained(other / "config.json")
+    # a config from another version, and weights that do not fit the config
+    model_dir = run / "model"
+    config = json.loads((model_dir / "config.json").read_text())
+    config["config"]["unknown_setting"] = 1
+    (model_dir / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="does not describe a chart parser of this textae version"):
+        ChartParser.from_pretrained(model_dir)
+    del config["config"]["unknown_setting"]
+    config["config"]["lstm_hidden"] = config["config"]["lstm_hidden"] + 2
+    (model_dir / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="model.safetensors does not fit its config.json"):
+        ChartParser.from_pretrained(model_dir)
 
 
 def test_bad_input_is_refused_clearly():

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 _MODULES: dict[str, object] = {}
 
@@ -58,3 +60,14 @@ def run_script(name: str, *args: str, input: str | bytes | None = None, text: bo
 def subprocess_script(name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "scripts" / name), *args], capture_output=True,
                           text=kwargs.pop("text", True), timeout=300, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def rae_model(tmp_path_factory, data_dir):
+    """A tiny semi-supervised RAE (train_rae.py --tiny --dry-run): a model that is not a
+    sentence model nor a chart parser, for the scripts' wrong-checkpoint messages."""
+    output = tmp_path_factory.mktemp("rae")
+    result = run_script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
+                        "--no-logreg")
+    assert result.returncode == 0, result.stderr
+    return output / "model"

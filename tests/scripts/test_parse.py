@@ -26,15 +26,6 @@ def parser_model(tmp_path_factory, data_dir):
     return output / "model"
 
 
-@pytest.fixture(scope="module")
-def rae_model(tmp_path_factory, data_dir):
-    output = tmp_path_factory.mktemp("rae")
-    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
-                    "--no-logreg")
-    assert result.returncode == 0, result.stderr
-    return output / "model"
-
-
 def test_help():
     for name in ("train_parser.py", "parse.py"):
         result = script(name, "--help")

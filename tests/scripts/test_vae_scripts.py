@@ -136,15 +136,6 @@ def test_denoising_autoencoder_trains_and_interpolates(tmp_path, data_dir):
     assert flag in script("train_vae.py", "--model", "sentence_ae", "--help").stdout
 
 
-@pytest.fixture(scope="module")
-def rae_model(tmp_path_factory, data_dir):
-    output = tmp_path_factory.mktemp("rae")
-    result = script("train_rae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
-                    "--no-logreg")
-    assert result.returncode == 0, result.stderr
-    return output / "model"
-
-
 @pytest.mark.parametrize("name, extra", [("interpolate.py", ["the company", "the market"]), ("sample.py", [])])
 def test_a_model_that_is_not_a_sentence_model_is_refused(rae_model, name, extra):
     result = script(name, "--checkpoint", str(rae_model), *extra)

@@ -715,7 +715,8 @@ def fit(
     if val_loader is not None and parallel.is_main and iter(val_loader) is not val_loader:
         first = next(iter(val_loader), None)
         if first is not None:
-            with torch.random.fork_rng(devices=[]), averaged():  # the run's random stream is left as it was
+            cuda = [device.index or 0] if device.type == "cuda" else []
+            with torch.random.fork_rng(devices=cuda), averaged():  # the run's random streams are left as they were
                 selection_value(evaluate(model, [first], device, progress["step"]), cfg.early_stopping_metric)
 
     model.train()

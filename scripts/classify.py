@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees, parse_tree  # noqa: E402
 from parsers.parser import ParseInputError, load_parser  # noqa: E402
 from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
+from textae.cli import model_folder_hint  # noqa: E402
 from textae.corpora.sst import LABEL_NAMES  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
@@ -87,12 +88,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.batch_size < 1:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     return args
-
-
-def model_folder_hint(flag: str, path: str) -> str:
-    """'; did you mean FLAG PATH/model?' when PATH is a run folder that holds a model/ folder."""
-    inner = Path(path) / "model"
-    return f"; did you mean {flag} {inner}?" if (inner / "config.json").is_file() else ""
 
 
 def tree_line(text: str) -> int | None:

@@ -29,12 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from textae.cli import model_folder_hint  # noqa: E402
 from textae.models.sentence_vae import interpolate  # noqa: E402
-from textae.sentences import collate_sentences, encode_user_words  # noqa: E402
+from textae.sentences import SENTENCE_MODEL_TYPES, collate_sentences, encode_user_words  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
-
-SENTENCE_MODELS = ("sentence_vae", "sentence_ae")  # an encoder to a code and a decoder from it
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,12 +67,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def model_folder_hint(path: str) -> str:
-    """'; did you mean --checkpoint PATH/model?' when PATH is a run folder that holds a model/ folder."""
-    inner = Path(path) / "model"
-    return f"; did you mean --checkpoint {inner}?" if (inner / "config.json").is_file() else ""
-
-
 def to_ids(text: str, vocab, max_length: int, name: str) -> tuple[list[int], list[str]]:
     words = text.split()
     if not words:
@@ -94,10 +87,10 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint(args.checkpoint)}",
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
               file=sys.stderr)
         return 2
-    if model.model_type not in SENTENCE_MODELS:
+    if model.model_type not in SENTENCE_MODEL_TYPES:
         print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence "
               "model with an encoder and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
               "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)

@@ -29,17 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from textae.sentences import collate_sentences, encode_user_words, latent_gaussian  # noqa: E402
+from textae.cli import model_folder_hint  # noqa: E402
+from textae.sentences import (  # noqa: E402
+    SENTENCE_MODEL_TYPES,
+    collate_sentences,
+    encode_user_words,
+    gaussian_draws,
+    latent_gaussian,
+)
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
 from textae.train import set_seed  # noqa: E402
-
-SENTENCE_MODELS = ("sentence_vae", "sentence_ae")  # an encoder to a code and a decoder from it
-
-
-def model_folder_hint(path: str) -> str:
-    """'; did you mean --checkpoint PATH/model?' when PATH is a run folder that holds a model/ folder."""
-    inner = Path(path) / "model"
-    return f"; did you mean --checkpoint {inner}?" if (inner / "config.json").is_file() else ""
 
 
 def main(argv=None) -> int:
@@ -78,10 +77,10 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint(args.checkpoint)}",
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
               file=sys.stderr)
         return 2
-    if model.model_type not in SENTENCE_MODELS:
+    if model.model_type not in SENTENCE_MODEL_TYPES:
         print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence "
               "model with a latent code and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
               "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
@@ -116,9 +115,7 @@ def main(argv=None) -> int:
                 return 2
             batches = [collate_sentences(rows[start : start + 256]) for start in range(0, len(rows), 256)]
             mean, covariance = latent_gaussian(model, batches)
-            noise = torch.randn(args.num, model.config.latent_size)
-            jitter = 1e-6 * torch.eye(len(mean), dtype=torch.float64)
-            z = mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
+            z = gaussian_draws(torch.randn(args.num, model.config.latent_size), mean, covariance)
         else:
             z = torch.randn(args.num, model.config.latent_size)
         decoded = model.decoder.generate(z, len(z), max_length=args.max_length, strategy=args.decode,

@@ -46,7 +46,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
+from textae.cli import (  # noqa: E402
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    user_errors,
+    write_run_config,
+)
 from textae.corpora.ptb import load_ptb  # noqa: E402
 from textae.corpora.text import load_text_corpus  # noqa: E402
 from textae.mlm import (  # noqa: E402
@@ -114,8 +120,6 @@ class MLMDataConfig:
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3 ([CLS], a piece, [SEP]), got {self.max_length}")
 
-
-PLACEHOLDER_VOCAB_SIZE = 1_000_000  # model flags are checked before the tokenizer (and its size) exists
 
 PRESETS: dict[str, dict] = {
     # A small BERT for PTB's 0.9M words on a few CPU cores: 4 layers x 256, 4 heads, ~5M weights.

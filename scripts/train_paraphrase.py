@@ -48,7 +48,13 @@ from tqdm.auto import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
 from parsers import Tree, iter_trees  # noqa: E402
-from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
+from textae.cli import (  # noqa: E402
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    user_errors,
+    write_run_config,
+)
 from textae.corpora.msrp import load_msrp  # noqa: E402
 from textae.models import UnfoldingRAE, UnfoldingRAEConfig  # noqa: E402
 from textae.paraphrase import (  # noqa: E402
@@ -256,7 +262,7 @@ def main(argv=None) -> dict:
                                      else f"runs/paraphrase-{preset_name}-seed{args.seed}")
     data = build_dataclass(ParaphraseDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
-    build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=1000)  # model flags checked before reading data
+    build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # model flags checked before reading data
     set_seed(args.seed)
     started = time.perf_counter()
 

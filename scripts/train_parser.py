@@ -45,7 +45,13 @@ from parsers.chart import (  # noqa: E402
     gold_spans,
     prepare_treebank_tree,
 )
-from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
+from textae.cli import (  # noqa: E402
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    user_errors,
+    write_run_config,
+)
 from textae.corpora.sst import load_sst_splits  # noqa: E402
 from textae.corpora.wsj_sample import wsj_sample_files  # noqa: E402
 from textae.train import ShuffledBatchSampler, TrainConfig, evaluate, fit, set_seed  # noqa: E402
@@ -158,8 +164,9 @@ def main(argv=None) -> dict:
     data_config = build_dataclass(ParserDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     labeled = preset["labeled"]
-    build_dataclass(ChartParserConfig, args, preset, vocab_size=1000, num_chars=100, num_labels=10,  # checked before
-                    num_tags=10 if labeled else 0, labeled=labeled)  # the data (and the real sizes) are read
+    # Model flags are checked before the data (and so the real sizes) are read.
+    build_dataclass(ChartParserConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE, num_chars=100, num_labels=10,
+                    num_tags=10 if labeled else 0, labeled=labeled)
     set_seed(args.seed)
     started = time.perf_counter()
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)

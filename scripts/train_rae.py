@@ -32,7 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
-from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
+from textae.cli import (  # noqa: E402
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    user_errors,
+    write_run_config,
+)
 from textae.corpora.sst import load_sst_splits  # noqa: E402
 from textae.models import MODELS  # noqa: E402
 from textae.sentiment import encode_trees, logistic_probe, tree_features  # noqa: E402
@@ -145,9 +151,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
-
-
 @user_errors
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> dict:
     config_class, model_class = MODELS[model_name]
     binary = data_config.labels == "binary"
     fixed = {"num_classes": 2} if binary and model_name != "rae" else {}
-    build_dataclass(config_class, args, preset, vocab_size=CHECK_VOCAB_SIZE, **fixed)  # refused before reading data
+    build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE, **fixed)  # refused before reading data
     set_seed(args.seed)
     started = time.perf_counter()
 

@@ -35,7 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from textae.cli import add_dataclass_arguments, build_dataclass, user_errors, write_run_config  # noqa: E402
+from textae.cli import (  # noqa: E402
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    user_errors,
+    write_run_config,
+)
 from textae.corpora.ptb import load_ptb  # noqa: E402
 from textae.corpora.text import load_text_corpus  # noqa: E402
 from textae.models import MODELS  # noqa: E402
@@ -141,9 +147,6 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
 
 
-CHECK_VOCAB_SIZE = 1_000_000  # model flags are checked before the vocabulary (and its size) exists
-
-
 @user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
@@ -162,7 +165,7 @@ def main(argv=None) -> dict:
     data = build_dataclass(SentenceDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     config_class, model_class = MODELS[model_name]
-    build_dataclass(config_class, args, preset, vocab_size=CHECK_VOCAB_SIZE)  # bad model flags: refused before reading
+    build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
     set_seed(args.seed)
     started = time.perf_counter()
     splits = load_splits(data)

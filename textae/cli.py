@@ -78,6 +78,11 @@ def add_dataclass_arguments(
             )
 
 
+# A vocabulary size for checking a model config's flags before the vocabulary (and so its
+# real size) exists: scripts refuse bad model flags before reading any data.
+PLACEHOLDER_VOCAB_SIZE = 1_000_000
+
+
 def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dict[str, Any] | None = None, **fixed: Any) -> Any:
     """Explicit flags win over ``overrides`` (a preset), which win over field defaults.
 
@@ -101,6 +106,13 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
             raise
         usage_error(str(error))
         raise  # usage_error returned (it should exit)
+
+
+def model_folder_hint(flag: str, path: str | os.PathLike) -> str:
+    """'; did you mean FLAG PATH/model?' when PATH is a run folder that holds a model/ folder
+    (for messages about a model directory a user gave), else ''."""
+    inner = Path(path) / "model"
+    return f"; did you mean {flag} {inner}?" if (inner / "config.json").is_file() else ""
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:

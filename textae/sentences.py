@@ -42,6 +42,9 @@ def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> Sentenc
     return SentenceBatch(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long))
 
 
+SENTENCE_MODEL_TYPES = ("sentence_vae", "sentence_ae")  # an encoder to a code, a decoder from it
+
+
 @torch.no_grad()
 def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int = 500,
                        bleu_sentences: int = 1000, seed: int = 0, iw_autocast: str = "none") -> dict[str, float]:
@@ -161,6 +164,13 @@ def latent_gaussian(model: torch.nn.Module, batches: Iterable[SentenceBatch]) ->
     return codes.mean(dim=0), torch.cov(codes.T).reshape(codes.shape[1], codes.shape[1])
 
 
+def gaussian_draws(noise: Tensor, mean: Tensor, covariance: Tensor) -> Tensor:
+    """Standard-normal ``noise [N, Z]`` mapped to draws of N(mean, covariance) (Cholesky
+    factor, with a 1e-6 jitter on the diagonal for covariances that are nearly singular)."""
+    jitter = 1e-6 * torch.eye(len(mean), dtype=torch.float64)
+    return mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
+
+
 @torch.no_grad()
 def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None = None, covariance: Tensor | None = None,
                      seed: int = 0, max_length: int = 40, strategy: str = "greedy", ban_unk: bool = False,
@@ -169,13 +179,8 @@ def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None 
     N(mean, covariance) (see :func:`latent_gaussian`); decoding options as ``generate``."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
-    size = model.config.latent_size
-    noise = torch.randn(count, size, generator=generator)  # [count, Z]
-    if mean is not None:
-        jitter = 1e-6 * torch.eye(size)
-        z = mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
-    else:
-        z = noise
+    noise = torch.randn(count, model.config.latent_size, generator=generator)  # [count, Z]
+    z = gaussian_draws(noise, mean, covariance) if mean is not None else noise
     torch.manual_seed(seed)  # for strategy="sample"
     return model.decoder.generate(z, count, max_length=max_length, strategy=strategy, ban_unk=ban_unk,
                                   no_repeat_ngram=no_repeat_ngram)

@@ -33,6 +33,7 @@ checkpoints/, test_report.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -141,8 +142,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@functools.cache
 def model_digest(model_dir: Path) -> str:
-    """The first 12 hex digits of a sha256 over a model folder's files (names and bytes)."""
+    """The first 12 hex digits of a sha256 over a model folder's files (names and bytes);
+    read once per process, though every corpus asks."""
     digest = hashlib.sha256()
     for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(model_dir)).encode() + b"\0" + path.read_bytes())
@@ -152,7 +155,7 @@ def model_digest(model_dir: Path) -> str:
 def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cache_name: str,
                     progress: bool = True) -> list[Tree]:
     """Trees for token lists from the configured parser, through the cache (one folder per
-    parser, and for the chart parser per model: named by a digest of its weights)."""
+    parser, and for the chart parser per model: named by a digest of its files)."""
     from parsers.parser import load_parser
 
     if data.parser == "chart" and not Path(data.parser_model).is_dir():

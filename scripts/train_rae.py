@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> dict:
         for split in ("dev", "test"):
             splits[split] = splits[split][: data_config.max_eval_trees]
     vocab = Vocab.build((tree.leaves() for tree in splits["train"]), min_freq=data_config.min_freq, lowercase=data_config.lowercase)
-    if "unk_id" in {f.name for f in dataclasses.fields(config_class)}:  # models that mask words
-        fixed.update(unk_id=vocab.unk_id, pad_id=vocab.pad_id)
+    special_ids = {"unk_id": vocab.unk_id, "pad_id": vocab.pad_id}  # for models that mask or drop words
+    fixed.update({f.name: special_ids[f.name] for f in dataclasses.fields(config_class) if f.name in special_ids})
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab), **fixed)
     encoded = {split: encode_trees(trees, vocab, binary=binary) for split, trees in splits.items()}
     heights = [int(tree.height[-1]) for tree in encoded["train"]]

@@ -57,6 +57,8 @@ class DeepRecursiveConfig:
     freeze_embeddings: bool = False  # keep (pre-trained) word vectors fixed, as the paper does with word2vec
     weight_decay: float = 1e-5  # L2 on weight matrices (not biases, not word vectors)
     weight_decay_embedding: float = 0.0
+    word_dropout: float = 0.0  # in training, each word is replaced by <unk> with this probability
+    unk_id: int = 1  # textae.vocab.Vocab puts <unk> at 1
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -69,6 +71,9 @@ class DeepRecursiveConfig:
         "freeze_embeddings": "keep word vectors fixed (e.g. pre-trained ones)",
         "weight_decay": "L2 weight on every weight matrix (not on biases or word vectors)",
         "weight_decay_embedding": "L2 weight on the word vectors (unused with --freeze-embeddings)",
+        "word_dropout": "in training, replace each word by <unk> with this probability (a regulariser that also "
+                        "trains the vector unknown test words get)",
+        "unk_id": "id of <unk> (set from the vocabulary by the scripts)",
     }
 
     def __post_init__(self) -> None:
@@ -81,6 +86,10 @@ class DeepRecursiveConfig:
             raise ValueError(f"num_classes must be >= 2, got {self.num_classes}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {self.word_dropout}")
+        if not 0 <= self.unk_id < self.vocab_size:
+            raise ValueError(f"unk_id must be a word id below vocab_size={self.vocab_size}, got {self.unk_id}")
         if self.beta < 0:
             raise ValueError(f"beta must be >= 0, got {self.beta}")
         if self.embedding_init_range <= 0:
@@ -168,7 +177,11 @@ class DeepRecursiveNet(PretrainedMixin, nn.Module):
         nn.init.zeros_(self.classifier.bias)
 
     def forward(self, batch: TreeBatch) -> DeepRecursiveOutput:
-        leaves = self.dropout(self.embedding(batch.token_ids[: batch.num_leaf_nodes]))  # [n0, E]
+        words = batch.token_ids[: batch.num_leaf_nodes]  # [n0]
+        if self.training and self.config.word_dropout > 0:
+            dropped = torch.rand(words.shape, device=words.device) < self.config.word_dropout
+            words = words.masked_fill(dropped, self.config.unk_id)
+        leaves = self.dropout(self.embedding(words))  # [n0, E]
         internal = None
         for layer in self.layers:
             leaves, internal = layer(batch, leaves, internal)

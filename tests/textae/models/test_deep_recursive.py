@@ -55,3 +55,47 @@ def test_bad_config_values_are_refused(field, value):
 def test_one_layer_needs_word_vectors_of_the_hidden_size():
     with pytest.raises(ValueError, match="embedding_size must equal hidden_size"):
         DeepRecursiveConfig(vocab_size=10, num_layers=1, embedding_size=4, hidden_size=5)
+
+
+def _word_dropout_model_and_batch(rate):
+    trees = random_treebank(4, 5, max_leaves=9)
+    vocab = Vocab.build(tree.leaves() for tree in trees)
+    torch.manual_seed(0)
+    model = DeepRecursiveNet(DeepRecursiveConfig(vocab_size=len(vocab), embedding_size=4, hidden_size=5, dropout=0.0,
+                                                 word_dropout=rate, unk_id=vocab.unk_id))
+    return model, TreeBatch.collate([encode_tree(tree, vocab) for tree in trees]), vocab
+
+
+def test_word_dropout_replaces_words_by_unk_in_training_only():
+    model, batch, vocab = _word_dropout_model_and_batch(0.999999)
+    plain = DeepRecursiveNet(DeepRecursiveConfig(**{**model.config.__dict__, "word_dropout": 0.0}))
+    plain.load_state_dict(model.state_dict())
+    model.eval()
+    plain.eval()
+    torch.testing.assert_close(model(batch).logits, plain(batch).logits)  # no effect at evaluation
+    model.train()
+    unk_batch = TreeBatch.collate([encode_tree(tree, vocab) for tree in random_treebank(4, 5, max_leaves=9)])
+    unk_batch.token_ids[: unk_batch.num_leaf_nodes] = vocab.unk_id  # every word unknown
+    plain.train()
+    torch.testing.assert_close(model(batch).logits, plain(unk_batch).logits)  # every word dropped
+
+
+def test_word_dropout_rate_is_the_share_of_words_dropped():
+    model, batch, vocab = _word_dropout_model_and_batch(0.3)
+    seen = []
+    original = model.embedding.forward
+    model.embedding.forward = lambda ids: (seen.append(ids.clone()), original(ids))[1]
+    model.train()
+    torch.manual_seed(1)
+    for _ in range(300):
+        model(batch)
+    words = batch.token_ids[: batch.num_leaf_nodes]
+    dropped = torch.stack([(ids != words) & (ids == vocab.unk_id) for ids in seen]).float()
+    known = words != vocab.unk_id
+    assert abs(dropped[:, known].mean().item() - 0.3) < 0.02
+
+
+@pytest.mark.parametrize("field, value", [("word_dropout", 1.0), ("word_dropout", -0.1), ("unk_id", 10)])
+def test_bad_word_dropout_values_are_refused(field, value):
+    with pytest.raises(ValueError, match=field):
+        DeepRecursiveConfig(vocab_size=10, **{field: value})

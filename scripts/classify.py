@@ -10,7 +10,8 @@ tokenized as SST is, and parsed by --parser (the chart parser of scripts/train_p
 by default). Mixing both in one argument, file or input is refused, naming the line at
 fault: a line of raw text among trees, or a tree among raw text (a line that starts with
 "(", maybe a label, and "(" again, and is a whole tree or the start of one); give them
-as separate arguments or files instead.
+as separate arguments or files instead. `--input text` or `--input trees` turns the guess
+off (e.g. for raw text that starts with "(").
 
 In raw text, line breaks always end a sentence: each non-empty line is split into
 sentences on its own, so a file with one sentence per line needs no final punctuation,
@@ -78,6 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parser-model", default="runs/parser-sst-seed0/model",
                         help="chart-parser model directory (default: runs/parser-sst-seed0/model, "
                              "written by python scripts/train_parser.py --sst)")
+    parser.add_argument("--input", default="auto", choices=["auto", "text", "trees"],
+                        help="what the input is: auto (default: trees if it starts with '(', else raw text), "
+                             "text (always raw text, even if it starts with '(') or trees (always PTB trees)")
     parser.add_argument("--nodes", action="store_true", help="also print the sentiment of every phrase")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per sentence (fields: see below)")
@@ -119,25 +123,29 @@ def read_inputs(items: list[tuple[str, str | bytes]], args: argparse.Namespace) 
     parser = None
     for name, item in items:
         text = item.decode("utf-8", errors="replace") if isinstance(item, bytes) else item
-        if text.lstrip().startswith("("):
+        as_trees = text.lstrip().startswith("(") if args.input == "auto" else args.input == "trees"
+        if as_trees:
             try:
                 trees.extend(iter_trees(item if isinstance(item, bytes) else [item]))
             except TreeParseError as error:
                 near = f" near {error.text!r}" if error.text else ""
                 message = f"{name}, line {error.line}, column {error.column}: {error.reason}{near}"
                 lines = text.splitlines()
-                if 0 < error.line <= len(lines) and not lines[error.line - 1].lstrip().startswith("("):
+                if args.input == "trees":
+                    message += " (--input trees: everything is read as PTB trees)"
+                elif 0 < error.line <= len(lines) and not lines[error.line - 1].lstrip().startswith("("):
                     message += (f" (line {error.line} looks like raw text, but {name} starts with '(' so it is "
-                                "read as PTB trees throughout; give raw text as a separate argument or file)")
+                                "read as PTB trees throughout; give raw text as a separate argument or file, "
+                                "or pass --input text if it is all raw text)")
                 else:
-                    message += f" ({name} starts with '(' so it is read as PTB trees)"
+                    message += f" ({name} starts with '(' so it is read as PTB trees; --input text reads raw text)"
                 raise ValueError(message) from None
             continue
-        number = tree_line(text)
+        number = tree_line(text) if args.input == "auto" else None
         if number is not None:
             raise ValueError(f"{name}, line {number} is a PTB tree, but {name} does not start with '(' so it is "
                              "read as raw text throughout (the tree would be classified as words); give trees as "
-                             "a separate argument or file")
+                             "a separate argument or file (or pass --input text to classify it as words)")
         sentences = tokenize_text(item, split_lines=True)
         if sentences and parser is None:
             if args.parser == "chart" and not Path(args.parser_model).is_dir():

@@ -147,6 +147,26 @@ def test_raw_text_with_brackets_is_still_text(rae_model):
         "Seen it -LRB- twice -LRB- really -RRB- -RRB- and liked it .", "It is -LRB- good -RRB- ."]
 
 
+def test_input_text_reads_text_that_starts_with_a_bracket_as_text(rae_model):
+    line = "(Sadly) a dull film"
+    guessed = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", line)
+    assert guessed.returncode == 2 and "--input text" in guessed.stderr  # read as a tree, and the way out named
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--json",
+                    "--input", "text", line)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(row)["sentence"] for row in result.stdout.splitlines()] == ["-LRB- Sadly -RRB- a dull film"]
+
+
+def test_input_text_classifies_a_tree_as_words_and_input_trees_refuses_text(rae_model):
+    tree = "(3 (2 good) (2 film))"
+    result = script("classify.py", "--checkpoint", str(rae_model), "--parser", "balanced", "--json",
+                    "--input", "text", tree)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sentence"].startswith("-LRB- 3 -LRB- 2 good")
+    refused = script("classify.py", "--checkpoint", str(rae_model), "--input", "trees", "a good film")
+    assert refused.returncode == 2 and "--input trees" in refused.stderr and "Traceback" not in refused.stderr
+
+
 # ---------------------------------------------------------------------- flags
 
 def test_classify_batch_size_must_be_positive(rae_model):

@@ -68,7 +68,15 @@ from textae.mlm import (  # noqa: E402
     unigram_scores,
 )
 from textae.models.bert_mlm import BertMaskedLM, BertMLMConfig  # noqa: E402
-from textae.train import ResumeError, TrainConfig, fit, make_loader, resolve_device, set_seed  # noqa: E402
+from textae.train import (  # noqa: E402
+    ResumeError,
+    TrainConfig,
+    fit,
+    make_loader,
+    require_checkpoint,
+    resolve_device,
+    set_seed,
+)
 
 
 @dataclass(frozen=True)
@@ -197,8 +205,9 @@ def main(argv=None) -> dict:
 
     tokenizer_dir = Path(output_dir) / "tokenizer"
     if args.resume:  # the checkpoint's embedding rows belong to this run's tokenizer
+        require_checkpoint(output_dir)
         if not (tokenizer_dir / "tokenizer.json").is_file():
-            raise SystemExit(f"error: --resume: no tokenizer in {tokenizer_dir}")
+            raise ResumeError(f"--resume: no tokenizer in {tokenizer_dir} (not a train_mlm.py run folder)")
         tokenizer = load_tokenizer(tokenizer_dir)
     else:
         unsplit = [word for word in data.unsplit_words.split(",") if word]
@@ -222,11 +231,8 @@ def main(argv=None) -> dict:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no bar per saved or loaded model
-    try:
-        result = fit(model, train_loader, eval_loaders["dev"], train_config,
-                     save_model=lambda m, d: m.save_pretrained(d, tokenizer=tokenizer))
-    except ResumeError as error:
-        raise SystemExit(f"error: {error}") from None
+    result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                 save_model=lambda m, d: m.save_pretrained(d, tokenizer=tokenizer))
     if not result.is_main:  # under torchrun, rank 0 writes the report
         return {}
     if result.interrupted:

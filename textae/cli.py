@@ -163,15 +163,33 @@ def git_commit() -> str | None:
 
 
 def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) -> Path:
-    """Writes ``run_config.json``: every config section, the command line and git commit."""
+    """Writes ``run_config.json``: every config section, the command line and git commit.
+
+    When ``sections["train"]`` resumes a run, the run must have a checkpoint (else
+    :class:`textae.train.ResumeError`, before anything is written), and the commands of the
+    earlier invocations are kept under ``previous_commands``, oldest first."""
+    from textae.train import require_checkpoint
+
     output_dir = Path(output_dir)
+    path = output_dir / "run_config.json"
+    resume = bool(getattr(sections.get("train"), "resume", False))
+    if resume:
+        require_checkpoint(output_dir)
+    previous: list[str] = []
+    if resume and path.is_file():
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8"))
+            previous = [*earlier.get("previous_commands", []), earlier["command"]]
+        except (ValueError, KeyError, TypeError):
+            previous = []  # an unreadable earlier config: nothing to keep
     output_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
         for name, value in sections.items()
     }
     payload["command"] = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    if previous:
+        payload["previous_commands"] = previous
     payload["git_commit"] = git_commit()
-    path = output_dir / "run_config.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path

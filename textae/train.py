@@ -417,6 +417,13 @@ def _json_value(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+def require_checkpoint(output_dir: str | os.PathLike) -> None:
+    """Raises :class:`ResumeError` unless ``output_dir`` holds a run's checkpoint to resume."""
+    root = Path(output_dir) / "checkpoints"
+    if not (root / "latest").is_file():
+        raise ResumeError(f"--resume: no checkpoint in {root} (expected a 'latest' file)")
+
+
 def load_checkpoint(
     directory: Path,
     model: nn.Module,
@@ -426,10 +433,8 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Restores everything :func:`save_checkpoint` wrote; returns the progress dict."""
     root = directory / "checkpoints"
-    latest = root / "latest"
-    if not latest.is_file():
-        raise ResumeError(f"--resume: no checkpoint in {root} (expected a 'latest' file)")
-    checkpoint = root / latest.read_text(encoding="utf-8").strip()
+    require_checkpoint(directory)
+    checkpoint = root / (root / "latest").read_text(encoding="utf-8").strip()
     meta = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
     if meta.get("format") != "textae.checkpoint/1":
         raise ResumeError(f"{checkpoint} is not a textae checkpoint")

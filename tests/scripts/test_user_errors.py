@@ -15,10 +15,11 @@ def check(result, script: str, *fragments: str) -> None:
         assert fragment in result.stderr
 
 
-@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py"])
+@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py"])
 def test_resume_without_a_checkpoint(name, tmp_path, data_dir):
     result = run_script(name, "--tiny", "--resume", "--progress", "false", "--output-dir", str(tmp_path / "none"))
     check(result, name, "no checkpoint", str(tmp_path / "none"))
+    assert not (tmp_path / "none" / "run_config.json").exists()  # no trace of a run that never started
 
 
 def test_missing_corpus_and_missing_text_files(tmp_path, monkeypatch):

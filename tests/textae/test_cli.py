@@ -44,6 +44,33 @@ def test_run_config_records_everything(tmp_path):
     assert payload["preset"] == "tiny" and "command" in payload and "git_commit" in payload
 
 
+@dataclass(frozen=True)
+class Resuming:
+    resume: bool = True
+
+
+def test_resuming_without_a_checkpoint_writes_nothing(tmp_path):
+    from textae.train import ResumeError
+
+    with pytest.raises(ResumeError, match="no checkpoint"):
+        write_run_config(tmp_path / "run", {"train": Resuming()})
+    assert not (tmp_path / "run").exists()
+
+
+def test_resuming_keeps_the_earlier_commands(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["train.py", "--first"])
+    write_run_config(tmp_path, {"train": Resuming(resume=False)})
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "latest").write_text("step-1")
+    for flag in ("--second", "--third"):
+        monkeypatch.setattr("sys.argv", ["train.py", flag, "--resume"])
+        payload = json.loads(write_run_config(tmp_path, {"train": Resuming()}).read_text())
+    assert payload["command"] == "train.py --third --resume"
+    assert payload["previous_commands"] == ["train.py --first", "train.py --second --resume"]
+    monkeypatch.setattr("sys.argv", ["train.py", "--fresh"])
+    assert "previous_commands" not in json.loads(write_run_config(tmp_path, {"train": Resuming(resume=False)}).read_text())
+
+
 def test_help_shows_defaults_once_and_hides_empty_ones():
     @dataclass(frozen=True)
     class Paths:

@@ -15,10 +15,11 @@ missing); its '<unk>' and 'N' stay words ('<unk>' is kept whole, see --unsplit-w
 The WordPiece vocabulary is trained on the training text only. Each sentence becomes
 [CLS] pieces [SEP], cut to --max-length pieces.
 
-The flags below show their dataclass defaults; the preset (--ptb unless --tiny) overrides
-them and explicit flags override the preset. --ptb: vocabulary 8000, AdamW (weight decay 0.01,
-none on biases and LayerNorms), learning rate 5e-4 after 1000 warmup steps, gradient clip 1.0,
-batch 64, at most 30 epochs, patience 5 on dev masked accuracy.
+The preset (--ptb unless --tiny) sets most flags, and explicit flags override it: a flag's
+help ends with its value under each preset, e.g. (--ptb: 0.001; --tiny: 0.002), where a preset
+changes it, else with its default. --ptb: vocabulary 8000, AdamW (weight decay 0.01, none on
+biases and LayerNorms), learning rate 1e-3 after 1000 warmup steps, gradient clip 1.0, batch 64,
+at most 30 epochs, patience 5 on dev masked accuracy.
 
 Training corrupts every batch afresh (BERT: 15% of the pieces chosen, of those 80% [MASK],
 10% a random piece, 10% kept) and selects the model on dev masked accuracy under a fixed
@@ -141,9 +142,21 @@ PRESETS: dict[str, dict] = {
                  warmup_steps=0, grad_clip=1.0, max_epochs=2, early_stopping_metric="masked_acc",
                  early_stopping_mode="max", patience=0),
 }
+PRESET_FLAGS = {"ptb": "--ptb", "tiny": "--tiny"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def preset_values(preset_name: str, dry_run: bool = False) -> dict:
+    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    flags override them."""
+    preset = dict(PRESETS[preset_name])
+    if dry_run:
+        preset.update(max_train_sentences=64, max_eval_sentences=16, max_steps=2, max_epochs=1, patience=0)
+    return preset
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The script's parser; its help shows the values each preset gives the flags (those under
+    --dry-run when ``argv`` has it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     presets = parser.add_mutually_exclusive_group()
@@ -154,11 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
                              "temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir (same tokenizer)")
-    parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")
-    add_dataclass_arguments(parser, MLMDataConfig, title="data")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--dry-run", action="store_true")
+    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, MLMDataConfig, title="data", presets=presets_shown)
     add_dataclass_arguments(parser, BertMLMConfig, skip=("vocab_size", "pad_id", "unk_id", "cls_id", "sep_id", "mask_id"),
-                            title="model and corruption")
-    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
+                            title="model and corruption", presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
+                            presets=presets_shown)
     return parser
 
 
@@ -177,12 +196,10 @@ def load_splits(data: MLMDataConfig, parser: argparse.ArgumentParser) -> dict[st
 
 @user_errors
 def main(argv=None) -> dict:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     preset_name = "tiny" if args.tiny else "ptb"
-    preset = dict(PRESETS[preset_name])
-    if args.dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=16, max_steps=2, max_epochs=1, patience=0)
+    preset = preset_values(preset_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-mlm-dry-run-") if args.dry_run
                                      else f"runs/mlm-{preset_name}-seed{args.seed}")
     try:  # a value a config rejects is a usage error (exit 2 with the message), not a traceback

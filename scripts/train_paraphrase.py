@@ -105,6 +105,17 @@ PRESETS: dict[str, dict] = {
                  max_pairs=120, optimizer="adam", learning_rate=3e-3, max_epochs=1, patience=0,
                  early_stopping_metric="loss", early_stopping_mode="min", batch_size=16, trees_cache=""),
 }
+PRESET_FLAGS = {"msrp": "--msrp", "tiny": "--tiny"}
+
+
+def preset_values(preset_name: str, dry_run: bool = False) -> dict:
+    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    flags override them."""
+    preset = dict(PRESETS[preset_name])
+    if dry_run:
+        preset.update(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0)
+    return preset
+
 
 HELP = {
     "data_dir": "folder holding the corpora (msrp/, ptb/, sst/) "
@@ -133,10 +144,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "with --dry-run a temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the pre-training in --output-dir")
-    parser.add_argument("--dry-run", action="store_true", help="2 pre-training batches, 60 pairs per split")
-    add_dataclass_arguments(parser, ParaphraseDataConfig, help_texts=HELP, title="data")
-    add_dataclass_arguments(parser, UnfoldingRAEConfig, skip=("vocab_size",), help_texts=HELP, title="model")
-    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="2 pre-training batches, 60 pairs per split (`--dry-run --help` shows the values it sets)")
+    # The help shows the values each preset gives the flags (and under --dry-run).
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--dry-run", action="store_true")
+    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, ParaphraseDataConfig, help_texts=HELP, title="data", presets=presets_shown)
+    add_dataclass_arguments(parser, UnfoldingRAEConfig, skip=("vocab_size",), help_texts=HELP, title="model",
+                            presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training",
+                            presets=presets_shown)
     args = parser.parse_args(argv)
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
     return args
@@ -258,9 +277,7 @@ def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "tiny" if args.tiny else "msrp"
-    preset = dict(PRESETS[preset_name])
-    if args.dry_run:
-        preset.update(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0)
+    preset = preset_values(preset_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-paraphrase-dry-run-") if args.dry_run
                                      else f"runs/paraphrase-{preset_name}-seed{args.seed}")
     data = build_dataclass(ParaphraseDataConfig, args, preset)

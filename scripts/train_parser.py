@@ -93,6 +93,16 @@ PRESETS: dict[str, dict] = {
                  optimizer="adam", learning_rate=3e-3, max_epochs=2,
                  early_stopping_metric="bracket_f1", early_stopping_mode="max", patience=0),
 }
+PRESET_FLAGS = {"sst": "--sst", "ptb_sample": "--ptb-sample", "tiny": "--tiny"}
+
+
+def preset_values(preset_name: str, dry_run: bool = False) -> dict:
+    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    flags override them."""
+    preset = dict(PRESETS[preset_name])
+    if dry_run:
+        preset.update(max_train_sentences=64, max_eval_sentences=20, max_steps=2, max_epochs=1, patience=0)
+    return preset
 
 
 def load_corpus(name: str, data_dir: str | None) -> dict[str, list]:
@@ -142,11 +152,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few dev/test sentences")
-    add_dataclass_arguments(parser, ParserDataConfig, title="data")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="2 training batches, a few dev/test sentences (`--dry-run --help` shows the values it sets)")
+    # The help shows the values each preset gives the flags (and under --dry-run).
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--dry-run", action="store_true")
+    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, ParserDataConfig, title="data", presets=presets_shown)
     add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled"),
-                            title="model")
-    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
+                            title="model", presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
+                            presets=presets_shown)
     args = parser.parse_args(argv)
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
     return args
@@ -156,9 +173,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "ptb_sample" if args.ptb_sample else "tiny" if args.tiny else "sst"
-    preset = dict(PRESETS[preset_name])
-    if args.dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=20, max_steps=2, max_epochs=1, patience=0)
+    preset = preset_values(preset_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-parser-dry-run-") if args.dry_run
                                      else f"runs/parser-{preset_name}-seed{args.seed}")
     data_config = build_dataclass(ParserDataConfig, args, preset)

@@ -10,7 +10,8 @@ Examples:
     python scripts/train_rae.py --sst --model deep_recursive --word-vectors runs/vectors/vectors.txt
     python scripts/train_rae.py --sst --model denoising_rae --leaf-mask-rate 0.15   # BERT-style noise on words
 
-Model flags depend on --model: `--model deep_recursive --help` lists that model's.
+Model flags depend on --model: `--model deep_recursive --help` lists that model's, with the
+values each preset gives it (--sst with deep_recursive: d=100, 3 layers, Adam).
 
 Outputs in --output-dir: run_config.json (every setting, the command, the git commit),
 metrics.jsonl (training loss and dev metrics), model/ (the best model on dev:
@@ -92,6 +93,26 @@ PRESETS: dict[str, dict] = {
         early_stopping_metric="root_fine_acc", early_stopping_mode="max", patience=0,
     ),
 }
+PRESET_FLAGS = {"sst": "--sst", "tiny": "--tiny"}  # "sst_deep_recursive" is no flag: --sst --model deep_recursive
+
+
+def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool = False,
+                  labels: object = None) -> dict:
+    """What a preset gives the configs of ``model_name`` (its own model when None), with the
+    model's, --dry-run's and --labels's changes: the values a run uses unless flags override them."""
+    preset = dict(PRESETS[preset_name])
+    model_name = model_name or preset["model"]
+    preset.pop("model", None)
+    if model_name == "deep_recursive" and preset_name == "sst":
+        preset.update(PRESETS["sst_deep_recursive"])
+    if dry_run:
+        preset.update(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20, max_steps=2, max_epochs=1, patience=0)
+    if labels == "binary" and preset.get("early_stopping_metric") == "root_fine_acc":
+        preset.update(early_stopping_metric="root_binary_acc")
+    if model_name == "rae" and preset.get("early_stopping_metric", "").endswith("_acc"):
+        preset.update(early_stopping_metric="loss", early_stopping_mode="min")  # no classifier to score
+    return preset
+
 
 HELP = {
     "hidden_size": "size of phrase vectors (d; the RAEs' word vectors too)",
@@ -133,17 +154,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output-dir", default=None, help="where to write the run (default: runs/<preset>-<model>-seed<seed>)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")
-    parser.add_argument("--dry-run", action="store_true", help="train 2 batches, evaluate a few trees, write everything to a temporary folder unless --output-dir is given")
+    parser.add_argument("--dry-run", action="store_true", help="train 2 batches, evaluate a few trees, write everything to a temporary folder unless --output-dir is given "
+                                                               "(`--dry-run --help` shows the values it sets)")
     parser.add_argument("--no-logreg", action="store_true", help="skip the logistic-regression probe on frozen root features")
-    add_dataclass_arguments(parser, DataConfig, help_texts=HELP, title="data")
-    # The model flags are those of the chosen model's config (read --model first).
+    # The model flags are those of the chosen model's config (read --model first); the help shows
+    # the values each preset gives them for that model (and under --dry-run and --labels).
     chooser = argparse.ArgumentParser(add_help=False)
     chooser.add_argument("--model", choices=TREE_MODELS, default=None)
-    chosen = chooser.parse_known_args(argv)[0].model or "semi_supervised_rae"
-    model_config = MODELS[chosen][0]
+    chooser.add_argument("--dry-run", action="store_true")
+    chooser.add_argument("--labels", default=None)
+    known = chooser.parse_known_args(argv)[0]
+    presets_shown = {flag: preset_values(name, known.model, known.dry_run, known.labels)
+                     for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, DataConfig, help_texts=HELP, title="data", presets=presets_shown)
+    model_config = MODELS[known.model or "semi_supervised_rae"][0]
     add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes", "unk_id", "pad_id"), help_texts=HELP,
-                            title="model")
-    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training")
+                            title="model", presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training",
+                            presets=presets_shown)
     args = parser.parse_args(argv)
     if args.sst and args.tiny:
         parser.error("choose one preset: --sst or --tiny")
@@ -155,20 +183,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     preset_name = "sst" if args.sst else "tiny" if args.tiny else "sst"
-    preset = dict(PRESETS[preset_name])
-    model_name = args.model or preset.pop("model")
-    preset.pop("model", None)
-    if model_name == "deep_recursive" and preset_name == "sst":
-        preset.update(PRESETS["sst_deep_recursive"])
-    if args.dry_run:
-        preset.update(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20, max_steps=2, max_epochs=1, patience=0)
+    model_name = args.model or PRESETS[preset_name]["model"]
+    preset = preset_values(preset_name, model_name, args.dry_run, getattr(args, "labels", None))
     output_dir = args.output_dir or (
         tempfile.mkdtemp(prefix="textae-dry-run-") if args.dry_run else f"runs/{preset_name}-{model_name}-seed{args.seed}"
     )
-    if getattr(args, "labels", None) == "binary" and preset.get("early_stopping_metric") == "root_fine_acc":
-        preset.update(early_stopping_metric="root_binary_acc")
-    if model_name == "rae" and preset.get("early_stopping_metric", "").endswith("_acc"):
-        preset.update(early_stopping_metric="loss", early_stopping_mode="min")  # no classifier to score
 
     data_config = build_dataclass(DataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)

@@ -104,6 +104,22 @@ PRESETS: dict[str, dict] = {
                  max_eval_sentences=40, iw_samples=10, optimizer="adam", learning_rate=3e-3, max_epochs=2,
                  early_stopping_metric="elbo_nll", early_stopping_mode="min", patience=0),
 }
+PRESET_FLAGS = {"ptb": "--ptb", "tiny": "--tiny"}
+
+
+def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool = False) -> dict:
+    """What a preset gives the configs of ``model_name`` (its own model when None), with the
+    model's and --dry-run's changes: the values a run uses unless flags override them."""
+    preset = dict(PRESETS[preset_name])
+    model_name = model_name or preset["model"]
+    if model_name == "lstm_lm":
+        preset.update(early_stopping_metric="loss")
+    if model_name == "sentence_ae":
+        preset.update(early_stopping_metric="nll")
+    if dry_run:
+        preset.update(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
+                      patience=0)
+    return preset
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -120,18 +136,25 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "with --dry-run a temporary folder)")
     parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    parser.add_argument("--dry-run", action="store_true", help="2 training batches, a few evaluation sentences")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
     parser.add_argument("--eval-only", action="store_true",
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
                              "--iw-samples or --eval-splits) and rewrite test_report.json")
-    add_dataclass_arguments(parser, SentenceDataConfig, title="data")
+    # The model flags are those of the chosen model's config (read --model first); the help shows
+    # the values each preset gives them for that model (and under --dry-run).
     chooser = argparse.ArgumentParser(add_help=False)
     chooser.add_argument("--model", default=None)
-    chosen = chooser.parse_known_args(argv)[0].model
-    config_class = MODELS[chosen][0] if chosen in MODELS else SentenceVAEConfig
+    chooser.add_argument("--dry-run", action="store_true")
+    known = chooser.parse_known_args(argv)[0]
+    chosen = known.model if known.model in MODELS else None
+    presets_shown = {flag: preset_values(name, chosen, known.dry_run) for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, SentenceDataConfig, title="data", presets=presets_shown)
+    config_class = MODELS[chosen][0] if chosen else SentenceVAEConfig
     add_dataclass_arguments(parser, config_class, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
-                            title="model")
-    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training")
+                            title="model", presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
+                            presets=presets_shown)
     args = parser.parse_args(argv)
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
     return args
@@ -151,15 +174,8 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "tiny" if args.tiny else "ptb"
-    preset = dict(PRESETS[preset_name])
-    model_name = args.model or preset["model"]
-    if model_name == "lstm_lm":
-        preset.update(early_stopping_metric="loss")
-    if model_name == "sentence_ae":
-        preset.update(early_stopping_metric="nll")
-    if args.dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
-                      patience=0)
+    model_name = args.model or PRESETS[preset_name]["model"]
+    preset = preset_values(preset_name, model_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-vae-dry-run-") if args.dry_run
                                      else f"runs/vae-{preset_name}-{model_name}-seed{args.seed}")
     data = build_dataclass(SentenceDataConfig, args, preset)

@@ -1,7 +1,8 @@
 """Command-line helpers: dataclass fields become flags, presets are plain dicts.
 
 ``add_dataclass_arguments(parser, TrainConfig)`` adds ``--learning-rate`` etc. with
-the field's type and default; ``build_dataclass(TrainConfig, args, overrides)``
+the field's type and default (in the help, or the value under each preset when one changes
+it); ``build_dataclass(TrainConfig, args, overrides)``
 builds the config with the precedence *explicit flag > preset > field default*.
 Every run writes its resolved configuration and the git commit next to its outputs
 (:func:`write_run_config`).
@@ -48,6 +49,12 @@ def _parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
 
 
+def _shown(value: Any) -> str:
+    """A value as ``--help`` shows it: ``str(value)``, ``""`` for an empty string, with argparse's
+    ``%`` escaped (help texts are %-formatted)."""
+    return ('""' if value == "" else str(value)).replace("%", "%%")
+
+
 def add_dataclass_arguments(
     parser: argparse.ArgumentParser,
     config_class: type,
@@ -55,10 +62,17 @@ def add_dataclass_arguments(
     skip: tuple[str, ...] = (),
     help_texts: dict[str, str] | None = None,
     title: str | None = None,
+    presets: dict[str, dict] | None = None,
 ) -> None:
     """Adds one flag per field of ``config_class`` (default shown, value left unset).
 
-    Help comes from ``help_texts``, else from the class's own ``field_help`` dict if it has one."""
+    Help comes from ``help_texts``, else from the class's own ``field_help`` dict if it has one.
+    Each help ends with the field's default, ``(default: X)`` (nothing for an empty default, or
+    when the help text already names one). ``presets`` maps a preset's flag (``"--ptb"``) to the
+    values the script gives the config under it (keys that are not fields are ignored): a field
+    that some preset sets to another value than its default ends instead with its value under
+    every preset, ``(--ptb: 0.5; --tiny: 0.0)``, the field default for a preset that does not
+    set it (``""`` for an empty string)."""
     group = parser.add_argument_group(title or config_class.__name__)
     help_texts = {**getattr(config_class, "field_help", {}), **(help_texts or {})}
     for field in dataclasses.fields(config_class):
@@ -67,8 +81,13 @@ def add_dataclass_arguments(
         kind = _field_type(field, config_class)
         default = field.default if field.default is not dataclasses.MISSING else None
         help_text = help_texts.get(field.name, "")
-        if default not in ("", None) and "(default:" not in help_text:  # an empty default says nothing
-            help_text = f"{help_text} (default: {default})" if help_text else f"default: {default}"
+        under = {flag: values.get(field.name, default) for flag, values in (presets or {}).items()}
+        if any(value != default for value in under.values()):  # the preset values are what runs
+            shown = "; ".join(f"{flag}: {_shown(value)}" for flag, value in under.items())
+            help_text = f"{help_text} ({shown})" if help_text else shown
+        elif default not in ("", None) and "(default:" not in help_text:  # an empty default says nothing
+            shown = _shown(default)
+            help_text = f"{help_text} (default: {shown})" if help_text else f"default: {shown}"
         if kind is bool:
             group.add_argument(_flag(field.name), type=_parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
         else:

@@ -43,9 +43,13 @@ def option_help(text: str) -> dict[str, str]:
     return entries
 
 
+PRESET_VALUES = re.compile(r"\(?--[\w-]+: .*$")  # "(--ptb: 0.5; --tiny: 0.0)" at the end
+
+
 def explains(help_text: str) -> bool:
-    """False for an empty help or one that gives only the default ("default: X")."""
-    text = " ".join(help_text.split()).split("(default:")[0].strip()
+    """False for an empty help or one that gives only the default ("default: X") or only the
+    values under each preset ("--ptb: 0.5; --tiny: 0.0")."""
+    text = PRESET_VALUES.sub("", " ".join(help_text.split())).split("(default:")[0].strip()
     return bool(text) and not text.startswith("default:")
 
 
@@ -66,3 +70,27 @@ def test_every_option_has_help(name, monkeypatch):
         missing += [f"{' '.join([name, *variant])}: {flag}"
                     for flag, text in entries.items() if not explains(text)]
     assert not missing, "options without help text:\n" + "\n".join(missing)
+
+
+def test_help_shows_what_each_preset_sets(monkeypatch):
+    """The flags' help gives the value each preset really runs with, not the dataclass default:
+    for the chosen --model, with the model's own preset merged in."""
+    monkeypatch.setenv("COLUMNS", "100")
+    vae = option_help(run_script("train_vae.py", "--help").stdout)
+    assert vae["--decoder-dropout DECODER_DROPOUT"].endswith("(--ptb: 0.5; --tiny: 0.0)")
+    assert vae["--learning-rate LEARNING_RATE"].endswith("(--ptb: 0.001; --tiny: 0.003)")
+    assert vae["--early-stopping-metric EARLY_STOPPING_METRIC"].endswith("(--ptb: elbo_nll; --tiny: elbo_nll)")
+    lstm_lm = option_help(run_script("train_vae.py", "--model", "lstm_lm", "--help").stdout)
+    assert lstm_lm["--early-stopping-metric EARLY_STOPPING_METRIC"].endswith("(default: loss)")
+
+    rae = option_help(run_script("train_rae.py", "--help").stdout)
+    assert rae["--hidden-size HIDDEN_SIZE"].endswith("(--sst: 50; --tiny: 8)")
+    assert rae["--optimizer OPTIMIZER"].endswith("(default: adagrad)")  # both presets keep the default
+    deep = option_help(run_script("train_rae.py", "--model", "deep_recursive", "--help").stdout)
+    # PRESETS["sst_deep_recursive"], merged into --sst for this model only.
+    assert deep["--hidden-size HIDDEN_SIZE"].endswith("(--sst: 100; --tiny: 8)")
+    assert deep["--dropout DROPOUT"].endswith("(--sst: 0.3; --tiny: 0.2)")
+    assert deep["--optimizer OPTIMIZER"].endswith("(--sst: adam; --tiny: adagrad)")
+    assert deep["--learning-rate LEARNING_RATE"].endswith("(--sst: 0.001; --tiny: 0.05)")
+    assert deep["--max-epochs MAX_EPOCHS"].endswith("(--sst: 20; --tiny: 2)")
+    assert deep["--weight-decay WEIGHT_DECAY"].endswith("(default: 1e-05)")  # the preset's value is the default

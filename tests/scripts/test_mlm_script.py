@@ -64,7 +64,11 @@ def test_resume_continues_the_finished_run_with_its_tokenizer(dry_run):
 
 def test_resume_without_a_run_is_a_message(tmp_path, data_dir):
     result = run_script("train_mlm.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path), "--resume")
-    assert result.returncode != 0 and "no tokenizer" in result.stderr
+    assert result.returncode == 2 and "no checkpoint" in result.stderr
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "latest").write_text("step-2")  # a checkpoint, but not a train_mlm.py run
+    result = run_script("train_mlm.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path), "--resume")
+    assert result.returncode == 2 and "no tokenizer" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("flags, message", [

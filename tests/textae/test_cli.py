@@ -84,3 +84,24 @@ def test_help_shows_defaults_once_and_hides_empty_ones():
     assert helps["data_dir"] == "corpus folder (default: $DATA)"  # not followed by "(default: )"
     assert helps["cache"] == "default: ~/.cache"
     assert helps["limit"] == "at most (default: 0)"
+
+
+def test_help_shows_the_value_under_each_preset():
+    @dataclass(frozen=True)
+    class Model:
+        dropout: float = 0.0
+        size: int = 8
+        cache: str = "runs/cache"
+        note: str = ""
+
+    parser = argparse.ArgumentParser()
+    presets = {"--big": {"dropout": 0.5, "size": 8, "unrelated": 1}, "--tiny": {"cache": ""}}
+    add_dataclass_arguments(parser, Model, help_texts={"dropout": "dropout rate", "size": "width", "cache": "folder"},
+                            presets=presets)
+    helps = {action.dest: action.help for action in parser._actions}
+    assert helps["dropout"] == "dropout rate (--big: 0.5; --tiny: 0.0)"  # --tiny leaves the default
+    assert helps["size"] == "width (default: 8)"  # no preset changes it
+    assert helps["cache"] == 'folder (--big: runs/cache; --tiny: "")'  # an empty value is shown as ""
+    assert helps["note"] == ""  # an empty default, unchanged: nothing shown
+    assert "unrelated" not in helps
+    assert "--big: 0.5; --tiny: 0.0" in parser.format_help()  # argparse formats these help strings

@@ -71,6 +71,24 @@ def test_log_likelihood_is_a_distribution_over_sentences():
     assert 0 < float(total.detach()) <= 1.0 + 1e-5
 
 
+@pytest.mark.parametrize("autocast", [False, True])
+def test_evaluation_scores_in_chunks_what_training_scores_in_one_block(autocast, monkeypatch):
+    model = make("sentence_vae").eval()
+    decoder = model.decoder
+    batch = sentences_batch(ROWS * 3)  # 3 x 14 positions
+    z = torch.randn(len(batch), 4)
+    context = torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast)
+    with context:
+        one_block = decoder.token_log_likelihood(batch, z)  # autograd on: the one-block path
+    assert one_block.requires_grad
+    for rows in (1, 5, 1024):  # chunks that split sentences, and one chunk for everything
+        monkeypatch.setattr(type(decoder), "SCORE_CHUNK", rows)
+        with torch.no_grad(), context:
+            chunked = decoder.token_log_likelihood(batch, z)
+        assert chunked.dtype == torch.float32
+        torch.testing.assert_close(chunked, one_block.detach(), rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_parameter_gets_a_gradient_and_a_step_changes_weights(name):
     model = make(name).train()

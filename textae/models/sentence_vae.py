@@ -54,6 +54,7 @@ class SentenceVAEConfig:
     kl_schedule: str = "linear"  # constant | linear | logistic | cyclical
     kl_anneal_steps: int = 10_000  # linear: steps to reach 1; logistic: midpoint; cyclical: steps of all cycles, then 1
     free_bits: float = 0.0  # per-dimension KL floor in nats (0: off)
+    tie_output: bool = False  # the output layer's weights are the word embeddings (Press & Wolf 2017)
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -70,12 +71,17 @@ class SentenceVAEConfig:
         "kl_anneal_steps": "steps of --kl-schedule: linear: to reach 1; logistic: to reach 0.5; cyclical: of all "
                            "4 cycles (then 1)",
         "free_bits": "KL floor per latent dimension in nats, on its batch mean (sentence_vae; 0: off)",
+        "tie_output": "use the word embeddings as the decoder's output weights (Press & Wolf 2017; needs "
+                      "embedding_size == hidden_size; embeddings then start ~ U(-0.1, 0.1))",
     }
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embedding_size", "hidden_size", "latent_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.tie_output and self.embedding_size != self.hidden_size:
+            raise ValueError(f"tie_output needs embedding_size == hidden_size, got {self.embedding_size} and "
+                             f"{self.hidden_size}")
         for name in ("word_dropout", "decoder_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
@@ -145,6 +151,11 @@ class SentenceDecoder(nn.Module):
         self.initial = nn.Linear(latent_size, 2 * config.hidden_size) if latent_size else None  # W_z
         self.dropout = nn.Dropout(config.decoder_dropout)
         self.output = nn.Linear(config.hidden_size, config.vocab_size)  # W_o
+        if config.tie_output:  # W_o is the embedding table; N(0, 1) rows would start with huge logits
+            with torch.no_grad():
+                nn.init.uniform_(embedding.weight, -0.1, 0.1)
+                embedding.weight[config.pad_id].zero_()
+            self.output.weight = embedding.weight
 
     def initial_state(self, z: Tensor | None, size: int, device: torch.device) -> tuple[Tensor, Tensor]:
         if self.initial is None or z is None:

@@ -165,6 +165,46 @@ def test_fit_checkpoints_a_model_with_tied_embeddings(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), resumed.state_dict().values(), strict=True))
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_tied_output_layer_is_the_embedding_table_and_survives_saving(name, tmp_path):
+    from textae.serialization import load_model
+
+    model = make(name, embedding_size=10, hidden_size=10, tie_output=True)
+    assert model.decoder.output.weight is model.embedding.weight
+    assert float(model.embedding.weight.detach().abs().max()) <= 0.1 and not model.embedding.weight[0].any()
+    batch = sentences_batch(ROWS)
+    model.loss(batch)["loss"].backward()
+    assert model.embedding.weight.grad[ROWS[0][0]].abs().sum() > 0
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    model.eval()
+    model.save_pretrained(tmp_path / "tied")
+    loaded = load_model(tmp_path / "tied").eval()
+    assert loaded.decoder.output.weight is loaded.embedding.weight  # still one table after loading
+    torch.manual_seed(0)
+    expected = model.loss(batch)["loss"]
+    torch.manual_seed(0)
+    torch.testing.assert_close(loaded.loss(batch)["loss"], expected)
+
+
+def test_a_tied_model_checkpoints_and_resumes(tmp_path):
+    from textae.train import TrainConfig, fit
+
+    tied = dict(embedding_size=10, hidden_size=10, tie_output=True)
+    model = make("sentence_vae", **tied)
+    batches = [sentences_batch(ROWS[:2]), sentences_batch(ROWS[2:])]
+    config = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="adam", learning_rate=0.01, progress=False)
+    fit(model, batches, batches, config)
+    resumed = make("sentence_vae", seed=9, **tied)
+    fit(resumed, batches, batches, TrainConfig(**{**config.__dict__, "resume": True}))
+    assert resumed.decoder.output.weight is resumed.embedding.weight
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), resumed.state_dict().values(), strict=True))
+
+
+def test_tied_output_needs_equal_embedding_and_hidden_sizes():
+    with pytest.raises(ValueError, match="tie_output needs embedding_size == hidden_size"):
+        SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=10, tie_output=True)
+
+
 def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
     from textae.models.sentence_vae import interpolate
 

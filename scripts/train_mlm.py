@@ -51,7 +51,9 @@ from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
     build_dataclass,
+    peek,
     user_errors,
+    with_dry_run,
     write_run_config,
 )
 from textae.corpora.ptb import load_ptb  # noqa: E402
@@ -145,13 +147,13 @@ PRESETS: dict[str, dict] = {
 PRESET_FLAGS = {"ptb": "--ptb", "tiny": "--tiny"}
 
 
+DRY_RUN = dict(max_train_sentences=64, max_eval_sentences=16, max_steps=2, max_epochs=1, patience=0)  # what --dry-run changes
+
+
 def preset_values(preset_name: str, dry_run: bool = False) -> dict:
-    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    """What a preset gives the configs (with --dry-run's changes): the values a run uses unless
     flags override them."""
-    preset = dict(PRESETS[preset_name])
-    if dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=16, max_steps=2, max_epochs=1, patience=0)
-    return preset
+    return with_dry_run(PRESETS[preset_name], dry_run, DRY_RUN)
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -169,9 +171,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir (same tokenizer)")
     parser.add_argument("--dry-run", action="store_true",
                         help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--dry-run", action="store_true")
-    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, MLMDataConfig, title="data", presets=presets_shown)
     add_dataclass_arguments(parser, BertMLMConfig, skip=("vocab_size", "pad_id", "unk_id", "cls_id", "sep_id", "mask_id"),

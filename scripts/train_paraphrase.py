@@ -53,7 +53,9 @@ from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
     build_dataclass,
+    peek,
     user_errors,
+    with_dry_run,
     write_run_config,
 )
 from textae.corpora.msrp import load_msrp  # noqa: E402
@@ -108,13 +110,13 @@ PRESETS: dict[str, dict] = {
 PRESET_FLAGS = {"msrp": "--msrp", "tiny": "--tiny"}
 
 
+DRY_RUN = dict(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0)  # what --dry-run changes
+
+
 def preset_values(preset_name: str, dry_run: bool = False) -> dict:
-    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    """What a preset gives the configs (with --dry-run's changes): the values a run uses unless
     flags override them."""
-    preset = dict(PRESETS[preset_name])
-    if dry_run:
-        preset.update(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0)
-    return preset
+    return with_dry_run(PRESETS[preset_name], dry_run, DRY_RUN)
 
 
 HELP = {
@@ -147,9 +149,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true",
                         help="2 pre-training batches, 60 pairs per split (`--dry-run --help` shows the values it sets)")
     # The help shows the values each preset gives the flags (and under --dry-run).
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--dry-run", action="store_true")
-    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, ParaphraseDataConfig, help_texts=HELP, title="data", presets=presets_shown)
     add_dataclass_arguments(parser, UnfoldingRAEConfig, skip=("vocab_size",), help_texts=HELP, title="model",

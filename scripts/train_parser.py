@@ -49,7 +49,9 @@ from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
     build_dataclass,
+    peek,
     user_errors,
+    with_dry_run,
     write_run_config,
 )
 from textae.corpora.sst import load_sst_splits  # noqa: E402
@@ -96,13 +98,13 @@ PRESETS: dict[str, dict] = {
 PRESET_FLAGS = {"sst": "--sst", "ptb_sample": "--ptb-sample", "tiny": "--tiny"}
 
 
+DRY_RUN = dict(max_train_sentences=64, max_eval_sentences=20, max_steps=2, max_epochs=1, patience=0)  # what --dry-run changes
+
+
 def preset_values(preset_name: str, dry_run: bool = False) -> dict:
-    """What a preset gives the configs, with --dry-run's changes: the values a run uses unless
+    """What a preset gives the configs (with --dry-run's changes): the values a run uses unless
     flags override them."""
-    preset = dict(PRESETS[preset_name])
-    if dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=20, max_steps=2, max_epochs=1, patience=0)
-    return preset
+    return with_dry_run(PRESETS[preset_name], dry_run, DRY_RUN)
 
 
 def load_corpus(name: str, data_dir: str | None) -> dict[str, list]:
@@ -155,9 +157,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true",
                         help="2 training batches, a few dev/test sentences (`--dry-run --help` shows the values it sets)")
     # The help shows the values each preset gives the flags (and under --dry-run).
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--dry-run", action="store_true")
-    dry_run = chooser.parse_known_args(argv)[0].dry_run
+    dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, ParserDataConfig, title="data", presets=presets_shown)
     add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled"),

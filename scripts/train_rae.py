@@ -37,6 +37,7 @@ from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
     build_dataclass,
+    peek,
     user_errors,
     write_run_config,
 )
@@ -159,15 +160,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-logreg", action="store_true", help="skip the logistic-regression probe on frozen root features")
     # The model flags are those of the chosen model's config (read --model first); the help shows
     # the values each preset gives them for that model (and under --dry-run and --labels).
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--model", choices=TREE_MODELS, default=None)
-    chooser.add_argument("--dry-run", action="store_true")
-    chooser.add_argument("--labels", default=None)
-    known = chooser.parse_known_args(argv)[0]
-    presets_shown = {flag: preset_values(name, known.model, known.dry_run, known.labels)
+    known = peek(argv, switches=("--dry-run",), options=("--model", "--labels"))
+    chosen = known.model if known.model in TREE_MODELS else None  # a wrong name is refused by the full parse
+    presets_shown = {flag: preset_values(name, chosen, known.dry_run, known.labels)
                      for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, DataConfig, help_texts=HELP, title="data", presets=presets_shown)
-    model_config = MODELS[known.model or "semi_supervised_rae"][0]
+    model_config = MODELS[chosen or "semi_supervised_rae"][0]
     add_dataclass_arguments(parser, model_config, skip=("vocab_size", "num_classes", "unk_id", "pad_id"), help_texts=HELP,
                             title="model", presets=presets_shown)
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training",

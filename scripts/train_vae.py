@@ -39,6 +39,7 @@ from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
     build_dataclass,
+    peek,
     user_errors,
     write_run_config,
 )
@@ -143,10 +144,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "--iw-samples or --eval-splits) and rewrite test_report.json")
     # The model flags are those of the chosen model's config (read --model first); the help shows
     # the values each preset gives them for that model (and under --dry-run).
-    chooser = argparse.ArgumentParser(add_help=False)
-    chooser.add_argument("--model", default=None)
-    chooser.add_argument("--dry-run", action="store_true")
-    known = chooser.parse_known_args(argv)[0]
+    known = peek(argv, switches=("--dry-run",), options=("--model",))
     chosen = known.model if known.model in MODELS else None
     presets_shown = {flag: preset_values(name, chosen, known.dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, SentenceDataConfig, title="data", presets=presets_shown)

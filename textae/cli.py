@@ -97,6 +97,24 @@ def add_dataclass_arguments(
             )
 
 
+def peek(argv: list[str] | None, *, switches: tuple[str, ...] = (), options: tuple[str, ...] = ()) -> argparse.Namespace:
+    """The values of a few flags, read before the full parser exists (a script's flags and their
+    help depend on them, e.g. on ``--model``): ``switches`` become booleans, ``options`` strings
+    (None when absent); everything else on the command line is left alone."""
+    early = argparse.ArgumentParser(add_help=False)
+    for flag in switches:
+        early.add_argument(flag, action="store_true")
+    for flag in options:
+        early.add_argument(flag, default=None)
+    return early.parse_known_args(argv)[0]
+
+
+def with_dry_run(preset: dict, dry_run: bool, dry_run_values: dict) -> dict:
+    """A copy of ``preset`` with ``dry_run_values`` on top when ``dry_run`` (what a script's
+    ``--dry-run`` changes; its ``--help`` shows the result too)."""
+    return {**preset, **(dry_run_values if dry_run else {})}
+
+
 # A vocabulary size for checking a model config's flags before the vocabulary (and so its
 # real size) exists: scripts refuse bad model flags before reading any data.
 PLACEHOLDER_VOCAB_SIZE = 1_000_000

@@ -26,3 +26,11 @@ def test_bad_config_value_is_a_usage_error(name, args, message, tmp_path):
     assert f"{name}: error:" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("name", ["train_rae.py", "train_vae.py"])
+@pytest.mark.parametrize("extra", [[], ["--help"]])
+def test_an_unknown_model_is_a_usage_error_even_with_help(name, extra):
+    # The help is built for the chosen --model, so the name is read before the full parse.
+    result = run_script(name, "--model", "nope", *extra)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr and "Traceback" not in result.stderr

@@ -39,6 +39,7 @@ from textae.cli import (  # noqa: E402
     build_dataclass,
     peek,
     user_errors,
+    with_dry_run,
     write_run_config,
 )
 from textae.corpora.sst import load_sst_splits  # noqa: E402
@@ -106,8 +107,8 @@ def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool
     preset.pop("model", None)
     if model_name == "deep_recursive" and preset_name == "sst":
         preset.update(PRESETS["sst_deep_recursive"])
-    if dry_run:
-        preset.update(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20, max_steps=2, max_epochs=1, patience=0)
+    preset = with_dry_run(preset, dry_run, dict(max_train_trees=preset.get("batch_size", 25) * 2, max_eval_trees=20,
+                                                max_steps=2, max_epochs=1, patience=0))
     if labels == "binary" and preset.get("early_stopping_metric") == "root_fine_acc":
         preset.update(early_stopping_metric="root_binary_acc")
     if model_name == "rae" and preset.get("early_stopping_metric", "").endswith("_acc"):

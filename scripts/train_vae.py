@@ -41,6 +41,7 @@ from textae.cli import (  # noqa: E402
     build_dataclass,
     peek,
     user_errors,
+    with_dry_run,
     write_run_config,
 )
 from textae.corpora.ptb import load_ptb  # noqa: E402
@@ -106,6 +107,8 @@ PRESETS: dict[str, dict] = {
                  early_stopping_metric="elbo_nll", early_stopping_mode="min", patience=0),
 }
 PRESET_FLAGS = {"ptb": "--ptb", "tiny": "--tiny"}
+DRY_RUN = dict(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
+               patience=0)  # what --dry-run changes
 
 
 def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool = False) -> dict:
@@ -117,10 +120,7 @@ def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool
         preset.update(early_stopping_metric="loss")
     if model_name == "sentence_ae":
         preset.update(early_stopping_metric="nll")
-    if dry_run:
-        preset.update(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
-                      patience=0)
-    return preset
+    return with_dry_run(preset, dry_run, DRY_RUN)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

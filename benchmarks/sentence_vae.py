@@ -2,7 +2,7 @@
 """The sentence VAE and its LSTM-LM baseline on PTB, measured by He et al. (2019)'s protocol.
 
 Runs `scripts/train_vae.py --ptb` (the VAE) and `--ptb --model lstm_lm` for each seed into
-runs/benchmark-vae/<model>-seed<S> (with --reuse, a run that already has its
+<--runs-dir>/<model>-seed<S>, runs/benchmark-vae by default (with --reuse, a run that already has its
 test_report.json is read, not retrained; a run stopped by --time-budget-minutes can be
 continued with train_vae.py --resume first). The VAE's test set is then scored with 500
 importance samples (train_vae.py --eval-only), optionally under bf16 autocast
@@ -74,9 +74,9 @@ def run(command: list[str], reuse: bool) -> dict:
     return report
 
 
-def timed_epoch(extra: list[str]) -> float:
+def timed_epoch(runs_dir: str, extra: list[str]) -> float:
     """Seconds of one VAE training epoch over PTB train, nothing else scored."""
-    output = "runs/benchmark-vae/timing"
+    output = f"{runs_dir}/timing"
     shutil.rmtree(REPO / output, ignore_errors=True)
     extra = [arg for i, arg in enumerate(extra)  # one epoch, whatever budget the runs had
              if arg != "--time-budget-minutes" and (i == 0 or extra[i - 1] != "--time-budget-minutes")]
@@ -95,12 +95,12 @@ def evaluate(output_dir: str, extra: list[str]) -> dict:
     return json.loads((REPO / output_dir / "test_report.json").read_text())["test"]
 
 
-def check_bf16(output_dir: str, sentences: int, reuse: bool) -> dict:
+def check_bf16(runs_dir: str, output_dir: str, sentences: int, reuse: bool) -> dict:
     """The 500-sample estimate in float32 and under bf16 autocast on the same test sentences
     (with ``reuse``, a check already on disk for the same sentences and the same weights is read)."""
     results = {}
     for kind in ("none", "bf16"):
-        copy = REPO / "runs" / "benchmark-vae" / f"check-{kind}"
+        copy = REPO / runs_dir / f"check-{kind}"
         report = copy / "test_report.json"
         weights = "model/model.safetensors"
         same_model = (copy / weights).is_file() and filecmp.cmp(copy / weights, REPO / output_dir / weights, shallow=False)
@@ -131,6 +131,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     parser.add_argument("--extra-args", default="", help="more flags for train_vae.py (both models), quoted")
     parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
+    parser.add_argument("--runs-dir", default="runs/benchmark-vae",
+                        help="folder of the runs, <model>-seed<S> inside (default: runs/benchmark-vae); use "
+                             "another one for another configuration, e.g. with --extra-args '--tie-output true'")
     parser.add_argument("--time-epoch", action="store_true",
                         help="time one VAE training epoch alone on the machine (all threads) for epoch_seconds and "
                              "train_gflops, instead of the median epoch of the runs (which may have shared the machine)")
@@ -147,15 +150,15 @@ def main() -> None:
                              "JSON is left as it is")
     args = parser.parse_args()
     if args.interpolations_only:
-        write_interpolations(REPO / "runs" / "benchmark-vae" / f"sentence_vae-seed{args.seeds[0]}" / "model")
+        write_interpolations(REPO / args.runs_dir / f"sentence_vae-seed{args.seeds[0]}" / "model")
         return
     vae, lm = [], []
     for seed in args.seeds:
         for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
             command = ["scripts/train_vae.py", "--ptb", "--model", model, "--seed", str(seed), "--progress", "false",
-                       "--output-dir", f"runs/benchmark-vae/{model}-seed{seed}", *shlex.split(args.extra_args)]
+                       "--output-dir", f"{args.runs_dir}/{model}-seed{seed}", *shlex.split(args.extra_args)]
             reports.append(run(command, args.reuse))
-    check = check_bf16(vae[0]["output_dir"], args.check_sentences, args.reuse) if args.check_sentences else None
+    check = check_bf16(args.runs_dir, vae[0]["output_dir"], args.check_sentences, args.reuse) if args.check_sentences else None
     for report in vae:
         if (report["test"].get("iw_samples"), report["test"].get("iw_autocast")) != (args.iw_samples, args.iw_autocast):
             report["test"] = evaluate(report["output_dir"], ["--iw-samples", str(args.iw_samples),
@@ -170,7 +173,7 @@ def main() -> None:
     add_seeded(metrics, "epoch_seconds", [report["epoch_seconds"] for report in vae])
     if args.time_epoch:
         metrics["epoch_seconds_of_the_runs"] = metrics["epoch_seconds"]
-        metrics["epoch_seconds"] = timed_epoch(shlex.split(args.extra_args))
+        metrics["epoch_seconds"] = timed_epoch(args.runs_dir, shlex.split(args.extra_args))
     train_tokens = 929_589  # PTB train: 887,521 words + one <eos> for each of 42,068 sentences
     config = vae[0]["config"]
     flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens)
@@ -185,8 +188,11 @@ def main() -> None:
     write_interpolations(REPO / vae[0]["output_dir"] / "model")
     path = write_result("sentence_vae", seeds=args.seeds, metrics=metrics, published=PUBLISHED,
                         notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "
-                              "epoch_seconds is the median epoch of the VAE runs (as they ran, with whatever else "
-                              "shared the machine)")
+                              + ("epoch_seconds is one VAE training epoch timed alone on the machine (--time-epoch); "
+                                 "epoch_seconds_of_the_runs is the median epoch of the runs as they ran"
+                                 if args.time_epoch else
+                                 "epoch_seconds is the median epoch of the VAE runs (as they ran, with whatever "
+                                 "else shared the machine)"))
     print(json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)}, indent=1))
     print(f"-> {path}")
 

@@ -110,7 +110,8 @@ PRESETS: dict[str, dict] = {
 PRESET_FLAGS = {"msrp": "--msrp", "tiny": "--tiny"}
 
 
-DRY_RUN = dict(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0)  # what --dry-run changes
+DRY_RUN = dict(max_pretrain_sentences=200, max_pairs=60, max_steps=2, max_epochs=1, patience=0,
+               trees_cache="")  # what --dry-run changes (a dry run leaves no parse cache behind)
 
 
 def preset_values(preset_name: str, dry_run: bool = False) -> dict:

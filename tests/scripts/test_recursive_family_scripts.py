@@ -133,3 +133,14 @@ def test_the_chart_parser_starts_from_word_vectors(vectors, data_dir, tmp_path):
     wrong = run_script("train_parser.py", "--tiny", "--dry-run", "--word-vectors", str(vectors),
                        "--output-dir", str(tmp_path / "w"), "--data-dir", str(data_dir))
     assert wrong.returncode != 0 and "embedding size to 8" in wrong.stderr
+
+
+def test_paraphrase_dry_run_leaves_no_parse_cache():
+    """--dry-run turns the parse cache off (a cache of its 60 pairs would only be stale later);
+    without --dry-run, --msrp caches under runs/parsed-trees. The help states both."""
+    dry = run_script("train_paraphrase.py", "--dry-run", "--help")
+    full = run_script("train_paraphrase.py", "--help")
+    assert dry.returncode == 0 and full.returncode == 0, dry.stderr + full.stderr
+    flat = lambda text: " ".join(text.split())  # noqa: E731
+    assert '(--msrp: ""; --tiny: "")' in flat(dry.stdout)
+    assert '(--msrp: runs/parsed-trees; --tiny: "")' in flat(full.stdout)

@@ -2,10 +2,15 @@
 
 Model (after Stern, Andreas & Klein 2017 and Gaddy, Stern & Klein 2018):
 
-    word vector   x_t = [word embedding(w_t); max-pooled char CNN(w_t)]
+    word vector   x_t = [word embedding(w_t); max-pooled char CNN(w_t)  (; g_t)]
     encoder       f_t, b_t = BiLSTM(<s> x_1 .. x_n </s>)          (forward, backward states)
     span (i, j)   r_ij = [f_j - f_i ; b_{i+1} - b_{j+1}]            (fenceposts 0..n)
     scores        s_ij = W_2 relu(LayerNorm(W_1 r_ij + c_1)) + c_2  in R^{1 + labels}
+
+Optionally (``guide_dim`` > 0) a frozen *guide* parser, e.g. one trained on the labelled WSJ
+sample, reads the same words and its BiLSTM states g_t join x_t (stacking): what the guide
+learnt from labelled treebank trees (tags, categories) becomes a feature of this parser. The
+guide is saved inside the model folder (``guide/``) and never trained further.
 
 Label 0 is "no constituent" (written ``∅``). Training is local: cross-entropy of every span's
 label (gold label for the spans of the gold tree, ∅ for all other spans), mean over spans;
@@ -65,6 +70,7 @@ class ChartParserConfig:
     span_hidden: int = 250
     dropout: float = 0.3
     max_tokens: int = 512  # longer sentences are refused (ParseInputError)
+    guide_dim: int = 0  # size of a frozen guide parser's word states joined to the input (0: no guide)
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -91,6 +97,8 @@ class ChartParserConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.objective not in ("cross_entropy", "hinge"):
             raise ValueError(f"objective must be 'cross_entropy' or 'hinge', got {self.objective!r}")
+        if self.guide_dim < 0:
+            raise ValueError(f"guide_dim must be >= 0, got {self.guide_dim}")
         if self.objective == "hinge" and self.labeled:
             raise ValueError("the hinge objective is implemented for unlabelled (binary) parsing only")
 
@@ -233,18 +241,31 @@ def collate(examples: Sequence[ChartExample], vocab: ChartVocab, labeled: bool,
 
 
 class ChartParserModel(nn.Module):
-    """BiLSTM span scorer; ``loss`` for training, ``decode`` for trees."""
+    """BiLSTM span scorer; ``loss`` for training, ``decode`` for trees.
+
+    ``guide``: a trained :class:`ChartParserModel` (needed when ``config.guide_dim`` > 0, which
+    must be its BiLSTM state size, 2 x its lstm_hidden); it is frozen and stays in eval mode.
+    """
 
     model_type = "chart_parser"
 
-    def __init__(self, config: ChartParserConfig, vocab: ChartVocab) -> None:
+    def __init__(self, config: ChartParserConfig, vocab: ChartVocab, guide: ChartParserModel | None = None) -> None:
         super().__init__()
         self.config, self.vocab = config, vocab
+        if (guide is None) != (config.guide_dim == 0):
+            raise ValueError("a guide parser is needed exactly when guide_dim > 0 "
+                             f"(guide_dim {config.guide_dim}, guide {'given' if guide is not None else 'missing'})")
+        if guide is not None:
+            if 2 * guide.config.lstm_hidden != config.guide_dim:
+                raise ValueError(f"guide_dim {config.guide_dim} does not fit the guide's BiLSTM states "
+                                 f"({2 * guide.config.lstm_hidden})")
+            guide.requires_grad_(False)
+        self.guide = guide.eval() if guide is not None else None
         self.word_embedding = nn.Embedding(config.vocab_size, config.word_dim, padding_idx=0)
         self.char_embedding = nn.Embedding(config.num_chars, config.char_dim, padding_idx=0)
         self.char_cnn = nn.Conv1d(config.char_dim, config.char_channels, kernel_size=3, padding=1)
         self.dropout = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(config.word_dim + config.char_channels, config.lstm_hidden, config.lstm_layers,
+        self.lstm = nn.LSTM(config.word_dim + config.char_channels + config.guide_dim, config.lstm_hidden, config.lstm_layers,
                             batch_first=True, bidirectional=True, dropout=config.dropout if config.lstm_layers > 1 else 0.0)
         # W_1 split into its forward and backward halves; c_1 is added once per span.
         self.span_forward = nn.Linear(config.lstm_hidden, config.span_hidden, bias=False)
@@ -254,6 +275,34 @@ class ChartParserModel(nn.Module):
         self.span_output = nn.Linear(config.span_hidden, config.num_labels)
         self.tagger = nn.Linear(2 * config.lstm_hidden, config.num_tags) if config.num_tags else None
 
+    def train(self, mode: bool = True) -> ChartParserModel:
+        super().train(mode)
+        if self.guide is not None:
+            self.guide.eval()  # frozen: no dropout in the guide, in training either
+        return self
+
+    def contextual_states(self, batch: ChartBatch) -> Tensor:
+        """``[B, T+2, 2D]`` BiLSTM states over <s> x_1 .. x_n </s> (after dropout)."""
+        size, width, chars = batch.char_ids.shape  # B, T+2, C
+        char_vectors = self.char_embedding(batch.char_ids.view(size * width, chars))  # [B*(T+2), C, char_dim]
+        char_features = self.char_cnn(char_vectors.transpose(1, 2)).max(dim=2).values  # [B*(T+2), channels]
+        parts = [self.word_embedding(batch.word_ids), char_features.view(size, width, -1)]  # [B, T+2, E], [B, T+2, ch]
+        if self.guide is not None:
+            parts.append(self.guide_states(batch.sentences, batch.char_ids.device))  # [B, T+2, G]
+        words = torch.cat(parts, dim=-1)  # [B, T+2, E + ch (+ G)]
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(words), (batch.lengths + 2).cpu(),
+                                                   batch_first=True, enforce_sorted=False)
+        states, _ = self.lstm(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=width)  # [B, T+2, 2D]
+        return self.dropout(states)
+
+    @torch.no_grad()
+    def guide_states(self, sentences: list[list[str]], device: torch.device | str) -> Tensor:
+        """``[B, T+2, G]`` the frozen guide's BiLSTM states for the same words (its own vocabulary)."""
+        assert self.guide is not None
+        examples = [ChartExample(words, None, None) for words in sentences]
+        return self.guide.contextual_states(collate(examples, self.guide.vocab, self.guide.config.labeled).to(device))
+
     def encode(self, batch: ChartBatch) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Scores every span (i, j), i < j, of the padded batch.
 
@@ -261,15 +310,8 @@ class ChartParserModel(nn.Module):
             ``[B, S, L]`` span logits, ``[S]`` span starts, ``[S]`` span ends (S = P(P-1)/2,
             the upper triangle of the chart), and ``[B, T, 2D]`` word states.
         """
-        size, width, chars = batch.char_ids.shape  # B, T+2, C
-        char_vectors = self.char_embedding(batch.char_ids.view(size * width, chars))  # [B*(T+2), C, char_dim]
-        char_features = self.char_cnn(char_vectors.transpose(1, 2)).max(dim=2).values  # [B*(T+2), channels]
-        words = torch.cat([self.word_embedding(batch.word_ids), char_features.view(size, width, -1)], dim=-1)  # [B, T+2, E]
-        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(words), (batch.lengths + 2).cpu(),
-                                                   batch_first=True, enforce_sorted=False)
-        states, _ = self.lstm(packed)
-        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=width)  # [B, T+2, 2D]
-        states = self.dropout(states)
+        size, width = batch.char_ids.shape[:2]  # B, T+2
+        states = self.contextual_states(batch)  # [B, T+2, 2D]
         forward, backward = states.chunk(2, dim=-1)  # [B, T+2, D] x2
         # Fencepost k (0..T) sits between word k and word k+1: f_k and b_{k+1}.
         fence_forward = self.span_forward(forward[:, :-1])  # [B, P, H]
@@ -377,7 +419,10 @@ class ChartParserModel(nn.Module):
         payload = {"format": "textae.model/1", "model_type": self.model_type, "config": asdict(self.config)}
         (directory / "config.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         (directory / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False), encoding="utf-8")
-        save_file({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}, str(directory / "model.safetensors"))
+        if self.guide is not None:  # a model folder of its own, inside this one; its weights are not repeated
+            self.guide.save_pretrained(directory / "guide")
+        save_file({k: v.detach().contiguous().cpu() for k, v in self.state_dict().items() if not k.startswith("guide.")},
+                  str(directory / "model.safetensors"))
         return directory
 
     @classmethod
@@ -414,14 +459,27 @@ class ChartParserModel(nn.Module):
         except (OSError, json.JSONDecodeError, ValueError) as error:
             raise refuse(f"cannot read its vocab.json: {error}") from error
         try:
-            model = cls(ChartParserConfig(**payload["config"]), vocab)
+            config = ChartParserConfig(**payload["config"])
         except (KeyError, TypeError, ValueError) as error:
             raise refuse(f"its config.json does not describe a chart parser of this textae version ({error})") from None
+        guide = None
+        if config.guide_dim:
+            try:
+                guide = cls.from_pretrained(directory / "guide")
+            except ValueError as error:
+                raise refuse(f"its guide parser cannot be loaded ({error})") from None
+        try:
+            model = cls(config, vocab, guide)
+        except ValueError as error:
+            raise refuse(f"its config.json does not fit its guide parser ({error})") from None
         weights = directory / "model.safetensors"
         if not weights.is_file():
             raise refuse("it has no model.safetensors")
         try:
-            model.load_state_dict(load_file(str(weights)))
+            state = load_file(str(weights))
+            if guide is not None:
+                state.update({f"guide.{name}": value for name, value in guide.state_dict().items()})
+            model.load_state_dict(state)
         except (RuntimeError, OSError) as error:  # shapes or names that do not fit, or an unreadable file
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise refuse(f"its model.safetensors does not fit its config.json ({first_line})") from None

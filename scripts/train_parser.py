@@ -5,6 +5,7 @@ Examples:
     python scripts/train_parser.py --sst             # unlabelled binary trees of SST train
     python scripts/train_parser.py --ptb-sample      # labelled, NLTK's 10% WSJ sample
     python scripts/train_parser.py --tiny --dry-run  # a smoke test in seconds
+    python scripts/train_parser.py --sst --guide runs/parser-ptb_sample-seed0/model  # stacked on a WSJ parser
     python scripts/parse.py --parser chart --model runs/parser-sst-seed0/model "A good film ."
 
 Data. --sst: SST train (8,544 trees) / dev / test, unlabelled binary bracketing.
@@ -12,6 +13,10 @@ Data. --sst: SST train (8,544 trees) / dev / test, unlabelled binary bracketing.
 early stopping; part of the issue's 0001-0179 training range), 0180-0199 test (NLTK's sample,
 downloaded and verified when missing);
 functional tags and -NONE- removed, unary chains collapsed into joint labels.
+
+--guide DIR stacks the new parser on a trained one: SST's trees come from the Stanford PCFG,
+trained on the WSJ, so a parser trained on the labelled WSJ sample knows tags and categories
+SST's unlabelled brackets never show; its BiLSTM states (frozen) join the word vectors.
 
 Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
 model.safetensors, vocab.json: load with parsers.chart.ChartParser.from_pretrained or
@@ -69,6 +74,7 @@ class ParserDataConfig:
     max_train_sentences: int = 0
     max_eval_sentences: int = 0
     word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py) to initialise word vectors
+    guide: str = ""  # model/ folder of a trained chart parser whose frozen BiLSTM states become input features
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -82,6 +88,9 @@ class ParserDataConfig:
         "max_eval_sentences": "use only the first N dev and test sentences (0: all)",
         "word_vectors": "word2vec text file (scripts/train_word_vectors.py) to initialise word vectors; "
                         "its size must be --word-dim",
+        "guide": "model/ folder of a trained chart parser (e.g. a --ptb-sample run's) read as a frozen guide: its "
+                 "BiLSTM states over the same words join this parser's input (stacking; the guide is saved "
+                 "inside the new model)",
     }
 
 
@@ -160,7 +169,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, ParserDataConfig, title="data", presets=presets_shown)
-    add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled"),
+    add_dataclass_arguments(parser, ChartParserConfig, skip=("vocab_size", "num_chars", "num_labels", "num_tags", "labeled",
+                                                                 "guide_dim"),
                             title="model", presets=presets_shown)
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
                             presets=presets_shown)
@@ -182,6 +192,12 @@ def main(argv=None) -> dict:
     # Model flags are checked before the data (and so the real sizes) are read.
     build_dataclass(ChartParserConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE, num_chars=100, num_labels=10,
                     num_tags=10 if labeled else 0, labeled=labeled)
+    guide = None
+    if data_config.guide:
+        try:
+            guide = ChartParserModel.from_pretrained(data_config.guide)
+        except ValueError as error:
+            raise SystemExit(f"error: --guide: {error}") from None
     set_seed(args.seed)
     started = time.perf_counter()
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)
@@ -193,8 +209,9 @@ def main(argv=None) -> dict:
     vocab = ChartVocab.build(((e.words, e.spans, e.tags or []) for e in examples["train"]), min_freq=data_config.min_freq)
     model_config = build_dataclass(
         ChartParserConfig, args, preset, vocab_size=len(vocab.words), num_chars=len(vocab.chars),
-        num_labels=len(vocab.labels), num_tags=len(vocab.tags) if labeled else 0, labeled=labeled)
-    model = ChartParserModel(model_config, vocab)
+        num_labels=len(vocab.labels), num_tags=len(vocab.tags) if labeled else 0, labeled=labeled,
+        guide_dim=2 * guide.config.lstm_hidden if guide is not None else 0)
+    model = ChartParserModel(model_config, vocab, guide)
     if data_config.word_vectors:
         try:
             coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0)

@@ -226,3 +226,85 @@ def test_hinge_loss_is_zero_only_when_gold_wins_by_the_margin():
 def test_all_binary_trees_helper_counts_catalan_numbers():
     assert [len(list(all_binary_trees(0, n))) for n in range(1, 6)] == [1, 1, 2, 5, 14]
     assert list(itertools.islice(all_binary_trees(0, 2), 1)) == [[(0, 2)]]
+
+
+def guided_model(seed: int = 1) -> tuple[ChartParserModel, ChartParserModel, list[ChartExample], ChartVocab]:
+    """An unlabelled parser reading a (random) labelled guide's states, as --guide builds it."""
+    _, _, guide_vocab = tiny_data(True)
+    guide = tiny_model(guide_vocab, True, seed=0)
+    _, examples, vocab = tiny_data(False)
+    torch.manual_seed(seed)
+    config = ChartParserConfig(vocab_size=len(vocab.words), num_chars=len(vocab.chars), num_labels=len(vocab.labels),
+                               objective="hinge", word_dim=16, char_dim=8, char_channels=8, lstm_hidden=16,
+                               lstm_layers=1, span_hidden=32, dropout=0.2, guide_dim=2 * guide.config.lstm_hidden)
+    return ChartParserModel(config, vocab, guide), guide, examples, vocab
+
+
+def test_a_guide_parser_is_frozen_and_its_states_are_used():
+    model, guide, examples, vocab = guided_model()
+    model.train()
+    assert model.training and not guide.training  # no dropout inside the guide, even in training
+    before = {name: value.clone() for name, value in guide.state_dict().items()}
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    batch = collate(examples, vocab, False)
+    first = float(model.loss(batch)["loss"].detach())
+    for _ in range(100):
+        optimizer.zero_grad()
+        model.loss(batch)["loss"].backward()
+        optimizer.step()
+    for name, parameter in model.named_parameters():
+        if name.startswith("guide."):
+            assert parameter.grad is None, name
+        else:
+            assert parameter.grad is not None, name
+    assert all(torch.equal(before[name], value) for name, value in guide.state_dict().items())
+    model.eval()
+    assert float(model.loss(batch)["loss"].detach()) < 0.1 * first + 0.01
+    correct, total = model.eval_counts(batch)["bracket_f1"]
+    assert correct == total
+    # the guide's states reach the span scores: other guide weights, other scores
+    logits = model.encode(batch)[0]
+    with torch.no_grad():
+        guide.lstm.weight_ih_l0.add_(0.5)
+    assert not torch.allclose(logits, model.encode(batch)[0])
+
+
+def test_a_guided_parser_saves_its_guide_inside_and_loads_it(tmp_path):
+    model, guide, examples, vocab = guided_model()
+    model.eval().save_pretrained(tmp_path / "model")
+    assert (tmp_path / "model" / "guide" / "config.json").is_file()
+    from safetensors.torch import load_file
+
+    assert not any(name.startswith("guide.") for name in load_file(str(tmp_path / "model" / "model.safetensors")))
+    loaded = ChartParser.from_pretrained(tmp_path / "model")
+    sentences = [example.words for example in examples] + [["an", "unseen", "sentence", "here"]]
+    assert loaded.parse_many(sentences) == ChartParser(model).parse_many(sentences)
+    assert all(torch.equal(a, b) for a, b in zip(loaded.model.state_dict().values(), model.state_dict().values(),
+                                                 strict=True))
+    (tmp_path / "model" / "guide" / "model.safetensors").unlink()
+    with pytest.raises(ValueError, match="its guide parser cannot be loaded"):
+        ChartParser.from_pretrained(tmp_path / "model")
+
+
+def test_a_guide_is_needed_exactly_when_guide_dim_is_set():
+    model, guide, _, vocab = guided_model()
+    with pytest.raises(ValueError, match="a guide parser is needed exactly when guide_dim > 0"):
+        ChartParserModel(model.config, vocab)
+    with pytest.raises(ValueError, match="does not fit the guide's BiLSTM states"):
+        ChartParserModel(ChartParserConfig(**{**model.config.__dict__, "guide_dim": 5}), vocab, guide)
+    with pytest.raises(ValueError, match="guide_dim must be >= 0"):
+        ChartParserConfig(**{**model.config.__dict__, "guide_dim": -1})
+
+
+def test_a_guided_parser_decodes_a_batch_as_one_sentence_at_a_time():
+    model, _, examples, vocab = guided_model()
+    model.eval()
+    batched = model.encode(collate(examples, vocab, False))[0]
+    for row, example in enumerate(examples):
+        single = model.encode(collate([example], vocab, False))[0]  # [1, S', L]: its own (smaller) chart
+        n = len(example.words)
+        width = max(len(e.words) for e in examples) + 1
+        big = dict(zip(map(tuple, torch.triu_indices(width, width, offset=1).T.tolist()), batched[row], strict=True))
+        small = dict(zip(map(tuple, torch.triu_indices(n + 1, n + 1, offset=1).T.tolist()), single[0], strict=True))
+        for span, value in small.items():
+            assert torch.allclose(big[span], value, atol=1e-5), span

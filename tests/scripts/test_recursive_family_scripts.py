@@ -135,6 +135,24 @@ def test_the_chart_parser_starts_from_word_vectors(vectors, data_dir, tmp_path):
     assert wrong.returncode != 0 and "embedding size to 8" in wrong.stderr
 
 
+def test_the_chart_parser_stacks_on_a_guide_parser(data_dir, tmp_path):
+    common = ("--tiny", "--dry-run", "--progress", "false", "--data-dir", str(data_dir))
+    guide = run_script("train_parser.py", *common, "--output-dir", str(tmp_path / "guide"))
+    assert guide.returncode == 0, guide.stderr
+    stacked = run_script("train_parser.py", *common, "--guide", str(tmp_path / "guide" / "model"),
+                         "--output-dir", str(tmp_path / "stacked"))
+    assert stacked.returncode == 0, stacked.stderr
+    model = tmp_path / "stacked" / "model"
+    assert (model / "guide" / "model.safetensors").is_file()
+    assert json.loads((model / "config.json").read_text())["config"]["guide_dim"] == 2 * 16  # --tiny: lstm_hidden 16
+    parsed = run_script("parse.py", "--parser", "chart", "--model", str(model), "A good film .")
+    assert parsed.returncode == 0 and parsed.stdout.startswith("("), parsed.stderr
+    missing = run_script("train_parser.py", *common, "--guide", str(tmp_path / "guide"),  # the run, not its model/
+                         "--output-dir", str(tmp_path / "wrong"))
+    assert missing.returncode != 0 and "error: --guide:" in missing.stderr and "did you mean" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_paraphrase_dry_run_leaves_no_parse_cache():
     """--dry-run turns the parse cache off (a cache of its 60 pairs would only be stale later);
     without --dry-run, --msrp caches under runs/parsed-trees. The help states both."""

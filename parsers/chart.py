@@ -9,8 +9,10 @@ Model (after Stern, Andreas & Klein 2017 and Gaddy, Stern & Klein 2018):
 
 Optionally (``guide_dim`` > 0) a frozen *guide* parser, e.g. one trained on the labelled WSJ
 sample, reads the same words and its BiLSTM states g_t join x_t (stacking): what the guide
-learnt from labelled treebank trees (tags, categories) becomes a feature of this parser. The
-guide is saved inside the model folder (``guide/``) and never trained further.
+learnt from labelled treebank trees (tags, categories) becomes a feature of this parser. With
+``guide_spans`` the guide's label log-probabilities of each span (∅, NP, VP, ...) also enter
+the span scorer: s_ij = W_2 relu(LayerNorm(W_1 r_ij + W_g log p_guide(· | i, j) + c_1)) + c_2.
+The guide is saved inside the model folder (``guide/``) and never trained further.
 
 Label 0 is "no constituent" (written ``∅``). Training is local: cross-entropy of every span's
 label (gold label for the spans of the gold tree, ∅ for all other spans), mean over spans;
@@ -71,6 +73,7 @@ class ChartParserConfig:
     dropout: float = 0.3
     max_tokens: int = 512  # longer sentences are refused (ParseInputError)
     guide_dim: int = 0  # size of a frozen guide parser's word states joined to the input (0: no guide)
+    guide_spans: bool = False  # also feed the guide's span label log-probabilities to the span scorer
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -84,6 +87,7 @@ class ChartParserConfig:
         "span_hidden": "hidden size of the span scorer",
         "dropout": "dropout on the BiLSTM's input and output, and between its layers",
         "max_tokens": "longest sentence the trained parser accepts when parsing; longer ones are refused",
+        "guide_spans": "with --guide: the guide's label log-probabilities of every span also enter the span scorer",
     }
 
     def __post_init__(self) -> None:
@@ -99,6 +103,8 @@ class ChartParserConfig:
             raise ValueError(f"objective must be 'cross_entropy' or 'hinge', got {self.objective!r}")
         if self.guide_dim < 0:
             raise ValueError(f"guide_dim must be >= 0, got {self.guide_dim}")
+        if self.guide_spans and not self.guide_dim:
+            raise ValueError("guide_spans needs a guide parser (guide_dim > 0: train_parser.py --guide DIR)")
         if self.objective == "hinge" and self.labeled:
             raise ValueError("the hinge objective is implemented for unlabelled (binary) parsing only")
 
@@ -274,6 +280,9 @@ class ChartParserModel(nn.Module):
         self.span_norm = nn.LayerNorm(config.span_hidden)
         self.span_output = nn.Linear(config.span_hidden, config.num_labels)
         self.tagger = nn.Linear(2 * config.lstm_hidden, config.num_tags) if config.num_tags else None
+        # W_g: the guide's span label log-probabilities into the span hidden layer
+        self.guide_span = (nn.Linear(guide.config.num_labels, config.span_hidden, bias=False)
+                           if guide is not None and config.guide_spans else None)
 
     def train(self, mode: bool = True) -> ChartParserModel:
         super().train(mode)
@@ -281,14 +290,15 @@ class ChartParserModel(nn.Module):
             self.guide.eval()  # frozen: no dropout in the guide, in training either
         return self
 
-    def contextual_states(self, batch: ChartBatch) -> Tensor:
-        """``[B, T+2, 2D]`` BiLSTM states over <s> x_1 .. x_n </s> (after dropout)."""
+    def contextual_states(self, batch: ChartBatch, guide_states: Tensor | None = None) -> Tensor:
+        """``[B, T+2, 2D]`` BiLSTM states over <s> x_1 .. x_n </s> (after dropout);
+        ``guide_states`` ``[B, T+2, G]`` (from :meth:`guide_features`) when the model has a guide."""
         size, width, chars = batch.char_ids.shape  # B, T+2, C
         char_vectors = self.char_embedding(batch.char_ids.view(size * width, chars))  # [B*(T+2), C, char_dim]
         char_features = self.char_cnn(char_vectors.transpose(1, 2)).max(dim=2).values  # [B*(T+2), channels]
         parts = [self.word_embedding(batch.word_ids), char_features.view(size, width, -1)]  # [B, T+2, E], [B, T+2, ch]
-        if self.guide is not None:
-            parts.append(self.guide_states(batch.sentences, batch.char_ids.device))  # [B, T+2, G]
+        if guide_states is not None:
+            parts.append(guide_states)  # [B, T+2, G]
         words = torch.cat(parts, dim=-1)  # [B, T+2, E + ch (+ G)]
         packed = nn.utils.rnn.pack_padded_sequence(self.dropout(words), (batch.lengths + 2).cpu(),
                                                    batch_first=True, enforce_sorted=False)
@@ -297,11 +307,16 @@ class ChartParserModel(nn.Module):
         return self.dropout(states)
 
     @torch.no_grad()
-    def guide_states(self, sentences: list[list[str]], device: torch.device | str) -> Tensor:
-        """``[B, T+2, G]`` the frozen guide's BiLSTM states for the same words (its own vocabulary)."""
+    def guide_features(self, batch: ChartBatch) -> tuple[Tensor, Tensor | None]:
+        """The frozen guide over the same words (through its own vocabulary): ``[B, T+2, G]``
+        BiLSTM states and, with ``guide_spans``, ``[B, S, L_guide]`` span label log-probabilities."""
         assert self.guide is not None
-        examples = [ChartExample(words, None, None) for words in sentences]
-        return self.guide.contextual_states(collate(examples, self.guide.vocab, self.guide.config.labeled).to(device))
+        examples = [ChartExample(words, None, None) for words in batch.sentences]
+        guide_batch = collate(examples, self.guide.vocab, self.guide.config.labeled).to(batch.char_ids.device)
+        states = self.guide.contextual_states(guide_batch)  # [B, T+2, G]
+        if self.guide_span is None:
+            return states, None
+        return states, self.guide.span_logits(states)[0].log_softmax(dim=-1)  # [B, S, L_guide]
 
     def encode(self, batch: ChartBatch) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Scores every span (i, j), i < j, of the padded batch.
@@ -310,8 +325,15 @@ class ChartParserModel(nn.Module):
             ``[B, S, L]`` span logits, ``[S]`` span starts, ``[S]`` span ends (S = P(P-1)/2,
             the upper triangle of the chart), and ``[B, T, 2D]`` word states.
         """
-        size, width = batch.char_ids.shape[:2]  # B, T+2
-        states = self.contextual_states(batch)  # [B, T+2, 2D]
+        guide_states, guide_spans = self.guide_features(batch) if self.guide is not None else (None, None)
+        states = self.contextual_states(batch, guide_states)  # [B, T+2, 2D]
+        logits, starts, ends = self.span_logits(states, guide_spans)
+        return logits, starts, ends, states[:, 1:-1]
+
+    def span_logits(self, states: Tensor, guide_spans: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """``[B, S, L]`` logits of every span from ``[B, T+2, 2D]`` states (and the guide's
+        ``[B, S, L_guide]`` span log-probabilities), with the ``[S]`` starts and ends."""
+        size, width = states.shape[:2]  # B, T+2
         forward, backward = states.chunk(2, dim=-1)  # [B, T+2, D] x2
         # Fencepost k (0..T) sits between word k and word k+1: f_k and b_{k+1}.
         fence_forward = self.span_forward(forward[:, :-1])  # [B, P, H]
@@ -321,13 +343,14 @@ class ChartParserModel(nn.Module):
         starts, ends = torch.triu_indices(width - 1, width - 1, offset=1, device=states.device)  # [S], [S]
         fence_difference = fence_backward - fence_forward  # [B, P, H]: -f_i + b_{i+1} terms of span start i
         block = max(1, SPAN_BLOCK_ELEMENTS // max(1, size * fence_forward.shape[2]))
-        logits = torch.cat([
-            self.span_output(torch.relu(self.span_norm(
-                fence_forward[:, ends[first : first + block]] - fence_backward[:, ends[first : first + block]]
-                + fence_difference[:, starts[first : first + block]] + self.span_bias)))  # [B, block, L]
-            for first in range(0, len(starts), block)
-        ], dim=1)  # [B, S, L]
-        return logits, starts, ends, states[:, 1:-1]
+        blocks = []
+        for first in range(0, len(starts), block):
+            hidden = (fence_forward[:, ends[first : first + block]] - fence_backward[:, ends[first : first + block]]
+                      + fence_difference[:, starts[first : first + block]] + self.span_bias)  # [B, block, H]
+            if guide_spans is not None and self.guide_span is not None:
+                hidden = hidden + self.guide_span(guide_spans[:, first : first + block])  # [B, block, H]
+            blocks.append(self.span_output(torch.relu(self.span_norm(hidden))))  # [B, block, L]
+        return torch.cat(blocks, dim=1), starts, ends  # [B, S, L]
 
     def loss(self, batch: ChartBatch, step: int = 0) -> dict[str, Tensor]:
         """Mean cross-entropy over all spans, or the tree hinge loss (+ mean tag cross-entropy)."""

@@ -191,7 +191,7 @@ def main(argv=None) -> dict:
     labeled = preset["labeled"]
     # Model flags are checked before the data (and so the real sizes) are read.
     build_dataclass(ChartParserConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE, num_chars=100, num_labels=10,
-                    num_tags=10 if labeled else 0, labeled=labeled)
+                    num_tags=10 if labeled else 0, labeled=labeled, guide_dim=1 if data_config.guide else 0)
     guide = None
     if data_config.guide:
         try:

@@ -228,7 +228,8 @@ def test_all_binary_trees_helper_counts_catalan_numbers():
     assert list(itertools.islice(all_binary_trees(0, 2), 1)) == [[(0, 2)]]
 
 
-def guided_model(seed: int = 1) -> tuple[ChartParserModel, ChartParserModel, list[ChartExample], ChartVocab]:
+def guided_model(seed: int = 1, guide_spans: bool = False
+                 ) -> tuple[ChartParserModel, ChartParserModel, list[ChartExample], ChartVocab]:
     """An unlabelled parser reading a (random) labelled guide's states, as --guide builds it."""
     _, _, guide_vocab = tiny_data(True)
     guide = tiny_model(guide_vocab, True, seed=0)
@@ -236,12 +237,14 @@ def guided_model(seed: int = 1) -> tuple[ChartParserModel, ChartParserModel, lis
     torch.manual_seed(seed)
     config = ChartParserConfig(vocab_size=len(vocab.words), num_chars=len(vocab.chars), num_labels=len(vocab.labels),
                                objective="hinge", word_dim=16, char_dim=8, char_channels=8, lstm_hidden=16,
-                               lstm_layers=1, span_hidden=32, dropout=0.2, guide_dim=2 * guide.config.lstm_hidden)
+                               lstm_layers=1, span_hidden=32, dropout=0.2, guide_dim=2 * guide.config.lstm_hidden,
+                               guide_spans=guide_spans)
     return ChartParserModel(config, vocab, guide), guide, examples, vocab
 
 
-def test_a_guide_parser_is_frozen_and_its_states_are_used():
-    model, guide, examples, vocab = guided_model()
+@pytest.mark.parametrize("guide_spans", [False, True])
+def test_a_guide_parser_is_frozen_and_its_states_are_used(guide_spans):
+    model, guide, examples, vocab = guided_model(guide_spans=guide_spans)
     model.train()
     assert model.training and not guide.training  # no dropout inside the guide, even in training
     before = {name: value.clone() for name, value in guide.state_dict().items()}
@@ -267,10 +270,16 @@ def test_a_guide_parser_is_frozen_and_its_states_are_used():
     with torch.no_grad():
         guide.lstm.weight_ih_l0.add_(0.5)
     assert not torch.allclose(logits, model.encode(batch)[0])
+    if guide_spans:  # and its span scores, which only guide_spans reads
+        logits = model.encode(batch)[0]
+        with torch.no_grad():
+            guide.span_output.bias.add_(torch.arange(len(guide.vocab.labels), dtype=torch.float32))
+        assert not torch.allclose(logits, model.encode(batch)[0])
 
 
-def test_a_guided_parser_saves_its_guide_inside_and_loads_it(tmp_path):
-    model, guide, examples, vocab = guided_model()
+@pytest.mark.parametrize("guide_spans", [False, True])
+def test_a_guided_parser_saves_its_guide_inside_and_loads_it(tmp_path, guide_spans):
+    model, guide, examples, vocab = guided_model(guide_spans=guide_spans)
     model.eval().save_pretrained(tmp_path / "model")
     assert (tmp_path / "model" / "guide" / "config.json").is_file()
     from safetensors.torch import load_file
@@ -294,10 +303,12 @@ def test_a_guide_is_needed_exactly_when_guide_dim_is_set():
         ChartParserModel(ChartParserConfig(**{**model.config.__dict__, "guide_dim": 5}), vocab, guide)
     with pytest.raises(ValueError, match="guide_dim must be >= 0"):
         ChartParserConfig(**{**model.config.__dict__, "guide_dim": -1})
+    with pytest.raises(ValueError, match="guide_spans needs a guide parser"):
+        ChartParserConfig(**{**model.config.__dict__, "guide_dim": 0, "guide_spans": True})
 
 
 def test_a_guided_parser_decodes_a_batch_as_one_sentence_at_a_time():
-    model, _, examples, vocab = guided_model()
+    model, _, examples, vocab = guided_model(guide_spans=True)
     model.eval()
     batched = model.encode(collate(examples, vocab, False))[0]
     for row, example in enumerate(examples):

@@ -139,18 +139,21 @@ def test_the_chart_parser_stacks_on_a_guide_parser(data_dir, tmp_path):
     common = ("--tiny", "--dry-run", "--progress", "false", "--data-dir", str(data_dir))
     guide = run_script("train_parser.py", *common, "--output-dir", str(tmp_path / "guide"))
     assert guide.returncode == 0, guide.stderr
-    stacked = run_script("train_parser.py", *common, "--guide", str(tmp_path / "guide" / "model"),
-                         "--output-dir", str(tmp_path / "stacked"))
+    stacked = run_script("train_parser.py", *common, "--guide", str(tmp_path / "guide" / "model"), "--guide-spans",
+                         "true", "--output-dir", str(tmp_path / "stacked"))
     assert stacked.returncode == 0, stacked.stderr
     model = tmp_path / "stacked" / "model"
     assert (model / "guide" / "model.safetensors").is_file()
-    assert json.loads((model / "config.json").read_text())["config"]["guide_dim"] == 2 * 16  # --tiny: lstm_hidden 16
+    config = json.loads((model / "config.json").read_text())["config"]
+    assert config["guide_dim"] == 2 * 16 and config["guide_spans"]  # --tiny: lstm_hidden 16
     parsed = run_script("parse.py", "--parser", "chart", "--model", str(model), "A good film .")
     assert parsed.returncode == 0 and parsed.stdout.startswith("("), parsed.stderr
     missing = run_script("train_parser.py", *common, "--guide", str(tmp_path / "guide"),  # the run, not its model/
                          "--output-dir", str(tmp_path / "wrong"))
     assert missing.returncode != 0 and "error: --guide:" in missing.stderr and "did you mean" in missing.stderr
     assert "Traceback" not in missing.stderr
+    unguided = run_script("train_parser.py", *common, "--guide-spans", "true", "--output-dir", str(tmp_path / "u"))
+    assert unguided.returncode == 2 and "guide_spans needs a guide parser" in unguided.stderr
 
 
 def test_paraphrase_dry_run_leaves_no_parse_cache():

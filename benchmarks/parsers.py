@@ -1,11 +1,16 @@
 #!/usr/bin/env python
 """Parsers, measured: bracket F1 on SST and the WSJ sample, parsing speed, sentiment on parsed trees.
 
-Uses three trained models, each trained here by its README command when its folder is
-missing (or with --retrain):
-- the SST chart parser      python scripts/train_parser.py --sst --output-dir runs/parser-sst-seed0
+Uses these trained models, each trained here by its command when its folder is missing (or
+with --retrain):
 - the WSJ-sample parser     python scripts/train_parser.py --ptb-sample --output-dir runs/parser-ptb_sample-seed0
+- the SST chart parsers     python scripts/train_parser.py --sst --output-dir runs/parser-sst-seed0
+                            ... --sst --guide runs/parser-ptb_sample-seed0/model --output-dir runs/parser-sst-guide-seed0
+                            ... --guide-spans true --output-dir runs/parser-sst-guidespans-seed0
 - the SST sentiment model   python scripts/train_rae.py --sst --output-dir runs/sst-semi_supervised_rae-seed0
+
+--sst-parser picks the SST parser behind the main figures (F1, speed, sentiment on parsed
+trees); every SST parser's test F1 is reported (sst_test_unlabeled_f1_<name>).
 
 Then, in this process:
 - unlabelled bracket F1 (EVALB semantics, parsers.evaluate, every bracket incl. the root)
@@ -23,6 +28,7 @@ Then, in this process:
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -49,11 +55,16 @@ from textae.metrics import sentiment_counts  # noqa: E402
 from textae.serialization import load_model, load_vocab  # noqa: E402
 from textae.trees import TreeBatch, encode_tree  # noqa: E402
 
-MODELS = {
-    "sst_parser": ("runs/parser-sst-seed0", ["scripts/train_parser.py", "--sst"]),
+GUIDE = "runs/parser-ptb_sample-seed0/model"
+MODELS = {  # in training order: the guided SST parsers read the WSJ parser
     "wsj_parser": ("runs/parser-ptb_sample-seed0", ["scripts/train_parser.py", "--ptb-sample"]),
+    "sst_parser_plain": ("runs/parser-sst-seed0", ["scripts/train_parser.py", "--sst"]),
+    "sst_parser_guide": ("runs/parser-sst-guide-seed0", ["scripts/train_parser.py", "--sst", "--guide", GUIDE]),
+    "sst_parser_guide_spans": ("runs/parser-sst-guidespans-seed0",
+                               ["scripts/train_parser.py", "--sst", "--guide", GUIDE, "--guide-spans", "true"]),
     "sentiment": ("runs/sst-semi_supervised_rae-seed0", ["scripts/train_rae.py", "--sst"]),
 }
+SST_PARSERS = {"plain": "sst_parser_plain", "guide": "sst_parser_guide", "guide-spans": "sst_parser_guide_spans"}
 
 
 def ensure_model(name: str, retrain: bool) -> tuple[Path, str]:
@@ -91,7 +102,11 @@ def root_accuracies(model, vocab, trees, gold_labels) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--retrain", action="store_true", help="train the three models again even if present")
+    parser.add_argument("--retrain", action="store_true", help="train the models again even if present")
+    parser.add_argument("--sst-parser", choices=["best-dev", *SST_PARSERS], default="best-dev",
+                        help="the SST parser of the main figures: plain (SST only), guide (stacked on the WSJ-sample "
+                             "parser's states), guide-spans (and its span scores), or best-dev: the one with the "
+                             "highest dev F1 in its run's test_report.json (default)")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
     commands = {}
@@ -101,7 +116,11 @@ def main() -> None:
 
     test = load_sst("test", args.data_dir)
     sentences = [tree.leaves() for tree in test]
-    chart = ChartParser.from_pretrained(folders["sst_parser"])
+    dev_f1 = {name: json.loads((folders[key].parent / "test_report.json").read_text())["dev"]["bracket_f1"]
+              for name, key in SST_PARSERS.items()}
+    if args.sst_parser == "best-dev":
+        args.sst_parser = max(dev_f1, key=dev_f1.get)
+    chart = ChartParser.from_pretrained(folders[SST_PARSERS[args.sst_parser]])
     chart.parse_many(sentences[:64])  # warm-up
     timings, parsed = [], None
     for _ in range(3):
@@ -110,8 +129,13 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
     metrics: dict = {
         "sst_test_unlabeled_f1": bracket_f1(test, parsed, labeled=False),
+        "sst_parser": args.sst_parser,
         "sentences_per_second": len(sentences) / statistics.median(timings),
     }
+    for name, key in SST_PARSERS.items():
+        other = parsed if name == args.sst_parser else ChartParser.from_pretrained(folders[key]).parse_many(sentences)
+        metrics[f"sst_test_unlabeled_f1_{name.replace('-', '_')}"] = bracket_f1(test, other, labeled=False)
+        metrics[f"sst_dev_unlabeled_f1_{name.replace('-', '_')}"] = dev_f1[name]
     long_sentence = [word for sentence in sentences for word in sentence][:400]  # real words, run together
     started = time.perf_counter()
     chart.parse(long_sentence)

@@ -347,7 +347,7 @@ class ChartParserModel(nn.Module):
         for first in range(0, len(starts), block):
             hidden = (fence_forward[:, ends[first : first + block]] - fence_backward[:, ends[first : first + block]]
                       + fence_difference[:, starts[first : first + block]] + self.span_bias)  # [B, block, H]
-            if guide_spans is not None and self.guide_span is not None:
+            if guide_spans is not None:  # only given when the model has guide_span (W_g)
                 hidden = hidden + self.guide_span(guide_spans[:, first : first + block])  # [B, block, H]
             blocks.append(self.span_output(torch.relu(self.span_norm(hidden))))  # [B, block, L]
         return torch.cat(blocks, dim=1), starts, ends  # [B, S, L]

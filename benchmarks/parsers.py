@@ -10,13 +10,17 @@ with --retrain):
 - the SST sentiment model   python scripts/train_rae.py --sst --output-dir runs/sst-semi_supervised_rae-seed0
 
 --sst-parser picks the SST parser behind the main figures (F1, speed, sentiment on parsed
-trees); every SST parser's test F1 is reported (sst_test_unlabeled_f1_<name>).
+trees); every SST parser's test F1 is reported (sst_test_unlabeled_f1_<name>). Every SST
+parser is run twice, in float32 and under bfloat16 autocast (keys ending in _bf16);
+--precision picks which of the two gives the main figures (the main F1 is always the one of
+the same precision as the main speed).
 
 Then, in this process:
 - unlabelled bracket F1 (EVALB semantics, parsers.evaluate, every bracket incl. the root)
   on SST test for the chart parser and the right/left-branching and balanced baselines,
   parsing the gold tokens;
-- labelled F1 on WSJ files 0180-0199 (EVALB with COLLINS.prm settings);
+- labelled F1 on WSJ files 0180-0199 (EVALB with COLLINS.prm settings; float32, and under
+  bfloat16 as wsj_sample_test_labeled_f1_bf16);
 - sentences/s of the chart parser over all 2,210 SST test sentences (median of 3 runs,
   tokens given, batching and CKY included), and the time to parse one 400-token input;
 - the sentiment model's root accuracies on SST test with gold trees and with our parser's
@@ -118,6 +122,10 @@ def main() -> None:
                         help="the SST parser of the main figures: plain (SST only), guide (stacked on the WSJ-sample "
                              "parser's states), guide-spans (and its span scores), or best-dev: the one with the "
                              "highest dev F1 in its run's test_report.json (default)")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16",
+                        help="the arithmetic of the main figures (F1, speed, long sentence, sentiment on parsed "
+                             "trees): bf16 (default; bfloat16 autocast, for CPUs with native bfloat16) or fp32; "
+                             "both are measured and stored either way")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
     commands = {}
@@ -131,19 +139,20 @@ def main() -> None:
               for name, key in SST_PARSERS.items()}
     if args.sst_parser == "best-dev":
         args.sst_parser = max(dev_f1, key=dev_f1.get)
-    metrics: dict = {"sst_parser": args.sst_parser}
+    metrics: dict = {"sst_parser": args.sst_parser, "precision": args.precision}
     chart = parsed = None
     for name, key in SST_PARSERS.items():
-        candidate = ChartParser.from_pretrained(folders[key])
-        trees, seconds = timed_parse(candidate, sentences)
-        suffix = name.replace("-", "_")
-        metrics[f"sst_test_unlabeled_f1_{suffix}"] = bracket_f1(test, trees, labeled=False)
-        metrics[f"sentences_per_second_{suffix}"] = len(sentences) / seconds
-        metrics[f"sst_dev_unlabeled_f1_{suffix}"] = dev_f1[name]
-        if name == args.sst_parser:
-            chart, parsed = candidate, trees
-            metrics["sst_test_unlabeled_f1"] = metrics[f"sst_test_unlabeled_f1_{suffix}"]
-            metrics["sentences_per_second"] = metrics[f"sentences_per_second_{suffix}"]
+        metrics[f"sst_dev_unlabeled_f1_{name.replace('-', '_')}"] = dev_f1[name]
+        for precision in ("fp32", "bf16"):
+            candidate = ChartParser.from_pretrained(folders[key], precision=precision)
+            trees, seconds = timed_parse(candidate, sentences)
+            suffix = name.replace("-", "_") + ("_bf16" if precision == "bf16" else "")
+            metrics[f"sst_test_unlabeled_f1_{suffix}"] = bracket_f1(test, trees, labeled=False)
+            metrics[f"sentences_per_second_{suffix}"] = len(sentences) / seconds
+            if name == args.sst_parser and precision == args.precision:
+                chart, parsed = candidate, trees
+                metrics["sst_test_unlabeled_f1"] = metrics[f"sst_test_unlabeled_f1_{suffix}"]
+                metrics["sentences_per_second"] = metrics[f"sentences_per_second_{suffix}"]
     long_sentence = [word for sentence in sentences for word in sentence][:400]  # real words, run together
     started = time.perf_counter()
     chart.parse(long_sentence)
@@ -156,6 +165,10 @@ def main() -> None:
     wsj_parser = ChartParser.from_pretrained(folders["wsj_parser"])
     wsj_parsed = wsj_parser.parse_many([remove_empty(tree).leaves() for tree in wsj_test])
     wsj = evaluate_trees(wsj_test, wsj_parsed, EvalbParams.collins())
+    wsj_parsed_bf16 = ChartParser.from_pretrained(folders["wsj_parser"], precision="bf16").parse_many(
+        [remove_empty(tree).leaves() for tree in wsj_test])
+    metrics["wsj_sample_test_labeled_f1_bf16"] = evaluate_trees(wsj_test, wsj_parsed_bf16,
+                                                                EvalbParams.collins()).summary_all.f1
     metrics.update(wsj_sample_test_labeled_f1=wsj.summary_all.f1, wsj_sample_test_labeled_recall=wsj.summary_all.recall,
                    wsj_sample_test_labeled_precision=wsj.summary_all.precision,
                    wsj_sample_test_tagging_accuracy=wsj.summary_all.tagging_accuracy,

@@ -34,6 +34,7 @@ D hidden, C characters per word.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections import Counter
@@ -340,13 +341,14 @@ class ChartParserModel(nn.Module):
         fence_backward = self.span_backward(backward[:, 1:])  # [B, P, H]
         # W_1 [f_j - f_i; b_{i+1} - b_{j+1}], factored so the [B, P, P, 2D] tensor is never
         # built; only i < j is scored, in blocks so a long sentence needs bounded memory.
+        # With e_k = W_f f_k - W_b b_{k+1}, span (i, j) gets e_j - e_i + c_1: two gathers per span.
         starts, ends = torch.triu_indices(width - 1, width - 1, offset=1, device=states.device)  # [S], [S]
-        fence_difference = fence_backward - fence_forward  # [B, P, H]: -f_i + b_{i+1} terms of span start i
-        block = max(1, SPAN_BLOCK_ELEMENTS // max(1, size * fence_forward.shape[2]))
+        fence = fence_forward - fence_backward  # [B, P, H] e_k
+        fence_start = fence - self.span_bias  # [B, P, H] e_i - c_1
+        block = max(1, SPAN_BLOCK_ELEMENTS // max(1, size * fence.shape[2]))
         blocks = []
         for first in range(0, len(starts), block):
-            hidden = (fence_forward[:, ends[first : first + block]] - fence_backward[:, ends[first : first + block]]
-                      + fence_difference[:, starts[first : first + block]] + self.span_bias)  # [B, block, H]
+            hidden = fence[:, ends[first : first + block]] - fence_start[:, starts[first : first + block]]  # [B, block, H]
             if guide_spans is not None:  # only given when the model has guide_span (W_g)
                 hidden = hidden + self.guide_span(guide_spans[:, first : first + block])  # [B, block, H]
             blocks.append(self.span_output(torch.relu(self.span_norm(hidden))))  # [B, block, L]
@@ -392,7 +394,7 @@ class ChartParserModel(nn.Module):
     def decode(self, batch: ChartBatch) -> list[Tree]:
         """The highest-scoring tree of every sentence (exact CKY)."""
         logits, starts, ends, word_states = self.encode(batch)
-        log_probs = logits.log_softmax(dim=-1)  # [B, S, L]
+        log_probs = logits.float().log_softmax(dim=-1)  # [B, S, L] (float32 under bf16 autocast too)
         # The log-probability of a whole labelling is sum_all log p(∅) plus, for each span of
         # the tree, log p(label) - log p(∅): so CKY maximises the sum of these log-odds.
         best_scores, best_labels = log_probs[..., 1:].max(dim=-1)  # [B, S] best non-∅ label
@@ -595,17 +597,39 @@ def build_tree(words: list[str], splits: np.ndarray, span_labels: np.ndarray, vo
     return root
 
 
-class ChartParser(Parser):
-    """:class:`Parser` over a trained :class:`ChartParserModel`."""
+PRECISIONS = ("fp32", "bf16")
 
-    def __init__(self, model: ChartParserModel, batch_size: int = 64) -> None:
+
+class ChartParser(Parser):
+    """:class:`Parser` over a trained :class:`ChartParserModel`.
+
+    Args:
+        model: The trained model (put in eval mode).
+        batch_size: Sentences per forward pass (fewer when they are long).
+        precision: ``"fp32"`` (default) or ``"bf16"``: the network runs under bfloat16
+            autocast (CKY stays in float32). On CPUs with native bfloat16 (AVX512-BF16, AMX)
+            this is about 1.5x faster with nearly the same trees (the benchmark reports the
+            F1 of both); on others it can be slower.
+    """
+
+    def __init__(self, model: ChartParserModel, batch_size: int = 64, precision: str = "fp32") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.model = model.eval()
         self.batch_size = batch_size
+        self.precision = precision
         self.max_tokens = model.config.max_tokens
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike) -> ChartParser:
-        return cls(ChartParserModel.from_pretrained(directory))
+    def from_pretrained(cls, directory: str | os.PathLike, precision: str = "fp32") -> ChartParser:
+        return cls(ChartParserModel.from_pretrained(directory), precision=precision)
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(next(self.model.parameters()).device.type, dtype=torch.bfloat16)
 
     def _parse_checked(self, sentences: Sequence[Sequence[str]]) -> list[Tree]:
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # similar lengths, less padding
@@ -618,7 +642,9 @@ class ChartParser(Parser):
             chunk = order[start : start + size]
             examples = [ChartExample(list(sentences[i]), None, None) for i in chunk]
             batch = collate(examples, self.model.vocab, self.model.config.labeled)
-            for index, tree in zip(chunk, self.model.decode(batch), strict=True):
+            with self._autocast():
+                decoded = self.model.decode(batch)
+            for index, tree in zip(chunk, decoded, strict=True):
                 trees[index] = tree
             start += size
         return trees  # type: ignore[return-value]

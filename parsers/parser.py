@@ -67,9 +67,16 @@ class Parser(ABC):
         """Parses sentences already validated by :meth:`check`."""
 
 
-def load_parser(name: str, model_dir: str | os.PathLike | None = None) -> Parser:
-    """A parser by name: ``right``, ``left``, ``balanced`` or ``chart`` (needs ``model_dir``)."""
+def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision: str = "fp32") -> Parser:
+    """A parser by name: ``right``, ``left``, ``balanced`` or ``chart`` (needs ``model_dir``).
+
+    ``precision`` (``"fp32"`` or ``"bf16"``) is the chart parser's (see
+    :class:`parsers.chart.ChartParser`); the baselines have no network and ignore it.
+    """
     from parsers import baselines
+
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
 
     simple = {
         "right": baselines.RightBranchingParser,
@@ -83,5 +90,5 @@ def load_parser(name: str, model_dir: str | os.PathLike | None = None) -> Parser
             raise ValueError("the chart parser needs a trained model: pass its directory (--model DIR)")
         from parsers.chart import ChartParser
 
-        return ChartParser.from_pretrained(model_dir)
+        return ChartParser.from_pretrained(model_dir, precision=precision)
     raise ValueError(f"unknown parser {name!r}; choose from right, left, balanced, chart")

@@ -24,6 +24,8 @@ Config (``nlp.add_pipe("textae_parser", config={...})``):
 * ``model``: the directory of a trained chart parser (required for ``"chart"``); default
   None. The pipeline's saved config refers to this path; the model is not copied.
 * ``max_tokens``: the longest sentence to parse; default 512.
+* ``precision``: the chart parser's arithmetic, ``"fp32"`` (default) or ``"bf16"``
+  (bfloat16 autocast, faster on CPUs with native bfloat16).
 
 The leaves of a sentence's tree are its tokens minus whitespace tokens, each respelled in
 the SST/PTB convention by :func:`parsers.tokenize.to_ptb_tokens` (``(`` becomes ``-LRB-``,
@@ -212,12 +214,12 @@ class TreeParserComponent:
 
 @Language.factory(
     FACTORY_NAME,
-    default_config={"parser": "right", "model": None, "max_tokens": DEFAULT_MAX_TOKENS},
+    default_config={"parser": "right", "model": None, "max_tokens": DEFAULT_MAX_TOKENS, "precision": "fp32"},
     assigns=["doc._.trees", "span._.tree"],
     requires=["token.is_sent_start"],
 )
 def make_tree_parser_component(
-    nlp: Language, name: str, parser: str, model: str | None, max_tokens: int
+    nlp: Language, name: str, parser: str, model: str | None, max_tokens: int, precision: str = "fp32"
 ) -> TreeParserComponent:
     """Build the ``textae_parser`` component (spaCy calls this from ``nlp.add_pipe``).
 
@@ -227,12 +229,13 @@ def make_tree_parser_component(
         parser: ``"right"``, ``"left"``, ``"balanced"`` or ``"chart"``.
         model: The trained model directory, for ``"chart"``; None otherwise.
         max_tokens: The longest sentence to parse; longer ones get None and a warning.
+        precision: ``"fp32"`` or ``"bf16"``, for ``"chart"`` (ignored by the others).
 
     Returns:
         The component.
 
     Raises:
-        ValueError: For an unknown parser name, ``"chart"`` without a model, or a
-            ``max_tokens`` that is not a positive int.
+        ValueError: For an unknown parser name, ``"chart"`` without a model, an unknown
+            ``precision``, or a ``max_tokens`` that is not a positive int.
     """
-    return TreeParserComponent(load_parser(parser, model), max_tokens=max_tokens, name=name)
+    return TreeParserComponent(load_parser(parser, model, precision=precision), max_tokens=max_tokens, name=name)

@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="which parser (default: chart)")
     parser.add_argument("--model", help="model directory of the chart parser (the model/ folder of a "
                         "scripts/train_parser.py run)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                        help="the chart parser's arithmetic: fp32 (default) or bf16 (bfloat16 autocast; about 1.5x "
+                        "faster on CPUs with native bfloat16, e.g. AVX512-BF16, with nearly the same trees)")
     parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
     args = parser.parse_args(argv)
     if args.text and args.file:
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             print(" ".join(tokens))
         return 0
     try:
-        parser = load_parser(args.parser, args.model)
+        parser = load_parser(args.parser, args.model, precision=args.precision)
     except (OSError, ValueError) as error:
         flag = "--model: " if args.parser == "chart" and args.model is not None else ""
         print(f"error: {flag}{error}", file=sys.stderr)

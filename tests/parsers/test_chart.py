@@ -319,3 +319,56 @@ def test_a_guided_parser_decodes_a_batch_as_one_sentence_at_a_time():
         small = dict(zip(map(tuple, torch.triu_indices(n + 1, n + 1, offset=1).T.tolist()), single[0], strict=True))
         for span, value in small.items():
             assert torch.allclose(big[span], value, atol=1e-5), span
+
+
+def test_span_scores_equal_the_unfactored_formula():
+    """s_ij = W_2 relu(LayerNorm(W_1 [f_j - f_i; b_{i+1} - b_{j+1}] + c_1)) + c_2, span by span."""
+    _, _, vocab = tiny_data(False)
+    model = tiny_model(vocab, False).double().eval()
+    with torch.no_grad():
+        model.span_bias.normal_()  # a non-zero c_1, so its place in the factoring is checked
+    states = torch.randn(2, 7, 2 * model.config.lstm_hidden, dtype=torch.float64)  # [B, T+2, 2D]
+    logits, starts, ends = model.span_logits(states)
+    forward, backward = states.chunk(2, dim=-1)
+    assert len(starts) == 6 * 5 // 2  # every i < j over 6 fenceposts
+    for index, (i, j) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        hidden = (model.span_forward(forward[:, j] - forward[:, i]) + model.span_backward(backward[:, i + 1] - backward[:, j + 1])
+                  + model.span_bias)
+        expected = model.span_output(torch.relu(model.span_norm(hidden)))
+        torch.testing.assert_close(logits[:, index], expected)
+
+
+def test_bf16_precision_runs_the_network_in_bfloat16_and_keeps_the_trees_sound():
+    _, examples, vocab = tiny_data(False)
+    model = tiny_model(vocab, False)
+    seen = []
+    original = model.span_logits
+
+    def spy(*args, **kwargs):
+        logits, starts, ends = original(*args, **kwargs)
+        seen.append(logits.dtype)
+        return logits, starts, ends
+
+    model.span_logits = spy
+    sentences = [example.words for example in examples]
+    fp32 = ChartParser(model).parse_many(sentences)
+    bf16 = ChartParser(model, precision="bf16").parse_many(sentences)
+    assert seen[0] == torch.float32 and seen[-1] == torch.bfloat16
+    for tree, words in zip(bf16, sentences, strict=True):
+        assert tree.leaves() == words
+        assert all(len(node.children) in (1, 2) for node in tree.subtrees())
+    assert len(fp32) == len(bf16)
+    assert not torch.is_autocast_enabled("cpu")  # the autocast region closed again
+
+
+def test_unknown_precision_or_batch_size_is_refused():
+    from parsers.parser import load_parser
+
+    _, _, vocab = tiny_data(False)
+    with pytest.raises(ValueError, match="precision must be one of fp32, bf16"):
+        ChartParser(tiny_model(vocab, False), precision="fp16")
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        ChartParser(tiny_model(vocab, False), batch_size=0)
+    with pytest.raises(ValueError, match="precision must be fp32 or bf16"):
+        load_parser("right", precision="int8")
+    assert load_parser("right", precision="bf16").parse(["a", "b"]).leaves() == ["a", "b"]

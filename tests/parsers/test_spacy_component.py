@@ -122,6 +122,7 @@ def test_missing_sentence_boundaries_are_an_error() -> None:
         ({"parser": "nope"}, "unknown parser"),
         ({"parser": "chart"}, "needs a trained model"),
         ({"max_tokens": 0}, "positive int"),
+        ({"precision": "fp16"}, "precision must be fp32 or bf16"),
     ],
 )
 def test_bad_config(config: dict, message: str) -> None:

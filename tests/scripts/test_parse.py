@@ -40,6 +40,31 @@ def test_parse_text_with_the_chart_parser(parser_model):
     assert parse_tree(lines[1]).leaves() == ["I", "did", "n't", "like", "it", "."]
 
 
+def test_parse_with_bf16_precision_gives_trees_over_the_same_words(parser_model):
+    text = "A gorgeous, witty film. I didn't like it."
+    result = script("parse.py", "--model", str(parser_model), "--precision", "bf16", text)
+    assert result.returncode == 0, result.stderr
+    fp32 = script("parse.py", "--model", str(parser_model), text).stdout.strip().splitlines()
+    bf16 = result.stdout.strip().splitlines()
+    assert [parse_tree(line).leaves() for line in bf16] == [parse_tree(line).leaves() for line in fp32]
+    result = script("parse.py", "--model", str(parser_model), "--precision", "fp16", text)
+    assert result.returncode == 2 and "invalid choice: 'fp16'" in result.stderr
+    assert "--parser-precision" in script("classify.py", "--help").stdout
+
+
+def test_the_spacy_component_runs_the_chart_parser_in_bf16(parser_model):
+    import spacy
+
+    import parsers.spacy_component  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("textae_parser", config={"parser": "chart", "model": str(parser_model), "precision": "bf16"})
+    assert nlp.get_pipe("textae_parser").parser.precision == "bf16"
+    doc = nlp("A witty film. Not bad.")
+    assert [tree.leaves() for tree in doc._.trees] == [["A", "witty", "film", "."], ["Not", "bad", "."]]
+
+
 def test_parse_stdin_baseline_and_tokens():
     result = subprocess_script("parse.py", "--parser", "right", input="Not bad (at all).")
     assert result.stdout.strip() == "(X (X Not) (X (X bad) (X (X -LRB-) (X (X at) (X (X all) (X (X -RRB-) (X .)))))))"

@@ -7,6 +7,9 @@ with --retrain):
 - the SST chart parsers     python scripts/train_parser.py --sst --output-dir runs/parser-sst-seed0
                             ... --sst --guide runs/parser-ptb_sample-seed0/model --output-dir runs/parser-sst-guide-seed0
                             ... --guide-spans true --output-dir runs/parser-sst-guidespans-seed0
+                            ... --guide ... --word-vectors runs/vectors/vectors.txt --ema-decay 0.999
+                                --max-epochs 30 --patience 8 --output-dir runs/parser-sst-guide-w2v-ema-seed0
+- textae's skip-gram vectors python scripts/train_word_vectors.py --output runs/vectors/vectors.txt
 - the SST sentiment model   python scripts/train_rae.py --sst --output-dir runs/sst-semi_supervised_rae-seed0
 
 --sst-parser picks the SST parser behind the main figures (F1, speed, sentiment on parsed
@@ -60,15 +63,28 @@ from textae.serialization import load_model, load_vocab  # noqa: E402
 from textae.trees import TreeBatch, encode_tree  # noqa: E402
 
 GUIDE = "runs/parser-ptb_sample-seed0/model"
+VECTORS = "runs/vectors/vectors.txt"  # textae's skip-gram vectors (scripts/train_word_vectors.py)
 MODELS = {  # in training order: the guided SST parsers read the WSJ parser
     "wsj_parser": ("runs/parser-ptb_sample-seed0", ["scripts/train_parser.py", "--ptb-sample"]),
     "sst_parser_plain": ("runs/parser-sst-seed0", ["scripts/train_parser.py", "--sst"]),
     "sst_parser_guide": ("runs/parser-sst-guide-seed0", ["scripts/train_parser.py", "--sst", "--guide", GUIDE]),
     "sst_parser_guide_spans": ("runs/parser-sst-guidespans-seed0",
                                ["scripts/train_parser.py", "--sst", "--guide", GUIDE, "--guide-spans", "true"]),
+    "sst_parser_guide_w2v_ema": ("runs/parser-sst-guide-w2v-ema-seed0",
+                                 ["scripts/train_parser.py", "--sst", "--guide", GUIDE, "--word-vectors", VECTORS,
+                                  "--ema-decay", "0.999", "--max-epochs", "30", "--patience", "8"]),
     "sentiment": ("runs/sst-semi_supervised_rae-seed0", ["scripts/train_rae.py", "--sst"]),
 }
-SST_PARSERS = {"plain": "sst_parser_plain", "guide": "sst_parser_guide", "guide-spans": "sst_parser_guide_spans"}
+SST_PARSERS = {"plain": "sst_parser_plain", "guide": "sst_parser_guide", "guide-spans": "sst_parser_guide_spans",
+               "guide-w2v-ema": "sst_parser_guide_w2v_ema"}
+
+
+def ensure_vectors(retrain: bool) -> str:
+    """textae's skip-gram vectors, trained when missing; returns the command."""
+    command = ["scripts/train_word_vectors.py", "--output", VECTORS]
+    if retrain or not (REPO / VECTORS).is_file():
+        subprocess.run([sys.executable, *command], cwd=REPO, check=True)
+    return " ".join(["python", *command])
 
 
 def ensure_model(name: str, retrain: bool) -> tuple[Path, str]:
@@ -120,7 +136,8 @@ def main() -> None:
     parser.add_argument("--retrain", action="store_true", help="train the models again even if present")
     parser.add_argument("--sst-parser", choices=["best-dev", *SST_PARSERS], default="best-dev",
                         help="the SST parser of the main figures: plain (SST only), guide (stacked on the WSJ-sample "
-                             "parser's states), guide-spans (and its span scores), or best-dev: the one with the "
+                             "parser's states), guide-spans (and its span scores), guide-w2v-ema (stacked, from textae's "
+                             "skip-gram vectors, weight averaging), or best-dev: the one with the "
                              "highest dev F1 in its run's test_report.json (default)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16",
                         help="the arithmetic of the main figures (F1, speed, long sentence, sentiment on parsed "
@@ -128,7 +145,7 @@ def main() -> None:
                              "both are measured and stored either way")
     parser.add_argument("--data-dir", default=None, help="corpora folder (default: $TEXTAE_DATA_DIR)")
     args = parser.parse_args()
-    commands = {}
+    commands = {"vectors": ensure_vectors(args.retrain)}
     folders = {}
     for name in MODELS:
         folders[name], commands[name] = ensure_model(name, args.retrain)

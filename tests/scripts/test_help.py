@@ -95,4 +95,4 @@ def test_help_shows_what_each_preset_sets(monkeypatch):
     assert deep["--max-epochs MAX_EPOCHS"].endswith("(--sst: 20; --tiny: 2)")
     assert deep["--weight-decay WEIGHT_DECAY"].endswith("(default: 1e-05)")  # the preset's value is the default
     assert deep["--min-freq MIN_FREQ"].endswith("(default: 1)")  # sst_deep_recursive undoes --sst's 2
-    assert deep["--ema-decay EMA_DECAY"].endswith("(--sst: 0.995; --tiny: 0.0)")
+    assert deep["--ema-decay EMA_DECAY"].endswith("(--sst: 0.999; --tiny: 0.0)")

@@ -32,7 +32,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {torch.get_num_threads()} threads, "
+    threads = torch.get_num_threads()
+    return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}, "
             f"Python {platform.python_version()}, {platform.system()}")
 
 

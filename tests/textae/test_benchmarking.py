@@ -19,3 +19,12 @@ def test_a_part_rerun_replaces_only_its_own_keys(tmp_path, monkeypatch):
     assert payload["parts"]["a"]["seeds"] == [2] and payload["parts"]["b"]["seeds"] == [5]
     assert payload["seeds"] == [2, 5] and "see parts" in payload["command"]
     assert {"machine", "date", "command"} <= set(payload["parts"]["b"])
+
+
+def test_machine_names_the_thread_count_in_good_english(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    assert "with 1 thread," in benchmarking.machine()
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert "with 2 threads," in benchmarking.machine()

@@ -608,7 +608,7 @@ class ChartParser(Parser):
         batch_size: Sentences per forward pass (fewer when they are long).
         precision: ``"fp32"`` (default) or ``"bf16"``: the network runs under bfloat16
             autocast (CKY stays in float32). On CPUs with native bfloat16 (AVX512-BF16, AMX)
-            this was 1.0-1.3x faster for whole parsers on our 2-core machine (1.7x for the BiLSTM
+            this was 1.0-1.5x faster for whole parsers on our 2-core machine (1.7x for the BiLSTM
             alone) with nearly the same trees (the benchmark reports the
             F1 of both); on others it can be slower.
     """

@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", help="model directory of the chart parser (the model/ folder of a "
                         "scripts/train_parser.py run)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
-                        help="the chart parser's arithmetic: fp32 (default) or bf16 (bfloat16 autocast; up to 1.3x "
+                        help="the chart parser's arithmetic: fp32 (default) or bf16 (bfloat16 autocast; up to 1.5x "
                         "faster on CPUs with native bfloat16, e.g. AVX512-BF16, with nearly the same trees)")
     parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
     args = parser.parse_args(argv)

@@ -54,7 +54,7 @@ from train_parser import load_corpus  # noqa: E402
 
 from parsers import EvalbParams, Tree, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
 from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser  # noqa: E402
-from parsers.chart import ChartParser  # noqa: E402
+from parsers.chart import ChartParser, ChartParserModel  # noqa: E402
 from parsers.tree import rewrite_bottom_up  # noqa: E402
 from textae.benchmarking import write_result  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
@@ -106,7 +106,7 @@ def with_tags(tree: Tree, tags: list[str]) -> Tree:
 def timed_parse(parser: ChartParser, sentences: list[list[str]], runs: int = 5) -> tuple[list[Tree], float]:
     """The parses of ``sentences`` and the median seconds of ``runs`` runs, after one untimed
     pass over all of them (the steady state: oneDNN builds its kernels for each new batch
-    shape once, which under bf16 slowed a first pass by up to a quarter)."""
+    shape once; in one-off timings a first pass under bf16 was up to a quarter slower)."""
     parser.parse_many(sentences)
     timings, trees = [], []
     for _ in range(runs):
@@ -161,9 +161,10 @@ def main() -> None:
     metrics: dict = {"sst_parser": args.sst_parser, "precision": args.precision}
     chart = parsed = None
     for name, key in SST_PARSERS.items():
+        model = ChartParserModel.from_pretrained(folders[key])  # read once, run in both precisions
         metrics[f"sst_dev_unlabeled_f1_{name.replace('-', '_')}"] = dev_f1[name]
         for precision in ("fp32", "bf16"):
-            candidate = ChartParser.from_pretrained(folders[key], precision=precision)
+            candidate = ChartParser(model, precision=precision)
             trees, seconds = timed_parse(candidate, sentences)
             suffix = name.replace("-", "_") + ("_bf16" if precision == "bf16" else "")
             metrics[f"sst_test_unlabeled_f1_{suffix}"] = bracket_f1(test, trees, labeled=False)
@@ -181,13 +182,11 @@ def main() -> None:
         metrics[f"{name}_sst_test_unlabeled_f1"] = bracket_f1(test, baseline.parse_many(sentences), labeled=False)
 
     wsj_test = load_corpus("ptb_sample", args.data_dir)["test"]
-    wsj_parser = ChartParser.from_pretrained(folders["wsj_parser"])
-    wsj_parsed = wsj_parser.parse_many([remove_empty(tree).leaves() for tree in wsj_test])
-    wsj = evaluate_trees(wsj_test, wsj_parsed, EvalbParams.collins())
-    wsj_parsed_bf16 = ChartParser.from_pretrained(folders["wsj_parser"], precision="bf16").parse_many(
-        [remove_empty(tree).leaves() for tree in wsj_test])
-    metrics["wsj_sample_test_labeled_f1_bf16"] = evaluate_trees(wsj_test, wsj_parsed_bf16,
-                                                                EvalbParams.collins()).summary_all.f1
+    wsj_model = ChartParserModel.from_pretrained(folders["wsj_parser"])
+    wsj_words = [remove_empty(tree).leaves() for tree in wsj_test]
+    wsj, wsj_bf16 = (evaluate_trees(wsj_test, ChartParser(wsj_model, precision=precision).parse_many(wsj_words),
+                                    EvalbParams.collins()) for precision in ("fp32", "bf16"))
+    metrics["wsj_sample_test_labeled_f1_bf16"] = wsj_bf16.summary_all.f1
     metrics.update(wsj_sample_test_labeled_f1=wsj.summary_all.f1, wsj_sample_test_labeled_recall=wsj.summary_all.recall,
                    wsj_sample_test_labeled_precision=wsj.summary_all.precision,
                    wsj_sample_test_tagging_accuracy=wsj.summary_all.tagging_accuracy,

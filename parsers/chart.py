@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from parsers.parser import DEFAULT_LABEL, Parser
+from parsers.parser import DEFAULT_LABEL, PRECISIONS, Parser
 from parsers.transforms import collapse_unary, remove_empty, strip_functional_tags
 from parsers.tree import Tree
 
@@ -595,9 +595,6 @@ def build_tree(words: list[str], splits: np.ndarray, span_labels: np.ndarray, vo
         finished[(start, end)] = [node]
     (root,) = finished[(0, n)]
     return root
-
-
-PRECISIONS = ("fp32", "bf16")
 
 
 class ChartParser(Parser):

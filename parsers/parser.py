@@ -67,6 +67,9 @@ class Parser(ABC):
         """Parses sentences already validated by :meth:`check`."""
 
 
+PRECISIONS = ("fp32", "bf16")  # the chart parser's arithmetic (see parsers.chart.ChartParser)
+
+
 def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision: str = "fp32") -> Parser:
     """A parser by name: ``right``, ``left``, ``balanced`` or ``chart`` (needs ``model_dir``).
 
@@ -75,7 +78,7 @@ def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision
     """
     from parsers import baselines
 
-    if precision not in ("fp32", "bf16"):
+    if precision not in PRECISIONS:
         raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
 
     simple = {

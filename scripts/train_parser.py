@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from parsers import read_trees  # noqa: E402
+from parsers import read_trees, remove_empty, strip_functional_tags  # noqa: E402
 from parsers.chart import (  # noqa: E402
     ChartExample,
     ChartParser,
@@ -50,6 +50,7 @@ from parsers.chart import (  # noqa: E402
     gold_spans,
     prepare_treebank_tree,
 )
+from parsers.heads import head_binarize  # noqa: E402
 from textae.cli import (  # noqa: E402
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
@@ -75,6 +76,7 @@ class ParserDataConfig:
     max_eval_sentences: int = 0
     word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py) to initialise word vectors
     guide: str = ""  # model/ folder of a trained chart parser whose frozen BiLSTM states become input features
+    add_wsj_sample: bool = False  # --sst: add the WSJ sample's files 0001-0179, binarized SST's way, to the training trees
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -91,6 +93,9 @@ class ParserDataConfig:
         "guide": "model/ folder of a trained chart parser (e.g. a --ptb-sample run's) read as a frozen guide: its "
                  "BiLSTM states over the same words join this parser's input (stacking; the guide is saved "
                  "inside the new model)",
+        "add_wsj_sample": "--sst only: add the WSJ sample's training files (wsj_0001-0179, 3,669 trees; never its "
+                          "test files) to SST train, binarized from the head outward as SST's own trees are "
+                          "(parsers.heads.head_binarize), unlabelled",
     }
 
 
@@ -124,6 +129,13 @@ def load_corpus(name: str, data_dir: str | None) -> dict[str, list]:
     number = lambda path: int(path.stem.split("_")[1])  # noqa: E731
     pick = lambda low, high: [t for f in files if low <= number(f) <= high for t in read_trees(f)]  # noqa: E731
     return {"train": pick(1, 169), "dev": pick(170, 179), "test": pick(180, 199)}
+
+
+def wsj_as_sst(data_dir: str | None) -> list:
+    """The WSJ sample's training files (0001-0179) as SST-style unlabelled binary trees."""
+    files = wsj_sample_files(data_dir)
+    trees = [t for f in files if int(f.stem.split("_")[1]) <= 179 for t in read_trees(f)]
+    return [head_binarize(remove_empty(strip_functional_tags(tree))) for tree in trees]
 
 
 def to_example(tree, labeled: bool) -> ChartExample:
@@ -203,6 +215,12 @@ def main(argv=None) -> dict:
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)
     if data_config.max_train_sentences:
         splits["train"] = splits["train"][: data_config.max_train_sentences]
+    if data_config.add_wsj_sample:
+        if preset["corpus"] != "sst":
+            raise SystemExit("error: --add-wsj-sample adds WSJ trees to SST's; it needs --sst")
+        added = wsj_as_sst(data_config.data_dir or None)
+        print(f"--add-wsj-sample: {len(added)} WSJ trees join {len(splits['train'])} SST training trees", flush=True)
+        splits["train"] = splits["train"] + added
     if data_config.max_eval_sentences:
         splits["dev"], splits["test"] = (splits[s][: data_config.max_eval_sentences] for s in ("dev", "test"))
     examples = {split: [to_example(tree, labeled) for tree in trees] for split, trees in splits.items()}

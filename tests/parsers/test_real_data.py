@@ -183,3 +183,14 @@ def test_sst_and_wsj_trees_are_hashable(sst_trees, wsj_trees):
     pool: list[Tree] = sst_trees["dev"] + wsj_trees[:200]
     assert len(set(pool)) <= len(pool)
     assert set(pool) >= {pool[0], pool[-1]}
+
+
+def test_wsj_sample_head_binarizes_to_binary_trees_that_keep_every_span(wsj_trees):
+    from parsers.heads import head_binarize
+
+    for tree in wsj_trees:
+        cleaned = remove_empty(strip_functional_tags(tree))
+        binary = head_binarize(cleaned)
+        assert is_binary(collapse_unary(binary, collapse_root=True, keep_preterminals=False))
+        assert {span for span in binary.spans() if not span[0].startswith("@")} == set(cleaned.spans())
+        assert debinarize(binary) == cleaned

@@ -241,3 +241,16 @@ def test_arguments_and_file_together_are_refused(name, tmp_path):
     extra = ["--checkpoint", str(tmp_path)] if name == "classify.py" else []
     result = run_script(name, *extra, "--file", str(text), "Another film .")
     assert result.returncode == 2 and "not both" in result.stderr
+
+
+def test_train_parser_adds_head_binarized_wsj_trees_to_sst(tmp_path, data_dir):
+    result = script("train_parser.py", "--tiny", "--dry-run", "--add-wsj-sample", "true", "--output-dir",
+                    str(tmp_path / "run"), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    assert "3669 WSJ trees join 64 SST training trees" in result.stdout
+    config = json.loads((tmp_path / "run" / "run_config.json").read_text())
+    assert config["data"]["add_wsj_sample"] is True
+    result = script("train_parser.py", "--ptb-sample", "--dry-run", "--add-wsj-sample", "true", "--output-dir",
+                    str(tmp_path / "wsj"), "--progress", "false")
+    assert result.returncode != 0 and "--add-wsj-sample" in result.stderr and "--sst" in result.stderr
+    assert "--add-wsj-sample" in script("train_parser.py", "--help").stdout

@@ -26,6 +26,7 @@ from parsers.evaluate import (
     evaluate_trees,
     format_report,
 )
+from parsers.heads import head_binarize, head_index
 from parsers.parser import ParseInputError, Parser, load_parser
 from parsers.ptb import (
     BareWordError,
@@ -94,6 +95,8 @@ __all__ = [
     "collapse_unary",
     "debinarize",
     "from_nltk",
+    "head_binarize",
+    "head_index",
     "is_binary",
     "iter_trees",
     "parse_tree",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from parsers.heads import head_binarize
 from parsers.tree import Tree, rewrite_bottom_up
 
 if TYPE_CHECKING:
@@ -74,12 +75,14 @@ def binarize(tree: Tree, *, factor: str = "right", mark: str = "@") -> Tree:
     """Split every node with more than two children into a chain of binary nodes.
 
     With ``factor="right"``, ``(A b c d)`` becomes ``(A b (@A c d))``; with
-    ``factor="left"`` it becomes ``(A (@A b c) d)``. Nodes with one or two children are
+    ``factor="left"`` it becomes ``(A (@A b c) d)``; ``factor="head"`` binarizes from each
+    node's head child outward, right sisters first, as the Stanford Sentiment Treebank's
+    trees are (see `parsers.heads.head_binarize`). Nodes with one or two children are
     kept, so unary nodes stay unary (run `collapse_unary` first for a strictly binary tree).
 
     Args:
         tree: The tree.
-        factor: ``"right"`` (new nodes branch to the right) or ``"left"``.
+        factor: ``"right"`` (new nodes branch to the right), ``"left"`` or ``"head"``.
         mark: Prefix of the labels of the introduced nodes; `debinarize` removes exactly
             the nodes whose label starts with it.
 
@@ -91,10 +94,12 @@ def binarize(tree: Tree, *, factor: str = "right", mark: str = "@") -> Tree:
         ValueError: If ``factor`` is unknown, ``mark`` is empty, or a non-preterminal label
             of ``tree`` already starts with ``mark`` (debinarize could not tell it apart).
     """
-    if factor not in ("right", "left"):
-        raise ValueError(f"factor must be 'right' or 'left', got {factor!r}")
+    if factor not in ("right", "left", "head"):
+        raise ValueError(f"factor must be 'right', 'left' or 'head', got {factor!r}")
     if not mark:
         raise ValueError("mark must be a non-empty string")
+    if factor == "head":
+        return head_binarize(tree, mark=mark)
 
     def rewrite(node: Tree, children: list[Tree | str]) -> Tree:
         if not node.is_preterminal and node.label.startswith(mark):

@@ -6,7 +6,7 @@ import pytest
 
 from parsers import parse_tree, remove_empty, strip_functional_tags
 from parsers.heads import basic_category, head_binarize, head_index
-from parsers.transforms import collapse_unary, debinarize, is_binary, strip_labels
+from parsers.transforms import binarize, collapse_unary, debinarize, is_binary, strip_labels
 
 
 def unlabelled(tree):
@@ -119,3 +119,11 @@ def test_head_binarize_refuses_a_label_with_the_mark():
         head_binarize(parse_tree("(@S (A a) (B b) (C c))"))
     with pytest.raises(ValueError, match="non-empty"):
         head_binarize(parse_tree("(S (A a))"), mark="")
+
+
+def test_binarize_factor_head_is_head_binarize():
+    tree = parse_tree("(NP (DT A) (ADJP (JJ sober) (CC and) (JJ affecting)) (NN chronicle))")
+    assert binarize(tree, factor="head") == head_binarize(tree)
+    assert binarize(tree, factor="head", mark="%") == head_binarize(tree, mark="%")
+    with pytest.raises(ValueError, match="'right', 'left' or 'head'"):
+        binarize(tree, factor="middle")

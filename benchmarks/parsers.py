@@ -9,6 +9,11 @@ with --retrain):
                             ... --guide-spans true --output-dir runs/parser-sst-guidespans-seed0
                             ... --guide ... --word-vectors runs/vectors/vectors.txt --ema-decay 0.999
                                 --max-epochs 30 --patience 8 --output-dir runs/parser-sst-guide-w2v-ema-seed0
+                            ... the same with --add-wsj-sample true (the WSJ sample's training trees,
+                                binarized SST's way, join SST train) --max-epochs 14 --patience 4
+                                --output-dir runs/parser-sst-guide-w2v-ema-wsj-seed0
+                            ... --sst --word-vectors ... --ema-decay 0.999 --add-wsj-sample true
+                                --max-epochs 16 --patience 4 --output-dir runs/parser-sst-w2v-ema-wsj-seed0
 - textae's skip-gram vectors python scripts/train_word_vectors.py --output runs/vectors/vectors.txt
 - the SST sentiment model   python scripts/train_rae.py --sst --output-dir runs/sst-semi_supervised_rae-seed0
 
@@ -27,7 +32,10 @@ Then, in this process:
 - sentences/s of the chart parser over all 2,210 SST test sentences (median of 5 runs after
   one untimed pass, tokens given, batching and CKY included), and the time to parse one 400-token input;
 - the sentiment model's root accuracies on SST test with gold trees and with our parser's
-  trees of the same tokens.
+  trees of the same tokens;
+- SST's binarization convention: the WSJ-sample parser's labelled trees of SST test,
+  binarized right-factored, left-factored and from the head outward (parsers.heads), each
+  scored against SST's bracketing (wsj_parser_<factor>_binarized_sst_test_unlabeled_f1).
 
     python benchmarks/parsers.py
 """
@@ -52,7 +60,16 @@ sys.path[:] = [str(REPO), str(REPO / "scripts")] + [entry for entry in sys.path 
 
 from train_parser import load_corpus  # noqa: E402
 
-from parsers import EvalbParams, Tree, bracket_f1, evaluate_trees, remove_empty  # noqa: E402
+from parsers import (  # noqa: E402
+    EvalbParams,
+    Tree,
+    binarize,
+    bracket_f1,
+    collapse_unary,
+    evaluate_trees,
+    remove_empty,
+    strip_labels,
+)
 from parsers.baselines import BalancedParser, LeftBranchingParser, RightBranchingParser  # noqa: E402
 from parsers.chart import ChartParser, ChartParserModel  # noqa: E402
 from parsers.tree import rewrite_bottom_up  # noqa: E402
@@ -73,10 +90,18 @@ MODELS = {  # in training order: the guided SST parsers read the WSJ parser
     "sst_parser_guide_w2v_ema": ("runs/parser-sst-guide-w2v-ema-seed0",
                                  ["scripts/train_parser.py", "--sst", "--guide", GUIDE, "--word-vectors", VECTORS,
                                   "--ema-decay", "0.999", "--max-epochs", "30", "--patience", "8"]),
+    "sst_parser_guide_w2v_ema_wsj": ("runs/parser-sst-guide-w2v-ema-wsj-seed0",
+                                     ["scripts/train_parser.py", "--sst", "--guide", GUIDE, "--word-vectors", VECTORS,
+                                      "--ema-decay", "0.999", "--add-wsj-sample", "true", "--max-epochs", "14",
+                                      "--patience", "4"]),
+    "sst_parser_w2v_ema_wsj": ("runs/parser-sst-w2v-ema-wsj-seed0",
+                               ["scripts/train_parser.py", "--sst", "--word-vectors", VECTORS, "--ema-decay", "0.999",
+                                "--add-wsj-sample", "true", "--max-epochs", "16", "--patience", "4"]),
     "sentiment": ("runs/sst-semi_supervised_rae-seed0", ["scripts/train_rae.py", "--sst"]),
 }
 SST_PARSERS = {"plain": "sst_parser_plain", "guide": "sst_parser_guide", "guide-spans": "sst_parser_guide_spans",
-               "guide-w2v-ema": "sst_parser_guide_w2v_ema"}
+               "guide-w2v-ema": "sst_parser_guide_w2v_ema", "guide-w2v-ema-wsj": "sst_parser_guide_w2v_ema_wsj",
+               "w2v-ema-wsj": "sst_parser_w2v_ema_wsj"}
 
 
 def ensure_vectors(retrain: bool) -> str:
@@ -139,7 +164,9 @@ def main() -> None:
     parser.add_argument("--sst-parser", choices=["best-dev", *SST_PARSERS], default="best-dev",
                         help="the SST parser of the main figures: plain (SST only), guide (stacked on the WSJ-sample "
                              "parser's states), guide-spans (and its span scores), guide-w2v-ema (stacked, from textae's "
-                             "skip-gram vectors, weight averaging), or best-dev: the one with the "
+                             "skip-gram vectors, weight averaging), guide-w2v-ema-wsj (the same with the WSJ sample's "
+                             "training trees added, binarized SST's way), w2v-ema-wsj (that without the guide), or "
+                             "best-dev: the one with the "
                              "highest dev F1 in its run's test_report.json (default)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16",
                         help="the arithmetic of the main figures (F1, speed, long sentence, sentiment on parsed "
@@ -183,6 +210,12 @@ def main() -> None:
 
     wsj_test = load_corpus("ptb_sample", args.data_dir)["test"]
     wsj_model = ChartParserModel.from_pretrained(folders["wsj_parser"])
+    # SST's convention: the WSJ parser's labelled trees of SST test, binarized three ways.
+    wsj_on_sst = ChartParser(wsj_model, precision=args.precision).parse_many(sentences)
+    for factor in ("right", "left", "head"):
+        bracketings = [strip_labels(collapse_unary(binarize(tree, factor=factor), collapse_root=True,
+                                                   keep_preterminals=False)) for tree in wsj_on_sst]
+        metrics[f"wsj_parser_{factor}_binarized_sst_test_unlabeled_f1"] = bracket_f1(test, bracketings, labeled=False)
     wsj_words = [remove_empty(tree).leaves() for tree in wsj_test]
     wsj, wsj_bf16 = (evaluate_trees(wsj_test, ChartParser(wsj_model, precision=precision).parse_many(wsj_words),
                                     EvalbParams.collins()) for precision in ("fp32", "bf16"))

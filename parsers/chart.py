@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -597,6 +598,15 @@ def build_tree(words: list[str], splits: np.ndarray, span_labels: np.ndarray, vo
     return root
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes in bfloat16 natively (the same test as textae.train.native_bf16;
+    parsers does not import textae). Without it oneDNN's LSTM refuses bf16 autocast and bfloat16
+    matrix multiplies are emulated, hundreds of times slower than float32."""
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+
 class ChartParser(Parser):
     """:class:`Parser` over a trained :class:`ChartParserModel`.
 
@@ -607,7 +617,8 @@ class ChartParser(Parser):
             autocast (CKY stays in float32). On CPUs with native bfloat16 (AVX512-BF16, AMX)
             this was 1.0-1.5x faster for whole parsers on our 2-core machine (1.7x for the BiLSTM
             alone) with nearly the same trees (the benchmark reports the
-            F1 of both); on others it can be slower.
+            F1 of both). Where the device has no native bfloat16 (an AVX2-only CPU) it warns
+            (``RuntimeWarning``) and runs in float32: ``precision`` then says ``"fp32"``.
     """
 
     def __init__(self, model: ChartParserModel, batch_size: int = 64, precision: str = "fp32") -> None:
@@ -617,7 +628,13 @@ class ChartParser(Parser):
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.model = model.eval()
         self.batch_size = batch_size
-        self.precision = precision
+        device = next(model.parameters()).device
+        if precision == "bf16" and not native_bf16(device):
+            warnings.warn(f"precision 'bf16' was asked for, but this {device.type} has no native bfloat16 "
+                          "(AVX512-BF16/AMX on a CPU), where it would be far slower than float32 or fail: "
+                          "parsing in float32 instead", RuntimeWarning, stacklevel=2)
+            precision = "fp32"
+        self.precision = precision  # what runs
         self.max_tokens = model.config.max_tokens
 
     @classmethod

@@ -54,7 +54,7 @@ from textae.sentences import (  # noqa: E402
     encode_sentences,
     evaluate_sentences,
 )
-from textae.train import TrainConfig, fit, make_loader, resolve_device, set_seed  # noqa: E402
+from textae.train import TrainConfig, fit, make_loader, native_bf16, resolve_device, set_seed  # noqa: E402
 from textae.viz import plot_latent_map, plot_training_curves  # noqa: E402
 from textae.vocab import Vocab  # noqa: E402
 
@@ -91,7 +91,8 @@ class SentenceDataConfig:
                       "final evaluation",
         "eval_splits": "splits scored after training, comma-separated: dev, test (empty: none)",
         "eval_autocast": "none | bf16: compute the final importance-weighted NLL (sentence_vae) under bfloat16 "
-                         "autocast; compare with none on a subset before reporting it",
+                         "autocast; compare with none on a subset before reporting it (float32, with a warning, "
+                         "on CPUs without native bfloat16)",
     }
 
 
@@ -226,7 +227,8 @@ def main(argv=None) -> dict:
         evaluated = time.perf_counter()
         report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,
                                            iw_autocast=data.eval_autocast)
-        report[split].update(iw_samples=data.iw_samples, iw_autocast=data.eval_autocast,
+        used = data.eval_autocast if native_bf16(next(best.parameters()).device) else "none"  # what ran
+        report[split].update(iw_samples=data.iw_samples, iw_autocast=used,
                              eval_seconds=time.perf_counter() - evaluated)
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)  # what each model logs

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from textae.models.sentence_vae import SentenceBatch
+from textae.train import bf16_autocast
 from textae.vocab import Vocab
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")  # ids 0..3, as SentenceVAEConfig's defaults
@@ -61,7 +62,8 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     ``iw_autocast="bf16"`` runs only the importance-weighted estimate (500 decoder passes
     per sentence, nearly all of the cost) under bfloat16 autocast; log-softmax and the
     log-sum-exp stay in float32. Measure its effect against float32 on a subset before
-    reporting figures from it (``benchmarks/sentence_vae.py`` does).
+    reporting figures from it (``benchmarks/sentence_vae.py`` does). On a device without native
+    bfloat16 (:func:`textae.train.native_bf16`) it runs in float32, with a warning.
     """
     from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
@@ -77,7 +79,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     sentences = tokens = 0
     mus, logvars, references, hypotheses = [], [], [], []
     device = next(model.parameters()).device  # batches go where the model is
-    bf16 = torch.autocast(device.type, dtype=torch.bfloat16) if iw_autocast == "bf16" else contextlib.nullcontext()
+    bf16 = bf16_autocast(device, "importance-weighted NLL") if iw_autocast == "bf16" else contextlib.nullcontext()
     for batch in batches:
         batch = batch.to(device)
         sentences += len(batch)

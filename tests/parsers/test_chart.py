@@ -338,7 +338,9 @@ def test_span_scores_equal_the_unfactored_formula():
         torch.testing.assert_close(logits[:, index], expected)
 
 
-def test_bf16_precision_runs_the_network_in_bfloat16_and_keeps_the_trees_sound():
+def test_bf16_precision_runs_the_network_in_bfloat16_and_keeps_the_trees_sound(monkeypatch):
+    # As on a CPU with native bfloat16 (this tiny model also runs on emulated bfloat16).
+    monkeypatch.setattr("parsers.chart.native_bf16", lambda device: True)
     _, examples, vocab = tiny_data(False)
     model = tiny_model(vocab, False)
     seen = []
@@ -359,6 +361,17 @@ def test_bf16_precision_runs_the_network_in_bfloat16_and_keeps_the_trees_sound()
         assert all(len(node.children) in (1, 2) for node in tree.subtrees())
     assert len(fp32) == len(bf16)
     assert not torch.is_autocast_enabled("cpu")  # the autocast region closed again
+
+
+def test_bf16_without_native_bfloat16_warns_and_parses_in_float32(monkeypatch):
+    monkeypatch.setattr("parsers.chart.native_bf16", lambda device: False)
+    _, examples, vocab = tiny_data(False)
+    model = tiny_model(vocab, False)
+    sentences = [example.words for example in examples]
+    with pytest.warns(RuntimeWarning, match="no native bfloat16.*parsing in float32"):
+        parser = ChartParser(model, precision="bf16")
+    assert parser.precision == "fp32"
+    assert parser.parse_many(sentences) == ChartParser(model).parse_many(sentences)
 
 
 def test_unknown_precision_or_batch_size_is_refused():

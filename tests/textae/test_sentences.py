@@ -55,8 +55,10 @@ def test_evaluation_protocol_on_tiny_models():
             assert math.isclose(results["nll"], exact, rel_tol=1e-6)
 
 
-def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32():
+def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32(monkeypatch):
     import torch
+
+    monkeypatch.setattr("textae.train.native_bf16", lambda device: True)  # as on a CPU with native bfloat16
 
     from textae.models import SentenceVAE, SentenceVAEConfig
     from textae.sentences import collate_sentences, evaluate_sentences
@@ -71,6 +73,23 @@ def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32():
     assert fast["kl"] == exact["kl"]  # only the importance-weighted estimate runs under autocast
     with pytest.raises(ValueError, match="iw_autocast"):
         evaluate_sentences(model, batches, iw_autocast="fp16")
+
+
+def test_importance_weighted_nll_without_native_bfloat16_warns_and_is_the_float32_figure(monkeypatch):
+    import torch
+
+    from textae.models import SentenceVAE, SentenceVAEConfig
+    from textae.sentences import collate_sentences, evaluate_sentences
+    from textae.train import Bf16FallbackWarning
+
+    monkeypatch.setattr("textae.train.native_bf16", lambda device: False)
+    torch.manual_seed(0)
+    model = SentenceVAE(SentenceVAEConfig(vocab_size=30, embedding_size=16, hidden_size=16, latent_size=4))
+    batches = [collate_sentences([[4, 5, 6], [7, 8], [9, 10, 11, 12]])]
+    exact = evaluate_sentences(model, batches, iw_samples=5, seed=1)
+    with pytest.warns(Bf16FallbackWarning, match="importance-weighted NLL"):
+        fallback = evaluate_sentences(model, batches, iw_samples=5, seed=1, iw_autocast="bf16")
+    assert fallback["nll"] == exact["nll"]
 
 
 def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():

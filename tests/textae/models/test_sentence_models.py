@@ -232,8 +232,11 @@ def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
         decoder.generate(mu, 2, strategy="nucleus")
 
 
-def test_bf16_autocast_training_runs_and_learns(tmp_path):
+def test_bf16_autocast_training_runs_and_learns(tmp_path, monkeypatch):
     from textae.train import TrainConfig, fit
+
+    # As on a CPU with native bfloat16 (this tiny model also runs on emulated bfloat16).
+    monkeypatch.setattr("textae.train.native_bf16", lambda device: True)
 
     model = make("sentence_vae", kl_schedule="constant")
     batches = [sentences_batch(ROWS)]
@@ -245,6 +248,20 @@ def test_bf16_autocast_training_runs_and_learns(tmp_path):
     assert after < 0.5 * before
     with pytest.raises(ValueError, match="autocast"):
         TrainConfig(autocast="fp8")
+
+
+def test_bf16_autocast_without_native_bfloat16_warns_and_trains_in_float32(tmp_path, monkeypatch):
+    from textae.train import Bf16FallbackWarning, TrainConfig, fit
+
+    monkeypatch.setattr("textae.train.native_bf16", lambda device: False)
+    autocast_on: list[bool] = []
+    model = make("sentence_vae", kl_schedule="constant")
+    model.register_forward_hook(lambda module, args, output: autocast_on.append(torch.is_autocast_enabled("cpu")))
+    config = TrainConfig(output_dir=str(tmp_path), max_epochs=2, optimizer="adam", progress=False, autocast="bf16",
+                         patience=0)
+    with pytest.warns(Bf16FallbackWarning, match="training.*running in float32"):
+        fit(model, [sentences_batch(ROWS)], None, config)
+    assert autocast_on and not any(autocast_on)  # no forward pass ran under autocast
 
 
 def test_repeated_ngram_ends():

@@ -13,6 +13,17 @@ benchmarks/results/sentence_vae_interpolations.txt, twice: with the model's gree
 and with beam search that never outputs <unk> nor repeats a bigram (--interpolations-only
 rewrites just that file).
 
+Run folders are not committed and do not outlive the machine, while three seeds of both
+models take longer than a working session here. So each run's figures (its test report, the
+median epoch, its training commands) are also kept as a record in
+benchmarks/results/sentence_vae_runs/<runs-dir name>/<model>-seed<S>.json, with the bf16
+check and the timed epoch beside them; with --reuse a run whose folder is gone is read from
+its record (a VAE whose record has fewer importance samples than asked cannot be rescored
+without its model), and --available-only reports each model over the seeds that have a run
+or a record, training nothing (vae_seeds and lm_seeds say which). A VAE estimate made under
+the other precision than --iw-autocast is kept (iw_autocast_per_seed says which), and on a
+CPU without native bfloat16 an estimate made here runs in float32.
+
 Writes benchmarks/results/sentence_vae.json with vae_test_iw_nll, vae_test_ppl, vae_test_kl,
 vae_test_mi, vae_test_active_units, lm_test_nll, lm_test_ppl, epoch_seconds and
 train_gflops (mean over seeds under the plain keys; per-seed values and std beside them),
@@ -21,6 +32,8 @@ next to Bowman et al. (2016), Texar-PyTorch and timbmg/Sentence-VAE.
     python benchmarks/sentence_vae.py                         # seeds 0 1 2
     python benchmarks/sentence_vae.py --seeds 0 --reuse --iw-autocast bf16 \
         --extra-args "--autocast bf16 --free-bits 0.2 --kl-anneal-steps 2600"
+    python benchmarks/sentence_vae.py --seeds 0 1 2 --reuse --available-only \
+        --runs-dir runs/benchmark-vae-tied --iw-autocast bf16 --check-sentences 100 --time-epoch
 """
 
 from __future__ import annotations
@@ -40,7 +53,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import add_seeded, interpolation_report, write_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, interpolation_report, machine, write_result  # noqa: E402
 from textae.train import native_bf16  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,9 +74,18 @@ def epoch_flops(hidden: int, embedding: int, vocab: int, tokens: int) -> float:
     return 3.0 * tokens * (2 * lstm + 2 * hidden * vocab)
 
 
-def run(command: list[str], reuse: bool) -> dict:
+def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> dict | None:
+    """The run's report: read from its folder (with ``reuse``), else from its committed record
+    (with ``reuse``: the folder is gone, the figures stay), else trained now (None instead
+    with ``available_only``)."""
     output = Path(command[command.index("--output-dir") + 1])
-    if not (reuse and (REPO / output / "test_report.json").is_file()):
+    in_folder = (REPO / output / "test_report.json").is_file()
+    if reuse and not in_folder and record.is_file():
+        saved = json.loads(record.read_text())
+        return {**saved["report"], "machine": saved["machine"]}
+    if not (reuse and in_folder):
+        if available_only:
+            return None
         subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
@@ -72,7 +94,18 @@ def run(command: list[str], reuse: bool) -> dict:
     report["epoch_seconds"] = statistics.median(record["seconds"] for record in epochs)
     report["epochs"] = len(epochs)
     report["output_dir"] = str(output)
+    run_config = json.loads((REPO / output / "run_config.json").read_text())
+    report["training_commands"] = [*run_config.get("previous_commands", []), run_config["command"]]  # as it ran
     return report
+
+
+def save_record(record: Path, report: dict) -> None:
+    """Keeps a run's figures in the repository (``benchmarks/results/sentence_vae_runs/``): run
+    folders are not committed and do not outlive the machine, and three seeds of these models
+    take longer than one working session."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"machine": report.get("machine", machine()), "report": {k: v for k, v in report.items() if k != "machine"}}
+    record.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 def timed_epoch(runs_dir: str, extra: list[str]) -> float:
@@ -131,7 +164,12 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     parser.add_argument("--extra-args", default="", help="more flags for train_vae.py (both models), quoted")
-    parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
+    parser.add_argument("--reuse", action="store_true",
+                        help="read runs that already have a test report, in --runs-dir or, where that folder is "
+                             "gone, in the run's record under benchmarks/results/sentence_vae_runs/")
+    parser.add_argument("--available-only", action="store_true",
+                        help="train nothing: report each model over the seeds that have a run or a record "
+                             "(vae_seeds and lm_seeds say which)")
     parser.add_argument("--runs-dir", default="runs/benchmark-vae",
                         help="folder of the runs, <model>-seed<S> inside (default: runs/benchmark-vae); use "
                              "another one for another configuration, e.g. with --extra-args '--tie-output true'")
@@ -153,51 +191,90 @@ def main() -> None:
     if args.interpolations_only:
         write_interpolations(REPO / args.runs_dir / f"sentence_vae-seed{args.seeds[0]}" / "model")
         return
-    if args.iw_autocast == "bf16" and not native_bf16("cpu"):  # emulated bf16 would be float32, slower
-        print("this CPU has no native bfloat16: the importance-weighted estimate runs in float32 "
-              "(--iw-autocast none) and the bf16 check is skipped", file=sys.stderr)
-        args.iw_autocast, args.check_sentences = "none", 0
-    vae, lm = [], []
+    bf16_here = native_bf16("cpu")
+    if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
+        print("this CPU has no native bfloat16: an importance-weighted estimate made here runs in float32 "
+              "(--iw-autocast none), and the bf16 check is only read from its record", file=sys.stderr)
+        args.iw_autocast = "none"
+    records = RESULTS / "sentence_vae_runs" / Path(args.runs_dir).name
+    vae, lm = [], []  # (seed, report)
     for seed in args.seeds:
         for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
             command = ["scripts/train_vae.py", "--ptb", "--model", model, "--seed", str(seed), "--progress", "false",
                        "--output-dir", f"{args.runs_dir}/{model}-seed{seed}", *shlex.split(args.extra_args)]
-            reports.append(run(command, args.reuse))
-    check = check_bf16(args.runs_dir, vae[0]["output_dir"], args.check_sentences, args.reuse) if args.check_sentences else None
-    for report in vae:
-        if (report["test"].get("iw_samples"), report["test"].get("iw_autocast")) != (args.iw_samples, args.iw_autocast):
+            report = run(command, args.reuse, records / f"{model}-seed{seed}.json", args.available_only)
+            if report is not None:
+                reports.append((seed, report))
+    if not vae or not lm:
+        raise SystemExit(f"error: no {'VAE' if not vae else 'LM'} run of seeds {args.seeds} in {args.runs_dir} nor "
+                         f"in {records.relative_to(REPO)} (--available-only trains nothing)")
+    first_vae = REPO / vae[0][1]["output_dir"] / "model"
+    check = None
+    if args.check_sentences:
+        check_record = records / "iw-bf16-check.json"
+        if first_vae.is_dir() and bf16_here:
+            check = check_bf16(args.runs_dir, vae[0][1]["output_dir"], args.check_sentences, args.reuse)
+            save_record(check_record, check)
+        elif args.reuse and check_record.is_file():
+            check = json.loads(check_record.read_text())["report"]
+    for seed, report in vae:
+        test = report["test"]
+        if test.get("iw_samples") != args.iw_samples:  # an estimate under the other precision is kept
+            if not (REPO / report["output_dir"] / "model").is_dir():
+                raise SystemExit(f"error: the VAE of seed {seed} was scored with {test.get('iw_samples')} importance "
+                                 f"samples, and its model is gone: it cannot be scored with {args.iw_samples}")
             report["test"] = evaluate(report["output_dir"], ["--iw-samples", str(args.iw_samples),
                                                              "--eval-autocast", args.iw_autocast])
-    metrics: dict = {}
+    for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
+        for seed, report in reports:
+            if (REPO / report["output_dir"] / "test_report.json").is_file():  # a run here: keep its figures
+                save_record(records / f"{model}-seed{seed}.json", report)
+    metrics: dict = {"vae_seeds": [seed for seed, _ in vae], "lm_seeds": [seed for seed, _ in lm]}
     for key, name in (("nll", "vae_test_iw_nll"), ("ppl", "vae_test_ppl"), ("kl", "vae_test_kl"),
                       ("mi", "vae_test_mi"), ("active_units", "vae_test_active_units"),
                       ("elbo_nll", "vae_test_elbo_nll"), ("recon_bleu", "vae_test_recon_bleu")):
-        add_seeded(metrics, name, [report["test"][key] for report in vae])
+        add_seeded(metrics, name, [report["test"][key] for _, report in vae])
     for key, name in (("nll", "lm_test_nll"), ("ppl", "lm_test_ppl")):
-        add_seeded(metrics, name, [report["test"][key] for report in lm])
-    add_seeded(metrics, "epoch_seconds", [report["epoch_seconds"] for report in vae])
+        add_seeded(metrics, name, [report["test"][key] for _, report in lm])
+    add_seeded(metrics, "epoch_seconds", [report["epoch_seconds"] for _, report in vae])
     if args.time_epoch:
         metrics["epoch_seconds_of_the_runs"] = metrics["epoch_seconds"]
-        metrics["epoch_seconds"] = timed_epoch(args.runs_dir, shlex.split(args.extra_args))
+        timing_record = records / "timed-epoch.json"
+        if args.reuse and timing_record.is_file():
+            timing = json.loads(timing_record.read_text())
+            metrics["epoch_seconds"], metrics["epoch_timed_on"] = timing["report"]["seconds"], timing["machine"]
+        else:
+            metrics["epoch_seconds"] = timed_epoch(args.runs_dir, shlex.split(args.extra_args))
+            save_record(timing_record, {"seconds": metrics["epoch_seconds"]})
+            metrics["epoch_timed_on"] = machine()
     train_tokens = 929_589  # PTB train: 887,521 words + one <eos> for each of 42,068 sentences
-    config = vae[0]["config"]
+    config = vae[0][1]["config"]
     flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens)
     metrics["train_gflops"] = flops / metrics["epoch_seconds"] / 1e9
     metrics["train_tokens_per_second"] = train_tokens / metrics["epoch_seconds"]
-    add_seeded(metrics, "vae_epochs_trained", [report["epochs"] for report in vae])
-    add_seeded(metrics, "lm_epochs_trained", [report["epochs"] for report in lm])
+    add_seeded(metrics, "vae_epochs_trained", [report["epochs"] for _, report in vae])
+    add_seeded(metrics, "lm_epochs_trained", [report["epochs"] for _, report in lm])
+    metrics["iw_autocast_per_seed"] = [report["test"].get("iw_autocast") for _, report in vae]
     metrics["iw_samples"] = args.iw_samples
-    metrics["iw_autocast"] = args.iw_autocast
+    metrics["run_machines"] = {f"{model}-seed{seed}": report.get("machine", machine())
+                               for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)) for seed, report in reports}
+    used = set(metrics["iw_autocast_per_seed"])
+    metrics["iw_autocast"] = used.pop() if len(used) == 1 else "mixed"  # of the estimates reported
     if check is not None:
         metrics["iw_bf16_check"] = check
-    write_interpolations(REPO / vae[0]["output_dir"] / "model")
-    path = write_result("sentence_vae", seeds=args.seeds, metrics=metrics, published=PUBLISHED,
+    if first_vae.is_dir():
+        write_interpolations(first_vae)
+    else:
+        print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
+    path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,
                         notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "
                               + ("epoch_seconds is one VAE training epoch timed alone on the machine (--time-epoch); "
                                  "epoch_seconds_of_the_runs is the median epoch of the runs as they ran"
                                  if args.time_epoch else
                                  "epoch_seconds is the median epoch of the VAE runs (as they ran, with whatever "
-                                 "else shared the machine)"))
+                                 "else shared the machine)")
+                              + "; machine is where this report was assembled, run_machines where each run was "
+                                "trained and scored, epoch_timed_on where the epoch was timed")
     print(json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)}, indent=1))
     print(f"-> {path}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,48 @@ def test_benchmark_help_runs_as_a_process(name):
                             text=True, timeout=120, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage:")
+
+
+def _sentence_vae_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sentence_vae_benchmark", REPO / "benchmarks" / "sentence_vae.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sentence_vae_runs_are_read_from_their_folder_else_from_their_record(tmp_path, monkeypatch):
+    """Run folders do not outlive the machine: a run's figures are kept as a committed record,
+    read back with --reuse when the folder is gone; --available-only trains nothing."""
+    import json
+
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    trained = []
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=lambda command, **kwargs: trained.append(command)))
+    folder = tmp_path / "runs" / "lstm_lm-seed1"
+    command = ["scripts/train_vae.py", "--ptb", "--output-dir", "runs/lstm_lm-seed1"]
+    record = tmp_path / "records" / "lstm_lm-seed1.json"
+
+    assert bench.run(command, True, record, available_only=True) is None and not trained
+    folder.mkdir(parents=True)
+    (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0, "ppl": 117.0}}))
+    (folder / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 8}, "command": "train_vae.py --ptb",
+                                                        "previous_commands": ["train_vae.py --ptb --max-epochs 1"]}))
+    (folder / "metrics.jsonl").write_text("\n".join(json.dumps({"split": "epoch", "seconds": s}) for s in (3, 1, 2)))
+    report = bench.run(command, True, record, available_only=False)
+    assert not trained  # reused
+    assert report["test"]["nll"] == 104.0 and report["epochs"] == 3 and report["epoch_seconds"] == 2
+    assert report["training_commands"] == ["train_vae.py --ptb --max-epochs 1", "train_vae.py --ptb"]
+    bench.save_record(record, report)
+    saved = json.loads(record.read_text())
+    assert saved["report"] == report and "CPU cores" in saved["machine"]
+
+    for path in folder.iterdir():  # the machine is gone, the record stays
+        path.unlink()
+    assert bench.run(command, True, record, available_only=True) == {**report, "machine": saved["machine"]}
+    assert not trained
+    assert bench.run(command, False, record, available_only=True) is None  # without --reuse a record is not read
+    record.unlink()
+    assert bench.run(command, True, record, available_only=True) is None

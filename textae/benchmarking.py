@@ -32,6 +32,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    # The vector ISA matters to every timing, and bf16 figures need native bfloat16.
+    cpu += f", {torch.backends.cpu.get_cpu_capability()}"
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        cpu += " without native bf16"
     threads = torch.get_num_threads()
     return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}, "
             f"Python {platform.python_version()}, {platform.system()}")

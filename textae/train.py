@@ -750,6 +750,8 @@ def fit(
     use_bf16 = cfg.autocast == "bf16" and native_bf16(device)
     if cfg.autocast == "bf16" and not use_bf16:
         bf16_autocast(device, "training (--autocast bf16)")
+        log({"split": "setup", "step": progress["step"], "autocast": "none", "autocast_asked": "bf16",
+             "why": "no native bfloat16 on this device"})  # the run's record says what ran
 
     def autocast() -> contextlib.AbstractContextManager:
         return torch.autocast(device.type, dtype=torch.bfloat16) if use_bf16 else contextlib.nullcontext()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 
 import pytest
@@ -262,6 +263,8 @@ def test_bf16_autocast_without_native_bfloat16_warns_and_trains_in_float32(tmp_p
     with pytest.warns(Bf16FallbackWarning, match="training.*running in float32"):
         fit(model, [sentences_batch(ROWS)], None, config)
     assert autocast_on and not any(autocast_on)  # no forward pass ran under autocast
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert records[0]["split"] == "setup" and (records[0]["autocast"], records[0]["autocast_asked"]) == ("none", "bf16")
 
 
 def test_repeated_ngram_ends():

@@ -603,7 +603,10 @@ def native_bf16(device: torch.device) -> bool:
     parsers does not import textae). Without it oneDNN's LSTM refuses bf16 autocast and bfloat16
     matrix multiplies are emulated, hundreds of times slower than float32."""
     if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        try:  # a private op of torch's (2.x): where it is missing, float32 is the safe answer
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
     return device.type == "cuda" and torch.cuda.is_bf16_supported()
 
 

@@ -34,7 +34,9 @@ def machine() -> str:
         pass
     # The vector ISA matters to every timing, and bf16 figures need native bfloat16.
     cpu += f", {torch.backends.cpu.get_cpu_capability()}"
-    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    from textae.train import native_bf16
+
+    if not native_bf16("cpu"):
         cpu += " without native bf16"
     threads = torch.get_num_threads()
     return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}, "

@@ -196,7 +196,10 @@ def native_bf16(device: torch.device | str) -> bool:
     """
     device = torch.device(device)
     if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        try:  # a private op of torch's (2.x): where it is missing, float32 is the safe answer
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     return False

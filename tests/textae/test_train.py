@@ -317,3 +317,18 @@ def test_resuming_a_finished_run_goes_on_only_when_the_limits_leave_room(data, t
     _, epochs = run(data, tmp_path / "epochs", max_epochs=1)
     _, more = run(data, tmp_path / "epochs", resume=True, max_epochs=2)
     assert (epochs.epochs_completed, more.epochs_completed) == (1, 2) and more.steps == 2 * epochs.steps
+
+
+def test_native_bf16_is_false_where_torch_cannot_tell(monkeypatch):
+    """The check rests on a private torch op; where it is missing, float32 is chosen."""
+    import torch
+
+    from textae.train import native_bf16
+
+    class NoOps:
+        def __getattr__(self, name):
+            raise AttributeError(name)
+
+    monkeypatch.setattr(torch.ops, "mkldnn", NoOps())
+    assert native_bf16("cpu") is False
+    assert native_bf16("meta") is False

@@ -89,12 +89,17 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
         subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
-    epochs = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()
-              if '"split": "epoch"' in line]
+    records = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()]
+    epochs = [record for record in records if record.get("split") == "epoch"]
+    budget_stops = [record["step"] for record in records if record.get("split") == "time_budget"]
+    run_config = json.loads((REPO / output / "run_config.json").read_text())
+    if (budget_stops and budget_stops[-1] >= max((record["step"] for record in epochs), default=0)
+            and len(epochs) < run_config["train"]["max_epochs"]):
+        raise SystemExit(f"error: {output} stopped at its --time-budget-minutes after {len(epochs)} of "
+                         f"{run_config['train']['max_epochs']} epochs: continue it with train_vae.py --resume first")
     report["epoch_seconds"] = statistics.median(record["seconds"] for record in epochs)
     report["epochs"] = len(epochs)
     report["output_dir"] = str(output)
-    run_config = json.loads((REPO / output / "run_config.json").read_text())
     report["training_commands"] = [*run_config.get("previous_commands", []), run_config["command"]]  # as it ran
     return report
 

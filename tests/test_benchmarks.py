@@ -47,7 +47,8 @@ def test_sentence_vae_runs_are_read_from_their_folder_else_from_their_record(tmp
     assert bench.run(command, True, record, available_only=True) is None and not trained
     folder.mkdir(parents=True)
     (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0, "ppl": 117.0}}))
-    (folder / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 8}, "command": "train_vae.py --ptb",
+    (folder / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 8}, "train": {"max_epochs": 3},
+                                                        "command": "train_vae.py --ptb",
                                                         "previous_commands": ["train_vae.py --ptb --max-epochs 1"]}))
     (folder / "metrics.jsonl").write_text("\n".join(json.dumps({"split": "epoch", "seconds": s}) for s in (3, 1, 2)))
     report = bench.run(command, True, record, available_only=False)
@@ -65,3 +66,22 @@ def test_sentence_vae_runs_are_read_from_their_folder_else_from_their_record(tmp
     assert bench.run(command, False, record, available_only=True) is None  # without --reuse a record is not read
     record.unlink()
     assert bench.run(command, True, record, available_only=True) is None
+
+
+def test_sentence_vae_refuses_a_run_its_time_budget_stopped(tmp_path, monkeypatch):
+    import json
+
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    folder = tmp_path / "runs" / "lstm_lm-seed2"
+    folder.mkdir(parents=True)
+    (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 107.5}}))
+    (folder / "run_config.json").write_text(json.dumps({"model": {}, "train": {"max_epochs": 16}, "command": "x"}))
+    lines = [{"split": "epoch", "step": 10, "seconds": 1.0}, {"split": "time_budget", "step": 14, "seconds": 60.0}]
+    (folder / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    command = ["scripts/train_vae.py", "--output-dir", "runs/lstm_lm-seed2"]
+    with pytest.raises(SystemExit, match="stopped at its --time-budget-minutes after 1 of 16 epochs"):
+        bench.run(command, True, tmp_path / "record.json", available_only=True)
+    lines += [{"split": "epoch", "step": 20 + 10 * n, "seconds": 1.0} for n in range(15)]  # resumed to the end
+    (folder / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    assert bench.run(command, True, tmp_path / "record.json", available_only=True)["epochs"] == 16

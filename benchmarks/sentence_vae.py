@@ -81,19 +81,18 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
     output = Path(command[command.index("--output-dir") + 1])
     in_folder = (REPO / output / "test_report.json").is_file()
     if reuse and not in_folder and record.is_file():
-        saved = json.loads(record.read_text())
-        return {**saved["report"], "machine": saved["machine"]}
+        return read_record(record)
     if not (reuse and in_folder):
         if available_only:
             return None
         subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
-    records = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()]
-    epochs = [record for record in records if record.get("split") == "epoch"]
-    budget_stops = [record["step"] for record in records if record.get("split") == "time_budget"]
+    lines = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()]
+    epochs = [line for line in lines if line.get("split") == "epoch"]
+    budget_stops = [line["step"] for line in lines if line.get("split") == "time_budget"]
     run_config = json.loads((REPO / output / "run_config.json").read_text())
-    if (budget_stops and budget_stops[-1] >= max((record["step"] for record in epochs), default=0)
+    if (budget_stops and budget_stops[-1] >= max((line["step"] for line in epochs), default=0)
             and len(epochs) < run_config["train"]["max_epochs"]):
         raise SystemExit(f"error: {output} stopped at its --time-budget-minutes after {len(epochs)} of "
                          f"{run_config['train']['max_epochs']} epochs: continue it with train_vae.py --resume first")
@@ -102,6 +101,12 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
     report["output_dir"] = str(output)
     report["training_commands"] = [*run_config.get("previous_commands", []), run_config["command"]]  # as it ran
     return report
+
+
+def read_record(record: Path) -> dict:
+    """A record's report, with the machine it was made on under ``machine``."""
+    saved = json.loads(record.read_text())
+    return {**saved["report"], "machine": saved["machine"]}
 
 
 def save_record(record: Path, report: dict) -> None:
@@ -221,7 +226,7 @@ def main() -> None:
             check = check_bf16(args.runs_dir, vae[0][1]["output_dir"], args.check_sentences, args.reuse)
             save_record(check_record, check)
         elif args.reuse and check_record.is_file():
-            check = json.loads(check_record.read_text())["report"]
+            check = {k: v for k, v in read_record(check_record).items() if k != "machine"}
     for seed, report in vae:
         test = report["test"]
         if test.get("iw_samples") != args.iw_samples:  # an estimate under the other precision is kept
@@ -246,8 +251,8 @@ def main() -> None:
         metrics["epoch_seconds_of_the_runs"] = metrics["epoch_seconds"]
         timing_record = records / "timed-epoch.json"
         if args.reuse and timing_record.is_file():
-            timing = json.loads(timing_record.read_text())
-            metrics["epoch_seconds"], metrics["epoch_timed_on"] = timing["report"]["seconds"], timing["machine"]
+            timing = read_record(timing_record)
+            metrics["epoch_seconds"], metrics["epoch_timed_on"] = timing["seconds"], timing["machine"]
         else:
             metrics["epoch_seconds"] = timed_epoch(args.runs_dir, shlex.split(args.extra_args))
             save_record(timing_record, {"seconds": metrics["epoch_seconds"]})

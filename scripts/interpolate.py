@@ -45,8 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=8, help="sentences printed, both ends included (default: 8)")
     parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
-                        help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
-                             "(from the softmax, see --temperature and --seed) (default: greedy)")
+                        help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
+                             "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
+                             "(default: greedy)")
+    parser.add_argument("--beam-size", type=int, default=5,
+                        help="for --decode beam: hypotheses kept at each step (default: 5)")
+    parser.add_argument("--length-penalty", type=float, default=1.0,
+                        help="for --decode beam: a finished sentence scores its summed log probability divided by "
+                             "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
+                             "(favours short ones) (default: 1.0)")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
@@ -59,6 +66,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--steps must be at least 2")
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
+    if args.beam_size < 1:
+        parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
+    if not math.isfinite(args.length_penalty):
+        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
     if args.max_length < 1:
         parser.error(f"--max-length must be at least 1 (words kept of each input sentence), got {args.max_length}")
     if not (args.temperature > 0 and math.isfinite(args.temperature)):
@@ -109,7 +120,8 @@ def main(argv=None) -> int:
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
         limit = max(len(first), len(second)) + 20
         decoded = model.decoder.generate(path, args.steps, max_length=limit, strategy=args.decode,
-                                         temperature=args.temperature, ban_unk=args.no_unk,
+                                         temperature=args.temperature, beam_size=args.beam_size,
+                                         length_penalty=args.length_penalty, ban_unk=args.no_unk,
                                          no_repeat_ngram=args.no_repeat_ngram)
     for step, ids in enumerate(decoded):
         print(f"{step:3d}  {' '.join(vocab.decode(ids))}")

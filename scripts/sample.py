@@ -51,8 +51,15 @@ def main(argv=None) -> int:
                         help="sample from a Gaussian fitted to the codes of these sentences (one per line) instead "
                              "of N(0, I); needed for an autoencoder, which has no prior")
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
-                        help="greedy (most likely word at each step), beam (beam search of width 5) or sample "
-                             "(from the softmax, see --temperature and --seed) (default: greedy)")
+                        help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
+                             "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
+                             "(default: greedy)")
+    parser.add_argument("--beam-size", type=int, default=5,
+                        help="for --decode beam: hypotheses kept at each step (default: 5)")
+    parser.add_argument("--length-penalty", type=float, default=1.0,
+                        help="for --decode beam: a finished sentence scores its summed log probability divided by "
+                             "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
+                             "(favours short ones) (default: 1.0)")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
     parser.add_argument("--max-length", type=int, default=50,
@@ -66,6 +73,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
+    if args.beam_size < 1:
+        parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
+    if not math.isfinite(args.length_penalty):
+        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
     if args.num < 1:
         parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
     if args.max_length < 1:
@@ -119,7 +130,8 @@ def main(argv=None) -> int:
         else:
             z = torch.randn(args.num, model.config.latent_size)
         decoded = model.decoder.generate(z, len(z), max_length=args.max_length, strategy=args.decode,
-                                         temperature=args.temperature, ban_unk=args.no_unk,
+                                         temperature=args.temperature, beam_size=args.beam_size,
+                                         length_penalty=args.length_penalty, ban_unk=args.no_unk,
                                          no_repeat_ngram=args.no_repeat_ngram)
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))

@@ -63,7 +63,7 @@ def test_interpolation_and_sampling_decoding_controls(vae_model):
         words = line.split()[1:]  # after the step number
         assert "<unk>" not in words and len(words) == len(set(words))
     result = script("sample.py", "--checkpoint", str(vae_model), "--num", "3", "--max-length", "8", "--no-unk",
-                    "--no-repeat-ngram", "1", "--decode", "beam")
+                    "--no-repeat-ngram", "1", "--decode", "beam", "--beam-size", "3", "--length-penalty", "0.6")
     assert result.returncode == 0, result.stderr
     assert all("<unk>" not in line.split() and len(line.split()) == len(set(line.split()))
                for line in result.stdout.splitlines())
@@ -163,6 +163,10 @@ BAD_VALUES = [
     ("interpolate.py", ["--decode", "sample", "--temperature", "-1"], "--temperature must be a number > 0"),
     ("interpolate.py", ["--decode", "sample", "--temperature", "nan"], "--temperature must be a number > 0"),
     ("interpolate.py", ["--max-length", "0"], "--max-length must be at least 1"),
+    ("interpolate.py", ["--decode", "beam", "--beam-size", "0"], "--beam-size must be at least 1"),
+    ("sample.py", ["--decode", "beam", "--beam-size", "-2"], "--beam-size must be at least 1"),
+    ("interpolate.py", ["--decode", "beam", "--length-penalty", "inf"], "--length-penalty must be a finite number"),
+    ("sample.py", ["--decode", "beam", "--length-penalty", "nan"], "--length-penalty must be a finite number"),
 ]
 
 

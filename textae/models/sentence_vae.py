@@ -231,13 +231,17 @@ class SentenceDecoder(nn.Module):
 
     @torch.no_grad()
     def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",
-                 temperature: float = 1.0, beam_size: int = 5, ban_unk: bool = False,
-                 no_repeat_ngram: int = 0) -> list[list[int]]:
+                 temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
+                 ban_unk: bool = False, no_repeat_ngram: int = 0) -> list[list[int]]:
         """Token ids (without <bos>/<eos>) decoded from ``z`` ``[B, Z]`` (or from nothing for an LM).
 
         Args:
             strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
-                ``beam`` (beam search of width ``beam_size``, length-normalised scores).
+                ``beam`` (beam search of width ``beam_size``).
+            length_penalty: for ``beam``, finished hypotheses are ranked by their summed log
+                probability divided by ``length ** length_penalty`` (as ``transformers``'
+                ``length_penalty``): 1.0 (default) is the mean per word, which favours long
+                outputs; 0.0 ranks by the plain sum, which favours short ones.
             ban_unk: never emit ``<unk>`` (the next-best word is taken instead).
             no_repeat_ngram: if n > 0, never emit a word that would repeat an n-gram already
                 in the output (as ``transformers``' ``no_repeat_ngram_size``); stops the loops
@@ -249,10 +253,14 @@ class SentenceDecoder(nn.Module):
             raise ValueError(f"temperature must be > 0, got {temperature}")
         if no_repeat_ngram < 0:
             raise ValueError(f"no_repeat_ngram must be >= 0, got {no_repeat_ngram}")
+        if strategy == "beam" and beam_size < 1:
+            raise ValueError(f"beam_size must be >= 1, got {beam_size}")
+        if not math.isfinite(length_penalty):
+            raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
         banned = [self.config.pad_id, self.config.bos_id] + ([self.config.unk_id] if ban_unk else [])
         if strategy == "beam":
-            return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram)
-                    for i in range(size)]
+            return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
+                               length_penalty) for i in range(size)]
         config = self.config
         device = self.output.weight.device
         state = self.initial_state(z, size, device)
@@ -286,8 +294,12 @@ class SentenceDecoder(nn.Module):
         return self.output(states[:, 0]), state
 
     def _beam(self, z: Tensor | None, max_length: int, beam_size: int, banned: list[int],
-              no_repeat_ngram: int) -> list[int]:
+              no_repeat_ngram: int, length_penalty: float = 1.0) -> list[int]:
         config = self.config
+
+        def normalised(score: float, length: int) -> float:
+            return score / length**length_penalty
+
         device = self.output.weight.device
         state = self.initial_state(z, 1, device)
         beams: list[tuple[float, list[int], tuple[Tensor, Tensor]]] = [(0.0, [], state)]
@@ -310,7 +322,7 @@ class SentenceDecoder(nn.Module):
             beams = []
             for score, tokens, beam_state in candidates[:beam_size]:
                 if tokens[-1] == config.eos_id:
-                    complete.append((score / len(tokens), tokens[:-1]))
+                    complete.append((normalised(score, len(tokens)), tokens[:-1]))
                 else:
                     beams.append((score, tokens, beam_state))
             if not beams:
@@ -318,10 +330,10 @@ class SentenceDecoder(nn.Module):
             # Stop once beam_size sentences have ended and none still growing scores better per
             # word so far (a growing one can still end; stopping at the first beam_size
             # endings would let short, early endings crowd it out).
-            if len(complete) >= beam_size and max(c[0] for c in complete) >= max(s / len(t) for s, t, _ in beams):
+            if len(complete) >= beam_size and max(c[0] for c in complete) >= max(normalised(s, len(t)) for s, t, _ in beams):
                 break
         if not complete:  # nothing ended within max_length: the best unfinished hypothesis
-            complete = [(score / len(tokens), tokens) for score, tokens, _ in beams]
+            complete = [(normalised(score, len(tokens)), tokens) for score, tokens, _ in beams]
         return max(complete, key=lambda item: item[0])[1][:max_length]
 
 

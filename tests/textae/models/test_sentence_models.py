@@ -321,3 +321,27 @@ def test_beam_search_goes_on_past_its_first_endings():
     for length in (1, 3, 6):
         assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=length) == [[4] * length]
     assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=0) == [[]]
+
+
+def test_beam_length_penalty_trades_long_for_short_outputs():
+    model = make("sentence_vae").eval()
+    config, decoder = model.config, model.decoder
+    with torch.no_grad():  # as above: word 4 (p ~ 0.62) or <eos> (p ~ 0.38) at every step
+        decoder.output.weight.zero_()
+        decoder.output.bias.fill_(-50.0)
+        decoder.output.bias[4] = 5.0
+        decoder.output.bias[config.eos_id] = 4.5
+    z = torch.zeros(1, config.latent_size)
+    # The plain sum (penalty 0) ranks "<eos>" alone first; the mean per word (1.0, the
+    # default) the longest sentence; a penalty between the two (0.8) picks a length in between.
+    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.0) == [[]]
+    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6) == [[4] * 6]
+    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=1.0) == [[4] * 6]
+    log_4, log_eos = torch.tensor([5.0, 4.5]).log_softmax(0).tolist()
+    expected = max(range(7), key=lambda n: (n * log_4 + log_eos) / (n + 1) ** 0.8)
+    assert 0 < expected < 6  # the test is only telling if the optimum is strictly inside
+    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.8) == [[4] * expected]
+    with pytest.raises(ValueError, match="beam_size"):
+        decoder.generate(z, 1, strategy="beam", beam_size=0)
+    with pytest.raises(ValueError, match="length_penalty"):
+        decoder.generate(z, 1, strategy="beam", length_penalty=float("nan"))

@@ -9,9 +9,10 @@ importance samples (train_vae.py --eval-only), optionally under bf16 autocast
 (--iw-autocast bf16), in which case the benchmark first measures the bf16 estimate against
 float32 on the first --check-sentences test sentences and stores both. Ten interpolations
 between held-out (test) sentences are written, unedited, to
-benchmarks/results/sentence_vae_interpolations.txt, twice: with the model's greedy decoding
-and with beam search that never outputs <unk> nor repeats a bigram (--interpolations-only
-rewrites just that file).
+benchmarks/results/sentence_vae_interpolations.txt, three times: with the model's greedy
+decoding, with beam search that never outputs <unk> nor repeats a bigram, and with a beam of
+10 that never outputs <unk> and ranks sentences by log probability / length**0.5
+(--interpolations-only rewrites just that file).
 
 Run folders are not committed and do not outlive the machine, while three seeds of both
 models take longer than a working session here. So each run's figures (its test report, the
@@ -53,7 +54,15 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import RESULTS, add_seeded, interpolation_report, machine, write_result  # noqa: E402
+from textae.benchmarking import (  # noqa: E402
+    CONTROLLED_DECODING,
+    RESULTS,
+    SHORT_BEAM_DECODING,
+    add_seeded,
+    interpolation_report,
+    machine,
+    write_result,
+)
 from textae.train import native_bf16  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,8 +173,15 @@ def check_bf16(runs_dir: str, output_dir: str, sentences: int, reuse: bool) -> d
             "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
 
 
+INTERPOLATION_DECODINGS = ((), CONTROLLED_DECODING, SHORT_BEAM_DECODING)
+
+
 def write_interpolations(model_dir: Path) -> None:
-    text = interpolation_report(model_dir) + "\n"
+    """The interpolation examples of one VAE, under every decoding of INTERPOLATION_DECODINGS,
+    headed by the run they come from."""
+    text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
+            "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=INTERPOLATION_DECODINGS)
+            + "\n")
     (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
 
 

@@ -176,3 +176,21 @@ def test_bad_values_are_usage_errors(vae_model, name, flags, message):
     result = script(name, "--checkpoint", str(vae_model), *extra, *flags)
     assert result.returncode == 2 and result.stdout == ""
     assert f"{name}: error: {message}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_interpolation_report_runs_each_decoding_on_each_pair(vae_model, monkeypatch):
+    from textae import benchmarking
+
+    pairs = ((["the", "company", "said"], ["the", "market", "rose"]), (["the", "market"], ["the", "company"]))
+    monkeypatch.setattr(benchmarking, "_interpolation_pairs", lambda count: pairs[:count])
+    decodings = ((), benchmarking.SHORT_BEAM_DECODING)
+    report = benchmarking.interpolation_report(vae_model, decodings=decodings)
+    sections = report.split("# decoding: ")[1:]
+    assert [section.splitlines()[0] for section in sections] == ["greedy (the default)", " ".join(decodings[1])]
+    for section in sections:
+        blocks = section.split("\n", 1)[1].strip().split("\n\n")  # after the heading line
+        assert len(blocks) == 2
+        for block, (first, second) in zip(blocks, pairs, strict=True):
+            lines = block.splitlines()
+            assert lines[:2] == ["from: " + " ".join(first), "to:   " + " ".join(second)]
+            assert [line.split()[0] for line in lines[2:]] == [str(step) for step in range(8)]

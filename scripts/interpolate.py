@@ -21,7 +21,6 @@ autoencoder) are refused, as they have no sentence encoder to walk between.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -29,7 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from textae.cli import model_folder_hint  # noqa: E402
+from textae.cli import (  # noqa: E402
+    add_decoding_arguments,
+    check_decoding_arguments,
+    decoding_options,
+    model_folder_hint,
+)
 from textae.models.sentence_vae import interpolate  # noqa: E402
 from textae.sentences import SENTENCE_MODEL_TYPES, collate_sentences, encode_user_words  # noqa: E402
 from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
@@ -44,37 +48,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run (its model/ folder)")
     parser.add_argument("--steps", type=int, default=8, help="sentences printed, both ends included (default: 8)")
     parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
-    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
-                        help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
-                             "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
-                             "(default: greedy)")
-    parser.add_argument("--beam-size", type=int, default=5,
-                        help="for --decode beam: hypotheses kept at each step (default: 5)")
-    parser.add_argument("--length-penalty", type=float, default=1.0,
-                        help="for --decode beam: a finished sentence scores its summed log probability divided by "
-                             "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
-                             "(favours short ones) (default: 1.0)")
-    parser.add_argument("--temperature", type=float, default=1.0,
-                        help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
+    add_decoding_arguments(parser)
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
     parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
-    parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
-    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
-                        help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
     args = parser.parse_args(argv)
+    check_decoding_arguments(parser, args)
     if args.steps < 2:
         parser.error("--steps must be at least 2")
-    if args.no_repeat_ngram < 0:
-        parser.error("--no-repeat-ngram must be >= 0")
-    if args.beam_size < 1:
-        parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
-    if not math.isfinite(args.length_penalty):
-        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
     if args.max_length < 1:
         parser.error(f"--max-length must be at least 1 (words kept of each input sentence), got {args.max_length}")
-    if not (args.temperature > 0 and math.isfinite(args.temperature)):
-        parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
-                     "for the most likely word at each step use --decode greedy")
     return args
 
 
@@ -119,10 +101,7 @@ def main(argv=None) -> int:
         mu, _ = model.encoder(collate_sentences([first, second]))  # [2, Z]
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
         limit = max(len(first), len(second)) + 20
-        decoded = model.decoder.generate(path, args.steps, max_length=limit, strategy=args.decode,
-                                         temperature=args.temperature, beam_size=args.beam_size,
-                                         length_penalty=args.length_penalty, ban_unk=args.no_unk,
-                                         no_repeat_ngram=args.no_repeat_ngram)
+        decoded = model.decoder.generate(path, args.steps, max_length=limit, **decoding_options(args))
     for step, ids in enumerate(decoded):
         print(f"{step:3d}  {' '.join(vocab.decode(ids))}")
     return 0

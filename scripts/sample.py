@@ -21,7 +21,6 @@ a sentence_vae or sentence_ae checkpoint.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -29,7 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from textae.cli import model_folder_hint  # noqa: E402
+from textae.cli import (  # noqa: E402
+    add_decoding_arguments,
+    check_decoding_arguments,
+    decoding_options,
+    model_folder_hint,
+)
 from textae.sentences import (  # noqa: E402
     SENTENCE_MODEL_TYPES,
     collate_sentences,
@@ -50,40 +54,18 @@ def main(argv=None) -> int:
     parser.add_argument("--fit-codes", metavar="FILE",
                         help="sample from a Gaussian fitted to the codes of these sentences (one per line) instead "
                              "of N(0, I); needed for an autoencoder, which has no prior")
-    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
-                        help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
-                             "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
-                             "(default: greedy)")
-    parser.add_argument("--beam-size", type=int, default=5,
-                        help="for --decode beam: hypotheses kept at each step (default: 5)")
-    parser.add_argument("--length-penalty", type=float, default=1.0,
-                        help="for --decode beam: a finished sentence scores its summed log probability divided by "
-                             "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
-                             "(favours short ones) (default: 1.0)")
-    parser.add_argument("--temperature", type=float, default=1.0,
-                        help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
+    add_decoding_arguments(parser)
     parser.add_argument("--max-length", type=int, default=50,
                         help="longest output in words; --reconstruct and --fit-codes lines are cut to it too "
                              "(default: 50)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the prior draws of z and --decode sample (default: 0)")
-    parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
-    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
-                        help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
     args = parser.parse_args(argv)
-    if args.no_repeat_ngram < 0:
-        parser.error("--no-repeat-ngram must be >= 0")
-    if args.beam_size < 1:
-        parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
-    if not math.isfinite(args.length_penalty):
-        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
+    check_decoding_arguments(parser, args)
     if args.num < 1:
         parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
     if args.max_length < 1:
         parser.error(f"--max-length must be at least 1 (words per sentence), got {args.max_length}")
-    if not (args.temperature > 0 and math.isfinite(args.temperature)):
-        parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
-                     "for the most likely word at each step use --decode greedy")
     set_seed(args.seed)
     try:
         model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
@@ -129,10 +111,7 @@ def main(argv=None) -> int:
             z = gaussian_draws(torch.randn(args.num, model.config.latent_size), mean, covariance)
         else:
             z = torch.randn(args.num, model.config.latent_size)
-        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, strategy=args.decode,
-                                         temperature=args.temperature, beam_size=args.beam_size,
-                                         length_penalty=args.length_penalty, ban_unk=args.no_unk,
-                                         no_repeat_ngram=args.no_repeat_ngram)
+        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, **decoding_options(args))
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))
     return 0

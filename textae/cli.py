@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import functools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -143,6 +144,47 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
             raise
         usage_error(str(error))
         raise  # usage_error returned (it should exit)
+
+
+def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
+    ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--no-unk``,
+    ``--no-repeat-ngram``; :func:`check_decoding_arguments` refuses bad values and
+    :func:`decoding_options` turns them into ``generate()``'s keywords."""
+    parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
+                        help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
+                             "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
+                             "(default: greedy)")
+    parser.add_argument("--beam-size", type=int, default=5, metavar="K",
+                        help="for --decode beam: hypotheses kept at each step (default: 5)")
+    parser.add_argument("--length-penalty", type=float, default=1.0, metavar="P",
+                        help="for --decode beam: a finished sentence scores its summed log probability divided by "
+                             "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
+                             "(favours short ones) (default: 1.0)")
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
+    parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
+                        help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
+
+
+def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag."""
+    if args.no_repeat_ngram < 0:
+        parser.error("--no-repeat-ngram must be >= 0")
+    if args.beam_size < 1:
+        parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
+    if not math.isfinite(args.length_penalty):
+        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
+    if not (args.temperature > 0 and math.isfinite(args.temperature)):
+        parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
+                     "for the most likely word at each step use --decode greedy")
+
+
+def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of a decoder's ``generate()`` from :func:`add_decoding_arguments`' flags."""
+    return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
+            "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram}
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

@@ -85,3 +85,17 @@ def test_sentence_vae_refuses_a_run_its_time_budget_stopped(tmp_path, monkeypatc
     lines += [{"split": "epoch", "step": 20 + 10 * n, "seconds": 1.0} for n in range(15)]  # resumed to the end
     (folder / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
     assert bench.run(command, True, tmp_path / "record.json", available_only=True)["epochs"] == 16
+
+
+def test_sentence_vae_timed_epoch_replaces_the_runs_figures_without_their_spread():
+    from textae.benchmarking import add_seeded
+
+    bench = _sentence_vae_benchmark()
+    metrics: dict = {}
+    add_seeded(metrics, "epoch_seconds", [170.0, 230.0])
+    bench.use_timed_epoch(metrics, 190.0, "machine A")
+    assert metrics["epoch_seconds"] == 190.0 and metrics["epoch_timed_on"] == "machine A"
+    assert "epoch_seconds_std" not in metrics and "epoch_seconds_per_seed" not in metrics
+    assert metrics["epoch_seconds_of_the_runs"] == 200.0
+    assert metrics["epoch_seconds_of_the_runs_per_seed"] == [170.0, 230.0]
+    assert metrics["epoch_seconds_of_the_runs_std"] == 30.0

@@ -36,8 +36,7 @@ def machine() -> str:
     cpu += f", {torch.backends.cpu.get_cpu_capability()}"
     from textae.train import native_bf16
 
-    if not native_bf16("cpu"):
-        cpu += " without native bf16"
+    cpu += " with native bf16" if native_bf16("cpu") else " without native bf16"
     threads = torch.get_num_threads()
     return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}, "
             f"Python {platform.python_version()}, {platform.system()}")

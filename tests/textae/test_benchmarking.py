@@ -28,3 +28,12 @@ def test_machine_names_the_thread_count_in_good_english(monkeypatch):
     assert "with 1 thread," in benchmarking.machine()
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     assert "with 2 threads," in benchmarking.machine()
+
+
+def test_machine_says_whether_bfloat16_is_native(monkeypatch):
+    import textae.train
+
+    monkeypatch.setattr(textae.train, "native_bf16", lambda device: True)
+    assert "with native bf16)" in benchmarking.machine()
+    monkeypatch.setattr(textae.train, "native_bf16", lambda device: False)
+    assert "without native bf16)" in benchmarking.machine()

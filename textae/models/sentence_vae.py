@@ -327,9 +327,9 @@ class SentenceDecoder(nn.Module):
                     beams.append((score, tokens, beam_state))
             if not beams:
                 break
-            # Stop once beam_size sentences have ended and none still growing scores better per
-            # word so far (a growing one can still end; stopping at the first beam_size
-            # endings would let short, early endings crowd it out).
+            # Stop once beam_size sentences have ended and none still growing scores better
+            # (length-normalised) so far (a growing one can still end; stopping at the first
+            # beam_size endings would let short, early endings crowd it out).
             if len(complete) >= beam_size and max(c[0] for c in complete) >= max(normalised(s, len(t)) for s, t, _ in beams):
                 break
         if not complete:  # nothing ended within max_length: the best unfinished hypothesis

@@ -135,6 +135,13 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     drawn = sample_sentences(model, 5, mean=mean, covariance=covariance, seed=1, max_length=6)
     assert len(drawn) == 5 and all(len(s) <= 6 and all(4 <= t < 12 or t == 1 for t in s) for s in drawn)
     assert drawn == sample_sentences(model, 5, mean=mean, covariance=covariance, seed=1, max_length=6)
+    # Beam options reach generate(): the same codes decoded by beam search one by one.
+    beamed = sample_sentences(model, 3, seed=2, max_length=6, strategy="beam", beam_size=3, length_penalty=0.0)
+    z = torch.randn(3, 3, generator=torch.Generator().manual_seed(2))
+    assert beamed == [model.decoder.generate(z[i : i + 1], 1, max_length=6, strategy="beam", beam_size=3,
+                                             length_penalty=0.0)[0] for i in range(3)]
+    with pytest.raises(ValueError, match="beam_size"):
+        sample_sentences(model, 2, strategy="beam", beam_size=0)
     lm = LSTMLanguageModel(config)
     sentences = [[4, 5, 6], [7, 8]]
     expected = -float(lm(collate_sentences(sentences)).detach().sum()) / 7  # 5 words + 2 <eos>

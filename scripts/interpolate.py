@@ -8,7 +8,7 @@ Examples:
     python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model \\
         "the company said it expects to report a loss" "the market closed higher today" --steps 8
     python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" --slerp --decode beam
-    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \
+    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk
 
 The last decoding is the one BENCHMARKS.md shows for the PTB VAE (chosen by reading

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -175,21 +176,17 @@ def gaussian_draws(noise: Tensor, mean: Tensor, covariance: Tensor) -> Tensor:
 
 @torch.no_grad()
 def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None = None, covariance: Tensor | None = None,
-                     seed: int = 0, max_length: int = 40, strategy: str = "greedy", temperature: float = 1.0,
-                     beam_size: int = 5, length_penalty: float = 1.0, ban_unk: bool = False,
-                     no_repeat_ngram: int = 0) -> list[list[int]]:
+                     seed: int = 0, max_length: int = 40, **decoding: Any) -> list[list[int]]:
     """Sentences decoded from ``count`` draws of z: from N(0, I) (a VAE's prior) or from
-    N(mean, covariance) (see :func:`latent_gaussian`); the decoding options (``strategy``,
+    N(mean, covariance) (see :func:`latent_gaussian`); ``decoding`` (``strategy``,
     ``temperature``, ``beam_size``, ``length_penalty``, ``ban_unk``, ``no_repeat_ngram``)
-    are those of :meth:`textae.models.sentence_vae.SentenceDecoder.generate`."""
+    goes to :meth:`textae.models.sentence_vae.SentenceDecoder.generate` as it is."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(count, model.config.latent_size, generator=generator)  # [count, Z]
     z = gaussian_draws(noise, mean, covariance) if mean is not None else noise
     torch.manual_seed(seed)  # for strategy="sample"
-    return model.decoder.generate(z, count, max_length=max_length, strategy=strategy, temperature=temperature,
-                                  beam_size=beam_size, length_penalty=length_penalty, ban_unk=ban_unk,
-                                  no_repeat_ngram=no_repeat_ngram)
+    return model.decoder.generate(z, count, max_length=max_length, **decoding)
 
 
 @torch.no_grad()

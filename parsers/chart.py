@@ -40,6 +40,7 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -622,13 +623,23 @@ class ChartParser(Parser):
             alone) with nearly the same trees (the benchmark reports the
             F1 of both). Where the device has no native bfloat16 (an AVX2-only CPU) it warns
             (``RuntimeWarning``) and runs in float32: ``precision`` then says ``"fp32"``.
+        workers: Batches parsed at once, each on its own Python thread with one torch thread
+            (default 1: one batch at a time, every torch thread on it). A batch of short
+            sentences is too small to keep two cores busy inside one operation, so on our
+            2-core machine ``workers=2`` parsed SST test 1.3x (float32) to 1.8x (bf16)
+            faster than one batch at a time on two threads. While such a call runs, ``torch.get_num_threads()`` is 1 for the whole
+            process (it is restored afterwards): other torch work running at the same time in
+            other threads of the program is slowed. The trees are the same either way.
     """
 
-    def __init__(self, model: ChartParserModel, batch_size: int = 64, precision: str = "fp32") -> None:
+    def __init__(self, model: ChartParserModel, batch_size: int = 64, precision: str = "fp32",
+                 workers: int = 1) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an int >= 1, got {workers!r}")
         self.model = model.eval()
         self.batch_size = batch_size
         device = next(model.parameters()).device
@@ -638,32 +649,50 @@ class ChartParser(Parser):
                           "parsing in float32 instead", RuntimeWarning, stacklevel=2)
             precision = "fp32"
         self.precision = precision  # what runs
+        self.workers = workers
         self.max_tokens = model.config.max_tokens
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike, precision: str = "fp32") -> ChartParser:
-        return cls(ChartParserModel.from_pretrained(directory), precision=precision)
+    def from_pretrained(cls, directory: str | os.PathLike, precision: str = "fp32", workers: int = 1) -> ChartParser:
+        return cls(ChartParserModel.from_pretrained(directory), precision=precision, workers=workers)
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.precision == "fp32":
             return contextlib.nullcontext()
         return torch.autocast(next(self.model.parameters()).device.type, dtype=torch.bfloat16)
 
-    def _parse_checked(self, sentences: Sequence[Sequence[str]]) -> list[Tree]:
+    def batches(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+        """Indices of ``sentences`` grouped into batches of similar lengths, shortest first; a
+        batch of long sentences holds fewer of them, so each span tensor stays near one size."""
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # similar lengths, less padding
-        trees: list[Tree | None] = [None] * len(sentences)
-        # Keep each span tensor near a fixed size: fewer long sentences per batch.
-        start = 0
+        batches, start = [], 0
         while start < len(order):
             longest = len(sentences[order[min(start + self.batch_size, len(order)) - 1]])
             size = max(1, min(self.batch_size, int(self.batch_size * (40 / max(longest, 1)) ** 2)))
-            chunk = order[start : start + size]
-            examples = [ChartExample(list(sentences[i]), None, None) for i in chunk]
-            batch = collate(examples, self.model.vocab, self.model.config.labeled)
-            with self._autocast():
-                decoded = self.model.decode(batch)
-            for index, tree in zip(chunk, decoded, strict=True):
-                trees[index] = tree
+            batches.append(order[start : start + size])
             start += size
-        return trees  # type: ignore[return-value]
+        return batches
 
+    def _parse_batch(self, sentences: Sequence[Sequence[str]], indices: list[int]) -> list[Tree]:
+        examples = [ChartExample(list(sentences[i]), None, None) for i in indices]
+        batch = collate(examples, self.model.vocab, self.model.config.labeled)
+        with self._autocast():  # thread-local, like decode's no_grad: entered on the thread that runs
+            return self.model.decode(batch)
+
+    def _parse_checked(self, sentences: Sequence[Sequence[str]]) -> list[Tree]:
+        batches = self.batches(sentences)
+        if self.workers == 1 or len(batches) == 1:
+            decoded = [self._parse_batch(sentences, indices) for indices in batches]
+        else:
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # one per worker: the workers share the cores instead of each op
+            try:
+                with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                    decoded = list(pool.map(lambda indices: self._parse_batch(sentences, indices), batches))
+            finally:
+                torch.set_num_threads(threads)
+        trees: list[Tree | None] = [None] * len(sentences)
+        for indices, batch_trees in zip(batches, decoded, strict=True):
+            for index, tree in zip(indices, batch_trees, strict=True):
+                trees[index] = tree
+        return trees  # type: ignore[return-value]

@@ -70,11 +70,13 @@ class Parser(ABC):
 PRECISIONS = ("fp32", "bf16")  # the chart parser's arithmetic (see parsers.chart.ChartParser)
 
 
-def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision: str = "fp32") -> Parser:
+def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision: str = "fp32",
+                workers: int = 1) -> Parser:
     """A parser by name: ``right``, ``left``, ``balanced`` or ``chart`` (needs ``model_dir``).
 
-    ``precision`` (``"fp32"`` or ``"bf16"``) is the chart parser's (see
-    :class:`parsers.chart.ChartParser`); the baselines have no network and ignore it.
+    ``precision`` (``"fp32"`` or ``"bf16"``) and ``workers`` (batches parsed at once, each on
+    one thread) are the chart parser's (see :class:`parsers.chart.ChartParser`); the
+    baselines have no network and ignore them.
     """
     from parsers import baselines
 
@@ -93,5 +95,5 @@ def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision
             raise ValueError("the chart parser needs a trained model: pass its directory (--model DIR)")
         from parsers.chart import ChartParser
 
-        return ChartParser.from_pretrained(model_dir, precision=precision)
+        return ChartParser.from_pretrained(model_dir, precision=precision, workers=workers)
     raise ValueError(f"unknown parser {name!r}; choose from right, left, balanced, chart")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 
 import numpy as np
@@ -385,3 +386,78 @@ def test_unknown_precision_or_batch_size_is_refused():
     with pytest.raises(ValueError, match="precision must be fp32 or bf16"):
         load_parser("right", precision="int8")
     assert load_parser("right", precision="bf16").parse(["a", "b"]).leaves() == ["a", "b"]
+
+
+def many_sentences(examples: list[ChartExample], count: int = 23) -> list[list[str]]:
+    """Sentences of 1 to 9 words (some unknown) from the tiny vocabulary, in no length order."""
+    words = sorted({word for example in examples for word in example.words}) + ["zebra", "Quickly"]
+    generator = np.random.default_rng(0)
+    return [list(generator.choice(words, size=int(generator.integers(1, 10)))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("labeled", [False, True])
+def test_workers_parse_the_same_trees_in_order_with_one_torch_thread_each(labeled):
+    _, examples, vocab = tiny_data(labeled)
+    model = tiny_model(vocab, labeled).eval()
+    sentences = many_sentences(examples)
+    seen = []
+    original = model.decode
+
+    def spy(batch):
+        seen.append((threading.get_ident(), torch.get_num_threads()))
+        return original(batch)
+
+    model.decode = spy
+    threads = torch.get_num_threads()
+    one = ChartParser(model, batch_size=2).parse_many(sentences)
+    assert {count for _, count in seen} == {threads}
+    seen.clear()
+    parser = ChartParser(model, batch_size=2, workers=3)
+    assert len(parser.batches(sentences)) > 3
+    assert parser.parse_many(sentences) == one
+    assert [tree.leaves() for tree in one] == sentences
+    assert {count for _, count in seen} == {1}  # each worker's batch ran on one torch thread
+    assert threading.get_ident() not in {ident for ident, _ in seen}
+    assert torch.get_num_threads() == threads  # restored
+
+
+def test_workers_run_under_bf16_autocast_too(monkeypatch):
+    # autocast is thread-local: each worker must enter it itself.
+    monkeypatch.setattr("parsers.chart.native_bf16", lambda device: True)
+    _, examples, vocab = tiny_data(False)
+    model = tiny_model(vocab, False).eval()
+    dtypes = []
+    original = model.span_logits
+
+    def spy(*args, **kwargs):
+        logits, starts, ends = original(*args, **kwargs)
+        dtypes.append(logits.dtype)
+        return logits, starts, ends
+
+    model.span_logits = spy
+    trees = ChartParser(model, batch_size=2, precision="bf16", workers=2).parse_many(many_sentences(examples))
+    assert len(dtypes) > 2 and set(dtypes) == {torch.bfloat16}
+    assert all(len(node.children) in (1, 2) for tree in trees for node in tree.subtrees())
+
+
+def test_a_failing_worker_raises_and_torch_threads_are_restored():
+    _, examples, vocab = tiny_data(False)
+    model = tiny_model(vocab, False).eval()
+    calls = []
+
+    def broken(batch):
+        calls.append(1)
+        raise RuntimeError("out of memory, say")
+
+    model.decode = broken
+    threads = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="out of memory, say"):
+        ChartParser(model, batch_size=2, workers=2).parse_many(many_sentences(examples))
+    assert calls and torch.get_num_threads() == threads
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_bad_workers_are_refused(workers):
+    _, _, vocab = tiny_data(False)
+    with pytest.raises(ValueError, match="workers must be an int >= 1"):
+        ChartParser(tiny_model(vocab, False), workers=workers)

@@ -43,6 +43,21 @@ def test_parse_text_with_the_chart_parser(parser_model):
     assert parse_tree(lines[1]).leaves() == ["I", "did", "n't", "like", "it", "."]
 
 
+
+def test_parse_with_two_workers_prints_the_same_trees(parser_model, tmp_path):
+    # 150 sentences make three batches of 64, so the workers really share them.
+    lines = [f"The {adjective} film {verb} me." for adjective in ("gorgeous", "witty", "dull", "long", "odd")
+             for verb in ("moved", "bored", "amused", "lost", "won", "hurt")] * 5
+    path = tmp_path / "many.txt"
+    path.write_text("\n".join(lines) + "\n")
+    one = script("parse.py", "--model", str(parser_model), "--file", str(path))
+    two = script("parse.py", "--model", str(parser_model), "--file", str(path), "--workers", "2")
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    assert len(one.stdout.splitlines()) == 150 and two.stdout == one.stdout
+    refused = script("parse.py", "--model", str(parser_model), "--workers", "0", "Fine.")
+    assert refused.returncode == 2 and "--workers must be at least 1, got 0" in refused.stderr
+
+
 NATIVE_BF16 = native_bf16(torch.device("cpu"))
 
 

@@ -99,3 +99,43 @@ def test_sentence_vae_timed_epoch_replaces_the_runs_figures_without_their_spread
     assert metrics["epoch_seconds_of_the_runs"] == 200.0
     assert metrics["epoch_seconds_of_the_runs_per_seed"] == [170.0, 230.0]
     assert metrics["epoch_seconds_of_the_runs_std"] == 30.0
+
+
+def test_parser_speed_stands_in_for_a_missing_model_with_its_command_run_one_step(tmp_path, monkeypatch):
+    """benchmarks/parsers.py --speed-only: a missing parser is timed as its own training command
+    run for one step (same architecture); a trained one is used as it is; without --speed-only
+    a missing parser is trained in full."""
+    import importlib.util
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the benchmark rewrites sys.path when loaded
+    spec = importlib.util.spec_from_file_location("parsers_benchmark", REPO / "benchmarks" / "parsers.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ran = []
+
+    def fake_run(command, **kwargs):
+        ran.append(command)
+        model = Path(command[command.index("--output-dir") + 1]) / "model"
+        model.mkdir(parents=True)
+        (model / "config.json").write_text("{}")
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    runs = tmp_path / "runs"
+    fill = {"vectors": runs / "vectors" / "vectors.txt", "guide": runs / "parser-ptb_sample-seed0" / "model"}
+
+    folder, command, trained = bench.ensure_model("sst_parser_guide", runs, False, fill, stand_in=True)
+    assert not trained and folder == runs / "speed-stand-ins" / "parser-sst-guide-seed0" / "model"
+    assert ran[0][1:] == ["scripts/train_parser.py", "--sst", "--guide", str(fill["guide"]), "--max-steps", "1",
+                          "--max-eval-sentences", "8", "--output-dir", str(folder.parent), "--progress", "false"]
+    assert "--max-steps 1" in command
+    assert bench.ensure_model("sst_parser_guide", runs, False, fill, stand_in=True)[0] == folder and len(ran) == 1
+
+    real = runs / "parser-sst-guide-seed0" / "model"
+    real.mkdir(parents=True)
+    (real / "config.json").write_text("{}")
+    assert bench.ensure_model("sst_parser_guide", runs, False, fill, stand_in=True) == (
+        real, f"python scripts/train_parser.py --sst --guide {fill['guide']} --output-dir {real.parent}", True)
+    assert len(ran) == 1
+
+    folder, _, trained = bench.ensure_model("sst_parser_plain", runs, False, fill)
+    assert trained and folder == runs / "parser-sst-seed0" / "model" and "--max-steps" not in ran[-1]

@@ -82,6 +82,8 @@ def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
 
     simple = {
         "right": baselines.RightBranchingParser,

@@ -123,6 +123,7 @@ def test_missing_sentence_boundaries_are_an_error() -> None:
         ({"parser": "chart"}, "needs a trained model"),
         ({"max_tokens": 0}, "positive int"),
         ({"precision": "fp16"}, "precision must be fp32 or bf16"),
+        ({"workers": 0}, "workers must be an int >= 1"),
     ],
 )
 def test_bad_config(config: dict, message: str) -> None:

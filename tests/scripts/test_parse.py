@@ -97,6 +97,28 @@ def test_the_spacy_component_runs_the_chart_parser_in_bf16(parser_model):
     assert [tree.leaves() for tree in doc._.trees] == [["A", "witty", "film", "."], ["Not", "bad", "."]]
 
 
+def test_the_spacy_component_and_classify_pass_workers_to_the_chart_parser(parser_model, rae_model):
+    import spacy
+
+    import parsers.spacy_component  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("textae_parser", config={"parser": "chart", "model": str(parser_model), "workers": 2})
+    assert nlp.get_pipe("textae_parser").parser.workers == 2
+    text = " ".join(f"The {word} film was fine." for word in ("witty", "long", "dull") * 30)  # 90 sentences
+    doc = nlp(text)
+    alone = spacy.blank("en")
+    alone.add_pipe("sentencizer")
+    alone.add_pipe("textae_parser", config={"parser": "chart", "model": str(parser_model)})
+    assert doc._.trees == alone(text)._.trees and len(doc._.trees) == 90
+    arguments = ["--checkpoint", str(rae_model), "--parser-model", str(parser_model), "--json", text]
+    one, two = script("classify.py", *arguments), script("classify.py", "--parser-workers", "2", *arguments)
+    assert one.returncode == 0 and two.stdout == one.stdout and len(two.stdout.splitlines()) == 90
+    refused = script("classify.py", "--parser-workers", "0", *arguments)
+    assert refused.returncode == 2 and "--parser-workers must be at least 1, got 0" in refused.stderr
+
+
 def test_parse_stdin_baseline_and_tokens():
     result = subprocess_script("parse.py", "--parser", "right", input="Not bad (at all).")
     assert result.stdout.strip() == "(X (X Not) (X (X bad) (X (X -LRB-) (X (X at) (X (X all) (X (X -RRB-) (X .)))))))"

@@ -68,6 +68,17 @@ class Parser(ABC):
 
 
 PRECISIONS = ("fp32", "bf16")  # the chart parser's arithmetic (see parsers.chart.ChartParser)
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """The scripts' default number of chart-parser workers: one per CPU core this process may
+    use, at most 8 (the library's own default stays 1: see parsers.chart.ChartParser)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cores))
 
 
 def load_parser(name: str, model_dir: str | os.PathLike | None = None, precision: str = "fp32",

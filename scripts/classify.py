@@ -53,7 +53,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees, parse_tree  # noqa: E402
-from parsers.parser import ParseInputError, load_parser  # noqa: E402
+from parsers.parser import MAX_DEFAULT_WORKERS, ParseInputError, default_workers, load_parser  # noqa: E402
 from parsers.tokenize import TokenizationError, tokenize_text  # noqa: E402
 from textae.cli import model_folder_hint  # noqa: E402
 from textae.corpora.sst import LABEL_NAMES  # noqa: E402
@@ -82,9 +82,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parser-precision", default="fp32", choices=["fp32", "bf16"],
                         help="the chart parser's arithmetic: fp32 (default) or bf16 (faster on CPUs with native "
                              "bfloat16; see scripts/parse.py --help)")
-    parser.add_argument("--parser-workers", type=int, default=1,
-                        help="the chart parser's batches parsed at once, each on one thread (default: 1; 2 is faster "
-                             "on a 2-core CPU; see scripts/parse.py --help)")
+    parser.add_argument("--parser-workers", type=int, default=default_workers(),
+                        help="the chart parser's batches parsed at once, each on one thread (default: one per CPU "
+                             f"core, at most {MAX_DEFAULT_WORKERS}: here {default_workers()}; 1: one batch at a time on all threads; "
+                             "the same trees either way, see scripts/parse.py --help)")
     parser.add_argument("--input", default="auto", choices=["auto", "text", "trees"],
                         help="what the input is: auto (default: trees if it starts with '(', else raw text), "
                              "text (always raw text, even if it starts with '(') or trees (always PTB trees)")

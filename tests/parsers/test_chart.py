@@ -461,3 +461,12 @@ def test_bad_workers_are_refused(workers):
     _, _, vocab = tiny_data(False)
     with pytest.raises(ValueError, match="workers must be an int >= 1"):
         ChartParser(tiny_model(vocab, False), workers=workers)
+
+
+def test_the_scripts_default_workers_are_the_usable_cores_at_most_eight(monkeypatch):
+    from parsers.parser import default_workers
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(3)), raising=False)
+    assert default_workers() == 3
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert default_workers() == 8

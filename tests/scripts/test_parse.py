@@ -11,6 +11,7 @@ import torch
 
 from parsers import parse_tree
 from parsers.chart import native_bf16
+from parsers.parser import default_workers
 from tests.scripts.conftest import run_script, subprocess_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,10 +51,11 @@ def test_parse_with_two_workers_prints_the_same_trees(parser_model, tmp_path):
              for verb in ("moved", "bored", "amused", "lost", "won", "hurt")] * 5
     path = tmp_path / "many.txt"
     path.write_text("\n".join(lines) + "\n")
-    one = script("parse.py", "--model", str(parser_model), "--file", str(path))
+    one = script("parse.py", "--model", str(parser_model), "--file", str(path), "--workers", "1")
     two = script("parse.py", "--model", str(parser_model), "--file", str(path), "--workers", "2")
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     assert len(one.stdout.splitlines()) == 150 and two.stdout == one.stdout
+    assert f"here {default_workers()})" in script("parse.py", "--help").stdout
     refused = script("parse.py", "--model", str(parser_model), "--workers", "0", "Fine.")
     assert refused.returncode == 2 and "--workers must be at least 1, got 0" in refused.stderr
 
@@ -113,7 +115,7 @@ def test_the_spacy_component_and_classify_pass_workers_to_the_chart_parser(parse
     alone.add_pipe("textae_parser", config={"parser": "chart", "model": str(parser_model)})
     assert doc._.trees == alone(text)._.trees and len(doc._.trees) == 90
     arguments = ["--checkpoint", str(rae_model), "--parser-model", str(parser_model), "--json", text]
-    one, two = script("classify.py", *arguments), script("classify.py", "--parser-workers", "2", *arguments)
+    one, two = (script("classify.py", "--parser-workers", str(count), *arguments) for count in (1, 2))
     assert one.returncode == 0 and two.stdout == one.stdout and len(two.stdout.splitlines()) == 90
     refused = script("classify.py", "--parser-workers", "0", *arguments)
     assert refused.returncode == 2 and "--parser-workers must be at least 1, got 0" in refused.stderr

@@ -627,9 +627,10 @@ class ChartParser(Parser):
             (default 1: one batch at a time, every torch thread on it). A batch of short
             sentences is too small to keep two cores busy inside one operation, so on our
             2-core machine ``workers=2`` parsed SST test 1.3x (float32) to 1.8x (bf16)
-            faster than one batch at a time on two threads. While such a call runs, ``torch.get_num_threads()`` is 1 for the whole
-            process (it is restored afterwards): other torch work running at the same time in
-            other threads of the program is slowed. The trees are the same either way.
+            faster than one batch at a time on two threads. While such a call runs,
+            ``torch.get_num_threads()`` is 1 for the whole process (it is restored
+            afterwards), so torch work in other threads of the program at the same time is
+            slowed. The trees are the same either way.
     """
 
     def __init__(self, model: ChartParserModel, batch_size: int = 64, precision: str = "fp32",

@@ -27,7 +27,7 @@ Config (``nlp.add_pipe("textae_parser", config={...})``):
 * ``precision``: the chart parser's arithmetic, ``"fp32"`` (default) or ``"bf16"``
   (bfloat16 autocast, faster on CPUs with native bfloat16).
 * ``workers``: the chart parser's batches parsed at once, each on one thread (default 1; 2
-  on a 2-core CPU parses 1.3-1.8x faster, see :class:`parsers.chart.ChartParser`).
+  on a 2-core CPU parsed 1.0-1.5x faster, see :class:`parsers.chart.ChartParser`).
 
 The leaves of a sentence's tree are its tokens minus whitespace tokens, each respelled in
 the SST/PTB convention by :func:`parsers.tokenize.to_ptb_tokens` (``(`` becomes ``-LRB-``,

@@ -51,8 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help="the chart parser's batches parsed at once, each on one thread (default: one per CPU core, "
                         f"at most {MAX_DEFAULT_WORKERS}: here {default_workers()}); 1 parses one batch at a time on all "
-                        "threads. The trees are the same; on a 2-core CPU 2 workers parsed SST test 1.3x (fp32) to "
-                        "1.8x (bf16) faster than 1")
+                        "threads. The trees are the same; on a 2-core CPU 2 workers parsed SST test 1.0-1.5x faster "
+                        "than 1 (median 1.3x)")
     parser.add_argument("--tokens", action="store_true", help="print the tokens of each sentence instead of trees")
     args = parser.parse_args(argv)
     if args.text and args.file:

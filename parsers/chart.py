@@ -627,8 +627,9 @@ class ChartParser(Parser):
             (default 1: one batch at a time, every torch thread on it). A batch of short
             sentences is too small to keep two cores busy inside one operation, so on our
             2-core machine ``workers=2`` parsed SST test 1.0-1.5x faster (median 1.3x over six
-            parsers in either precision; ``benchmarks/results/parser_speed.json``) than one
-            batch at a time on two threads. While such a call runs,
+            parsers in either precision; ``benchmarks/results/parser_speed.json``; 0.9-1.5x,
+            median 1.3x, in ``benchmarks/results/parsers.json``) than one batch at a time on
+            two threads. While such a call runs,
             ``torch.get_num_threads()`` is 1 for the whole process (it is restored
             afterwards), so torch work in other threads of the program at the same time is
             slowed. The trees are the same either way.

@@ -68,12 +68,10 @@ from pathlib import Path
 import torch
 
 # Python puts benchmarks/ first on sys.path, where this very file would shadow the parsers
-# package: drop that entry and put the repository root (and scripts/) first.
+# package: drop that entry and put the repository root first.
 _HERE = Path(__file__).resolve().parent
 REPO = _HERE.parent
-sys.path[:] = [str(REPO), str(REPO / "scripts")] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-
-from train_parser import load_corpus  # noqa: E402
+sys.path[:] = [str(REPO)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 from parsers import (  # noqa: E402
     EvalbParams,
@@ -90,6 +88,7 @@ from parsers.chart import ChartParser, ChartParserModel, native_bf16  # noqa: E4
 from parsers.tree import rewrite_bottom_up  # noqa: E402
 from textae.benchmarking import RESULTS as RESULTS_DIR  # noqa: E402
 from textae.benchmarking import write_result  # noqa: E402
+from textae.commands.train_parser import load_corpus  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.metrics import sentiment_counts  # noqa: E402
 from textae.serialization import load_model, load_vocab  # noqa: E402

@@ -28,11 +28,9 @@ import torch
 # parsers package: drop that entry and put the repository root first.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from train_rae import PRESETS  # noqa: E402
 
 from textae.benchmarking import write_result  # noqa: E402
+from textae.commands.train_rae import PRESETS  # noqa: E402
 from textae.corpora.sst import load_sst  # noqa: E402
 from textae.models import SemiSupervisedRAE, SemiSupervisedRAEConfig  # noqa: E402
 from textae.reference import recursive_semi_supervised_loss  # noqa: E402

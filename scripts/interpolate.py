@@ -1,117 +1,16 @@
 #!/usr/bin/env python
 """Walk a sentence VAE's latent space from one sentence to another, one decoded sentence per step.
 
-Each sentence is encoded to its posterior mean; --steps points on the line (or, with
---slerp, the great circle) between the two means are decoded.
-
-Examples:
-    python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model \\
-        "the company said it expects to report a loss" "the market closed higher today" --steps 8
-    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" --slerp --decode beam
-    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
-        --decode beam --beam-size 10 --length-penalty 0.5 --no-unk
-
-The last decoding is the one BENCHMARKS.md shows for the PTB VAE (chosen by reading
-interpolations between dev sentences: no <unk> loops, unlike greedy, and fewer run-on
-sentences than beam search's default length penalty); greedy stays the default.
-
-Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
-vocabulary is lower-case), and is otherwise shown as it maps (<unk>).
-Sentences longer than --max-length words are cut to it (a note goes to stderr). An empty
-sentence, or one whose every word is unknown, is refused with a message (exit code 2).
---checkpoint must hold a sentence_vae or sentence_ae (scripts/train_vae.py --model
-sentence_vae or sentence_ae); other models (an LSTM language model, a recursive
-autoencoder) are refused, as they have no sentence encoder to walk between.
+A thin entry point: the command is ``textae.commands.interpolate`` (installed as ``textae-interpolate``);
+``--help`` explains it.
 """
 
-from __future__ import annotations
-
-import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
-import torch  # noqa: E402
-
-from textae.cli import (  # noqa: E402
-    add_decoding_arguments,
-    check_decoding_arguments,
-    decoding_options,
-    model_folder_hint,
-)
-from textae.models.sentence_vae import interpolate  # noqa: E402
-from textae.sentences import SENTENCE_MODEL_TYPES, collate_sentences, encode_user_words  # noqa: E402
-from textae.serialization import CheckpointError, load_model, load_vocab  # noqa: E402
-from textae.train import set_seed  # noqa: E402
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("first", help="the sentence to start from")
-    parser.add_argument("second", help="the sentence to end at")
-    parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run (its model/ folder)")
-    parser.add_argument("--steps", type=int, default=8, help="sentences printed, both ends included (default: 8)")
-    parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
-    add_decoding_arguments(parser)
-    parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
-    parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
-    args = parser.parse_args(argv)
-    check_decoding_arguments(parser, args)
-    if args.steps < 2:
-        parser.error("--steps must be at least 2")
-    if args.max_length < 1:
-        parser.error(f"--max-length must be at least 1 (words kept of each input sentence), got {args.max_length}")
-    return args
-
-
-def to_ids(text: str, vocab, max_length: int, name: str) -> tuple[list[int], list[str]]:
-    words = text.split()
-    if not words:
-        raise ValueError(f"the {name} sentence is empty")
-    if len(words) > max_length:
-        print(f"note: the {name} sentence has {len(words)} words; using its first {max_length} (--max-length)",
-              file=sys.stderr)
-        words = words[:max_length]
-    ids = encode_user_words(words, vocab)
-    if all(i == vocab.unk_id for i in ids):
-        raise ValueError(f"every word of the {name} sentence is unknown to the model's vocabulary: {' '.join(words[:10])}")
-    return ids, vocab.decode(ids)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    set_seed(args.seed)
-    try:
-        model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
-    except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
-              file=sys.stderr)
-        return 2
-    if model.model_type not in SENTENCE_MODEL_TYPES:
-        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence "
-              "model with an encoder and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
-              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
-        return 2
-    try:
-        first, first_words = to_ids(args.first, vocab, args.max_length, "first")
-        second, second_words = to_ids(args.second, vocab, args.max_length, "second")
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    model.eval()
-    print(f"from: {' '.join(first_words)}")
-    print(f"to:   {' '.join(second_words)}")
-    with torch.no_grad():
-        mu, _ = model.encoder(collate_sentences([first, second]))  # [2, Z]
-        path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
-        limit = max(len(first), len(second)) + 20
-        decoded = model.decoder.generate(path, args.steps, max_length=limit, **decoding_options(args))
-    for step, ids in enumerate(decoded):
-        print(f"{step:3d}  {' '.join(vocab.decode(ids))}")
-    return 0
-
+from textae.commands.interpolate import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,118 @@
+"""Sentences from a sentence VAE: samples from the prior, or reconstructions of a file.
+
+Examples:
+    python scripts/sample.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model --num 10
+    python scripts/sample.py --checkpoint DIR --reconstruct sentences.txt --decode beam
+
+Prior samples decode z ~ N(0, I); reconstructions decode the posterior mean of each line
+of --reconstruct (one space-separated sentence per line; unknown words are tried
+lower-cased; lines longer than --max-length words are cut to it). Blank lines are skipped.
+
+A plain or denoising autoencoder (train_vae.py --model sentence_ae) has no prior: give
+--fit-codes FILE, sentences (e.g. its training text) whose codes define the Gaussian
+N(mean, covariance) the samples are drawn from (also allowed for a VAE):
+    python scripts/sample.py --checkpoint runs/ae/model --fit-codes train.txt --num 10
+
+Other models (an LSTM language model, a recursive autoencoder) are refused: sampling needs
+a sentence_vae or sentence_ae checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from textae.cli import (
+    add_decoding_arguments,
+    check_decoding_arguments,
+    decoding_options,
+    model_folder_hint,
+)
+from textae.sentences import (
+    SENTENCE_MODEL_TYPES,
+    collate_sentences,
+    encode_user_words,
+    gaussian_draws,
+    latent_gaussian,
+)
+from textae.serialization import CheckpointError, load_model, load_vocab
+from textae.train import set_seed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run")
+    parser.add_argument("--num", type=int, default=10, help="prior samples to print (default: 10)")
+    parser.add_argument("--reconstruct", help="a file of sentences to reconstruct instead")
+    parser.add_argument("--fit-codes", metavar="FILE",
+                        help="sample from a Gaussian fitted to the codes of these sentences (one per line) instead "
+                             "of N(0, I); needed for an autoencoder, which has no prior")
+    add_decoding_arguments(parser)
+    parser.add_argument("--max-length", type=int, default=50,
+                        help="longest output in words; --reconstruct and --fit-codes lines are cut to it too "
+                             "(default: 50)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the prior draws of z and --decode sample (default: 0)")
+    args = parser.parse_args(argv)
+    check_decoding_arguments(parser, args)
+    if args.num < 1:
+        parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
+    if args.max_length < 1:
+        parser.error(f"--max-length must be at least 1 (words per sentence), got {args.max_length}")
+    set_seed(args.seed)
+    try:
+        model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
+    except (CheckpointError, OSError) as error:
+        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
+              file=sys.stderr)
+        return 2
+    if model.model_type not in SENTENCE_MODEL_TYPES:
+        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence "
+              "model with a latent code and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
+              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
+        return 2
+    if getattr(model, "deterministic", False) and not (args.reconstruct or args.fit_codes):
+        print(f"error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "
+              "FILE (sentences whose codes define the Gaussian to sample from) or --reconstruct FILE", file=sys.stderr)
+        return 2
+
+    def read_rows(path: str) -> list[list[int]] | None:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"error: cannot read {path}: {error}", file=sys.stderr)
+            return None
+        return [encode_user_words(line.split()[: args.max_length], vocab) for line in lines if line.strip()]
+
+    with torch.no_grad():
+        if args.reconstruct:
+            rows = read_rows(args.reconstruct)
+            if rows is None:
+                return 2
+            if not rows:
+                return 0
+            z, _ = model.encoder(collate_sentences(rows))
+        elif args.fit_codes:
+            rows = read_rows(args.fit_codes)
+            if rows is None:
+                return 2
+            if len(rows) < 2:
+                print(f"error: --fit-codes {args.fit_codes}: a Gaussian needs at least two sentences", file=sys.stderr)
+                return 2
+            batches = [collate_sentences(rows[start : start + 256]) for start in range(0, len(rows), 256)]
+            mean, covariance = latent_gaussian(model, batches)
+            z = gaussian_draws(torch.randn(args.num, model.config.latent_size), mean, covariance)
+        else:
+            z = torch.randn(args.num, model.config.latent_size)
+        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, **decoding_options(args))
+    for ids in decoded:
+        print(" ".join(vocab.decode(ids)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

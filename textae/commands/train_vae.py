@@ -1,0 +1,248 @@
+"""Train a sentence VAE (Bowman et al. 2016) or its LSTM language-model baseline, and evaluate it.
+
+Examples:
+    python scripts/train_vae.py --ptb                       # sentence VAE on Penn Treebank
+    python scripts/train_vae.py --ptb --model lstm_lm       # the baseline, same decoder
+    python scripts/train_vae.py --ptb --model sentence_ae --input-mask-rate 0.15   # denoising autoencoder
+    python scripts/train_vae.py --ptb --train-file my.txt --dev-file dev.txt --test-file test.txt
+    python scripts/train_vae.py --tiny --dry-run            # a smoke test in seconds
+    python scripts/interpolate.py --checkpoint runs/vae-ptb-sentence_vae-seed0/model "a b" "c d"
+
+Data: --ptb reads <data dir>/ptb/ptb.{train,valid,test}.txt (downloaded and verified when
+missing); --train-file/--dev-file/--test-file take any UTF-8 text, one pre-tokenized
+sentence per line. The vocabulary comes from the training text.
+
+Outputs in --output-dir: run_config.json, metrics.jsonl, model/ (config.json,
+model.safetensors, vocab.json), checkpoints/ (for --resume), curves.png (training NLL,
+KL and KL weight), latent_pca.png (test posterior means) and test_report.json: dev and
+test NLL (importance-weighted with --iw-samples draws for the VAE), perplexity, KL,
+mutual information, active units and reconstruction BLEU, as He et al. (2019) report them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from textae.cli import (
+    PLACEHOLDER_VOCAB_SIZE,
+    add_dataclass_arguments,
+    build_dataclass,
+    peek,
+    user_errors,
+    with_dry_run,
+    write_run_config,
+)
+from textae.corpora.ptb import load_ptb
+from textae.corpora.text import load_text_corpus
+from textae.models import MODELS
+from textae.models.sentence_vae import SentenceVAEConfig
+from textae.sentences import (
+    build_sentence_vocab,
+    collate_sentences,
+    encode_sentences,
+    evaluate_sentences,
+)
+from textae.train import TrainConfig, fit, make_loader, native_bf16, resolve_device, set_seed
+from textae.viz import plot_latent_map, plot_training_curves
+from textae.vocab import Vocab
+
+
+@dataclass(frozen=True)
+class SentenceDataConfig:
+    data_dir: str = ""
+    train_file: str = ""
+    dev_file: str = ""
+    test_file: str = ""
+    batch_size: int = 32
+    max_length: int = 0  # 0: keep whole sentences; else cut longer ones
+    min_freq: int = 1
+    max_train_sentences: int = 0
+    max_eval_sentences: int = 0
+    iw_samples: int = 500
+    eval_splits: str = "dev,test"  # splits scored after training (comma-separated)
+    eval_autocast: str = "none"  # none | bf16: the importance-weighted estimate under bfloat16 autocast
+
+    # --help text of each field (a class attribute, not a field: it has no annotation).
+    field_help = {
+        "data_dir": "folder holding ptb/ptb.{train,valid,test}.txt, used unless --train-file is given "
+                    "(empty: $TEXTAE_DATA_DIR, else ~/.cache/textae/data)",
+        "train_file": "UTF-8 text, one pre-tokenized sentence per line, to train on instead of PTB "
+                      "(give --dev-file and --test-file too)",
+        "dev_file": "text of the dev set (model selection, early stopping and the report), with --train-file",
+        "test_file": "text of the test set (the report), with --train-file",
+        "batch_size": "training sentences per batch",
+        "max_length": "cut every sentence (all splits) to this many words (0: keep whole sentences)",
+        "min_freq": "training words seen fewer times map to <unk>",
+        "max_train_sentences": "use only the first N training sentences (0: all)",
+        "max_eval_sentences": "use only the first N dev and test sentences (0: all)",
+        "iw_samples": "posterior samples per sentence for the sentence_vae's importance-weighted NLL in the "
+                      "final evaluation",
+        "eval_splits": "splits scored after training, comma-separated: dev, test (empty: none)",
+        "eval_autocast": "none | bf16: compute the final importance-weighted NLL (sentence_vae) under bfloat16 "
+                         "autocast; compare with none on a subset before reporting it (float32, with a warning, "
+                         "on CPUs without native bfloat16)",
+    }
+
+
+PRESETS: dict[str, dict] = {
+    # He et al. (2019)'s PTB configuration: latent 32, embedding and LSTMs 256, dropout 0.5.
+    "ptb": dict(model="sentence_vae", embedding_size=256, hidden_size=256, latent_size=32, decoder_dropout=0.5,
+                word_dropout=0.0, kl_schedule="linear", kl_anneal_steps=10_000, free_bits=0.0, batch_size=32,
+                optimizer="adam", learning_rate=1e-3, max_epochs=40, early_stopping_metric="elbo_nll",
+                early_stopping_mode="min", patience=5, grad_clip=5.0),
+    "tiny": dict(model="sentence_vae", embedding_size=16, hidden_size=16, latent_size=4, decoder_dropout=0.0,
+                 kl_schedule="linear", kl_anneal_steps=100, batch_size=16, max_train_sentences=300,
+                 max_eval_sentences=40, iw_samples=10, optimizer="adam", learning_rate=3e-3, max_epochs=2,
+                 early_stopping_metric="elbo_nll", early_stopping_mode="min", patience=0),
+}
+PRESET_FLAGS = {"ptb": "--ptb", "tiny": "--tiny"}
+DRY_RUN = dict(max_train_sentences=64, max_eval_sentences=16, iw_samples=4, max_steps=2, max_epochs=1,
+               patience=0)  # what --dry-run changes
+
+
+def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool = False) -> dict:
+    """What a preset gives the configs of ``model_name`` (its own model when None), with the
+    model's and --dry-run's changes: the values a run uses unless flags override them."""
+    preset = dict(PRESETS[preset_name])
+    model_name = model_name or preset["model"]
+    if model_name == "lstm_lm":
+        preset.update(early_stopping_metric="loss")
+    if model_name == "sentence_ae":
+        preset.update(early_stopping_metric="nll")
+    return with_dry_run(preset, dry_run, DRY_RUN)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    presets = parser.add_mutually_exclusive_group()
+    presets.add_argument("--ptb", action="store_true", help="Penn Treebank, He et al.'s sizes (default)")
+    presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a tiny model, 2 epochs")
+    parser.add_argument("--model", choices=["sentence_vae", "lstm_lm", "sentence_ae"], default=None,
+                        help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
+                             "with --input-mask-rate); `--model NAME --help` lists that model's flags")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the run (default: runs/vae-<preset>-<model>-seed<seed>; "
+                             "with --dry-run a temporary folder)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
+    parser.add_argument("--eval-only", action="store_true",
+                        help="no training: evaluate the model in --output-dir/model again (e.g. with other "
+                             "--iw-samples or --eval-splits) and rewrite test_report.json")
+    # The model flags are those of the chosen model's config (read --model first); the help shows
+    # the values each preset gives them for that model (and under --dry-run).
+    known = peek(argv, switches=("--dry-run",), options=("--model",))
+    chosen = known.model if known.model in MODELS else None
+    presets_shown = {flag: preset_values(name, chosen, known.dry_run) for name, flag in PRESET_FLAGS.items()}
+    add_dataclass_arguments(parser, SentenceDataConfig, title="data", presets=presets_shown)
+    config_class = MODELS[chosen][0] if chosen else SentenceVAEConfig
+    add_dataclass_arguments(parser, config_class, skip=("vocab_size", "pad_id", "unk_id", "bos_id", "eos_id"),
+                            title="model", presets=presets_shown)
+    add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
+                            presets=presets_shown)
+    args = parser.parse_args(argv)
+    args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
+    return args
+
+
+def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
+    files = (data.train_file, data.dev_file, data.test_file)
+    if any(files):
+        if not all(files):
+            raise SystemExit("error: give all three of --train-file, --dev-file and --test-file")
+        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
+    return {split: load_ptb(name, data.data_dir or None) for split, name in
+            (("train", "train"), ("dev", "valid"), ("test", "test"))}
+
+
+@user_errors
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    preset_name = "tiny" if args.tiny else "ptb"
+    model_name = args.model or PRESETS[preset_name]["model"]
+    preset = preset_values(preset_name, model_name, args.dry_run)
+    output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-vae-dry-run-") if args.dry_run
+                                     else f"runs/vae-{preset_name}-{model_name}-seed{args.seed}")
+    data = build_dataclass(SentenceDataConfig, args, preset)
+    train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
+    config_class, model_class = MODELS[model_name]
+    build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
+    set_seed(args.seed)
+    started = time.perf_counter()
+    splits = load_splits(data)
+    if data.max_train_sentences:
+        splits["train"] = splits["train"][: data.max_train_sentences]
+    if data.max_eval_sentences:
+        splits["dev"], splits["test"] = (splits[s][: data.max_eval_sentences] for s in ("dev", "test"))
+    if args.eval_only and (Path(output_dir) / "model" / "vocab.json").is_file():
+        vocab = Vocab.load(Path(output_dir) / "model" / "vocab.json")  # exactly the trained model's
+    else:
+        vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
+    encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
+    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
+    model = model_class(model_config)
+    lengths = [len(row) for row in encoded["train"]]
+    train_loader = make_loader(encoded["train"], data.batch_size, collate_sentences, shuffle=True, seed=args.seed,
+                               sort_keys=lengths)
+    eval_loaders = {split: make_loader(encoded[split], 64, collate_sentences) for split in ("dev", "test")}
+    if not args.eval_only:  # an evaluation keeps the training run's record
+        write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data,
+                                      "model": model_config, "train": train_config})
+    print(f"{model_name}: {len(encoded['train'])}/{len(encoded['dev'])}/{len(encoded['test'])} sentences, "
+          f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
+    report_path = Path(output_dir) / "test_report.json"
+    if args.eval_only:
+        if not (Path(output_dir) / "model" / "config.json").is_file():
+            raise SystemExit(f"error: --eval-only needs a trained model in {output_dir}/model")
+        model_dir = Path(output_dir) / "model"
+        report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    else:
+        result = fit(model, train_loader, eval_loaders["dev"], train_config,
+                     save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))
+        if not result.is_main:  # under torchrun, rank 0 writes the report
+            return {}
+        if result.interrupted:
+            return {"interrupted": True}
+        model_dir = result.model_dir
+        report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
+                  "steps": result.steps, "train_seconds": time.perf_counter() - started}
+    best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
+    for split in [name for name in data.eval_splits.split(",") if name]:
+        if split not in eval_loaders:
+            raise SystemExit(f"error: --eval-splits: unknown split {split!r} (dev, test)")
+        evaluated = time.perf_counter()
+        report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,
+                                           iw_autocast=data.eval_autocast)
+        used = data.eval_autocast if native_bf16(next(best.parameters()).device) else "none"  # what ran
+        report[split].update(iw_samples=data.iw_samples, iw_autocast=used,
+                             eval_seconds=time.perf_counter() - evaluated)
+    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)  # what each model logs
+    plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)
+    if model_name in ("sentence_vae", "sentence_ae"):
+        best_device = next(best.parameters()).device
+        with torch.no_grad():
+            means = torch.cat([best.encoder(batch.to(best_device))[0] for batch in eval_loaders["test"]]).cpu().numpy()
+        plot_latent_map(means, Path(output_dir) / "latent_pca.png",
+                        colours=np.array([len(row) for row in encoded["test"]]))
+    for split in ("dev", "test"):
+        if split in report:
+            summary = ", ".join(f"{key} {report[split][key]:.2f}" for key in
+                                ("nll", "ppl", "kl", "mi", "active_units", "recon_bleu") if key in report[split])
+            print(f"{split}: {summary}")
+    print(f"model in {model_dir}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -110,6 +110,21 @@ def peek(argv: list[str] | None, *, switches: tuple[str, ...] = (), options: tup
     return early.parse_known_args(argv)[0]
 
 
+def add_run_arguments(parser: argparse.ArgumentParser, *, default_output: str, resume: str = "",
+                      dry_run: str) -> None:
+    """The four flags every training program has, with the same wording everywhere:
+    ``--output-dir`` (default ``default_output``, e.g. ``runs/parser-<preset>-seed<seed>``),
+    ``--seed``, ``--resume`` (``resume`` adds to its help, e.g. ``" (same tokenizer)"``) and
+    ``--dry-run`` (``dry_run`` says what it runs, e.g. ``"2 training batches"``)."""
+    parser.add_argument("--output-dir", default=None,
+                        help=f"where to write the run (default: {default_output}; with --dry-run a temporary folder)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--resume", action="store_true",
+                        help=f"continue the run in --output-dir from its last checkpoint{resume}")
+    parser.add_argument("--dry-run", action="store_true",
+                        help=f"{dry_run} (`--dry-run --help` shows the values it sets)")
+
+
 def with_dry_run(preset: dict, dry_run: bool, dry_run_values: dict) -> dict:
     """A copy of ``preset`` with ``dry_run_values`` on top when ``dry_run`` (what a script's
     ``--dry-run`` changes; its ``--help`` shows the result too)."""

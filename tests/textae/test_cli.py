@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from textae.cli import add_dataclass_arguments, build_dataclass, write_run_config
+from textae.cli import add_dataclass_arguments, add_run_arguments, build_dataclass, write_run_config
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,17 @@ def test_help_shows_the_value_under_each_preset():
     assert helps["note"] == ""  # an empty default, unchanged: nothing shown
     assert "unrelated" not in helps
     assert "--big: 0.5; --tiny: 0.0" in parser.format_help()  # argparse formats these help strings
+
+
+def test_add_run_arguments_gives_every_training_program_the_same_four_flags():
+    parser = argparse.ArgumentParser()
+    add_run_arguments(parser, default_output="runs/x-<preset>-seed<seed>", resume=" (same tokenizer)",
+                      dry_run="2 training batches")
+    args = parser.parse_args([])
+    assert (args.output_dir, args.seed, args.resume, args.dry_run) == (None, 0, False, False)
+    args = parser.parse_args(["--output-dir", "out", "--seed", "3", "--resume", "--dry-run"])
+    assert (args.output_dir, args.seed, args.resume, args.dry_run) == ("out", 3, True, True)
+    text = " ".join(parser.format_help().split())
+    assert "default: runs/x-<preset>-seed<seed>; with --dry-run a temporary folder" in text
+    assert "from its last checkpoint (same tokenizer)" in text
+    assert "2 training batches (`--dry-run --help` shows the values it sets)" in text

@@ -46,6 +46,7 @@ from pathlib import Path
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
+    add_run_arguments,
     build_dataclass,
     peek,
     user_errors,
@@ -160,13 +161,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--ptb", action="store_true", help="Penn Treebank, a 4-layer BERT of width 256 (default)")
     presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a 2-layer BERT of width 32, 2 epochs")
-    parser.add_argument("--output-dir", default=None,
-                        help="where to write the run (default: runs/mlm-<preset>-seed<seed>; with --dry-run a "
-                             "temporary folder)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir (same tokenizer)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
+    add_run_arguments(parser, default_output="runs/mlm-<preset>-seed<seed>", resume=" (same tokenizer)",
+                      dry_run="2 training batches, a few evaluation sentences")
     dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}
     add_dataclass_arguments(parser, MLMDataConfig, title="data", presets=presets_shown)

@@ -48,6 +48,7 @@ from parsers import Tree, iter_trees
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
+    add_run_arguments,
     build_dataclass,
     peek,
     user_errors,
@@ -138,13 +139,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     presets = parser.add_mutually_exclusive_group()
     presets.add_argument("--msrp", action="store_true", help="the full experiment (default)")
     presets.add_argument("--tiny", action="store_true", help="120 pairs, 300 pre-training sentences, balanced trees, d=8")
-    parser.add_argument("--output-dir", default=None,
-                        help="where to write the run (default: runs/paraphrase-<preset>-seed<seed>; "
-                             "with --dry-run a temporary folder)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
-    parser.add_argument("--resume", action="store_true", help="continue the pre-training in --output-dir")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="2 pre-training batches, 60 pairs per split (`--dry-run --help` shows the values it sets)")
+    add_run_arguments(parser, default_output="runs/paraphrase-<preset>-seed<seed>",
+                      resume=" (the pre-training; the classifier is fitted after it, as always)",
+                      dry_run="2 pre-training batches, 60 pairs per split")
     # The help shows the values each preset gives the flags (and under --dry-run).
     dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}

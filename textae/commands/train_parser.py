@@ -50,6 +50,7 @@ from parsers.heads import head_binarize
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
+    add_run_arguments,
     build_dataclass,
     peek,
     user_errors,
@@ -166,13 +167,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument("--sst", action="store_true", help="unlabelled binary bracketing of SST (default)")
     group.add_argument("--ptb-sample", action="store_true", help="labelled parsing of the WSJ sample")
     group.add_argument("--tiny", action="store_true", help="200 SST sentences, a tiny model, 2 epochs")
-    parser.add_argument("--output-dir", default=None,
-                        help="where to write the run (default: runs/parser-<preset>-seed<seed>; with --dry-run a "
-                             "temporary folder)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="2 training batches, a few dev/test sentences (`--dry-run --help` shows the values it sets)")
+    add_run_arguments(parser, default_output="runs/parser-<preset>-seed<seed>",
+                      dry_run="2 training batches, a few dev/test sentences")
     # The help shows the values each preset gives the flags (and under --dry-run).
     dry_run = peek(argv, switches=("--dry-run",)).dry_run
     presets_shown = {flag: preset_values(name, dry_run) for name, flag in PRESET_FLAGS.items()}

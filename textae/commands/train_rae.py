@@ -32,6 +32,7 @@ from pathlib import Path
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
+    add_run_arguments,
     build_dataclass,
     peek,
     user_errors,
@@ -153,11 +154,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     presets.add_argument("--tiny", action="store_true", help="200 training trees, d=8, 2 epochs: checks the pipeline in seconds")
     parser.add_argument("--model", choices=TREE_MODELS, default=None,
                         help="model to train (default: semi_supervised_rae)")
-    parser.add_argument("--output-dir", default=None, help="where to write the run (default: runs/<preset>-<model>-seed<seed>)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")
-    parser.add_argument("--dry-run", action="store_true", help="train 2 batches, evaluate a few trees, write everything to a temporary folder unless --output-dir is given "
-                                                               "(`--dry-run --help` shows the values it sets)")
+    add_run_arguments(parser, default_output="runs/<preset>-<model>-seed<seed>",
+                      dry_run="train 2 batches and evaluate a few trees")
     parser.add_argument("--no-logreg", action="store_true", help="skip the logistic-regression probe on frozen root features")
     # The model flags are those of the chosen model's config (read --model first); the help shows
     # the values each preset gives them for that model (and under --dry-run and --labels).

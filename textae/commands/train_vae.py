@@ -34,6 +34,7 @@ import torch
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     add_dataclass_arguments,
+    add_run_arguments,
     build_dataclass,
     peek,
     user_errors,
@@ -129,13 +130,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model", choices=["sentence_vae", "lstm_lm", "sentence_ae"], default=None,
                         help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
                              "with --input-mask-rate); `--model NAME --help` lists that model's flags")
-    parser.add_argument("--output-dir", default=None,
-                        help="where to write the run (default: runs/vae-<preset>-<model>-seed<seed>; "
-                             "with --dry-run a temporary folder)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output-dir")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="2 training batches, a few evaluation sentences (`--dry-run --help` shows the values it sets)")
+    add_run_arguments(parser, default_output="runs/vae-<preset>-<model>-seed<seed>",
+                      dry_run="2 training batches, a few evaluation sentences")
     parser.add_argument("--eval-only", action="store_true",
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
                              "--iw-samples or --eval-splits) and rewrite test_report.json")

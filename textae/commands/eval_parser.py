@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import sys
+from pathlib import Path
 
 from parsers.evaluate import (
     EvalbInputError,
@@ -37,12 +38,16 @@ from parsers.evaluate import (
 )
 from parsers.ptb import TreeParseError
 
-PROGRAM = "eval_parser.py"
+
+def program() -> str:
+    """The name the program was started under (``eval_parser.py``, ``textae-eval-parser``), as
+    argparse prefixes its own errors."""
+    return Path(sys.argv[0]).name or "eval_parser.py"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog=PROGRAM,
+        prog=program(),
         description=__doc__.split("\n")[0],
         epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -78,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         # Missing files, folders given as files, permissions: name the path, not a traceback.
         reason = error.strerror or str(error)
-        print(f"{PROGRAM}: error: cannot read {error.filename}: {reason}", file=sys.stderr)
+        print(f"{program()}: error: cannot read {error.filename}: {reason}", file=sys.stderr)
         return 2
     except (EvalbParamsError, TreeParseError, EvalbInputError) as error:
-        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
     if args.json:
         text = json.dumps(

@@ -209,6 +209,29 @@ def model_folder_hint(flag: str, path: str | os.PathLike) -> str:
     return f"; did you mean {flag} {inner}?" if (inner / "config.json").is_file() else ""
 
 
+def load_sentence_model(checkpoint: str, needs: str) -> tuple[Any, Any]:
+    """``(model, vocab)`` of a sentence_vae or sentence_ae model folder, for the programs that
+    encode or decode with one (interpolate, sample); ``needs`` ends the message for another
+    model type (e.g. ``"interpolation needs a sentence model with an encoder and a decoder"``).
+
+    Raises:
+        CheckpointError: with the whole one-line message for the user.
+    """
+    from textae.sentences import SENTENCE_MODEL_TYPES
+    from textae.serialization import CheckpointError, load_model, load_vocab
+
+    try:
+        model, vocab = load_model(checkpoint), load_vocab(checkpoint)
+    except (CheckpointError, OSError) as error:
+        raise CheckpointError(f"cannot load --checkpoint {checkpoint}: {error}"
+                              f"{model_folder_hint('--checkpoint', checkpoint)}") from error
+    if model.model_type not in SENTENCE_MODEL_TYPES:
+        raise CheckpointError(f"--checkpoint {checkpoint} holds a {model.model_type} model; {needs}, a sentence_vae "
+                              "or sentence_ae (the model/ folder of a scripts/train_vae.py --model sentence_vae or "
+                              "sentence_ae run)")
+    return model, vocab
+
+
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Errors a user causes and can fix from the command line (imported late: these modules
     import textae.cli themselves or are heavy)."""

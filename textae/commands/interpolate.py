@@ -34,11 +34,11 @@ from textae.cli import (
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
-    model_folder_hint,
+    load_sentence_model,
 )
 from textae.models.sentence_vae import interpolate
-from textae.sentences import SENTENCE_MODEL_TYPES, collate_sentences, encode_user_words
-from textae.serialization import CheckpointError, load_model, load_vocab
+from textae.sentences import collate_sentences, encode_user_words
+from textae.serialization import CheckpointError
 from textae.train import set_seed
 
 
@@ -80,15 +80,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     set_seed(args.seed)
     try:
-        model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
-    except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
-              file=sys.stderr)
-        return 2
-    if model.model_type not in SENTENCE_MODEL_TYPES:
-        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; interpolation needs a sentence "
-              "model with an encoder and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
-              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
+        model, vocab = load_sentence_model(args.checkpoint, "interpolation needs a sentence model with an encoder and a decoder")
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         first, first_words = to_ids(args.first, vocab, args.max_length, "first")

@@ -29,16 +29,15 @@ from textae.cli import (
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
-    model_folder_hint,
+    load_sentence_model,
 )
 from textae.sentences import (
-    SENTENCE_MODEL_TYPES,
     collate_sentences,
     encode_user_words,
     gaussian_draws,
     latent_gaussian,
 )
-from textae.serialization import CheckpointError, load_model, load_vocab
+from textae.serialization import CheckpointError
 from textae.train import set_seed
 
 
@@ -65,16 +64,11 @@ def main(argv=None) -> int:
         parser.error(f"--max-length must be at least 1 (words per sentence), got {args.max_length}")
     set_seed(args.seed)
     try:
-        model, vocab = load_model(args.checkpoint).eval(), load_vocab(args.checkpoint)
-    except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}{model_folder_hint('--checkpoint', args.checkpoint)}",
-              file=sys.stderr)
+        model, vocab = load_sentence_model(args.checkpoint, "sampling needs a sentence model with a latent code and a decoder")
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    if model.model_type not in SENTENCE_MODEL_TYPES:
-        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model; sampling needs a sentence "
-              "model with a latent code and a decoder, a sentence_vae or sentence_ae (the model/ folder of a "
-              "scripts/train_vae.py --model sentence_vae or sentence_ae run)", file=sys.stderr)
-        return 2
+    model.eval()
     if getattr(model, "deterministic", False) and not (args.reconstruct or args.fit_codes):
         print(f"error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "
               "FILE (sentences whose codes define the Gaussian to sample from) or --reconstruct FILE", file=sys.stderr)

@@ -23,7 +23,12 @@ its record (a VAE whose record has fewer importance samples than asked cannot be
 without its model), and --available-only reports each model over the seeds that have a run
 or a record, training nothing (vae_seeds and lm_seeds say which). A VAE estimate made under
 the other precision than --iw-autocast is kept (iw_autocast_per_seed says which), and on a
-CPU without native bfloat16 an estimate made here runs in float32.
+CPU without native bfloat16 an estimate made here runs in float32. --record-only only writes
+the records of the runs that have finished (between sessions, before the runs' machine goes).
+
+The issue's epoch floor is for hidden 256: --time-epoch times one epoch alone, with
+--time-epoch-args in place of --extra-args when given (so larger runs can be reported beside
+the 256-unit epoch, its sizes setting train_gflops; epoch_timed_with says which).
 
 Writes benchmarks/results/sentence_vae.json with vae_test_iw_nll, vae_test_ppl, vae_test_kl,
 vae_test_mi, vae_test_active_units, lm_test_nll, lm_test_ppl, epoch_seconds and
@@ -31,10 +36,12 @@ train_gflops (mean over seeds under the plain keys; per-seed values and std besi
 next to Bowman et al. (2016), Texar-PyTorch and timbmg/Sentence-VAE.
 
     python benchmarks/sentence_vae.py                         # seeds 0 1 2
-    python benchmarks/sentence_vae.py --seeds 0 --reuse --iw-autocast bf16 \
+    python benchmarks/sentence_vae.py --seeds 0 --reuse --iw-autocast bf16 \\
         --extra-args "--autocast bf16 --free-bits 0.2 --kl-anneal-steps 2600"
-    python benchmarks/sentence_vae.py --seeds 0 1 2 --reuse --available-only \
+    python benchmarks/sentence_vae.py --seeds 0 1 2 --reuse --available-only \\
         --runs-dir runs/benchmark-vae-tied --iw-autocast bf16 --check-sentences 100 --time-epoch
+    python benchmarks/sentence_vae.py --seeds 0 1 2 --record-only --runs-dir runs/vae-h512 \\
+        --extra-args "--hidden-size 512 --embedding-size 512"
 """
 
 from __future__ import annotations
@@ -112,6 +119,24 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
     return report
 
 
+def record_run(command: list[str], record: Path) -> bool:
+    """--record-only: saves the figures of the run ``command`` names as its record, if that run
+    finished (True); an unfinished run (no test report yet, or stopped by its time budget) is
+    skipped with a line saying so."""
+    output = command[command.index("--output-dir") + 1]
+    if not (REPO / output / "test_report.json").is_file():
+        print(f"{output}: no test report (not run, or still running): no record", file=sys.stderr)
+        return False
+    try:
+        report = run(command, True, record, available_only=True)
+    except SystemExit as stop:
+        print(f"{str(stop).removeprefix('error: ')}: no record", file=sys.stderr)
+        return False
+    save_record(record, report)
+    print(f"{output} -> {record.relative_to(REPO)}", file=sys.stderr)
+    return True
+
+
 def read_record(record: Path) -> dict:
     """A record's report, with the machine it was made on under ``machine``."""
     saved = json.loads(record.read_text())
@@ -127,8 +152,9 @@ def save_record(record: Path, report: dict) -> None:
     record.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
-def timed_epoch(runs_dir: str, extra: list[str]) -> float:
-    """Seconds of one VAE training epoch over PTB train, nothing else scored."""
+def timed_epoch(runs_dir: str, extra: list[str]) -> dict:
+    """One VAE training epoch over PTB train, nothing else scored: ``seconds``, the flags it ran
+    with (``args``) and the ``hidden_size`` / ``embedding_size`` / ``vocab_size`` it had."""
     output = f"{runs_dir}/timing"
     shutil.rmtree(REPO / output, ignore_errors=True)
     extra = [arg for i, arg in enumerate(extra)  # one epoch, whatever budget the runs had
@@ -137,7 +163,24 @@ def timed_epoch(runs_dir: str, extra: list[str]) -> float:
                "--eval-splits", "", "--max-eval-sentences", "64", *extra]
     subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     lines = (REPO / output / "metrics.jsonl").read_text().splitlines()
-    return next(json.loads(line)["seconds"] for line in lines if '"split": "epoch"' in line)
+    model = json.loads((REPO / output / "run_config.json").read_text())["model"]
+    return {"seconds": next(json.loads(line)["seconds"] for line in lines if '"split": "epoch"' in line),
+            "args": shlex.join(extra), **{key: model[key] for key in ("hidden_size", "embedding_size", "vocab_size")}}
+
+
+def epoch_timing(args: argparse.Namespace, records: Path) -> dict:
+    """--time-epoch: the timed epoch, read from its record (with --reuse, when it ran with the
+    same flags) or timed now and recorded. A record from before the flags were kept counts as
+    made with --extra-args."""
+    flags = args.extra_args if args.time_epoch_args is None else args.time_epoch_args
+    record = records / "timed-epoch.json"
+    if args.reuse and record.is_file():
+        timing = read_record(record)
+        if shlex.split(timing.get("args", args.extra_args)) == shlex.split(flags):
+            return timing
+    timing = timed_epoch(args.runs_dir, shlex.split(flags))
+    save_record(record, timing)
+    return {**timing, "machine": machine()}
 
 
 def evaluate(output_dir: str, extra: list[str]) -> dict:
@@ -210,6 +253,14 @@ def main() -> None:
     parser.add_argument("--time-epoch", action="store_true",
                         help="time one VAE training epoch alone on the machine (all threads) for epoch_seconds and "
                              "train_gflops, instead of the median epoch of the runs (which may have shared the machine)")
+    parser.add_argument("--time-epoch-args", metavar="ARGS",
+                        help="with --time-epoch: train_vae.py flags for the timed epoch in place of --extra-args, "
+                             "quoted (e.g. the runs' flags without --hidden-size/--embedding-size, to time the "
+                             "issue's 256-unit epoch beside larger runs); the epoch's sizes set train_gflops")
+    parser.add_argument("--record-only", action="store_true",
+                        help="train and score nothing and write no results: keep the figures of each finished run "
+                             "in --runs-dir as its record under benchmarks/results/sentence_vae_runs/ (so they "
+                             "outlive the machine), skipping runs still unfinished")
     parser.add_argument("--iw-samples", type=int, default=500,
                         help="importance samples for the full test set (default: 500, He et al.'s protocol; "
                              "fewer give an upper bound of it)")
@@ -230,15 +281,22 @@ def main() -> None:
         print("this CPU has no native bfloat16: an importance-weighted estimate made here runs in float32 "
               "(--iw-autocast none), and the bf16 check is only read from its record", file=sys.stderr)
         args.iw_autocast = "none"
+    if args.time_epoch_args is not None and not args.time_epoch:
+        parser.error("--time-epoch-args needs --time-epoch")
     records = RESULTS / "sentence_vae_runs" / Path(args.runs_dir).name
     vae, lm = [], []  # (seed, report)
     for seed in args.seeds:
         for model, reports in (("sentence_vae", vae), ("lstm_lm", lm)):
             command = ["scripts/train_vae.py", "--ptb", "--model", model, "--seed", str(seed), "--progress", "false",
                        "--output-dir", f"{args.runs_dir}/{model}-seed{seed}", *shlex.split(args.extra_args)]
+            if args.record_only:
+                record_run(command, records / f"{model}-seed{seed}.json")
+                continue
             report = run(command, args.reuse, records / f"{model}-seed{seed}.json", args.available_only)
             if report is not None:
                 reports.append((seed, report))
+    if args.record_only:
+        return
     if not vae or not lm:
         raise SystemExit(f"error: no {'VAE' if not vae else 'LM'} run of seeds {args.seeds} in {args.runs_dir} nor "
                          f"in {records.relative_to(REPO)} (--available-only trains nothing)")
@@ -271,17 +329,14 @@ def main() -> None:
     for key, name in (("nll", "lm_test_nll"), ("ppl", "lm_test_ppl")):
         add_seeded(metrics, name, [report["test"][key] for _, report in lm])
     add_seeded(metrics, "epoch_seconds", [report["epoch_seconds"] for _, report in vae])
-    if args.time_epoch:
-        timing_record = records / "timed-epoch.json"
-        if args.reuse and timing_record.is_file():
-            timing = read_record(timing_record)
-            use_timed_epoch(metrics, timing["seconds"], timing["machine"])
-        else:
-            seconds = timed_epoch(args.runs_dir, shlex.split(args.extra_args))
-            save_record(timing_record, {"seconds": seconds})
-            use_timed_epoch(metrics, seconds, machine())
     train_tokens = 929_589  # PTB train: 887,521 words + one <eos> for each of 42,068 sentences
     config = vae[0][1]["config"]
+    if args.time_epoch:
+        timing = epoch_timing(args, records)
+        use_timed_epoch(metrics, timing["seconds"], timing["machine"])
+        config = {key: timing.get(key, config[key]) for key in ("hidden_size", "embedding_size", "vocab_size")}
+        metrics["epoch_timed_with"] = f"hidden {config['hidden_size']}, embedding {config['embedding_size']}: " + (
+            timing.get("args", args.extra_args) or "the --ptb preset")
     flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens)
     metrics["train_gflops"] = flops / metrics["epoch_seconds"] / 1e9
     metrics["train_tokens_per_second"] = train_tokens / metrics["epoch_seconds"]

@@ -87,6 +87,76 @@ def test_sentence_vae_refuses_a_run_its_time_budget_stopped(tmp_path, monkeypatc
     assert bench.run(command, True, tmp_path / "record.json", available_only=True)["epochs"] == 16
 
 
+def _finished_run(folder: Path, nll: float, epochs: int = 2, max_epochs: int = 2) -> None:
+    import json
+
+    folder.mkdir(parents=True)
+    (folder / "test_report.json").write_text(json.dumps({"test": {"nll": nll, "iw_samples": 10}}))
+    (folder / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 512}, "train": {"max_epochs": max_epochs},
+                                                        "command": "train_vae.py --ptb"}))
+    lines = [{"split": "epoch", "step": 10 * (n + 1), "seconds": 250.0} for n in range(epochs)]
+    if epochs < max_epochs:
+        lines.append({"split": "time_budget", "step": 10 * epochs + 5, "seconds": 60.0})
+    (folder / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+
+
+def test_sentence_vae_record_only_keeps_finished_runs_and_skips_the_rest(tmp_path, monkeypatch, capsys):
+    """--record-only trains and scores nothing and writes no results: the finished runs' figures
+    become records; a run without a test report, or stopped by its budget, gets none."""
+    import json
+
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=lambda *a, **k: pytest.fail("nothing may run")))
+    runs = tmp_path / "runs" / "h512"
+    _finished_run(runs / "sentence_vae-seed0", 101.15)
+    _finished_run(runs / "lstm_lm-seed0", 103.68, epochs=1)  # budget-stopped
+    (runs / "sentence_vae-seed1").mkdir()  # still training
+    monkeypatch.setattr(sys, "argv", ["sentence_vae.py", "--seeds", "0", "1", "--record-only", "--runs-dir", str(runs)])
+    bench.main()
+    records = tmp_path / "results" / "sentence_vae_runs" / "h512"
+    assert sorted(path.name for path in records.iterdir()) == ["sentence_vae-seed0.json"]
+    saved = json.loads((records / "sentence_vae-seed0.json").read_text())["report"]
+    assert saved["test"]["nll"] == 101.15 and saved["epochs"] == 2 and saved["epoch_seconds"] == 250.0
+    assert not (tmp_path / "results" / "sentence_vae.json").exists()
+    err = capsys.readouterr().err
+    assert "stopped at its --time-budget-minutes after 1 of 2 epochs" in err and "still running" in err
+
+
+def test_sentence_vae_timed_epoch_record_is_reused_only_with_the_same_flags(tmp_path, monkeypatch):
+    """--time-epoch-args times the epoch with other flags than the runs' (the issue's 256-unit
+    epoch beside 512-unit runs); its record keeps the flags and sizes, and --reuse reads it
+    back only for the same flags (a record without flags counts as made with --extra-args)."""
+    import argparse
+    import json
+
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    timed = []
+
+    def fake_run(command, **kwargs):
+        timed.append(command)
+        output = tmp_path / command[command.index("--output-dir") + 1]
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "metrics.jsonl").write_text(json.dumps({"split": "epoch", "seconds": 190.0 + len(timed)}))
+        (output / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 256, "embedding_size": 256,
+                                                                      "vocab_size": 10002}}))
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    records = tmp_path / "records"
+    args = argparse.Namespace(extra_args="--hidden-size 512 --time-budget-minutes 85", time_epoch_args="--autocast bf16",
+                              reuse=True, runs_dir="runs")
+    timing = bench.epoch_timing(args, records)
+    assert timing["seconds"] == 191.0 and timing["hidden_size"] == 256 and timing["args"] == "--autocast bf16"
+    assert timed[0][-2:] == ["--autocast", "bf16"] and "--hidden-size" not in timed[0]
+    assert bench.epoch_timing(args, records)["seconds"] == 191.0 and len(timed) == 1  # reused
+    args.time_epoch_args = None  # the runs' own flags: timed again, without their budget
+    assert bench.epoch_timing(args, records)["seconds"] == 192.0 and "--time-budget-minutes" not in timed[1]
+    bench.save_record(records / "timed-epoch.json", {"seconds": 180.0})  # an older record, no flags kept
+    assert bench.epoch_timing(args, records)["seconds"] == 180.0 and len(timed) == 2
+
+
 def test_sentence_vae_timed_epoch_replaces_the_runs_figures_without_their_spread():
     from textae.benchmarking import add_seeded
 

@@ -245,6 +245,12 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
             DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
 
 
+def program_name() -> str:
+    """The name the running program was started under (``interpolate.py``, ``textae-interpolate``),
+    which prefixes its error lines as argparse prefixes its own: ``<program>: error: <message>``."""
+    return Path(sys.argv[0]).name or "textae"
+
+
 def user_errors(main: Callable[..., Any]) -> Callable[..., Any]:
     """Decorates a script's ``main``: an error the user can fix (a missing corpus or file, a
     wrong checkpoint folder, ``--resume`` without a checkpoint, a diverged loss, ...) ends the
@@ -257,7 +263,7 @@ def user_errors(main: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:
             if not isinstance(error, _user_error_types()):
                 raise
-            print(f"{Path(sys.argv[0]).name}: error: {error}", file=sys.stderr)
+            print(f"{program_name()}: error: {error}", file=sys.stderr)
             raise SystemExit(2) from None
 
     return wrapper

@@ -83,3 +83,14 @@ def test_module_runs_with_python_dash_m():
                             capture_output=True, text=True, timeout=120, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(X (X Two) (X words))"
+
+
+def test_error_lines_name_the_program_as_argparse_does():
+    """``<program>: error: <message>`` from every program, as argparse writes its own errors."""
+    executable = Path(sys.executable).parent / "textae-parse"
+    result = subprocess.run([str(executable), "--parser", "chart", "Not bad."], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.startswith("textae-parse: error: "), result.stderr
+    bare = [f"{path.name}:{number}" for path in sorted((REPO / "textae" / "commands").glob("*.py"))
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if re.search(r"""(^|[\s(=,])[fr]?["']error: """, line)]
+    assert bare == [], "error lines without the program's name"

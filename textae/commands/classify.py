@@ -52,7 +52,7 @@ from pathlib import Path
 from parsers import Tree, TreeParseError, binarize, collapse_unary, iter_trees, parse_tree
 from parsers.parser import MAX_DEFAULT_WORKERS, ParseInputError, default_workers, load_parser
 from parsers.tokenize import TokenizationError, tokenize_text
-from textae.cli import model_folder_hint
+from textae.cli import model_folder_hint, program_name
 from textae.corpora.sst import LABEL_NAMES
 from textae.serialization import CheckpointError, load_model, load_vocab
 from textae.train import set_seed
@@ -209,11 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model, vocab = load_model(args.checkpoint), load_vocab(args.checkpoint)
     except (CheckpointError, OSError) as error:
-        print(f"error: cannot load --checkpoint {args.checkpoint}: {error}"
+        print(f"{program_name()}: error: cannot load --checkpoint {args.checkpoint}: {error}"
               f"{model_folder_hint('--checkpoint', args.checkpoint)}", file=sys.stderr)
         return 2
     if not hasattr(model, "predict"):
-        print(f"error: --checkpoint {args.checkpoint} holds a {model.model_type} model, which has no sentiment classifier; "
+        print(f"{program_name()}: error: --checkpoint {args.checkpoint} holds a {model.model_type} model, which has no sentiment classifier; "
               "train one with --model semi_supervised_rae", file=sys.stderr)
         return 2
     model.eval()
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             items = [(args.file, Path(args.file).read_bytes())]
         except OSError as error:
-            print(f"error: cannot read --file {args.file}: {error.strerror or error}", file=sys.stderr)
+            print(f"{program_name()}: error: cannot read --file {args.file}: {error.strerror or error}", file=sys.stderr)
             return 2
     else:
         items = [("standard input", sys.stdin.buffer.read())]
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = read_inputs(items, args)
         encoded = [encode_tree(prepare(tree), vocab, labels="none") for tree in trees]
     except (TreeParseError, TreeStructureError, TokenizationError, ParseInputError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     if not encoded:
         return 0

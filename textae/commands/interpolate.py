@@ -35,6 +35,7 @@ from textae.cli import (
     check_decoding_arguments,
     decoding_options,
     load_sentence_model,
+    program_name,
 )
 from textae.models.sentence_vae import interpolate
 from textae.sentences import collate_sentences, encode_user_words
@@ -82,13 +83,13 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_sentence_model(args.checkpoint, "interpolation needs a sentence model with an encoder and a decoder")
     except CheckpointError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     try:
         first, first_words = to_ids(args.first, vocab, args.max_length, "first")
         second, second_words = to_ids(args.second, vocab, args.max_length, "second")
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     model.eval()
     print(f"from: {' '.join(first_words)}")

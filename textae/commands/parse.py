@@ -32,6 +32,12 @@ from parsers.parser import MAX_DEFAULT_WORKERS, ParseInputError, default_workers
 from parsers.tokenize import TokenizationError, tokenize_text
 
 
+def program() -> str:
+    """The name the program was started under (``parse.py``, ``textae-parse``), as argparse
+    prefixes its own errors (this module keeps to ``parsers`` and the standard library)."""
+    return Path(sys.argv[0]).name or "parse.py"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sentences = tokenize_text(read_input(args), split_lines=True)
     except (TokenizationError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
     if args.tokens:
         for tokens in sentences:
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = load_parser(args.parser, args.model, precision=args.precision, workers=args.workers)
     except (OSError, ValueError) as error:
         flag = "--model: " if args.parser == "chart" and args.model is not None else ""
-        print(f"error: {flag}{error}", file=sys.stderr)
+        print(f"{program()}: error: {flag}{error}", file=sys.stderr)
         return 2
     limit = parser.max_tokens
     keep = [tokens for tokens in sentences if limit is None or len(tokens) <= limit]
@@ -97,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         for tree in parser.parse_many(keep) if keep else []:
             print(write_tree(tree))
     except ParseInputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
     return 0
 

@@ -30,6 +30,7 @@ from textae.cli import (
     check_decoding_arguments,
     decoding_options,
     load_sentence_model,
+    program_name,
 )
 from textae.sentences import (
     collate_sentences,
@@ -66,11 +67,11 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_sentence_model(args.checkpoint, "sampling needs a sentence model with a latent code and a decoder")
     except CheckpointError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     model.eval()
     if getattr(model, "deterministic", False) and not (args.reconstruct or args.fit_codes):
-        print(f"error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "
+        print(f"{program_name()}: error: {args.checkpoint} holds an autoencoder, which has no prior to sample from: give --fit-codes "
               "FILE (sentences whose codes define the Gaussian to sample from) or --reconstruct FILE", file=sys.stderr)
         return 2
 
@@ -78,7 +79,7 @@ def main(argv=None) -> int:
         try:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
-            print(f"error: cannot read {path}: {error}", file=sys.stderr)
+            print(f"{program_name()}: error: cannot read {path}: {error}", file=sys.stderr)
             return None
         return [encode_user_words(line.split()[: args.max_length], vocab) for line in lines if line.strip()]
 
@@ -95,7 +96,7 @@ def main(argv=None) -> int:
             if rows is None:
                 return 2
             if len(rows) < 2:
-                print(f"error: --fit-codes {args.fit_codes}: a Gaussian needs at least two sentences", file=sys.stderr)
+                print(f"{program_name()}: error: --fit-codes {args.fit_codes}: a Gaussian needs at least two sentences", file=sys.stderr)
                 return 2
             batches = [collate_sentences(rows[start : start + 256]) for start in range(0, len(rows), 256)]
             mean, covariance = latent_gaussian(model, batches)

@@ -53,6 +53,7 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     peek,
+    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -201,7 +202,7 @@ def main(argv=None) -> dict:
         try:
             guide = ChartParserModel.from_pretrained(data_config.guide)
         except ValueError as error:
-            raise SystemExit(f"error: --guide: {error}") from None
+            raise SystemExit(f"{program_name()}: error: --guide: {error}") from None
     set_seed(args.seed)
     started = time.perf_counter()
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)
@@ -209,7 +210,7 @@ def main(argv=None) -> dict:
         splits["train"] = splits["train"][: data_config.max_train_sentences]
     if data_config.add_wsj_sample:
         if preset["corpus"] != "sst":
-            raise SystemExit("error: --add-wsj-sample adds WSJ trees to SST's; it needs --sst")
+            raise SystemExit(f"{program_name()}: error: --add-wsj-sample adds WSJ trees to SST's; it needs --sst")
         added = wsj_as_sst(data_config.data_dir or None)
         print(f"--add-wsj-sample: {len(added)} WSJ trees join {len(splits['train'])} SST training trees", flush=True)
         splits["train"] = splits["train"] + added
@@ -226,7 +227,7 @@ def main(argv=None) -> dict:
         try:
             coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0)
         except (OSError, WordVectorsError) as error:
-            raise SystemExit(f"error: --word-vectors: {error}") from None
+            raise SystemExit(f"{program_name()}: error: --word-vectors: {error}") from None
         print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     train_loader = ChartLoader(examples["train"], vocab, labeled, data_config.batch_size, shuffle=True,
                                seed=args.seed, word_dropout=data_config.word_dropout)

@@ -37,6 +37,7 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     peek,
+    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -155,7 +156,7 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
     files = (data.train_file, data.dev_file, data.test_file)
     if any(files):
         if not all(files):
-            raise SystemExit("error: give all three of --train-file, --dev-file and --test-file")
+            raise SystemExit(f"{program_name()}: error: give all three of --train-file, --dev-file and --test-file")
         return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
     return {split: load_ptb(name, data.data_dir or None) for split, name in
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
@@ -199,7 +200,7 @@ def main(argv=None) -> dict:
     report_path = Path(output_dir) / "test_report.json"
     if args.eval_only:
         if not (Path(output_dir) / "model" / "config.json").is_file():
-            raise SystemExit(f"error: --eval-only needs a trained model in {output_dir}/model")
+            raise SystemExit(f"{program_name()}: error: --eval-only needs a trained model in {output_dir}/model")
         model_dir = Path(output_dir) / "model"
         report = json.loads(report_path.read_text()) if report_path.is_file() else {}
     else:
@@ -215,7 +216,7 @@ def main(argv=None) -> dict:
     best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
     for split in [name for name in data.eval_splits.split(",") if name]:
         if split not in eval_loaders:
-            raise SystemExit(f"error: --eval-splits: unknown split {split!r} (dev, test)")
+            raise SystemExit(f"{program_name()}: error: --eval-splits: unknown split {split!r} (dev, test)")
         evaluated = time.perf_counter()
         report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,
                                            iw_autocast=data.eval_autocast)

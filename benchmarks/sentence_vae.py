@@ -10,9 +10,10 @@ importance samples (train_vae.py --eval-only), optionally under bf16 autocast
 float32 on the first --check-sentences test sentences and stores both. Ten interpolations
 between held-out (test) sentences are written, unedited, to
 benchmarks/results/sentence_vae_interpolations.txt, three times: with the model's greedy
-decoding, with beam search that never outputs <unk> nor repeats a bigram, and with a beam of
-10 that never outputs <unk> and ranks sentences by log probability / length**0.5
-(--interpolations-only rewrites just that file).
+decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
+length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
+seed (interpolate.py --fluency-lm; skipped without that LM's run folder). --interpolations-only
+rewrites just that file.
 
 Run folders are not committed and do not outlive the machine, while three seeds of both
 models take longer than a working session here. So each run's figures (its test report, the
@@ -62,7 +63,6 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 from textae.benchmarking import (  # noqa: E402
-    CONTROLLED_DECODING,
     RESULTS,
     SHORT_BEAM_DECODING,
     add_seeded,
@@ -224,15 +224,20 @@ def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
     metrics["epoch_seconds"], metrics["epoch_timed_on"] = seconds, timed_on
 
 
-INTERPOLATION_DECODINGS = ((), CONTROLLED_DECODING, SHORT_BEAM_DECODING)
+INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
 
 
-def write_interpolations(model_dir: Path) -> None:
-    """The interpolation examples of one VAE, under every decoding of INTERPOLATION_DECODINGS,
-    headed by the run they come from."""
+def write_interpolations(model_dir: Path, lm_dir: Path | None = None) -> None:
+    """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
+    when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
+    with ``--fluency-lm lm_dir``; headed by the run they come from."""
+    decodings = list(INTERPOLATION_DECODINGS)
+    if lm_dir is not None and (lm_dir / "config.json").is_file():
+        decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
+    else:
+        print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
-            "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=INTERPOLATION_DECODINGS)
-            + "\n")
+            "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=decodings) + "\n")
     (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
 
 
@@ -270,11 +275,12 @@ def main() -> None:
                         help="test sentences on which the 500-sample estimate is computed in fp32 and under bf16 "
                              "(0: skip; default: 300)")
     parser.add_argument("--interpolations-only", action="store_true",
-                        help="only rewrite the interpolation examples from the first seed's VAE run; the results "
-                             "JSON is left as it is")
+                        help="only rewrite the interpolation examples from the first seed's VAE run (re-ranked by "
+                             "the same seed's LM where it has one); the results JSON is left as it is")
     args = parser.parse_args()
     if args.interpolations_only:
-        write_interpolations(REPO / args.runs_dir / f"sentence_vae-seed{args.seeds[0]}" / "model")
+        runs = REPO / args.runs_dir
+        write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model")
         return
     bf16_here = native_bf16("cpu")
     if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
@@ -351,7 +357,7 @@ def main() -> None:
     if check is not None:
         metrics["iw_bf16_check"] = check
     if first_vae.is_dir():
-        write_interpolations(first_vae)
+        write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model")
     else:
         print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,

@@ -209,3 +209,21 @@ def test_parser_speed_stands_in_for_a_missing_model_with_its_command_run_one_ste
 
     folder, _, trained = bench.ensure_model("sst_parser_plain", runs, False, fill)
     assert trained and folder == runs / "parser-sst-seed0" / "model" and "--max-steps" not in ran[-1]
+
+
+def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_has_an_lm(tmp_path, monkeypatch):
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    asked = []
+    monkeypatch.setattr(bench, "interpolation_report",
+                        lambda model_dir, decodings: asked.append(list(decodings)) or "the report")
+    vae, lm = tmp_path / "runs" / "sentence_vae-seed3" / "model", tmp_path / "runs" / "lstm_lm-seed3" / "model"
+    bench.write_interpolations(vae, lm)  # no LM run: greedy and the short beam only
+    lm.mkdir(parents=True)
+    (lm / "config.json").write_text("{}")
+    bench.write_interpolations(vae, lm)
+    assert asked[0] == [(), bench.SHORT_BEAM_DECODING]
+    assert asked[1] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--fluency-lm", str(lm))]
+    text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
+    assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text

@@ -164,8 +164,9 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--no-unk``,
-    ``--no-repeat-ngram``; :func:`check_decoding_arguments` refuses bad values and
-    :func:`decoding_options` turns them into ``generate()``'s keywords."""
+    ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``; :func:`check_decoding_arguments`
+    refuses bad values, :func:`decoding_options` turns them into ``generate()``'s keywords and
+    :func:`load_fluency_model` loads ``--fluency-lm``."""
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
                              "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
@@ -181,6 +182,13 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
     parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
                         help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
+    parser.add_argument("--fluency-lm", metavar="DIR",
+                        help="for --decode beam: the model/ folder of a language model trained on the same "
+                             "vocabulary (scripts/train_vae.py --model lstm_lm); beam search's finished sentences "
+                             "are re-ranked by their score plus --fluency-weight times the LM's mean log "
+                             "probability per token, which steers away from fragments (default: no re-ranking)")
+    parser.add_argument("--fluency-weight", type=float, default=2.0, metavar="W",
+                        help="for --fluency-lm: weight of the LM's mean log probability per token (default: 2.0)")
 
 
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -191,6 +199,10 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
     if not math.isfinite(args.length_penalty):
         parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
+    if args.fluency_lm is not None and args.decode != "beam":
+        parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
+    if not (args.fluency_weight >= 0 and math.isfinite(args.fluency_weight)):
+        parser.error(f"--fluency-weight must be a finite number >= 0, got {args.fluency_weight}")
     if not (args.temperature > 0 and math.isfinite(args.temperature)):
         parser.error(f"--temperature must be a number > 0 (the softmax is divided by it), got {args.temperature}; "
                      "for the most likely word at each step use --decode greedy")
@@ -200,6 +212,33 @@ def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keywords of a decoder's ``generate()`` from :func:`add_decoding_arguments`' flags."""
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
             "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram}
+
+
+def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
+    """The decoder of ``--fluency-lm`` (``None`` without it), for ``generate(fluency_model=...)``.
+
+    Raises:
+        CheckpointError: the folder cannot be read, holds no lstm_lm, or its vocabulary is not
+            ``vocab`` (the sentence model's), with the whole one-line message for the user.
+    """
+    if args.fluency_lm is None:
+        return None
+    from textae.serialization import CheckpointError, load_model, load_vocab
+
+    try:
+        model, lm_vocab = load_model(args.fluency_lm), load_vocab(args.fluency_lm)
+    except (CheckpointError, OSError) as error:
+        raise CheckpointError(f"cannot load --fluency-lm {args.fluency_lm}: {error}"
+                              f"{model_folder_hint('--fluency-lm', args.fluency_lm)}") from error
+    if model.model_type != "lstm_lm":
+        raise CheckpointError(f"--fluency-lm {args.fluency_lm} holds a {model.model_type} model; it needs an lstm_lm "
+                              "(the model/ folder of a scripts/train_vae.py --model lstm_lm run)")
+    if lm_vocab != vocab:
+        raise CheckpointError(f"--fluency-lm {args.fluency_lm} has another vocabulary than --checkpoint "
+                              f"({len(lm_vocab)} against {len(vocab)} words, or the same count in another order); "
+                              "train the LM on the same corpus with the same --min-freq")
+    model.eval()
+    return model.decoder
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

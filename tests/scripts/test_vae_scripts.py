@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,15 @@ def vae_model(tmp_path_factory, data_dir):
         assert key in report["test"], key
     for picture in ("curves.png", "latent_pca.png"):
         assert (output / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", picture
+    return output / "model"
+
+
+@pytest.fixture(scope="module")
+def lm_model(tmp_path_factory, data_dir):
+    output = tmp_path_factory.mktemp("lm")
+    result = script("train_vae.py", "--tiny", "--dry-run", "--model", "lstm_lm", "--output-dir", str(output),
+                    "--progress", "false", "--eval-splits", "")
+    assert result.returncode == 0, result.stderr
     return output / "model"
 
 
@@ -70,6 +80,33 @@ def test_interpolation_and_sampling_decoding_controls(vae_model):
     for name, extra in (("interpolate.py", ["a", "b"]), ("sample.py", [])):
         result = script(name, "--checkpoint", str(vae_model), *extra, "--no-repeat-ngram", "-1")
         assert result.returncode == 2 and "--no-repeat-ngram" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fluency_lm_reranks_the_beam_of_interpolation_and_sampling(vae_model, lm_model):
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
+                    "--steps", "3", "--decode", "beam", "--fluency-lm", str(lm_model), "--fluency-weight", "5")
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["0", "1", "2"]
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", "--decode", "beam",
+                    "--fluency-lm", str(lm_model))
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2, result.stderr
+
+
+def test_a_fluency_lm_that_does_not_fit_is_a_message(vae_model, lm_model, tmp_path):
+    def refused(lm: Path) -> str:
+        result = script("interpolate.py", "--checkpoint", str(vae_model), "the company", "the market",
+                        "--decode", "beam", "--fluency-lm", str(lm))
+        assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+        return result.stderr
+
+    assert "holds a sentence_vae model; it needs an lstm_lm" in refused(vae_model)
+    assert f"did you mean --fluency-lm {lm_model}?" in refused(lm_model.parent)
+    shuffled = tmp_path / "model"
+    shutil.copytree(lm_model, shuffled)
+    vocab = json.loads((shuffled / "vocab.json").read_text())
+    vocab["words"][:2] = vocab["words"][1::-1]  # the same words, two of them swapped
+    (shuffled / "vocab.json").write_text(json.dumps(vocab))
+    assert "has another vocabulary than --checkpoint" in refused(shuffled)
 
 
 @pytest.mark.parametrize("first, message", [("", "empty"), ("zzyzx qqqq", "unknown")])
@@ -167,6 +204,9 @@ BAD_VALUES = [
     ("sample.py", ["--decode", "beam", "--beam-size", "-2"], "--beam-size must be at least 1"),
     ("interpolate.py", ["--decode", "beam", "--length-penalty", "inf"], "--length-penalty must be a finite number"),
     ("sample.py", ["--decode", "beam", "--length-penalty", "nan"], "--length-penalty must be a finite number"),
+    ("interpolate.py", ["--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences; add --decode beam"),
+    ("sample.py", ["--decode", "sample", "--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences"),
+    ("interpolate.py", ["--decode", "beam", "--fluency-weight", "-1"], "--fluency-weight must be a finite number >= 0"),
 ]
 
 

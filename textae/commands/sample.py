@@ -29,6 +29,7 @@ from textae.cli import (
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
+    load_fluency_model,
     load_sentence_model,
     program_name,
 )
@@ -66,6 +67,7 @@ def main(argv=None) -> int:
     set_seed(args.seed)
     try:
         model, vocab = load_sentence_model(args.checkpoint, "sampling needs a sentence model with a latent code and a decoder")
+        fluency = load_fluency_model(args, vocab)
     except CheckpointError as error:
         print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
@@ -103,7 +105,8 @@ def main(argv=None) -> int:
             z = gaussian_draws(torch.randn(args.num, model.config.latent_size), mean, covariance)
         else:
             z = torch.randn(args.num, model.config.latent_size)
-        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, **decoding_options(args))
+        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, **decoding_options(args),
+                                         fluency_model=fluency)
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))
     return 0

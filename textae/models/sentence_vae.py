@@ -233,7 +233,8 @@ class SentenceDecoder(nn.Module):
     @torch.no_grad()
     def generate(self, z: Tensor | None, size: int, *, max_length: int = 40, strategy: str = "greedy",
                  temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
-                 ban_unk: bool = False, no_repeat_ngram: int = 0) -> list[list[int]]:
+                 ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
+                 fluency_weight: float = 2.0) -> list[list[int]]:
         """Token ids (without <bos>/<eos>) decoded from ``z`` ``[B, Z]`` (or from nothing for an LM).
 
         Args:
@@ -247,6 +248,14 @@ class SentenceDecoder(nn.Module):
             no_repeat_ngram: if n > 0, never emit a word that would repeat an n-gram already
                 in the output (as ``transformers``' ``no_repeat_ngram_size``); stops the loops
                 ("<unk> <unk> <unk> ...") an under-trained decoder falls into.
+            fluency_model: for ``beam``, a language model's decoder over the same vocabulary
+                (``LSTMLanguageModel.decoder``) that re-ranks the finished hypotheses: each
+                scores its length-normalised log probability plus ``fluency_weight`` times
+                :func:`mean_token_log_prob` under ``fluency_model`` (shallow fusion at the
+                sentence level, as n-best re-ranking with an external LM; the mean log probability
+                per token is one of Lau et al. 2017's acceptability measures). It steers away
+                from fragments the decoder ends early ("and they do n't want to do") at no cost
+                to the search itself.
         """
         if strategy not in ("greedy", "sample", "beam"):
             raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -258,10 +267,18 @@ class SentenceDecoder(nn.Module):
             raise ValueError(f"beam_size must be >= 1, got {beam_size}")
         if not math.isfinite(length_penalty):
             raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
+        if fluency_model is not None:
+            if strategy != "beam":
+                raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
+            if not (math.isfinite(fluency_weight) and fluency_weight >= 0):
+                raise ValueError(f"fluency_weight must be a finite number >= 0, got {fluency_weight}")
+            if fluency_model.config.vocab_size != self.config.vocab_size:
+                raise ValueError(f"fluency_model has a vocabulary of {fluency_model.config.vocab_size} words, this "
+                                 f"decoder {self.config.vocab_size}: they must share one vocabulary")
         banned = [self.config.pad_id, self.config.bos_id] + ([self.config.unk_id] if ban_unk else [])
         if strategy == "beam":
             return [self._beam(None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
-                               length_penalty) for i in range(size)]
+                               length_penalty, fluency_model, fluency_weight) for i in range(size)]
         config = self.config
         device = self.output.weight.device
         state = self.initial_state(z, size, device)
@@ -295,7 +312,8 @@ class SentenceDecoder(nn.Module):
         return self.output(states[:, 0]), state
 
     def _beam(self, z: Tensor | None, max_length: int, beam_size: int, banned: list[int],
-              no_repeat_ngram: int, length_penalty: float = 1.0) -> list[int]:
+              no_repeat_ngram: int, length_penalty: float = 1.0, fluency_model: SentenceDecoder | None = None,
+              fluency_weight: float = 0.0) -> list[int]:
         config = self.config
 
         def normalised(score: float, length: int) -> float:
@@ -335,7 +353,31 @@ class SentenceDecoder(nn.Module):
                 break
         if not complete:  # nothing ended within max_length: the best unfinished hypothesis
             complete = [(normalised(score, len(tokens)), tokens) for score, tokens, _ in beams]
+        if fluency_model is not None:
+            fluency = mean_token_log_prob(fluency_model, [tokens for _, tokens in complete])
+            complete = [(score + fluency_weight * extra, tokens) for (score, tokens), extra in zip(complete, fluency, strict=True)]
         return max(complete, key=lambda item: item[0])[1][:max_length]
+
+
+@torch.no_grad()
+def mean_token_log_prob(decoder: SentenceDecoder, rows: list[list[int]]) -> list[float]:
+    """Each sentence's log probability under a language model's ``decoder`` (no z), divided by
+    the tokens it predicts (the words and <eos>): a fluency score that does not favour short
+    sentences."""
+    if not rows:
+        return []
+    was_training = decoder.training
+    decoder.eval()
+    try:
+        tokens = torch.full((len(rows), max(1, max(map(len, rows)))), decoder.config.pad_id, dtype=torch.long)  # [B, T]
+        for index, row in enumerate(rows):
+            tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+        lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)  # [B]
+        device = decoder.output.weight.device
+        total = decoder.token_log_likelihood(SentenceBatch(tokens.to(device), lengths.to(device)), None)  # [B]
+        return (total.cpu() / (lengths + 1)).tolist()
+    finally:
+        decoder.train(was_training)
 
 
 def repeated_ngram_ends(tokens: list[int], n: int) -> list[int]:

@@ -10,7 +10,12 @@ import pytest
 import torch
 
 from textae.models import MODELS
-from textae.models.sentence_vae import SentenceBatch, SentenceVAEConfig, kl_weight
+from textae.models.sentence_vae import (
+    SentenceBatch,
+    SentenceVAEConfig,
+    kl_weight,
+    mean_token_log_prob,
+)
 from textae.train import evaluate
 
 NAMES = ["sentence_vae", "lstm_lm", "sentence_ae"]
@@ -345,3 +350,44 @@ def test_beam_length_penalty_trades_long_for_short_outputs():
         decoder.generate(z, 1, strategy="beam", beam_size=0)
     with pytest.raises(ValueError, match="length_penalty"):
         decoder.generate(z, 1, strategy="beam", length_penalty=float("nan"))
+
+
+def test_mean_token_log_prob_is_the_lm_score_per_predicted_token_whatever_the_batch():
+    lm = make("lstm_lm", decoder_dropout=0.5).eval()
+    rows = [[4, 5, 6], [], [7, 4, 5, 6, 8, 9]]
+    scores = mean_token_log_prob(lm.decoder, rows)
+    with torch.no_grad():
+        alone = [lm(sentences_batch([row])).item() / (len(row) + 1) for row in rows]
+    assert scores == pytest.approx(alone, abs=1e-5)  # padding beside a row changes nothing
+    assert mean_token_log_prob(lm.decoder, []) == []
+    lm.train()
+    assert mean_token_log_prob(lm.decoder, rows) == pytest.approx(scores, abs=1e-5)  # no dropout while scoring
+    assert lm.training and lm.decoder.training  # and the caller's mode is restored
+
+
+def test_fluency_model_reranks_beam_search_hypotheses():
+    model = make("sentence_vae").eval()
+    config, decoder = model.config, model.decoder
+    with torch.no_grad():  # as above: word 4 (p ~ 0.62) or <eos> (p ~ 0.38) at every step
+        decoder.output.weight.zero_()
+        decoder.output.bias.fill_(-50.0)
+        decoder.output.bias[4] = 5.0
+        decoder.output.bias[config.eos_id] = 4.5
+    lm = make("lstm_lm").eval()
+    with torch.no_grad():  # an LM for which ending is very unlikely: per token, the longer the better
+        lm.decoder.output.weight.zero_()
+        lm.decoder.output.bias.fill_(0.0)
+        lm.decoder.output.bias[config.eos_id] = -30.0
+    z = torch.zeros(1, config.latent_size)
+    # The plain sum (penalty 0) ranks "<eos>" alone first; the search stops with "", "4" and
+    # "4 4" finished (the best growing "4 4 4" scores under ""), and the LM prefers the longest.
+    options = {"strategy": "beam", "beam_size": 2, "max_length": 6, "length_penalty": 0.0}
+    assert decoder.generate(z, 1, **options) == [[]]
+    assert decoder.generate(z, 1, **options, fluency_model=lm.decoder, fluency_weight=0.0) == [[]]
+    assert decoder.generate(z, 1, **options, fluency_model=lm.decoder, fluency_weight=1.0) == [[4, 4]]
+    with pytest.raises(ValueError, match="re-ranks beam search"):
+        decoder.generate(z, 1, fluency_model=lm.decoder)
+    with pytest.raises(ValueError, match="fluency_weight"):
+        decoder.generate(z, 1, strategy="beam", fluency_model=lm.decoder, fluency_weight=-1.0)
+    with pytest.raises(ValueError, match="share one vocabulary"):
+        decoder.generate(z, 1, strategy="beam", fluency_model=make("lstm_lm", vocab_size=TINY["vocab_size"] + 1).decoder)

@@ -312,14 +312,21 @@ def test_decoding_controls_ban_unk_and_block_repeated_ngrams(strategy):
         decoder.generate(z, 2, no_repeat_ngram=-1)
 
 
-def test_beam_search_goes_on_past_its_first_endings():
+def four_or_end_decoder():
+    """``(config, decoder)`` of a VAE whose decoder, at every step, says word 4 (p ~ 0.62) or
+    <eos> (p ~ 0.38), nothing else."""
     model = make("sentence_vae").eval()
     config, decoder = model.config, model.decoder
-    with torch.no_grad():  # every step: word 4 (p ~ 0.62) or <eos> (p ~ 0.38), nothing else
+    with torch.no_grad():
         decoder.output.weight.zero_()
         decoder.output.bias.fill_(-50.0)
         decoder.output.bias[4] = 5.0
         decoder.output.bias[config.eos_id] = 4.5
+    return config, decoder
+
+
+def test_beam_search_goes_on_past_its_first_endings():
+    config, decoder = four_or_end_decoder()
     z = torch.zeros(1, config.latent_size)
     # Per word, "4 ... 4 <eos>" scores better the longer it is, but "<eos>" and "4 <eos>" end
     # first and fill a beam of 2: the search must not stop there.
@@ -329,13 +336,7 @@ def test_beam_search_goes_on_past_its_first_endings():
 
 
 def test_beam_length_penalty_trades_long_for_short_outputs():
-    model = make("sentence_vae").eval()
-    config, decoder = model.config, model.decoder
-    with torch.no_grad():  # as above: word 4 (p ~ 0.62) or <eos> (p ~ 0.38) at every step
-        decoder.output.weight.zero_()
-        decoder.output.bias.fill_(-50.0)
-        decoder.output.bias[4] = 5.0
-        decoder.output.bias[config.eos_id] = 4.5
+    config, decoder = four_or_end_decoder()
     z = torch.zeros(1, config.latent_size)
     # The plain sum (penalty 0) ranks "<eos>" alone first; the mean per word (1.0, the
     # default) the longest sentence; a penalty between the two (0.8) picks a length in between.
@@ -366,13 +367,7 @@ def test_mean_token_log_prob_is_the_lm_score_per_predicted_token_whatever_the_ba
 
 
 def test_fluency_model_reranks_beam_search_hypotheses():
-    model = make("sentence_vae").eval()
-    config, decoder = model.config, model.decoder
-    with torch.no_grad():  # as above: word 4 (p ~ 0.62) or <eos> (p ~ 0.38) at every step
-        decoder.output.weight.zero_()
-        decoder.output.bias.fill_(-50.0)
-        decoder.output.bias[4] = 5.0
-        decoder.output.bias[config.eos_id] = 4.5
+    config, decoder = four_or_end_decoder()
     lm = make("lstm_lm").eval()
     with torch.no_grad():  # an LM for which ending is very unlikely: per token, the longer the better
         lm.decoder.output.weight.zero_()

@@ -251,9 +251,9 @@ class SentenceDecoder(nn.Module):
             fluency_model: for ``beam``, a language model's decoder over the same vocabulary
                 (``LSTMLanguageModel.decoder``) that re-ranks the finished hypotheses: each
                 scores its length-normalised log probability plus ``fluency_weight`` times
-                :func:`mean_token_log_prob` under ``fluency_model`` (shallow fusion at the
-                sentence level, as n-best re-ranking with an external LM; the mean log probability
-                per token is one of Lau et al. 2017's acceptability measures). It steers away
+                :func:`mean_token_log_prob` under ``fluency_model`` (n-best re-ranking with an
+                external LM; the mean log probability per token is one of Lau et al. 2017's
+                acceptability measures). It steers away
                 from fragments the decoder ends early ("and they do n't want to do") at no cost
                 to the search itself.
         """

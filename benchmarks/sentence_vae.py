@@ -227,12 +227,12 @@ def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
 INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
 
 
-def write_interpolations(model_dir: Path, lm_dir: Path | None = None) -> None:
+def write_interpolations(model_dir: Path, lm_dir: Path) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; headed by the run they come from."""
     decodings = list(INTERPOLATION_DECODINGS)
-    if lm_dir is not None and (lm_dir / "config.json").is_file():
+    if (lm_dir / "config.json").is_file():
         decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
     else:
         print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)

@@ -34,14 +34,7 @@ def encode_sentences(sentences: Iterable[Sequence[str]], vocab: Vocab, max_lengt
 
 def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> SentenceBatch:
     """Pads token-id lists into a :class:`SentenceBatch` (``[B, T]`` tokens, ``[B]`` lengths)."""
-    if len(rows) == 0:
-        raise ValueError("cannot collate an empty list of sentences")
-    width = max(1, max(len(row) for row in rows))
-    tokens = torch.full((len(rows), width), pad_id, dtype=torch.long)  # [B, T]
-    for index, row in enumerate(rows):
-        if row:
-            tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return SentenceBatch(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long))
+    return SentenceBatch.from_rows(rows, pad_id)
 
 
 SENTENCE_MODEL_TYPES = ("sentence_vae", "sentence_ae")  # an encoder to a code, a decoder from it

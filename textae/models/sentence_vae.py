@@ -26,6 +26,7 @@ E embedding, Z latent, V vocabulary, K importance samples.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -100,6 +101,17 @@ class SentenceBatch:
 
     tokens: Tensor  # [B, T] ids, pad_id after each sentence's end
     lengths: Tensor  # [B] real tokens (>= 0)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[int]], pad_id: int = 0) -> SentenceBatch:
+        """Token-id lists padded with ``pad_id`` into ``[B, T]`` tokens and ``[B]`` lengths."""
+        if len(rows) == 0:
+            raise ValueError("cannot collate an empty list of sentences")
+        tokens = torch.full((len(rows), max(1, max(map(len, rows)))), pad_id, dtype=torch.long)  # [B, T]
+        for index, row in enumerate(rows):
+            if row:
+                tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
+        return cls(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long))
 
     def to(self, device: torch.device | str) -> SentenceBatch:
         return SentenceBatch(self.tokens.to(device), self.lengths.to(device))
@@ -253,9 +265,8 @@ class SentenceDecoder(nn.Module):
                 scores its length-normalised log probability plus ``fluency_weight`` times
                 :func:`mean_token_log_prob` under ``fluency_model`` (n-best re-ranking with an
                 external LM; the mean log probability per token is one of Lau et al. 2017's
-                acceptability measures). It steers away
-                from fragments the decoder ends early ("and they do n't want to do") at no cost
-                to the search itself.
+                acceptability measures). It steers away from fragments the decoder ends early
+                ("and they do n't want to do") at no cost to the search itself.
         """
         if strategy not in ("greedy", "sample", "beam"):
             raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -312,8 +323,8 @@ class SentenceDecoder(nn.Module):
         return self.output(states[:, 0]), state
 
     def _beam(self, z: Tensor | None, max_length: int, beam_size: int, banned: list[int],
-              no_repeat_ngram: int, length_penalty: float = 1.0, fluency_model: SentenceDecoder | None = None,
-              fluency_weight: float = 0.0) -> list[int]:
+              no_repeat_ngram: int, length_penalty: float, fluency_model: SentenceDecoder | None,
+              fluency_weight: float) -> list[int]:
         config = self.config
 
         def normalised(score: float, length: int) -> float:
@@ -369,13 +380,9 @@ def mean_token_log_prob(decoder: SentenceDecoder, rows: list[list[int]]) -> list
     was_training = decoder.training
     decoder.eval()
     try:
-        tokens = torch.full((len(rows), max(1, max(map(len, rows)))), decoder.config.pad_id, dtype=torch.long)  # [B, T]
-        for index, row in enumerate(rows):
-            tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
-        lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)  # [B]
-        device = decoder.output.weight.device
-        total = decoder.token_log_likelihood(SentenceBatch(tokens.to(device), lengths.to(device)), None)  # [B]
-        return (total.cpu() / (lengths + 1)).tolist()
+        batch = SentenceBatch.from_rows(rows, decoder.config.pad_id)
+        total = decoder.token_log_likelihood(batch.to(decoder.output.weight.device), None)  # [B]
+        return (total.cpu() / (batch.lengths + 1)).tolist()
     finally:
         decoder.train(was_training)
 

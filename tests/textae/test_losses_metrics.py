@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
 import torch
+import torch.nn.functional as F
 
-from textae.losses import child_reconstruction_error, gaussian_kl, sum_per_tree
+from textae.losses import child_reconstruction_error, gaussian_kl, sum_per_tree, token_nll
 from textae.metrics import binary_predictions, sentiment_counts
 
 
@@ -72,3 +74,54 @@ def test_binary_counts_of_a_two_class_model_never_mistake_labels_for_fine_ones()
     logits5 = torch.tensor([[5.0, 0, 0, 0, 0], [0, 5.0, 0, 0, 0]])  # both predicted negative
     counts = sentiment_counts(logits5, torch.tensor([0, 1]), torch.tensor([0, 1]))  # both gold negative (fine 0, 1)
     assert counts["root_binary_acc"] == (2.0, 2.0)
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_token_nll_matches_cross_entropy_in_value_and_gradient(overwrite):
+    torch.manual_seed(0)
+    base = torch.randn(6, 9, dtype=torch.float64) * 3
+    targets = torch.tensor([0, 8, 3, 3, 5, 1])
+    weights = torch.randn(6, dtype=torch.float64)  # a non-uniform upstream gradient
+    expected_logits = base.clone().requires_grad_()
+    expected = F.cross_entropy(expected_logits, targets, reduction="none")
+    (expected * weights).sum().backward()
+    leaf = base.clone().requires_grad_()
+    logits = leaf * 1.0  # a temporary, as a model's output layer gives
+    loss = token_nll(logits, targets, overwrite_logits=overwrite)
+    torch.testing.assert_close(loss, expected.detach(), rtol=0, atol=1e-12)
+    (loss * weights).sum().backward()
+    torch.testing.assert_close(leaf.grad, expected_logits.grad, rtol=0, atol=1e-12)
+    if not overwrite:  # the caller's tensor is left as it was
+        torch.testing.assert_close(logits.detach(), base, rtol=0, atol=0)
+
+
+def test_token_nll_passes_gradcheck_and_refuses_a_second_backward_after_overwriting():
+    logits = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    targets = torch.tensor([1, 0, 4, 2])
+    assert torch.autograd.gradcheck(lambda x: token_nll(x, targets), (logits,))
+    loss = token_nll(logits * 2.0, targets, overwrite_logits=True).sum()
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_token_nll_upcasts_bfloat16_and_returns_its_gradient_in_bfloat16():
+    logits = torch.randn(3, 7).bfloat16().requires_grad_()
+    loss = token_nll(logits, torch.tensor([6, 0, 2]))
+    assert loss.dtype == torch.float32
+    torch.testing.assert_close(loss, F.cross_entropy(logits.detach().float(), torch.tensor([6, 0, 2]), reduction="none"))
+    loss.sum().backward()
+    assert logits.grad.dtype == torch.bfloat16
+    before = logits.detach().clone()
+    token_nll(logits, torch.tensor([6, 0, 2])).sum().backward()  # the upcast copy is overwritten, not the input
+    assert torch.equal(logits.detach(), before)
+
+
+def test_token_nll_without_autograd_and_bad_shapes():
+    logits, targets = torch.randn(3, 4), torch.tensor([0, 1, 3])
+    with torch.no_grad():
+        torch.testing.assert_close(token_nll(logits, targets), F.cross_entropy(logits, targets, reduction="none"))
+    with pytest.raises(ValueError, match=r"\[N, V\] logits and \[N\] targets"):
+        token_nll(logits, targets[:2])
+    with pytest.raises(ValueError, match="logits"):
+        token_nll(logits.unsqueeze(0), targets)

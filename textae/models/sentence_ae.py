@@ -32,7 +32,12 @@ import torch
 from torch import Tensor, nn
 
 from textae.models.masked_denoising import MaskingConfig, mask_tokens
-from textae.models.sentence_vae import SentenceBatch, SentenceDecoder, SentenceVAEConfig
+from textae.models.sentence_vae import (
+    SentenceBatch,
+    SentenceDecoder,
+    SentenceVAEConfig,
+    padded_lstm,
+)
 from textae.serialization import PretrainedMixin
 
 
@@ -67,10 +72,8 @@ class CodeEncoder(nn.Module):
     def forward(self, batch: SentenceBatch) -> tuple[Tensor, None]:
         """``([B, Z] codes, None)``: the VAE's ``(mu, logvar)`` with no variance."""
         embedded = self.embedding(batch.tokens)  # [B, T, E]
-        lengths = batch.lengths.clamp(min=1).cpu()  # an empty sentence reads one pad token
-        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        _, (last_hidden, _) = self.lstm(packed)  # [1, B, D]
-        return self.code(last_hidden[0]), None  # [B, Z]
+        _, last_hidden = padded_lstm(self.lstm, embedded, batch.lengths.clamp(min=1))  # [B, D]; empty: one pad token
+        return self.code(last_hidden), None  # [B, Z]
 
 
 @dataclass

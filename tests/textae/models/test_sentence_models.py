@@ -15,6 +15,7 @@ from textae.models.sentence_vae import (
     SentenceVAEConfig,
     kl_weight,
     mean_token_log_prob,
+    padded_lstm,
 )
 from textae.train import evaluate
 
@@ -93,6 +94,24 @@ def test_evaluation_scores_in_chunks_what_training_scores_in_one_block(autocast,
             chunked = decoder.token_log_likelihood(batch, z)
         assert chunked.dtype == torch.float32
         torch.testing.assert_close(chunked, one_block.detach(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("autocast", [False, True])
+def test_padded_lstm_gives_each_sentence_what_the_lstm_gives_it_alone(autocast):
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 5, batch_first=True)
+    lengths = torch.tensor([4, 1, 2])
+    inputs = torch.randn(3, 4, 3)  # [B, T, E]; positions past each length are padding
+    state = (torch.randn(1, 3, 5), torch.randn(1, 3, 5))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):  # float32 on CPUs without bf16
+        outputs, last = padded_lstm(lstm, inputs, lengths, state)
+    assert outputs.shape == (3, 4, 5) and last.shape == (3, 5)
+    tolerance = dict(rtol=0.05, atol=0.05) if autocast else dict(rtol=1e-5, atol=1e-6)
+    for index, length in enumerate(lengths.tolist()):
+        alone, (hidden, _) = lstm(inputs[index : index + 1, :length],
+                                  (state[0][:, index : index + 1], state[1][:, index : index + 1]))
+        torch.testing.assert_close(outputs[index, :length].float(), alone[0], **tolerance)
+        torch.testing.assert_close(last[index].float(), hidden[0, 0], **tolerance)
 
 
 @pytest.mark.parametrize("name", NAMES)

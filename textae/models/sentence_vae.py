@@ -252,7 +252,7 @@ class SentenceDecoder(nn.Module):
         (under bf16 autocast too: logits in bf16, log-sum-exp in float32, as cross-entropy)."""
         if torch.is_grad_enabled():
             logits, targets, mask = self.logits_and_targets(batch, z)
-            token_log_probs = -token_nll(logits, targets, overwrite_logits=True)  # [N]
+            token_log_probs = -token_nll(logits, targets)  # [N]
         else:
             states, targets, mask = self.states_and_targets(batch, z)
             pieces = []

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -52,7 +53,7 @@ def add_seeded(metrics: dict, key: str, values: list[float]) -> None:
 def write_result(name: str, *, seeds: list[int], metrics: dict, published: dict, notes: str = "") -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
-        "command": " ".join(["python", *sys.argv]),
+        "command": shlex.join(["python", *sys.argv]),
         "machine": machine(),
         "seeds": seeds,
         "metrics": metrics,
@@ -81,7 +82,7 @@ def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]]
         for key in [key for key in metrics if key.startswith(prefixes[part])]:
             del metrics[key]
         metrics.update(part_metrics)
-        parts[part] = {"command": " ".join(["python", *sys.argv]), "machine": machine(), "seeds": seeds,
+        parts[part] = {"command": shlex.join(["python", *sys.argv]), "machine": machine(), "seeds": seeds,
                        "date": time.strftime("%Y-%m-%d")}
     path = write_result(name, seeds=sorted({seed for part in parts.values() for seed in part["seeds"]}),
                         metrics=metrics, published=published,

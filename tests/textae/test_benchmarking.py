@@ -37,3 +37,17 @@ def test_machine_says_whether_bfloat16_is_native(monkeypatch):
     assert "with native bf16)" in benchmarking.machine()
     monkeypatch.setattr(textae.train, "native_bf16", lambda device: False)
     assert "without native bf16)" in benchmarking.machine()
+
+
+def test_the_recorded_command_quotes_arguments_with_spaces(tmp_path, monkeypatch):
+    import shlex
+    import sys
+
+    monkeypatch.setattr(benchmarking, "RESULTS", tmp_path)
+    argv = ["benchmarks/demo.py", "--time-epoch-args", "--free-bits 0.2 --tie-output true", "--seeds", "0"]
+    monkeypatch.setattr(sys, "argv", argv)
+    benchmarking.write_result("demo", seeds=[0], metrics={"x": 1.0}, published={})
+    command = json.loads((tmp_path / "demo.json").read_text())["command"]
+    assert shlex.split(command) == ["python", *argv]  # pasted into a shell, it runs the same thing
+    benchmarking.write_parts_result("parts", measured={"a": ({"a_x": 1.0}, [0])}, prefixes={"a": ("a_",)}, published={})
+    assert shlex.split(json.loads((tmp_path / "parts.json").read_text())["parts"]["a"]["command"]) == ["python", *argv]

@@ -40,7 +40,6 @@ from torch import Tensor, nn
 from textae.losses import token_nll
 from textae.schedules import cyclical_kl_weight, linear_kl_weight, logistic_kl_weight
 from textae.serialization import PretrainedMixin
-from textae.train import native_bf16
 
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
 
@@ -139,12 +138,15 @@ def padded_lstm(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor,
     computed and meaningless; those at its real positions are exactly what the LSTM over that
     sentence alone gives, since padding only follows them.
 
-    Under CPU bf16 autocast on a CPU without native bfloat16 the LSTM runs in float32: oneDNN's
-    LSTM refuses emulated bfloat16 there (the training loop itself falls back to float32 on
-    such CPUs; this covers autocast a caller opens)."""
-    if inputs.device.type == "cpu" and torch.is_autocast_enabled("cpu") and not native_bf16("cpu"):
-        with torch.autocast("cpu", enabled=False):
-            outputs, _ = lstm(inputs.float(), None if state is None else tuple(part.float() for part in state))
+    Under autocast the LSTM still runs in its weights' precision (float32), as it did over
+    packed sequences, which autocast leaves alone: the runs in BENCHMARKS.md were trained so,
+    bfloat16 recurrences would be another model, and oneDNN's LSTM refuses emulated bfloat16
+    on CPUs without it."""
+    device_type = inputs.device.type
+    if torch.is_autocast_enabled(device_type):
+        dtype = lstm.weight_ih_l0.dtype
+        with torch.autocast(device_type, enabled=False):
+            outputs, _ = lstm(inputs.to(dtype), None if state is None else tuple(part.to(dtype) for part in state))
     else:
         outputs, _ = lstm(inputs, state)  # [B, T, D]
     last = outputs[torch.arange(len(lengths), device=outputs.device), lengths - 1]  # [B, D]

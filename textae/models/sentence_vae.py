@@ -125,11 +125,6 @@ class SentenceBatch:
         return len(self.lengths)
 
 
-def real_positions(lengths: Tensor, width: int) -> Tensor:
-    """``[B, width]`` True at each sentence's first ``lengths`` positions."""
-    return torch.arange(width, device=lengths.device) < lengths.unsqueeze(1)  # [B, width]
-
-
 def padded_lstm(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor,
                 state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
     """A one-layer, batch-first ``lstm`` over padded ``[B, T, E]`` inputs whose sentence ``b``
@@ -220,8 +215,8 @@ class SentenceDecoder(nn.Module):
         return inputs
 
     def states_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
-        """``([N, D] LSTM outputs, [N] targets, [B, T+1] mask of the real positions)`` over the
-        N real positions (each sentence's tokens and its <eos>), sentence after sentence."""
+        """``([N, D] LSTM outputs, [N] targets, [N] the sentence of each)`` over the N real
+        positions (each sentence's tokens and its <eos>), sentence after sentence."""
         config = self.config
         size, width = batch.tokens.shape  # B, T
         embedded = self.dropout(self.embedding(self.inputs(batch)))  # [B, T+1, E]
@@ -231,15 +226,16 @@ class SentenceDecoder(nn.Module):
                                 self.initial_state(z, size, batch.tokens.device))  # [B, T+1, D]
         targets = torch.cat([batch.tokens, torch.full_like(batch.tokens[:, :1], config.pad_id)], dim=1)  # [B, T+1]
         targets[torch.arange(size, device=targets.device), batch.lengths] = config.eos_id
-        mask = real_positions(batch.lengths + 1, width + 1)  # [B, T+1]
+        real = torch.arange(width + 1, device=targets.device) <= batch.lengths.unsqueeze(1)  # [B, T+1]
+        sentence, position = real.nonzero(as_tuple=True)  # [N] x2
         # Only the N real positions go on: the output layer never sees padding.
-        return self.dropout(states[mask]), targets[mask], mask
+        return self.dropout(states[sentence, position]), targets[sentence, position], sentence
 
     def logits_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
-        """``([N, V] logits, [N] targets, [B, T+1] mask of the real positions)`` over the N real
-        positions (each sentence's tokens and its <eos>), sentence after sentence."""
-        states, targets, mask = self.states_and_targets(batch, z)
-        return self.output(states), targets, mask  # [N, V]
+        """``([N, V] logits, [N] targets, [N] the sentence of each)`` over the N real positions
+        (each sentence's tokens and its <eos>), sentence after sentence."""
+        states, targets, sentence = self.states_and_targets(batch, z)
+        return self.output(states), targets, sentence  # [N, V]
 
     # Rows of the output layer scored at a time when no gradient is needed: a [rows, V] block of
     # logits stays in cache for its log-softmax (one [N, V] block was 2.5x slower in a hand timing
@@ -254,18 +250,17 @@ class SentenceDecoder(nn.Module):
         ``SCORE_CHUNK`` positions at a time; the values are those of the one-block path
         (under bf16 autocast too: logits in bf16, log-sum-exp in float32, as cross-entropy)."""
         if torch.is_grad_enabled():
-            logits, targets, mask = self.logits_and_targets(batch, z)
+            logits, targets, sentence = self.logits_and_targets(batch, z)
             token_log_probs = -token_nll(logits, targets)  # [N]
         else:
-            states, targets, mask = self.states_and_targets(batch, z)
+            states, targets, sentence = self.states_and_targets(batch, z)
             pieces = []
             for start in range(0, states.shape[0], self.SCORE_CHUNK):
                 logits = self.output(states[start:start + self.SCORE_CHUNK])  # [rows, V]
                 # one fused log-softmax in float32 (a separate log-sum-exp took ~1.2x its time)
                 pieces.append(-F.cross_entropy(logits.float(), targets[start:start + self.SCORE_CHUNK], reduction="none"))
             token_log_probs = torch.cat(pieces) if pieces else states.new_zeros(0)  # [N]
-        sentence = mask.nonzero()[:, 0]  # [N] which sentence each real position belongs to
-        return token_log_probs.new_zeros(len(mask)).index_add(0, sentence, token_log_probs)  # [B]
+        return token_log_probs.new_zeros(len(batch)).index_add(0, sentence, token_log_probs)  # [B]
 
 
     @torch.no_grad()

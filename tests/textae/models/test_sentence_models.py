@@ -24,11 +24,7 @@ TINY = dict(vocab_size=12, embedding_size=8, hidden_size=10, latent_size=4, deco
 
 
 def sentences_batch(rows: list[list[int]]) -> SentenceBatch:
-    width = max(1, max(map(len, rows)))
-    tokens = torch.zeros(len(rows), width, dtype=torch.long)
-    for index, row in enumerate(rows):
-        tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return SentenceBatch(tokens, torch.tensor([len(row) for row in rows]))
+    return SentenceBatch.from_rows(rows)
 
 
 ROWS = [[4, 5, 6, 7], [8, 9], [10, 11, 4], [5]]
@@ -102,15 +98,14 @@ def test_padded_lstm_gives_each_sentence_what_the_lstm_gives_it_alone(autocast):
     lstm = torch.nn.LSTM(3, 5, batch_first=True)
     lengths = torch.tensor([4, 1, 2])
     inputs = torch.randn(3, 4, 3)  # [B, T, E]; positions past each length are padding
-    state = (torch.randn(1, 3, 5), torch.randn(1, 3, 5))
-    # under autocast too the LSTM runs in float32 (bf16 state, as a Linear under autocast gives it)
+    # under autocast the initial state is bf16 (as a Linear under autocast gives it); the LSTM runs in float32
+    state_dtype = torch.bfloat16 if autocast else torch.float32
+    state = (torch.randn(1, 3, 5).to(state_dtype), torch.randn(1, 3, 5).to(state_dtype))
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-        outputs, last = padded_lstm(lstm, inputs, lengths, tuple(part.to(torch.bfloat16 if autocast else torch.float32)
-                                                                 for part in state))
+        outputs, last = padded_lstm(lstm, inputs, lengths, state)
     assert outputs.shape == (3, 4, 5) and last.shape == (3, 5) and outputs.dtype == torch.float32
     for index, length in enumerate(lengths.tolist()):
-        alone_state = tuple(part[:, index : index + 1].to(torch.bfloat16 if autocast else torch.float32).float()
-                            for part in state)
+        alone_state = tuple(part[:, index : index + 1].float() for part in state)
         alone, (hidden, _) = lstm(inputs[index : index + 1, :length], alone_state)
         torch.testing.assert_close(outputs[index, :length], alone[0], rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(last[index], hidden[0, 0], rtol=1e-5, atol=1e-6)

@@ -165,7 +165,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``; :func:`check_decoding_arguments`
-    refuses bad values, :func:`decoding_options` turns them into ``generate()``'s keywords and
+    refuses bad values, :func:`decoding_options` turns them into :func:`textae.decoding.generate`'s keywords and
     :func:`load_fluency_model` loads ``--fluency-lm``."""
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
@@ -209,7 +209,7 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
 
 
 def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keywords of a decoder's ``generate()`` from :func:`add_decoding_arguments`' flags."""
+    """The keywords of :func:`textae.decoding.generate` from :func:`add_decoding_arguments`' flags."""
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
             "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram}
 

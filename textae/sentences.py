@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from textae.decoding import generate
 from textae.models.sentence_vae import SentenceBatch
 from textae.train import bf16_autocast
 from textae.vocab import Vocab
@@ -93,7 +94,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             totals["kl"] += float((0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).sum())
             logvars.append(logvar)
         if len(references) < bleu_sentences:
-            decoded = model.decoder.generate(mu, len(batch), max_length=int(batch.lengths.max()) + 10)
+            decoded = generate(model.decoder, mu, len(batch), max_length=int(batch.lengths.max()) + 10)
             for row, length, hypothesis in zip(batch.tokens.tolist(), batch.lengths.tolist(), decoded, strict=True):
                 references.append([row[:length]])
                 hypotheses.append(hypothesis)
@@ -173,13 +174,13 @@ def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None 
     """Sentences decoded from ``count`` draws of z: from N(0, I) (a VAE's prior) or from
     N(mean, covariance) (see :func:`latent_gaussian`); ``decoding`` (``strategy``,
     ``temperature``, ``beam_size``, ``length_penalty``, ``ban_unk``, ``no_repeat_ngram``)
-    goes to :meth:`textae.models.sentence_vae.SentenceDecoder.generate` as it is."""
+    goes to :func:`textae.decoding.generate` as it is."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(count, model.config.latent_size, generator=generator)  # [count, Z]
     z = gaussian_draws(noise, mean, covariance) if mean is not None else noise
     torch.manual_seed(seed)  # for strategy="sample"
-    return model.decoder.generate(z, count, max_length=max_length, **decoding)
+    return generate(model.decoder, z, count, max_length=max_length, **decoding)
 
 
 @torch.no_grad()

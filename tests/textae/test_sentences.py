@@ -116,6 +116,7 @@ def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():
 def test_latent_gaussian_sampling_and_lm_perplexity():
     import torch
 
+    from textae.decoding import generate
     from textae.models import LSTMLanguageModel, SentenceAE, SentenceAEConfig
     from textae.sentences import (
         collate_sentences,
@@ -138,8 +139,8 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     # Beam options reach generate(): the same codes decoded by beam search one by one.
     beamed = sample_sentences(model, 3, seed=2, max_length=6, strategy="beam", beam_size=3, length_penalty=0.0)
     z = torch.randn(3, 3, generator=torch.Generator().manual_seed(2))
-    assert beamed == [model.decoder.generate(z[i : i + 1], 1, max_length=6, strategy="beam", beam_size=3,
-                                             length_penalty=0.0)[0] for i in range(3)]
+    assert beamed == [generate(model.decoder, z[i : i + 1], 1, max_length=6, strategy="beam", beam_size=3,
+                               length_penalty=0.0)[0] for i in range(3)]
     with pytest.raises(ValueError, match="beam_size"):
         sample_sentences(model, 2, strategy="beam", beam_size=0)
     lm = LSTMLanguageModel(config)

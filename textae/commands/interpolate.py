@@ -43,7 +43,7 @@ from textae.cli import (
     load_sentence_model,
     program_name,
 )
-from textae.models.sentence_vae import interpolate
+from textae.decoding import generate, interpolate
 from textae.sentences import collate_sentences, encode_user_words
 from textae.serialization import CheckpointError
 from textae.train import set_seed
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         mu, _ = model.encoder(collate_sentences([first, second]))  # [2, Z]
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
         limit = max(len(first), len(second)) + 20
-        decoded = model.decoder.generate(path, args.steps, max_length=limit, **decoding_options(args),
+        decoded = generate(model.decoder, path, args.steps, max_length=limit, **decoding_options(args),
                                          fluency_model=fluency)
     for step, ids in enumerate(decoded):
         print(f"{step:3d}  {' '.join(vocab.decode(ids))}")

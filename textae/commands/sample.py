@@ -33,6 +33,7 @@ from textae.cli import (
     load_sentence_model,
     program_name,
 )
+from textae.decoding import generate
 from textae.sentences import (
     collate_sentences,
     encode_user_words,
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
             z = gaussian_draws(torch.randn(args.num, model.config.latent_size), mean, covariance)
         else:
             z = torch.randn(args.num, model.config.latent_size)
-        decoded = model.decoder.generate(z, len(z), max_length=args.max_length, **decoding_options(args),
+        decoded = generate(model.decoder, z, len(z), max_length=args.max_length, **decoding_options(args),
                                          fluency_model=fluency)
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))

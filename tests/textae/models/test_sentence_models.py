@@ -9,31 +9,12 @@ import math
 import pytest
 import torch
 
+from tests.textae.models.sentence_helpers import ROWS, make, sentences_batch
 from textae.models import MODELS
-from textae.models.sentence_vae import (
-    SentenceBatch,
-    SentenceVAEConfig,
-    kl_weight,
-    mean_token_log_prob,
-    padded_lstm,
-)
+from textae.models.sentence_vae import SentenceVAEConfig, kl_weight, padded_lstm
 from textae.train import evaluate
 
 NAMES = ["sentence_vae", "lstm_lm", "sentence_ae"]
-TINY = dict(vocab_size=12, embedding_size=8, hidden_size=10, latent_size=4, decoder_dropout=0.0)
-
-
-def sentences_batch(rows: list[list[int]]) -> SentenceBatch:
-    return SentenceBatch.from_rows(rows)
-
-
-ROWS = [[4, 5, 6, 7], [8, 9], [10, 11, 4], [5]]
-
-
-def make(name: str, seed: int = 0, **overrides):
-    torch.manual_seed(seed)
-    config_class, model_class = MODELS[name]
-    return model_class(config_class(**{**TINY, **overrides}))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -227,33 +208,6 @@ def test_tied_output_needs_equal_embedding_and_hidden_sizes():
         SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=10, tie_output=True)
 
 
-def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
-    from textae.models.sentence_vae import interpolate
-
-    model = make("sentence_vae", kl_schedule="linear", latent_size=4)
-    batch = sentences_batch(ROWS[:2])
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
-    for _ in range(300):
-        optimizer.zero_grad()
-        model.loss(batch, step=0)["loss"].backward()  # beta(0) = 0 for the linear schedule: a plain AE
-        optimizer.step()
-    model.eval()
-    mu, _ = model.encoder(batch)
-    decoder = model.decoder
-    assert decoder.generate(mu, 2, strategy="greedy") == ROWS[:2]
-    assert decoder.generate(mu, 2, strategy="beam", beam_size=3) == ROWS[:2]
-    torch.manual_seed(0)
-    assert decoder.generate(mu, 2, strategy="sample", temperature=0.01) == ROWS[:2]
-    path = interpolate(mu[0], mu[1], 5)
-    torch.testing.assert_close(path[0], mu[0])
-    torch.testing.assert_close(path[-1], mu[1])
-    spherical = interpolate(mu[0], mu[1], 5, spherical=True)
-    torch.testing.assert_close(spherical[-1], mu[1])
-    assert len(decoder.generate(None, 3, max_length=5)) == 3  # prior-free decoding (as the LM's) works
-    with pytest.raises(ValueError, match="strategy"):
-        decoder.generate(mu, 2, strategy="nucleus")
-
-
 def test_bf16_autocast_training_runs_and_learns(tmp_path, monkeypatch):
     from textae.train import TrainConfig, fit
 
@@ -286,119 +240,3 @@ def test_bf16_autocast_without_native_bfloat16_warns_and_trains_in_float32(tmp_p
     assert autocast_on and not any(autocast_on)  # no forward pass ran under autocast
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert records[0]["split"] == "setup" and (records[0]["autocast"], records[0]["autocast_asked"]) == ("none", "bf16")
-
-
-def test_repeated_ngram_ends():
-    from textae.models.sentence_vae import repeated_ngram_ends
-
-    assert repeated_ngram_ends([], 2) == []
-    assert repeated_ngram_ends([4, 5, 4], 2) == [5]  # "4 5" seen: after 4, 5 would repeat it
-    assert sorted(repeated_ngram_ends([4, 5, 6, 4, 5], 3)) == [6]
-    assert sorted(repeated_ngram_ends([4, 5, 4], 1)) == [4, 4, 5]  # unigrams: every word used
-    assert repeated_ngram_ends([4, 5], 3) == []
-
-
-def has_repeated_ngram(tokens: list[int], n: int) -> bool:
-    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-    return len(grams) != len(set(grams))
-
-
-@pytest.mark.parametrize("strategy", ["greedy", "beam", "sample"])
-def test_decoding_controls_ban_unk_and_block_repeated_ngrams(strategy):
-    model = make("sentence_vae").eval()
-    config, decoder = model.config, model.decoder
-    with torch.no_grad():  # a decoder that loves <unk>, then word 4: it loops on them
-        decoder.output.bias.zero_()
-        decoder.output.bias[config.unk_id] = 50.0
-        decoder.output.bias[4] = 40.0
-        decoder.output.bias[config.eos_id] = -50.0
-    z = torch.zeros(2, config.latent_size)
-    torch.manual_seed(0)
-    plain = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2)
-    assert all(row == [config.unk_id] * 6 for row in plain)
-    torch.manual_seed(0)
-    no_unk = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2, ban_unk=True)
-    assert all(row == [4] * 6 for row in no_unk)
-    for n in (1, 2):
-        torch.manual_seed(0)
-        rows = decoder.generate(z, 2, max_length=6, strategy=strategy, beam_size=2, ban_unk=True, no_repeat_ngram=n)
-        assert all(len(row) == 6 and config.unk_id not in row and not has_repeated_ngram(row, n) for row in rows)
-        assert all(row[0] == 4 for row in rows)  # the model's favourite still comes first
-    with pytest.raises(ValueError, match="no_repeat_ngram"):
-        decoder.generate(z, 2, no_repeat_ngram=-1)
-
-
-def four_or_end_decoder():
-    """``(config, decoder)`` of a VAE whose decoder, at every step, says word 4 (p ~ 0.62) or
-    <eos> (p ~ 0.38), nothing else."""
-    model = make("sentence_vae").eval()
-    config, decoder = model.config, model.decoder
-    with torch.no_grad():
-        decoder.output.weight.zero_()
-        decoder.output.bias.fill_(-50.0)
-        decoder.output.bias[4] = 5.0
-        decoder.output.bias[config.eos_id] = 4.5
-    return config, decoder
-
-
-def test_beam_search_goes_on_past_its_first_endings():
-    config, decoder = four_or_end_decoder()
-    z = torch.zeros(1, config.latent_size)
-    # Per word, "4 ... 4 <eos>" scores better the longer it is, but "<eos>" and "4 <eos>" end
-    # first and fill a beam of 2: the search must not stop there.
-    for length in (1, 3, 6):
-        assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=length) == [[4] * length]
-    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=0) == [[]]
-
-
-def test_beam_length_penalty_trades_long_for_short_outputs():
-    config, decoder = four_or_end_decoder()
-    z = torch.zeros(1, config.latent_size)
-    # The plain sum (penalty 0) ranks "<eos>" alone first; the mean per word (1.0, the
-    # default) the longest sentence; a penalty between the two (0.8) picks a length in between.
-    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.0) == [[]]
-    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6) == [[4] * 6]
-    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=1.0) == [[4] * 6]
-    log_4, log_eos = torch.tensor([5.0, 4.5]).log_softmax(0).tolist()
-    expected = max(range(7), key=lambda n: (n * log_4 + log_eos) / (n + 1) ** 0.8)
-    assert 0 < expected < 6  # the test is only telling if the optimum is strictly inside
-    assert decoder.generate(z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.8) == [[4] * expected]
-    with pytest.raises(ValueError, match="beam_size"):
-        decoder.generate(z, 1, strategy="beam", beam_size=0)
-    with pytest.raises(ValueError, match="length_penalty"):
-        decoder.generate(z, 1, strategy="beam", length_penalty=float("nan"))
-
-
-def test_mean_token_log_prob_is_the_lm_score_per_predicted_token_whatever_the_batch():
-    lm = make("lstm_lm", decoder_dropout=0.5).eval()
-    rows = [[4, 5, 6], [], [7, 4, 5, 6, 8, 9]]
-    scores = mean_token_log_prob(lm.decoder, rows)
-    with torch.no_grad():
-        alone = [lm(sentences_batch([row])).item() / (len(row) + 1) for row in rows]
-    assert scores == pytest.approx(alone, abs=1e-5)  # padding beside a row changes nothing
-    assert mean_token_log_prob(lm.decoder, []) == []
-    lm.train()
-    assert mean_token_log_prob(lm.decoder, rows) == pytest.approx(scores, abs=1e-5)  # no dropout while scoring
-    assert lm.training and lm.decoder.training  # and the caller's mode is restored
-
-
-def test_fluency_model_reranks_beam_search_hypotheses():
-    config, decoder = four_or_end_decoder()
-    lm = make("lstm_lm").eval()
-    with torch.no_grad():  # an LM for which ending is very unlikely: per token, the longer the better
-        lm.decoder.output.weight.zero_()
-        lm.decoder.output.bias.fill_(0.0)
-        lm.decoder.output.bias[config.eos_id] = -30.0
-    z = torch.zeros(1, config.latent_size)
-    # The plain sum (penalty 0) ranks "<eos>" alone first; the search stops with "", "4" and
-    # "4 4" finished (the best growing "4 4 4" scores under ""), and the LM prefers the longest.
-    options = {"strategy": "beam", "beam_size": 2, "max_length": 6, "length_penalty": 0.0}
-    assert decoder.generate(z, 1, **options) == [[]]
-    assert decoder.generate(z, 1, **options, fluency_model=lm.decoder, fluency_weight=0.0) == [[]]
-    assert decoder.generate(z, 1, **options, fluency_model=lm.decoder, fluency_weight=1.0) == [[4, 4]]
-    with pytest.raises(ValueError, match="re-ranks beam search"):
-        decoder.generate(z, 1, fluency_model=lm.decoder)
-    with pytest.raises(ValueError, match="fluency_weight"):
-        decoder.generate(z, 1, strategy="beam", fluency_model=lm.decoder, fluency_weight=-1.0)
-    with pytest.raises(ValueError, match="share one vocabulary"):
-        decoder.generate(z, 1, strategy="beam", fluency_model=make("lstm_lm", vocab_size=TINY["vocab_size"] + 1).decoder)

@@ -1,0 +1,195 @@
+"""Decoding sentences from a sentence model's LSTM decoder, and paths through its latent space.
+
+Works with the ``SentenceDecoder`` of ``models/sentence_vae.py``, shared by the sentence VAE,
+its LSTM language-model baseline and the sentence autoencoder: greedy, sampled (with a
+temperature) and beam-search decoding, each with an optional ban on ``<unk>`` and on repeated
+n-grams; beam search can rank its finished sentences with a length penalty and re-rank them
+with an external language model (``fluency_model``). ``interpolate`` gives the latent path that
+``scripts/interpolate.py`` decodes.
+
+Shape legend: B sentences (latent codes), Z latent, V vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
+
+
+@torch.no_grad()
+def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_length: int = 40,
+             strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
+             ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
+             fluency_weight: float = 2.0) -> list[list[int]]:
+    """Token ids (without <bos>/<eos>) of ``size`` sentences that ``decoder`` decodes from ``z``.
+
+    Args:
+        decoder: a ``SentenceDecoder`` (``model.decoder``); its steps apply no dropout,
+            whatever its mode.
+        z: ``[B, Z]`` latent codes with ``B == size``, or ``None`` for a decoder without a
+            latent (the language model's) or to start from a zero state.
+        max_length: words per sentence at most; a sentence that has not ended by then is cut.
+        strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
+            ``beam`` (beam search of width ``beam_size``).
+        length_penalty: for ``beam``, finished hypotheses are ranked by their summed log
+            probability divided by ``length ** length_penalty`` (as ``transformers``'
+            ``length_penalty``): 1.0 (default) is the mean per word, which favours long
+            outputs; 0.0 ranks by the plain sum, which favours short ones.
+        ban_unk: never emit ``<unk>`` (the next-best word is taken instead).
+        no_repeat_ngram: if n > 0, never emit a word that would repeat an n-gram already
+            in the output (as ``transformers``' ``no_repeat_ngram_size``); stops the loops
+            ("<unk> <unk> <unk> ...") an under-trained decoder falls into.
+        fluency_model: for ``beam``, a language model's decoder over the same vocabulary
+            (``LSTMLanguageModel.decoder``) that re-ranks the finished hypotheses: each
+            scores its length-normalised log probability plus ``fluency_weight`` times
+            :func:`mean_token_log_prob` under ``fluency_model`` (n-best re-ranking with an
+            external LM; the mean log probability per token is one of Lau et al. 2017's
+            acceptability measures). It steers away from fragments the decoder ends early
+            ("and they do n't want to do") at no cost to the search itself.
+    """
+    if strategy not in ("greedy", "sample", "beam"):
+        raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
+    if strategy == "sample" and temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if no_repeat_ngram < 0:
+        raise ValueError(f"no_repeat_ngram must be >= 0, got {no_repeat_ngram}")
+    if strategy == "beam" and beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size}")
+    if not math.isfinite(length_penalty):
+        raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
+    if fluency_model is not None:
+        if strategy != "beam":
+            raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
+        if not (math.isfinite(fluency_weight) and fluency_weight >= 0):
+            raise ValueError(f"fluency_weight must be a finite number >= 0, got {fluency_weight}")
+        if fluency_model.config.vocab_size != decoder.config.vocab_size:
+            raise ValueError(f"fluency_model has a vocabulary of {fluency_model.config.vocab_size} words, this "
+                             f"decoder {decoder.config.vocab_size}: they must share one vocabulary")
+    banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
+    if strategy == "beam":
+        return [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
+                           length_penalty, fluency_model, fluency_weight) for i in range(size)]
+    config = decoder.config
+    device = decoder.output.weight.device
+    state = decoder.initial_state(z, size, device)
+    current = torch.full((size, 1), config.bos_id, dtype=torch.long, device=device)  # [B, 1]
+    finished = torch.zeros(size, dtype=torch.bool, device=device)
+    outputs: list[Tensor] = []
+    for _ in range(max_length + 1):
+        logits, state = decoder.step(current, z, state)  # [B, V]
+        logits[:, banned] = float("-inf")
+        if no_repeat_ngram and outputs:
+            history = torch.stack(outputs, dim=1).tolist()  # [B, t]
+            for row, tokens in enumerate(history):
+                logits[row, repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
+        if strategy == "greedy":
+            current = logits.argmax(dim=-1, keepdim=True)  # [B, 1]
+        else:
+            current = torch.multinomial((logits / temperature).softmax(dim=-1), 1)  # [B, 1]
+        outputs.append(current[:, 0])
+        finished |= current[:, 0] == config.eos_id
+        if bool(finished.all()):
+            break
+    ids = torch.stack(outputs, dim=1).tolist()  # [B, steps]
+    return [row[: row.index(config.eos_id)] if config.eos_id in row else row[:max_length] for row in ids]
+
+
+
+def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
+                banned: list[int], no_repeat_ngram: int, length_penalty: float,
+                fluency_model: SentenceDecoder | None, fluency_weight: float) -> list[int]:
+    """The best hypothesis of a beam search of width ``beam_size`` from one latent code ``z``
+    ``[1, Z]`` (or none): the arguments are those of :func:`generate`, checked there."""
+    config = decoder.config
+
+    def normalised(score: float, length: int) -> float:
+        return score / length**length_penalty
+
+    device = decoder.output.weight.device
+    state = decoder.initial_state(z, 1, device)
+    beams: list[tuple[float, list[int], tuple[Tensor, Tensor]]] = [(0.0, [], state)]
+    complete: list[tuple[float, list[int]]] = []
+    for _ in range(max_length + 1):
+        candidates = []
+        for score, tokens, beam_state in beams:
+            current = torch.tensor([[tokens[-1] if tokens else config.bos_id]], device=device)
+            logits, new_state = decoder.step(current, z, beam_state)
+            log_probs = logits.log_softmax(dim=-1)[0]  # scores stay the model's own probabilities
+            log_probs[banned] = float("-inf")
+            if no_repeat_ngram:
+                log_probs[repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
+            top = log_probs.topk(beam_size)
+            for log_prob, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                if log_prob == float("-inf"):
+                    continue
+                candidates.append((score + log_prob, [*tokens, token], new_state))
+        candidates.sort(key=lambda item: item[0], reverse=True)
+        beams = []
+        for score, tokens, beam_state in candidates[:beam_size]:
+            if tokens[-1] == config.eos_id:
+                complete.append((normalised(score, len(tokens)), tokens[:-1]))
+            else:
+                beams.append((score, tokens, beam_state))
+        if not beams:
+            break
+        # Stop once beam_size sentences have ended and none still growing scores better
+        # (length-normalised) so far (a growing one can still end; stopping at the first
+        # beam_size endings would let short, early endings crowd it out).
+        if len(complete) >= beam_size and max(c[0] for c in complete) >= max(normalised(s, len(t)) for s, t, _ in beams):
+            break
+    if not complete:  # nothing ended within max_length: the best unfinished hypothesis
+        complete = [(normalised(score, len(tokens)), tokens) for score, tokens, _ in beams]
+    if fluency_model is not None:
+        fluency = mean_token_log_prob(fluency_model, [tokens for _, tokens in complete])
+        complete = [(score + fluency_weight * extra, tokens) for (score, tokens), extra in zip(complete, fluency, strict=True)]
+    return max(complete, key=lambda item: item[0])[1][:max_length]
+
+
+
+
+@torch.no_grad()
+def mean_token_log_prob(decoder: SentenceDecoder, rows: list[list[int]]) -> list[float]:
+    """Each sentence's log probability under a language model's ``decoder`` (no z), divided by
+    the tokens it predicts (the words and <eos>): a fluency score that does not favour short
+    sentences."""
+    if not rows:
+        return []
+    was_training = decoder.training
+    decoder.eval()
+    try:
+        batch = SentenceBatch.from_rows(rows, decoder.config.pad_id)
+        total = decoder.token_log_likelihood(batch.to(decoder.output.weight.device), None)  # [B]
+        return (total.cpu() / (batch.lengths + 1)).tolist()
+    finally:
+        decoder.train(was_training)
+
+
+def repeated_ngram_ends(tokens: list[int], n: int) -> list[int]:
+    """Words that, appended to ``tokens``, would repeat one of its ``n``-grams."""
+    if n < 1 or len(tokens) < n - 1:
+        return []
+    prefix = tuple(tokens[len(tokens) - n + 1 :]) if n > 1 else ()
+    return [tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n - 1]) == prefix]
+
+
+def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = False) -> Tensor:
+    """``steps`` points from ``start`` to ``end`` (both ``[Z]``), ends included: ``[steps, Z]``.
+
+    ``spherical`` follows the great circle (slerp), which keeps points at a typical norm
+    under a Gaussian prior instead of cutting through the low-density centre.
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    weights = torch.linspace(0, 1, steps, dtype=start.dtype, device=start.device).unsqueeze(1)  # [steps, 1]
+    if not spherical:
+        return (1 - weights) * start + weights * end
+    cosine = F.cosine_similarity(start, end, dim=0).clamp(-1 + 1e-7, 1 - 1e-7)
+    angle = torch.arccos(cosine)
+    if float(angle.detach()) < 1e-4:  # nearly parallel: slerp equals lerp
+        return (1 - weights) * start + weights * end
+    return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)

@@ -20,6 +20,10 @@ batch whole (``padded_lstm``): on CPU that is oneDNN's fused LSTM, forward and b
 18-24 tokens, 2 cores, session 16), and the outputs at real positions are the same (padding
 comes after each sentence, so it never reaches them).
 
+Decoding (greedy, sampled, beam search; from the prior or from posteriors) and latent paths
+between sentences live in ``textae/decoding.py``; ``SentenceDecoder.step`` is the one decoder
+step they repeat.
+
 Loss reduction: NLL summed over the tokens of a sentence (incl. the end token), KL summed
 over latent dimensions; both averaged over sentences.
 

@@ -65,6 +65,16 @@ def test_interpolation_prints_every_step(vae_model):
     assert result.returncode == 0 and result.stdout.splitlines()[0] == "from: the company"
 
 
+def test_the_readme_python_walk_runs_as_written(vae_model, capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("From Python, the same walk", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    folder = 'folder = "runs/vae-ptb-sentence_vae-seed0/model"'
+    assert folder in snippet
+    exec(snippet.replace(folder, f"folder = {str(vae_model)!r}"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 8 and all("<unk>" not in line.split() for line in lines)
+
+
 def test_interpolation_and_sampling_decoding_controls(vae_model):
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
                     "--steps", "3", "--no-unk", "--no-repeat-ngram", "1")

@@ -54,6 +54,10 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
+    if z is not None and (z.dim() != 2 or z.shape[0] != size):
+        raise ValueError(f"z must be [size, Z] = [{size}, Z] latent codes, got shape {tuple(z.shape)}")
+    if max_length < 0:
+        raise ValueError(f"max_length must be >= 0, got {max_length}")
     if strategy == "sample" and temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     if no_repeat_ngram < 0:

@@ -32,6 +32,12 @@ def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
     assert len(generate(decoder, None, 3, max_length=5)) == 3  # prior-free decoding (as the LM's) works
     with pytest.raises(ValueError, match="strategy"):
         generate(decoder, mu, 2, strategy="nucleus")
+    with pytest.raises(ValueError, match=r"\[size, Z\] = \[3, Z\].*\(2, 4\)"):
+        generate(decoder, mu, 3)  # one code short
+    with pytest.raises(ValueError, match="z must be"):
+        generate(decoder, mu[0], 1)  # a bare [Z] code
+    with pytest.raises(ValueError, match="max_length"):
+        generate(decoder, mu, 2, max_length=-1)
 
 
 def test_repeated_ngram_ends():

@@ -12,8 +12,9 @@ between held-out (test) sentences are written, unedited, to
 benchmarks/results/sentence_vae_interpolations.txt, three times: with the model's greedy
 decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
 length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
-seed (interpolate.py --fluency-lm; skipped without that LM's run folder). --interpolations-only
-rewrites just that file.
+seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
+--clause-parser DIR a fourth time, that re-ranked beam kept to sentences the parser roots in a
+clause (interpolate.py --clause-parser). --interpolations-only rewrites just that file.
 
 Run folders are not committed and do not outlive the machine, while three seeds of both
 models take longer than a working session here. So each run's figures (its test report, the
@@ -227,13 +228,16 @@ def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
 INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
 
 
-def write_interpolations(model_dir: Path, lm_dir: Path) -> None:
+def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
-    with ``--fluency-lm lm_dir``; headed by the run they come from."""
+    with ``--fluency-lm lm_dir`` (then, given a ``clause_parser``, with ``--clause-parser`` too);
+    headed by the run they come from."""
     decodings = list(INTERPOLATION_DECODINGS)
     if (lm_dir / "config.json").is_file():
         decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
+        if clause_parser:
+            decodings.append((*decodings[-1], "--clause-parser", clause_parser))
     else:
         print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
@@ -274,13 +278,17 @@ def main() -> None:
     parser.add_argument("--check-sentences", type=int, default=300,
                         help="test sentences on which the 500-sample estimate is computed in fp32 and under bf16 "
                              "(0: skip; default: 300)")
+    parser.add_argument("--clause-parser", metavar="DIR",
+                        help="also write the LM re-ranked interpolations kept to clauses by this parser (the model/ "
+                             "folder of scripts/train_parser.py --ptb-sample; interpolate.py --clause-parser)")
     parser.add_argument("--interpolations-only", action="store_true",
                         help="only rewrite the interpolation examples from the first seed's VAE run (re-ranked by "
                              "the same seed's LM where it has one); the results JSON is left as it is")
     args = parser.parse_args()
     if args.interpolations_only:
         runs = REPO / args.runs_dir
-        write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model")
+        write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model",
+                             args.clause_parser)
         return
     bf16_here = native_bf16("cpu")
     if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
@@ -357,7 +365,7 @@ def main() -> None:
     if check is not None:
         metrics["iw_bf16_check"] = check
     if first_vae.is_dir():
-        write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model")
+        write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser)
     else:
         print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,

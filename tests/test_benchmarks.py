@@ -225,5 +225,7 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     bench.write_interpolations(vae, lm)
     assert asked[0] == [(), bench.SHORT_BEAM_DECODING]
     assert asked[1] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--fluency-lm", str(lm))]
+    bench.write_interpolations(vae, lm, "parser/model")
+    assert asked[2] == [*asked[1], (*asked[1][-1], "--clause-parser", "parser/model")]
     text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text

@@ -164,9 +164,10 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--no-unk``,
-    ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``; :func:`check_decoding_arguments`
-    refuses bad values, :func:`decoding_options` turns them into :func:`textae.decoding.generate`'s keywords and
-    :func:`load_fluency_model` loads ``--fluency-lm``."""
+    ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``;
+    :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
+    :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
+    and :func:`load_clause_filter` ``--clause-parser``."""
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
                              "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
@@ -189,6 +190,11 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "probability per token, which steers away from fragments (default: no re-ranking)")
     parser.add_argument("--fluency-weight", type=float, default=2.0, metavar="W",
                         help="for --fluency-lm: weight of the LM's mean log probability per token (default: 2.0)")
+    parser.add_argument("--clause-parser", metavar="DIR",
+                        help="for --decode beam: the model/ folder of a labelled Penn Treebank parser "
+                             "(scripts/train_parser.py --ptb-sample); of beam search's finished sentences, the "
+                             "best one it roots in a clause (S, SINV, SQ, SBARQ) is output, the best of all only "
+                             "when none is; keeps out fragments such as noun phrases (default: no filter)")
 
 
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -201,6 +207,8 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
     if args.fluency_lm is not None and args.decode != "beam":
         parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
+    if args.clause_parser is not None and args.decode != "beam":
+        parser.error(f"--clause-parser judges beam search's sentences; add --decode beam (got --decode {args.decode})")
     if not (args.fluency_weight >= 0 and math.isfinite(args.fluency_weight)):
         parser.error(f"--fluency-weight must be a finite number >= 0, got {args.fluency_weight}")
     if not (args.temperature > 0 and math.isfinite(args.temperature)):
@@ -239,6 +247,27 @@ def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
                               "train the LM on the same corpus with the same --min-freq")
     model.eval()
     return model.decoder
+
+
+def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
+    """The judge of ``--clause-parser`` (``None`` without it), for ``generate(acceptable=...)``
+    (:func:`textae.decoding.clause_filter` over the parser and the sentence model's ``vocab``).
+
+    Raises:
+        CheckpointError: the folder holds no chart parser, or an unlabelled one, with the whole
+            one-line message for the user.
+    """
+    if args.clause_parser is None:
+        return None
+    from parsers.parser import load_parser
+    from textae.decoding import clause_filter
+    from textae.serialization import CheckpointError
+
+    try:
+        return clause_filter(load_parser("chart", args.clause_parser), vocab)
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {error}"
+                              f"{model_folder_hint('--clause-parser', args.clause_parser)}") from error
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

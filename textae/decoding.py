@@ -13,6 +13,8 @@ Shape legend: B sentences (latent codes), Z latent, V vocabulary.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -20,12 +22,23 @@ from torch import Tensor
 
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
+if TYPE_CHECKING:
+    from parsers.parser import Parser
+    from textae.vocab import Vocab
+
+# Judges a list of token-id sentences: one bool per sentence, True where it is acceptable.
+Acceptability = Callable[[list[list[int]]], list[bool]]
+
+# Root labels of a clause in Penn Treebank trees: declarative, inverted, yes/no question,
+# wh-question (an NP, FRAG or PP root is a fragment).
+CLAUSE_LABELS = frozenset({"S", "SINV", "SQ", "SBARQ"})
+
 
 @torch.no_grad()
 def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_length: int = 40,
              strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
              ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
-             fluency_weight: float = 2.0) -> list[list[int]]:
+             fluency_weight: float = 2.0, acceptable: Acceptability | None = None) -> list[list[int]]:
     """Token ids (without <bos>/<eos>) of ``size`` sentences that ``decoder`` decodes from ``z``.
 
     Args:
@@ -51,6 +64,9 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             external LM; the mean log probability per token is one of Lau et al. 2017's
             acceptability measures). It steers away from fragments the decoder ends early
             ("and they do n't want to do") at no cost to the search itself.
+        acceptable: for ``beam``, a judge of the finished hypotheses (token-id lists in,
+            one bool each out, e.g. :func:`clause_filter`): the best hypothesis it accepts
+            is returned, the best of all only when it accepts none.
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -66,6 +82,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         raise ValueError(f"beam_size must be >= 1, got {beam_size}")
     if not math.isfinite(length_penalty):
         raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
+    if acceptable is not None and strategy != "beam":
+        raise ValueError(f"acceptable judges beam search's hypotheses; strategy is {strategy!r}")
     if fluency_model is not None:
         if strategy != "beam":
             raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
@@ -77,7 +95,7 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
     if strategy == "beam":
         return [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
-                           length_penalty, fluency_model, fluency_weight) for i in range(size)]
+                           length_penalty, fluency_model, fluency_weight, acceptable) for i in range(size)]
     config = decoder.config
     device = decoder.output.weight.device
     state = decoder.initial_state(z, size, device)
@@ -103,10 +121,10 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     return [row[: row.index(config.eos_id)] if config.eos_id in row else row[:max_length] for row in ids]
 
 
-
 def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
                 banned: list[int], no_repeat_ngram: int, length_penalty: float,
-                fluency_model: SentenceDecoder | None, fluency_weight: float) -> list[int]:
+                fluency_model: SentenceDecoder | None, fluency_weight: float,
+                acceptable: Acceptability | None = None) -> list[int]:
     """The best hypothesis of a beam search of width ``beam_size`` from one latent code ``z``
     ``[1, Z]`` (or none): the arguments are those of :func:`generate`, checked there."""
     config = decoder.config
@@ -148,11 +166,17 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
             break
     if not complete:  # nothing ended within max_length: the best unfinished hypothesis
         complete = [(normalised(score, len(tokens)), tokens) for score, tokens, _ in beams]
+    complete = [(score, tokens[:max_length]) for score, tokens in complete]
     if fluency_model is not None:
         fluency = mean_token_log_prob(fluency_model, [tokens for _, tokens in complete])
         complete = [(score + fluency_weight * extra, tokens) for (score, tokens), extra in zip(complete, fluency, strict=True)]
-    return max(complete, key=lambda item: item[0])[1][:max_length]
-
+    if acceptable is not None:
+        verdicts = acceptable([tokens for _, tokens in complete])
+        if len(verdicts) != len(complete):
+            raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(complete)} hypotheses")
+        accepted = [item for item, verdict in zip(complete, verdicts, strict=True) if verdict]
+        complete = accepted or complete  # none accepted: the best of all, as without a judge
+    return max(complete, key=lambda item: item[0])[1]
 
 
 
@@ -197,3 +221,42 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     if float(angle.detach()) < 1e-4:  # nearly parallel: slerp equals lerp
         return (1 - weights) * start + weights * end
     return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)
+
+
+def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
+    """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``parser`` (a
+    labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample``'s) roots it
+    in a clause (``CLAUSE_LABELS``), not in a fragment such as a noun phrase. An empty
+    sentence, or one over the parser's length limit, fails.
+
+    It keeps beam search away from the corpus's non-sentences that a PTB decoder reproduces
+    whole (``the charge on loans to depository institutions by the new york federal reserve
+    bank``, a money-rate table line): of the 80 interpolation steps in BENCHMARKS.md (beam
+    search re-ranked by the LM), a WSJ-sample parser rooted 7 of the 11 that one reader found
+    ungrammatical outside a clause, and 2 of the 69 others (``benchmarks/clause_filter.py``).
+
+    Raises:
+        ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).
+    """
+    labels = getattr(getattr(parser, "model", None), "vocab", None)
+    labels = getattr(labels, "labels", None)
+    if labels is None or not CLAUSE_LABELS & {part for label in labels for part in label.split("+")}:
+        raise ValueError("a clause filter needs a labelled Penn Treebank parser (its labels include S): "
+                         "the model/ folder of a scripts/train_parser.py --ptb-sample run")
+
+    def judge(rows: list[list[int]]) -> list[bool]:
+        verdicts = [False] * len(rows)
+        words = [[_parser_token(word) for word in vocab.decode(row)] for row in rows]
+        wanted = [i for i, sentence in enumerate(words)
+                  if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
+        for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
+            verdicts[i] = tree.label.split("+")[0] in CLAUSE_LABELS
+        return verdicts
+
+    return judge
+
+
+def _parser_token(word: str) -> str:
+    """A vocabulary word as the parser reads it: PTB's bracket tokens, no whitespace."""
+    word = {"(": "-LRB-", ")": "-RRB-", "{": "-LCB-", "}": "-RCB-"}.get(word, word)
+    return "".join("_" if ch.isspace() or ch in "()" else ch for ch in word) or "_"

@@ -75,6 +75,31 @@ def test_the_readme_python_walk_runs_as_written(vae_model, capsys):
     assert len(lines) == 8 and all("<unk>" not in line.split() for line in lines)
 
 
+@pytest.fixture(scope="module")
+def ptb_parser(tmp_path_factory, data_dir):
+    """A labelled (WSJ-sample) chart parser, two training batches: its labels include S."""
+    output = tmp_path_factory.mktemp("parser")
+    result = script("train_parser.py", "--ptb-sample", "--dry-run", "--output-dir", str(output), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    return output / "model"
+
+
+def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path):
+    flags = ["--steps", "3", "--decode", "beam", "--beam-size", "3", "--clause-parser", str(ptb_parser)]
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2 + 3
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", *flags[2:])
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2, result.stderr
+    sst = tmp_path / "sst"  # an unlabelled parser never roots anything in S: refused
+    assert script("train_parser.py", "--tiny", "--dry-run", "--output-dir", str(sst), "--progress", "false").returncode == 0
+    for folder, message in [(sst / "model", "labelled Penn Treebank parser"), (vae_model, "cannot use --clause-parser"),
+                            (ptb_parser.parent, f"did you mean --clause-parser {ptb_parser}?")]:
+        result = script("interpolate.py", "--checkpoint", str(vae_model), "the company", "the market", "--decode", "beam",
+                        "--clause-parser", str(folder))
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
 def test_interpolation_and_sampling_decoding_controls(vae_model):
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
                     "--steps", "3", "--no-unk", "--no-repeat-ngram", "1")
@@ -217,6 +242,8 @@ BAD_VALUES = [
     ("interpolate.py", ["--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences"),
     ("interpolate.py", ["--decode", "beam", "--fluency-weight", "-1"], "--fluency-weight must be a finite number >= 0"),
+    ("interpolate.py", ["--clause-parser", "DIR"], "--clause-parser judges beam search's sentences; add --decode beam"),
+    ("sample.py", ["--decode", "sample", "--clause-parser", "DIR"], "--clause-parser judges beam search's sentences"),
 ]
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
+from parsers import Tree
 from tests.textae.models.sentence_helpers import ROWS, TINY, make, sentences_batch
-from textae.decoding import generate, interpolate, mean_token_log_prob, repeated_ngram_ends
+from textae.decoding import (
+    clause_filter,
+    generate,
+    interpolate,
+    mean_token_log_prob,
+    repeated_ngram_ends,
+)
+from textae.vocab import Vocab
 
 
 def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
@@ -152,3 +162,52 @@ def test_fluency_model_reranks_beam_search_hypotheses():
         generate(decoder, z, 1, strategy="beam", fluency_model=lm.decoder, fluency_weight=-1.0)
     with pytest.raises(ValueError, match="share one vocabulary"):
         generate(decoder, z, 1, strategy="beam", fluency_model=make("lstm_lm", vocab_size=TINY["vocab_size"] + 1).decoder)
+
+
+def test_an_acceptability_judge_picks_the_best_hypothesis_it_accepts():
+    config, decoder = four_or_end_decoder()
+    z = torch.zeros(1, config.latent_size)
+    options = {"strategy": "beam", "beam_size": 2, "max_length": 6}
+    assert generate(decoder, z, 1, **options) == [[4] * 6]  # the best per word, unjudged
+    judged = []
+
+    def pairs_only(rows):
+        judged.append(rows)
+        return [len(row) == 2 for row in rows]
+
+    assert generate(decoder, z, 1, **options, acceptable=pairs_only) == [[4, 4]]
+    assert [4] * 6 in judged[0] and all(len(row) <= 6 for row in judged[0])  # every finished one, within max_length
+    assert generate(decoder, z, 1, **options, acceptable=lambda rows: [False] * len(rows)) == [[4] * 6]  # none: best
+    with pytest.raises(ValueError, match="verdicts"):
+        generate(decoder, z, 1, **options, acceptable=lambda rows: [True])
+    with pytest.raises(ValueError, match="judges beam search"):
+        generate(decoder, z, 1, acceptable=pairs_only)
+
+
+class FakeParser:
+    """A parser stand-in: roots a sentence in S when it holds the word "is", else in NP; its
+    label set is ``labels``."""
+
+    max_tokens = 5
+
+    def __init__(self, labels):
+        self.model = SimpleNamespace(vocab=SimpleNamespace(labels=labels))
+        self.seen = []
+
+    def parse_many(self, sentences):
+        self.seen.extend(sentences)
+        return [Tree("S+VP" if "is" in words else "NP", tuple(Tree("X", (word,)) for word in words))
+                for words in sentences]
+
+
+def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
+    vocab = Vocab.build([["it", "is", "(", "a", "b", "c", "d"]], specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+    parser = FakeParser(["∅", "NP", "S+VP", "VP"])
+    judge = clause_filter(parser, vocab)
+    ids = {word: vocab.index(word) for word in ("it", "is", "(", "a", "b", "c", "d")}
+    rows = [[ids["it"], ids["is"], ids["("]], [ids["a"], ids["b"]], [], [ids["is"], ids["a"], ids["b"], ids["c"], ids["d"], ids["a"]]]
+    assert judge(rows) == [True, False, False, False]  # a clause; a fragment; empty; over max_tokens
+    assert parser.seen == [["it", "is", "-LRB-"], ["a", "b"]]  # brackets as PTB writes them; nothing else parsed
+    assert judge([]) == []
+    with pytest.raises(ValueError, match="labelled Penn Treebank parser"):
+        clause_filter(FakeParser(["∅", "X"]), vocab)  # an unlabelled (SST) parser never says S

@@ -11,13 +11,20 @@ Examples:
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk
     python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR
+    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
+        --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
+        --clause-parser runs/parser-ptb_sample-seed0/model
 
-The last two decodings are those BENCHMARKS.md shows for the PTB VAE (the beam settings
+The two decodings before the last are those BENCHMARKS.md shows for the PTB VAE (the beam settings
 chosen by reading interpolations between dev sentences: no <unk> loops, unlike greedy, and
 fewer run-on sentences than beam search's default length penalty); greedy stays the default.
 With --fluency-lm (the model/ folder of a train_vae.py --model lstm_lm run on the same
 corpus) the beam's finished sentences are re-ranked with that LM's mean log probability per
-token (weight 2.0 by default, chosen the same way), which makes fragments rarer.
+token (weight 2.0 by default, chosen the same way), which makes fragments rarer. With
+--clause-parser (the model/ folder of scripts/train_parser.py --ptb-sample, a labelled parser
+of the WSJ sample) each step outputs the best of the beam's finished sentences that the parser
+roots in a clause (S, SINV, SQ, SBARQ), which keeps out noun-phrase fragments such as PTB's
+table lines; the best of all when the parser accepts none.
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).
@@ -39,6 +46,7 @@ from textae.cli import (
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
+    load_clause_filter,
     load_fluency_model,
     load_sentence_model,
     program_name,
@@ -89,6 +97,7 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_sentence_model(args.checkpoint, "interpolation needs a sentence model with an encoder and a decoder")
         fluency = load_fluency_model(args, vocab)
+        clause = load_clause_filter(args, vocab)
     except CheckpointError as error:
         print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
@@ -106,7 +115,7 @@ def main(argv=None) -> int:
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
         limit = max(len(first), len(second)) + 20
         decoded = generate(model.decoder, path, args.steps, max_length=limit, **decoding_options(args),
-                                         fluency_model=fluency)
+                           fluency_model=fluency, acceptable=clause)
     for step, ids in enumerate(decoded):
         print(f"{step:3d}  {' '.join(vocab.decode(ids))}")
     return 0

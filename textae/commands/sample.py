@@ -29,6 +29,7 @@ from textae.cli import (
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
+    load_clause_filter,
     load_fluency_model,
     load_sentence_model,
     program_name,
@@ -69,6 +70,7 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_sentence_model(args.checkpoint, "sampling needs a sentence model with a latent code and a decoder")
         fluency = load_fluency_model(args, vocab)
+        clause = load_clause_filter(args, vocab)
     except CheckpointError as error:
         print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
@@ -107,7 +109,7 @@ def main(argv=None) -> int:
         else:
             z = torch.randn(args.num, model.config.latent_size)
         decoded = generate(model.decoder, z, len(z), max_length=args.max_length, **decoding_options(args),
-                                         fluency_model=fluency)
+                           fluency_model=fluency, acceptable=clause)
     for ids in decoded:
         print(" ".join(vocab.decode(ids)))
     return 0

@@ -46,6 +46,7 @@ from parsers.ptb import (
 )
 from parsers.tokenize import TokenizationError, split_sentences, to_ptb_tokens, tokenize_text
 from parsers.transforms import (
+    as_language_model_text,
     binarize,
     collapse_unary,
     debinarize,
@@ -88,6 +89,7 @@ __all__ = [
     "MissingLabelError",
     "TrailingTextError",
     "Tree",
+    "as_language_model_text",
     "TreeEncodingError",
     "TreeParseError",
     "UnbalancedBracketsError",

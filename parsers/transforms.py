@@ -14,6 +14,7 @@ bottom-up with an explicit stack (`rewrite_bottom_up`), so deep trees need no re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import nltk
 
 __all__ = [
+    "as_language_model_text",
     "binarize",
     "collapse_unary",
     "debinarize",
@@ -241,6 +243,39 @@ def remove_empty(tree: Tree, labels: Iterable[str] = ("-NONE-",)) -> Tree:
             f"labelled one of {sorted(dropped)}: {tree!r}"
         )
     return result
+
+
+# Preterminal tags of the punctuation that Mikolov's PTB language-model text leaves out
+# (it keeps $, #, & and the clitics 's, n't, ').
+PUNCTUATION_TAGS = (",", ".", ":", "``", "''", "-LRB-", "-RRB-")
+_NUMBER = re.compile(r"[0-9][0-9.,:\\/-]*")
+
+
+def as_language_model_text(tree: Tree) -> Tree:
+    """The tree of a WSJ sentence over its words as Mikolov's PTB language-model text writes
+    them (the text ``textae.corpora.ptb`` reads): punctuation and empty elements removed,
+    words in lower case, numbers (and ``%``, which that text also writes ``N``) written ``N``.
+
+    A parser trained on such trees reads that text as it is: without commas and capitals a
+    parser trained on the original WSJ takes a sentence-initial phrase for a fragment more
+    often.
+
+    Args:
+        tree: A WSJ tree (functional tags may remain; they are left alone).
+
+    Returns:
+        The rewritten tree; ``(NP (CD 1,000) (NNS Shares))`` becomes ``(NP (CD N) (NNS shares))``.
+
+    Raises:
+        ValueError: If the sentence is punctuation only (no word would be left).
+    """
+    def rewrite(node: Tree, children: list[Tree | str]) -> Tree | None:
+        if node.is_preterminal:
+            word = children[0]
+            return Tree(node.label, ("N" if word == "%" or _NUMBER.fullmatch(word) else word.lower(),))
+        return Tree(node.label, tuple(children)) if children else None
+
+    return rewrite_bottom_up(remove_empty(tree, ("-NONE-", *PUNCTUATION_TAGS)), rewrite)
 
 
 def is_binary(tree: Tree) -> bool:

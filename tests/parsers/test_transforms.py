@@ -10,6 +10,7 @@ import pytest
 
 from parsers import (
     Tree,
+    as_language_model_text,
     binarize,
     collapse_unary,
     debinarize,
@@ -167,6 +168,19 @@ def test_remove_empty():
     assert str(remove_empty(tree("(S (A a) (B b))"), labels=["B"])) == "(S (A a))"
     with pytest.raises(ValueError, match="every word"):
         remove_empty(tree("(S (NP (-NONE- *)) (VP (-NONE- *T*-1)))"))
+
+
+def test_as_language_model_text_writes_words_as_mikolovs_ptb_text():
+    wsj = tree("(S (S-TPC-1 (NP-SBJ (NNP Shares)) (VP (VBD rose) (NP (CD 1,000) (CD 1\\/2)) (NP (CD 5) (NN %)))) "
+               "(, ,) (`` ``) (NP-SBJ (PRP he)) ('' '') (VP (VBD said) (SBAR (-NONE- 0) (S (-NONE- *T*-1)))) "
+               "(NP (NNP Oct.) (CD 30-year) (POS 's) (CD 1980s)) (. .))")
+    text = as_language_model_text(wsj)
+    assert text.leaves() == ["shares", "rose", "N", "N", "N", "N", "he", "said", "oct.", "30-year", "'s", "1980s"]
+    assert str(text).startswith("(S (S-TPC-1 (NP-SBJ (NNP shares))")  # labels and structure kept
+    assert "SBAR" not in str(text) and "(, ," not in str(text)  # emptied nodes and punctuation gone
+    assert as_language_model_text(tree("(S ($ $) (# #) (CC &) (CD one))")).leaves() == ["$", "#", "&", "one"]
+    with pytest.raises(ValueError, match="every word"):
+        as_language_model_text(tree("(S (. .) (: --))"))
 
 
 # ---------------------------------------------------------------------- nltk

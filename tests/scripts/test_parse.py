@@ -299,6 +299,20 @@ def test_arguments_and_file_together_are_refused(name, tmp_path):
     assert result.returncode == 2 and "not both" in result.stderr
 
 
+def test_train_parser_reads_the_wsj_sample_as_ptb_language_model_text(tmp_path, data_dir):
+    result = script("train_parser.py", "--ptb-sample", "--dry-run", "--lm-text", "true", "--output-dir",
+                    str(tmp_path / "run"), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "run" / "run_config.json").read_text())["data"]["lm_text"] is True
+    words = json.loads((tmp_path / "run" / "model" / "vocab.json").read_text())["words"]
+    words = words if isinstance(words, list) else list(words)
+    assert "N" in words and not any(word in words for word in (",", ".", "``", "Pierre", "1,000"))
+    assert all(word == word.lower() for word in words if word not in ("N", "<unk>", "<pad>"))
+    result = script("train_parser.py", "--tiny", "--dry-run", "--lm-text", "true", "--output-dir",
+                    str(tmp_path / "sst"), "--progress", "false")
+    assert result.returncode != 0 and "--lm-text" in result.stderr and "--ptb-sample" in result.stderr
+
+
 def test_train_parser_adds_head_binarized_wsj_trees_to_sst(tmp_path, data_dir):
     result = script("train_parser.py", "--tiny", "--dry-run", "--add-wsj-sample", "true", "--output-dir",
                     str(tmp_path / "run"), "--progress", "false")

@@ -5,13 +5,16 @@ Examples:
     python scripts/train_parser.py --ptb-sample      # labelled, NLTK's 10% WSJ sample
     python scripts/train_parser.py --tiny --dry-run  # a smoke test in seconds
     python scripts/train_parser.py --sst --guide runs/parser-ptb_sample-seed0/model  # stacked on a WSJ parser
+    python scripts/train_parser.py --ptb-sample --lm-text true  # for PTB LM text (interpolate.py --clause-parser)
     python scripts/parse.py --parser chart --model runs/parser-sst-seed0/model "A good film ."
 
 Data. --sst: SST train (8,544 trees) / dev / test, unlabelled binary bracketing.
 --ptb-sample: <data dir>/ptb_wsj_sample, files wsj_0001-0169 train, 0170-0179 dev (for
 early stopping; part of the issue's 0001-0179 training range), 0180-0199 test (NLTK's sample,
 downloaded and verified when missing);
-functional tags and -NONE- removed, unary chains collapsed into joint labels.
+functional tags and -NONE- removed, unary chains collapsed into joint labels. With --lm-text
+true the words are those of Mikolov's PTB language-model text (lower case, numbers as N, no
+punctuation), the text a sentence VAE trained on PTB writes.
 
 --guide DIR stacks the new parser on a trained one: SST's trees come from the Stanford PCFG,
 trained on the WSJ, so a parser trained on the labelled WSJ sample knows tags and categories
@@ -35,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from parsers import read_trees, remove_empty, strip_functional_tags
+from parsers import as_language_model_text, read_trees, remove_empty, strip_functional_tags
 from parsers.chart import (
     ChartExample,
     ChartParser,
@@ -75,6 +78,7 @@ class ParserDataConfig:
     word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py) to initialise word vectors
     guide: str = ""  # model/ folder of a trained chart parser whose frozen BiLSTM states become input features
     add_wsj_sample: bool = False  # --sst: add the WSJ sample's files 0001-0179, binarized SST's way, to the training trees
+    lm_text: bool = False  # --ptb-sample: every split's words as Mikolov's PTB LM text writes them
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -94,6 +98,10 @@ class ParserDataConfig:
         "add_wsj_sample": "--sst only: add the WSJ sample's training files (wsj_0001-0179, 3,669 trees; never its "
                           "test files) to SST train, binarized from the head outward as SST's own trees are "
                           "(parsers.heads.head_binarize), unlabelled",
+        "lm_text": "--ptb-sample only: train and score on the WSJ trees over their words as Mikolov's PTB "
+                   "language-model text writes them (lower case, numbers as N, no punctuation; "
+                   "parsers.transforms.as_language_model_text): a parser for that text, the sentence VAE's "
+                   "(interpolate.py --clause-parser)",
     }
 
 
@@ -214,6 +222,10 @@ def main(argv=None) -> dict:
         added = wsj_as_sst(data_config.data_dir or None)
         print(f"--add-wsj-sample: {len(added)} WSJ trees join {len(splits['train'])} SST training trees", flush=True)
         splits["train"] = splits["train"] + added
+    if data_config.lm_text:
+        if preset["corpus"] != "ptb_sample":
+            raise SystemExit(f"{program_name()}: error: --lm-text rewrites the WSJ sample's words; it needs --ptb-sample")
+        splits = {split: [as_language_model_text(tree) for tree in trees] for split, trees in splits.items()}
     if data_config.max_eval_sentences:
         splits["dev"], splits["test"] = (splits[s][: data_config.max_eval_sentences] for s in ("dev", "test"))
     examples = {split: [to_example(tree, labeled) for tree in trees] for split, trees in splits.items()}

@@ -16,13 +16,17 @@ This benchmark measures that judge on text already written, with no sentence mod
   parser roots in a clause. PTB holds headlines and table lines too, so not every line is a
   sentence; the share bounds how often real lines would be turned away.
 
-The parser is the model/ folder of `python scripts/train_parser.py --ptb-sample --output-dir
-DIR` (labelled, trained on the WSJ sample; ~30 minutes on two CPU cores).
+A parser is the model/ folder of `python scripts/train_parser.py --ptb-sample --output-dir DIR`
+(labelled, trained on the WSJ sample; ~30 minutes on two CPU cores), with `--lm-text true` for
+one trained on the WSJ words as the PTB language-model text writes them (lower case, numbers
+as N, no punctuation), the text the VAE writes.
 
-Writes benchmarks/results/clause_filter.json: interpolation_steps, judged_bad, bad_rejected,
-good_rejected, ptb_test_lines, ptb_test_clause_percent, and the root labels seen.
+Writes benchmarks/results/clause_filter.json: interpolation_steps, judged_bad, ptb_test_lines
+and, under each parser's run-folder name, bad_rejected, good_rejected, ptb_test_clause_percent
+and the root labels seen.
 
-    python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model
+    python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
+        runs/parser-ptb_sample-lmtext-seed0/model
 """
 
 from __future__ import annotations
@@ -72,11 +76,17 @@ def root(tree) -> str:
     return tree.label.split("+")[0]
 
 
+def parser_name(folder: str) -> str:
+    """A parser's name in the results: its run folder's (the parent of model/)."""
+    path = Path(folder).resolve()
+    return path.parent.name if path.name == "model" else path.name
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parser", required=True, metavar="DIR",
-                        help="model/ folder of a scripts/train_parser.py --ptb-sample run")
+    parser.add_argument("--parser", required=True, nargs="+", metavar="DIR",
+                        help="model/ folder of a scripts/train_parser.py --ptb-sample run (several: each is measured)")
     parser.add_argument("--ptb-lines", type=int, default=500, metavar="N",
                         help="random PTB test lines to parse (default: 500)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the PTB sample (default: 0)")
@@ -86,38 +96,40 @@ def main(argv=None) -> int:
     from textae.corpora.ptb import load_ptb
     from textae.decoding import CLAUSE_LABELS
 
-    chart = load_parser("chart", args.parser)
     steps = reranked_steps(INTERPOLATIONS)
     bad = [step in JUDGED_BAD for step in steps]
     if len(steps) != 80 or sum(bad) != JUDGED_BAD_STEPS:
         raise SystemExit(f"error: {INTERPOLATIONS.name} is not the file that was judged ({len(steps)} re-ranked steps, "
                          f"{sum(bad)} judged bad; expected 80 and {JUDGED_BAD_STEPS}): judge the new file first")
-    roots = [root(tree) for tree in chart.parse_many([step.split() for step in steps])]
-    rejected = [label not in CLAUSE_LABELS for label in roots]
-    for step, label, judged in zip(steps, roots, bad, strict=True):
-        print(f"{label:6s} {'BAD ' if judged else '    '}{step}")
-
     lines = [line for line in load_ptb("test") if line]
     sample = random.Random(args.seed).sample(lines, min(args.ptb_lines, len(lines)))
-    ptb_roots = collections.Counter(root(tree) for tree in chart.parse_many(sample))
-    clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
-    metrics = {
-        "interpolation_steps": len(steps),
-        "judged_bad": sum(bad),
-        "bad_rejected": sum(r and b for r, b in zip(rejected, bad, strict=True)),
-        "good_rejected": sum(r and not b for r, b in zip(rejected, bad, strict=True)),
-        "interpolation_roots": dict(collections.Counter(roots).most_common()),
-        "ptb_test_lines": len(sample),
-        "ptb_test_clause_percent": 100.0 * clause / len(sample),
-        "ptb_test_roots": dict(ptb_roots.most_common()),
-        "parser": args.parser,
-    }
+    metrics: dict = {"interpolation_steps": len(steps), "judged_bad": sum(bad), "ptb_test_lines": len(sample)}
+    for folder in args.parser:
+        chart = load_parser("chart", folder)
+        roots = [root(tree) for tree in chart.parse_many([step.split() for step in steps])]
+        rejected = [label not in CLAUSE_LABELS for label in roots]
+        print(f"# {folder}")
+        for step, label, judged in zip(steps, roots, bad, strict=True):
+            print(f"{label:6s} {'BAD ' if judged else '    '}{step}")
+        ptb_roots = collections.Counter(root(tree) for tree in chart.parse_many(sample))
+        clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
+        measured = {
+            "model": folder,
+            "bad_rejected": sum(r and b for r, b in zip(rejected, bad, strict=True)),
+            "good_rejected": sum(r and not b for r, b in zip(rejected, bad, strict=True)),
+            "interpolation_roots": dict(collections.Counter(roots).most_common()),
+            "ptb_test_clause_percent": 100.0 * clause / len(sample),
+            "ptb_test_roots": dict(ptb_roots.most_common()),
+        }
+        metrics[parser_name(folder)] = measured
+        print(f"{parser_name(folder)}: judged bad {sum(bad)}/{len(steps)}: rejected {measured['bad_rejected']}; "
+              f"others rejected {measured['good_rejected']}/{len(steps) - sum(bad)}; PTB test lines rooted in a "
+              f"clause {measured['ptb_test_clause_percent']:.1f}% of {len(sample)}")
     path = write_result("clause_filter", seeds=[args.seed], metrics=metrics, published={},
                         notes="one reader's judgement of the interpolation steps (JUDGED_BAD in the script); "
-                              "clause labels: " + ", ".join(sorted(CLAUSE_LABELS)))
-    print(f"judged bad {metrics['judged_bad']}/{len(steps)}: rejected {metrics['bad_rejected']}; "
-          f"others rejected {metrics['good_rejected']}/{len(steps) - metrics['judged_bad']}; PTB test lines "
-          f"rooted in a clause {metrics['ptb_test_clause_percent']:.1f}% of {len(sample)} -> {path}")
+                              "clause labels: " + ", ".join(sorted(CLAUSE_LABELS)) + "; per parser (its run "
+                              "folder's name): bad_rejected, good_rejected, ptb_test_clause_percent")
+    print(f"-> {path}")
     return 0
 
 

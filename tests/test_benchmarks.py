@@ -229,3 +229,21 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert asked[2] == [*asked[1], (*asked[1][-1], "--clause-parser", "parser/model")]
     text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
+
+
+def test_clause_filter_reads_only_the_lm_reranked_block_and_its_judgement_matches_the_stored_file(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("clause_filter_benchmark", REPO / "benchmarks" / "clause_filter.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    text = ("# model: x\n\n# decoding: greedy (the default)\nfrom: a\nto:   b\n  0  greedy one\n\n"
+            "# decoding: --decode beam --fluency-lm LM\nfrom: a\nto:   b\n  0  kept one\n  1  kept two\n\n"
+            "# decoding: --decode beam --fluency-lm LM --clause-parser P\nfrom: a\nto:   b\n  0  filtered\n")
+    path = tmp_path / "interpolations.txt"
+    path.write_text(text)
+    assert bench.reranked_steps(path) == ["kept one", "kept two"]
+    stored = bench.reranked_steps(bench.INTERPOLATIONS)  # the committed file the judgement is of
+    assert len(stored) == 80 and sum(step in bench.JUDGED_BAD for step in stored) == bench.JUDGED_BAD_STEPS
+    assert bench.JUDGED_BAD <= set(stored)
+    assert bench.parser_name("runs/parser-x-seed0/model") == "parser-x-seed0"

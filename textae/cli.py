@@ -192,7 +192,8 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                         help="for --fluency-lm: weight of the LM's mean log probability per token (default: 2.0)")
     parser.add_argument("--clause-parser", metavar="DIR",
                         help="for --decode beam: the model/ folder of a labelled Penn Treebank parser "
-                             "(scripts/train_parser.py --ptb-sample); of beam search's finished sentences, the "
+                             "(scripts/train_parser.py --ptb-sample --lm-text true for PTB's LM text); of beam "
+                             "search's finished sentences, the "
                              "best one it roots in a clause (S, SINV, SQ, SBARQ) is output, the best of all only "
                              "when none is; keeps out fragments such as noun phrases (default: no filter)")
 

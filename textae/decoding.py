@@ -225,15 +225,17 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
 
 def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
     """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``parser`` (a
-    labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample``'s) roots it
-    in a clause (``CLAUSE_LABELS``), not in a fragment such as a noun phrase. An empty
-    sentence, or one over the parser's length limit, fails.
+    labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample --lm-text
+    true``'s, trained on the words as PTB's language-model text writes them) roots it in a
+    clause (``CLAUSE_LABELS``), not in a fragment such as a noun phrase. An empty sentence, or
+    one over the parser's length limit, fails.
 
     It keeps beam search away from the corpus's non-sentences that a PTB decoder reproduces
     whole (``the charge on loans to depository institutions by the new york federal reserve
     bank``, a money-rate table line): of the 80 interpolation steps in BENCHMARKS.md (beam
-    search re-ranked by the LM), a WSJ-sample parser rooted 7 of the 11 that one reader found
-    ungrammatical outside a clause, and 2 of the 69 others (``benchmarks/clause_filter.py``).
+    search re-ranked by the LM), the ``--lm-text`` parser rooted 7 of the 11 that one reader
+    found ungrammatical outside a clause, and none of the 69 others (one trained on the WSJ
+    text as it is: 7 and 2; ``benchmarks/clause_filter.py``).
 
     Raises:
         ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).

@@ -13,7 +13,7 @@ Examples:
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR
     python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
-        --clause-parser runs/parser-ptb_sample-seed0/model
+        --clause-parser runs/parser-ptb_sample-lmtext-seed0/model
 
 The two decodings before the last are those BENCHMARKS.md shows for the PTB VAE (the beam settings
 chosen by reading interpolations between dev sentences: no <unk> loops, unlike greedy, and
@@ -21,8 +21,8 @@ fewer run-on sentences than beam search's default length penalty); greedy stays 
 With --fluency-lm (the model/ folder of a train_vae.py --model lstm_lm run on the same
 corpus) the beam's finished sentences are re-ranked with that LM's mean log probability per
 token (weight 2.0 by default, chosen the same way), which makes fragments rarer. With
---clause-parser (the model/ folder of scripts/train_parser.py --ptb-sample, a labelled parser
-of the WSJ sample) each step outputs the best of the beam's finished sentences that the parser
+--clause-parser (the model/ folder of scripts/train_parser.py --ptb-sample --lm-text true, a
+labelled parser of the WSJ sample's words as PTB's language-model text writes them) each step outputs the best of the beam's finished sentences that the parser
 roots in a clause (S, SINV, SQ, SBARQ), which keeps out noun-phrase fragments such as PTB's
 table lines; the best of all when the parser accepts none.
 

@@ -1,20 +1,21 @@
 #!/usr/bin/env python
-"""How well a parser's root label tells the sentence VAE's fragments from its sentences.
+"""How well a parser tells the sentence VAE's fragments from its sentences.
 
 `--clause-parser` (interpolate.py, sample.py; `textae.decoding.clause_filter`) keeps beam search
-to hypotheses that a labelled Penn Treebank parser roots in a clause (S, SINV, SQ, SBARQ).
-This benchmark measures that judge on text already written, with no sentence model:
+to hypotheses that a labelled Penn Treebank parser parses as a clause (root S, SINV, SQ or
+SBARQ) with a verb (`textae.decoding.is_clause`). This benchmark measures that judge on text
+already written, with no sentence model:
 
 - the 80 steps of the LM re-ranked interpolations in
   benchmarks/results/sentence_vae_interpolations.txt (the decoding whose header names
   --fluency-lm), against one reader's judgement of which steps are fragments or ungrammatical
   (JUDGED_BAD below: 11 of the 80, session 17's reading of the file as committed in session
-  15). The figures: how many of the judged-bad steps the parser roots outside a clause
-  (rejected: the filter would have decoded something else there), and how many of the others
-  (wrongly rejected: the filter would have replaced a good step);
+  15). The figures: how many of the judged-bad steps the judge rejects (the filter would have
+  decoded something else there), and how many of the others (wrongly rejected: the filter
+  would have replaced a good step);
 - a random sample of PTB test lines (Mikolov's text, as the VAE reads it): the share the
-  parser roots in a clause. PTB holds headlines and table lines too, so not every line is a
-  sentence; the share bounds how often real lines would be turned away.
+  judge accepts. PTB holds headlines and table lines too, so not every line is a sentence;
+  the share bounds how often real lines would be turned away.
 
 A parser is the model/ folder of `python scripts/train_parser.py --ptb-sample --output-dir DIR`
 (labelled, trained on the WSJ sample; ~30 minutes on two CPU cores), with `--lm-text true` for
@@ -22,8 +23,9 @@ one trained on the WSJ words as the PTB language-model text writes them (lower c
 as N, no punctuation), the text the VAE writes.
 
 Writes benchmarks/results/clause_filter.json: interpolation_steps, judged_bad, ptb_test_lines
-and, under each parser's run-folder name, bad_rejected, good_rejected, ptb_test_clause_percent
-and the root labels seen.
+and, under each parser's run-folder name, bad_rejected, good_rejected, ptb_test_accepted_percent
+(the judge --clause-parser applies, textae.decoding.is_clause: a clause root and a verb), the
+same by the root label alone, and the root labels seen.
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
         runs/parser-ptb_sample-lmtext-seed0/model
@@ -94,7 +96,7 @@ def main(argv=None) -> int:
 
     from parsers.parser import load_parser
     from textae.corpora.ptb import load_ptb
-    from textae.decoding import CLAUSE_LABELS
+    from textae.decoding import CLAUSE_LABELS, is_clause
 
     steps = reranked_steps(INTERPOLATIONS)
     bad = [step in JUDGED_BAD for step in steps]
@@ -106,29 +108,36 @@ def main(argv=None) -> int:
     metrics: dict = {"interpolation_steps": len(steps), "judged_bad": sum(bad), "ptb_test_lines": len(sample)}
     for folder in args.parser:
         chart = load_parser("chart", folder)
-        roots = [root(tree) for tree in chart.parse_many([step.split() for step in steps])]
-        rejected = [label not in CLAUSE_LABELS for label in roots]
+        trees = chart.parse_many([step.split() for step in steps])
+        roots = [root(tree) for tree in trees]
+        rejected = [not is_clause(tree) for tree in trees]  # the judge --clause-parser applies
         print(f"# {folder}")
-        for step, label, judged in zip(steps, roots, bad, strict=True):
-            print(f"{label:6s} {'BAD ' if judged else '    '}{step}")
-        ptb_roots = collections.Counter(root(tree) for tree in chart.parse_many(sample))
+        for step, label, judged, out in zip(steps, roots, bad, rejected, strict=True):
+            print(f"{label:6s} {'out' if out else '   '} {'BAD ' if judged else '    '}{step}")
+        ptb_trees = chart.parse_many(sample)
+        ptb_roots = collections.Counter(root(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured = {
             "model": folder,
             "bad_rejected": sum(r and b for r, b in zip(rejected, bad, strict=True)),
             "good_rejected": sum(r and not b for r, b in zip(rejected, bad, strict=True)),
+            "bad_rejected_by_root_alone": sum(label not in CLAUSE_LABELS and b for label, b in zip(roots, bad, strict=True)),
+            "good_rejected_by_root_alone": sum(label not in CLAUSE_LABELS and not b
+                                               for label, b in zip(roots, bad, strict=True)),
             "interpolation_roots": dict(collections.Counter(roots).most_common()),
-            "ptb_test_clause_percent": 100.0 * clause / len(sample),
+            "ptb_test_accepted_percent": 100.0 * sum(map(is_clause, ptb_trees)) / len(sample),
+            "ptb_test_clause_root_percent": 100.0 * clause / len(sample),
             "ptb_test_roots": dict(ptb_roots.most_common()),
         }
         metrics[parser_name(folder)] = measured
         print(f"{parser_name(folder)}: judged bad {sum(bad)}/{len(steps)}: rejected {measured['bad_rejected']}; "
-              f"others rejected {measured['good_rejected']}/{len(steps) - sum(bad)}; PTB test lines rooted in a "
-              f"clause {measured['ptb_test_clause_percent']:.1f}% of {len(sample)}")
+              f"others rejected {measured['good_rejected']}/{len(steps) - sum(bad)}; PTB test lines accepted "
+              f"{measured['ptb_test_accepted_percent']:.1f}% of {len(sample)}")
     path = write_result("clause_filter", seeds=[args.seed], metrics=metrics, published={},
                         notes="one reader's judgement of the interpolation steps (JUDGED_BAD in the script); "
-                              "clause labels: " + ", ".join(sorted(CLAUSE_LABELS)) + "; per parser (its run "
-                              "folder's name): bad_rejected, good_rejected, ptb_test_clause_percent")
+                              "accepted: textae.decoding.is_clause (root in " + ", ".join(sorted(CLAUSE_LABELS)) +
+                              ", and a verb tag); per parser (its run folder's name): bad_rejected, good_rejected, "
+                              "ptb_test_accepted_percent, and the same by the root label alone")
     print(f"-> {path}")
     return 0
 

@@ -23,6 +23,7 @@ from torch import Tensor
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
 if TYPE_CHECKING:
+    from parsers import Tree
     from parsers.parser import Parser
     from textae.vocab import Vocab
 
@@ -32,6 +33,9 @@ Acceptability = Callable[[list[list[int]]], list[bool]]
 # Root labels of a clause in Penn Treebank trees: declarative, inverted, yes/no question,
 # wh-question (an NP, FRAG or PP root is a fragment).
 CLAUSE_LABELS = frozenset({"S", "SINV", "SQ", "SBARQ"})
+# Part-of-speech tags of verbs (and modals): a clause without one is a parser's guess over a
+# verbless string ("the company of N N to N N" parsed as S over NP PP PP).
+VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
 
 
 @torch.no_grad()
@@ -226,9 +230,9 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
 def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
     """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``parser`` (a
     labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample --lm-text
-    true``'s, trained on the words as PTB's language-model text writes them) roots it in a
-    clause (``CLAUSE_LABELS``), not in a fragment such as a noun phrase. An empty sentence, or
-    one over the parser's length limit, fails.
+    true``'s, trained on the words as PTB's language-model text writes them) parses it as a
+    clause with a verb (:func:`is_clause`), not as a fragment such as a noun phrase. An empty
+    sentence, or one over the parser's length limit, fails.
 
     It keeps beam search away from the corpus's non-sentences that a PTB decoder reproduces
     whole (``the charge on loans to depository institutions by the new york federal reserve
@@ -252,10 +256,18 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
         wanted = [i for i, sentence in enumerate(words)
                   if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
         for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
-            verdicts[i] = tree.label.split("+")[0] in CLAUSE_LABELS
+            verdicts[i] = is_clause(tree)
         return verdicts
 
     return judge
+
+
+def is_clause(tree: Tree) -> bool:
+    """Whether a parse reads as a sentence: its root is a clause (``CLAUSE_LABELS``; the first
+    label of a collapsed unary chain such as ``S+VP``) and some word is tagged a verb
+    (``VERB_TAGS``)."""
+    return (tree.label.split("+")[0] in CLAUSE_LABELS
+            and any(node.label in VERB_TAGS for node in tree.preterminals()))
 
 
 def _parser_token(word: str) -> str:

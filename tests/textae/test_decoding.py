@@ -185,8 +185,8 @@ def test_an_acceptability_judge_picks_the_best_hypothesis_it_accepts():
 
 
 class FakeParser:
-    """A parser stand-in: roots a sentence in S when it holds the word "is", else in NP; its
-    label set is ``labels``."""
+    """A parser stand-in: roots a sentence in S when it holds "is" (tagged VBZ) or "c" (a
+    verbless S, as a parser may guess), else in NP; its label set is ``labels``."""
 
     max_tokens = 5
 
@@ -196,7 +196,8 @@ class FakeParser:
 
     def parse_many(self, sentences):
         self.seen.extend(sentences)
-        return [Tree("S+VP" if "is" in words else "NP", tuple(Tree("X", (word,)) for word in words))
+        return [Tree("S+VP" if "is" in words or "c" in words else "NP",
+                     tuple(Tree("VBZ" if word == "is" else "NN", (word,)) for word in words))
                 for words in sentences]
 
 
@@ -205,9 +206,11 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
     parser = FakeParser(["∅", "NP", "S+VP", "VP"])
     judge = clause_filter(parser, vocab)
     ids = {word: vocab.index(word) for word in ("it", "is", "(", "a", "b", "c", "d")}
-    rows = [[ids["it"], ids["is"], ids["("]], [ids["a"], ids["b"]], [], [ids["is"], ids["a"], ids["b"], ids["c"], ids["d"], ids["a"]]]
-    assert judge(rows) == [True, False, False, False]  # a clause; a fragment; empty; over max_tokens
-    assert parser.seen == [["it", "is", "-LRB-"], ["a", "b"]]  # brackets as PTB writes them; nothing else parsed
+    rows = [[ids["it"], ids["is"], ids["("]], [ids["a"], ids["b"]], [ids["a"], ids["c"]], [],
+            [ids["is"], ids["a"], ids["b"], ids["c"], ids["d"], ids["a"]]]
+    # a clause with a verb; a fragment; an S without a verb; empty; over max_tokens
+    assert judge(rows) == [True, False, False, False, False]
+    assert parser.seen == [["it", "is", "-LRB-"], ["a", "b"], ["a", "c"]]  # brackets as PTB writes them
     assert judge([]) == []
     with pytest.raises(ValueError, match="labelled Penn Treebank parser"):
         clause_filter(FakeParser(["∅", "X"]), vocab)  # an unlabelled (SST) parser never says S

@@ -6,11 +6,10 @@ to hypotheses that a labelled Penn Treebank parser parses as a clause (root S, S
 SBARQ) with a verb (`textae.decoding.is_clause`). This benchmark measures that judge on text
 already written, with no sentence model:
 
-- the 80 steps of the LM re-ranked interpolations in
-  benchmarks/results/sentence_vae_interpolations.txt (the decoding whose header names
-  --fluency-lm), against one reader's judgement of which steps are fragments or ungrammatical
-  (JUDGED_BAD below: 11 of the 80, session 17's reading of the file as committed in session
-  15). The figures: how many of the judged-bad steps the judge rejects (the filter would have
+- the 80 steps of the LM re-ranked interpolations that
+  benchmarks/results/sentence_vae_interpolations.txt held from session 15 on, with one reader's
+  judgement of which are fragments or ungrammatical (11 of the 80, session 17's reading), kept
+  in benchmarks/results/clause_filter_judged.tsv (--judged: another such file). The figures: how many of the judged-bad steps the judge rejects (the filter would have
   decoded something else there), and how many of the others (wrongly rejected: the filter
   would have replaced a good step);
 - a random sample of PTB test lines (Mikolov's text, as the VAE reads it): the share the
@@ -46,32 +45,23 @@ sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry o
 
 from textae.benchmarking import RESULTS, write_result  # noqa: E402
 
-INTERPOLATIONS = RESULTS / "sentence_vae_interpolations.txt"
-
-# One reader's judgement (session 17) of the LM re-ranked block of the committed file: the
-# steps that are fragments or ungrammatical. Every other step read as a sentence (some odd in
-# meaning, e.g. "no one is going to be done", but grammatical).
-JUDGED_BAD = {
-    "if you do n't want to do it",  # a conditional clause alone
-    "if you 're going to be a lot of money he says",
-    "when the supreme court ruling the federal appeals court in new york would n't be reached for comment",
-    "the charge on loans to depository institutions by the new york federal reserve bank",  # a table line (x6)
-    "it is n't clear whether the company is considering",  # no object
-    "source fulton prebon u.s.a inc",  # a table's source line
-}
-JUDGED_BAD_STEPS = 11  # the six sentences above, counted at every step they appear
+JUDGED = RESULTS / "clause_filter_judged.tsv"
 
 
-def reranked_steps(path: Path) -> list[str]:
-    """The decoded steps of the decoding whose header names --fluency-lm (and not
-    --clause-parser), in file order."""
-    steps, inside = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# decoding"):
-            inside = "--fluency-lm" in line and "--clause-parser" not in line
-        elif inside and line.startswith("  ") and line.strip():
-            steps.append(" ".join(line.split()[1:]))  # after the step number
-    return steps
+def read_judged(path: Path) -> tuple[list[str], list[bool]]:
+    """The judged steps and whether each was judged bad, from a ``verdict<TAB>step`` file
+    (``#`` lines are comments; the first other line is the header)."""
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    if not rows or rows[0] != "verdict\tstep":
+        raise SystemExit(f"error: {path} must start (after # comments) with the header 'verdict<TAB>step'")
+    steps, bad = [], []
+    for number, line in enumerate(rows[1:], start=2):
+        verdict, _, step = line.partition("\t")
+        if verdict not in ("ok", "bad") or not step:
+            raise SystemExit(f"error: {path}, row {number}: expected 'ok' or 'bad', a tab and the step, got {line!r}")
+        steps.append(step)
+        bad.append(verdict == "bad")
+    return steps, bad
 
 
 def root(tree) -> str:
@@ -92,17 +82,16 @@ def main(argv=None) -> int:
     parser.add_argument("--ptb-lines", type=int, default=500, metavar="N",
                         help="random PTB test lines to parse (default: 500)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the PTB sample (default: 0)")
+    parser.add_argument("--judged", default=str(JUDGED),
+                        help="the judged steps, 'ok' or 'bad', a tab and the sentence per line (default: "
+                             "benchmarks/results/clause_filter_judged.tsv)")
     args = parser.parse_args(argv)
 
     from parsers.parser import load_parser
     from textae.corpora.ptb import load_ptb
     from textae.decoding import CLAUSE_LABELS, is_clause
 
-    steps = reranked_steps(INTERPOLATIONS)
-    bad = [step in JUDGED_BAD for step in steps]
-    if len(steps) != 80 or sum(bad) != JUDGED_BAD_STEPS:
-        raise SystemExit(f"error: {INTERPOLATIONS.name} is not the file that was judged ({len(steps)} re-ranked steps, "
-                         f"{sum(bad)} judged bad; expected 80 and {JUDGED_BAD_STEPS}): judge the new file first")
+    steps, bad = read_judged(Path(args.judged))
     lines = [line for line in load_ptb("test") if line]
     sample = random.Random(args.seed).sample(lines, min(args.ptb_lines, len(lines)))
     metrics: dict = {"interpolation_steps": len(steps), "judged_bad": sum(bad), "ptb_test_lines": len(sample)}
@@ -134,7 +123,7 @@ def main(argv=None) -> int:
               f"others rejected {measured['good_rejected']}/{len(steps) - sum(bad)}; PTB test lines accepted "
               f"{measured['ptb_test_accepted_percent']:.1f}% of {len(sample)}")
     path = write_result("clause_filter", seeds=[args.seed], metrics=metrics, published={},
-                        notes="one reader's judgement of the interpolation steps (JUDGED_BAD in the script); "
+                        notes="one reader's judgement of the interpolation steps (results/clause_filter_judged.tsv); "
                               "accepted: textae.decoding.is_clause (root in " + ", ".join(sorted(CLAUSE_LABELS)) +
                               ", and a verb tag); per parser (its run folder's name): bad_rejected, good_rejected, "
                               "ptb_test_accepted_percent, and the same by the root label alone")

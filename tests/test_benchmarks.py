@@ -231,19 +231,19 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
 
 
-def test_clause_filter_reads_only_the_lm_reranked_block_and_its_judgement_matches_the_stored_file(tmp_path):
+def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("clause_filter_benchmark", REPO / "benchmarks" / "clause_filter.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    text = ("# model: x\n\n# decoding: greedy (the default)\nfrom: a\nto:   b\n  0  greedy one\n\n"
-            "# decoding: --decode beam --fluency-lm LM\nfrom: a\nto:   b\n  0  kept one\n  1  kept two\n\n"
-            "# decoding: --decode beam --fluency-lm LM --clause-parser P\nfrom: a\nto:   b\n  0  filtered\n")
-    path = tmp_path / "interpolations.txt"
-    path.write_text(text)
-    assert bench.reranked_steps(path) == ["kept one", "kept two"]
-    stored = bench.reranked_steps(bench.INTERPOLATIONS)  # the committed file the judgement is of
-    assert len(stored) == 80 and sum(step in bench.JUDGED_BAD for step in stored) == bench.JUDGED_BAD_STEPS
-    assert bench.JUDGED_BAD <= set(stored)
+    path = tmp_path / "judged.tsv"
+    path.write_text("# a comment\nverdict\tstep\nok\tprices were mixed\nbad\tsource fulton prebon u.s.a inc\n")
+    assert bench.read_judged(path) == (["prices were mixed", "source fulton prebon u.s.a inc"], [False, True])
+    steps, bad = bench.read_judged(bench.JUDGED)  # the committed judgement
+    assert len(steps) == 80 and sum(bad) == 11
+    for text, message in [("ok\tx\n", "header"), ("verdict\tstep\nfine\tx\n", "row 2"), ("verdict\tstep\nok\n", "row 2")]:
+        path.write_text(text)
+        with pytest.raises(SystemExit, match=message):
+            bench.read_judged(path)
     assert bench.parser_name("runs/parser-x-seed0/model") == "parser-x-seed0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.textae.models.test_sentence_models import ROWS, TINY, sentences_batch
+from tests.textae.models.sentence_helpers import ROWS, TINY, sentences_batch
 from textae.models import SentenceAE, SentenceAEConfig
 from textae.sentences import evaluate_sentences
 

@@ -64,10 +64,6 @@ def read_judged(path: Path) -> tuple[list[str], list[bool]]:
     return steps, bad
 
 
-def root(tree) -> str:
-    return tree.label.split("+")[0]
-
-
 def parser_name(folder: str) -> str:
     """A parser's name in the results: its run folder's (the parent of model/)."""
     path = Path(folder).resolve()
@@ -88,8 +84,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from parsers.parser import load_parser
+    from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
-    from textae.decoding import CLAUSE_LABELS, is_clause
+    from textae.decoding import CLAUSE_LABELS, is_clause, root_label
 
     steps, bad = read_judged(Path(args.judged))
     lines = [line for line in load_ptb("test") if line]
@@ -97,14 +94,14 @@ def main(argv=None) -> int:
     metrics: dict = {"interpolation_steps": len(steps), "judged_bad": sum(bad), "ptb_test_lines": len(sample)}
     for folder in args.parser:
         chart = load_parser("chart", folder)
-        trees = chart.parse_many([step.split() for step in steps])
-        roots = [root(tree) for tree in trees]
+        trees = chart.parse_many([to_ptb_tokens(step.split()) for step in steps])  # as clause_filter reads them
+        roots = [root_label(tree) for tree in trees]
         rejected = [not is_clause(tree) for tree in trees]  # the judge --clause-parser applies
         print(f"# {folder}")
         for step, label, judged, out in zip(steps, roots, bad, rejected, strict=True):
             print(f"{label:6s} {'out' if out else '   '} {'BAD ' if judged else '    '}{step}")
-        ptb_trees = chart.parse_many(sample)
-        ptb_roots = collections.Counter(root(tree) for tree in ptb_trees)
+        ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
+        ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured = {
             "model": folder,

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from parsers.tokenize import to_ptb_tokens
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
 if TYPE_CHECKING:
@@ -238,9 +239,9 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
     It keeps beam search away from the corpus's non-sentences that a PTB decoder reproduces
     whole (``the charge on loans to depository institutions by the new york federal reserve
     bank``, a money-rate table line): of the 80 interpolation steps in BENCHMARKS.md (beam
-    search re-ranked by the LM), the ``--lm-text`` parser rooted 7 of the 11 that one reader
-    found ungrammatical outside a clause, and none of the 69 others (one trained on the WSJ
-    text as it is: 7 and 2; ``benchmarks/clause_filter.py``).
+    search re-ranked by the LM), it rejected 7 of the 11 that one reader found ungrammatical,
+    and none of the 69 others, with the ``--lm-text`` parser (8 and 2 with one trained on the
+    WSJ text as it is; ``benchmarks/clause_filter.py``).
 
     Raises:
         ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).
@@ -253,7 +254,7 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
 
     def judge(rows: list[list[int]]) -> list[bool]:
         verdicts = [False] * len(rows)
-        words = [[_parser_token(word) for word in vocab.decode(row)] for row in rows]
+        words = [to_ptb_tokens(vocab.decode(row)) for row in rows]  # brackets as -LRB- etc., as the parser read them
         wanted = [i for i, sentence in enumerate(words)
                   if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
         for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
@@ -263,15 +264,12 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
     return judge
 
 
+def root_label(tree: Tree) -> str:
+    """The label of a parse's root: the first of a collapsed unary chain (``S`` of ``S+VP``)."""
+    return tree.label.split("+")[0]
+
+
 def is_clause(tree: Tree) -> bool:
-    """Whether a parse reads as a sentence: its root is a clause (``CLAUSE_LABELS``; the first
-    label of a collapsed unary chain such as ``S+VP``) and some word is tagged a verb
-    (``VERB_TAGS``)."""
-    return (tree.label.split("+")[0] in CLAUSE_LABELS
-            and any(node.label in VERB_TAGS for node in tree.preterminals()))
-
-
-def _parser_token(word: str) -> str:
-    """A vocabulary word as the parser reads it: PTB's bracket tokens, no whitespace."""
-    word = {"(": "-LRB-", ")": "-RRB-", "{": "-LCB-", "}": "-RCB-"}.get(word, word)
-    return "".join("_" if ch.isspace() or ch in "()" else ch for ch in word) or "_"
+    """Whether a parse reads as a sentence: its root is a clause (``CLAUSE_LABELS``) and some
+    word is tagged a verb (``VERB_TAGS``)."""
+    return root_label(tree) in CLAUSE_LABELS and any(node.label in VERB_TAGS for node in tree.preterminals())

@@ -13,7 +13,7 @@ benchmarks/results/sentence_vae_interpolations.txt, three times: with the model'
 decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
 length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
 seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
---clause-parser DIR a fourth time, that re-ranked beam kept to sentences the parser roots in a
+--clause-parser DIR once more, the last of these beams kept to sentences the parser roots in a
 clause (interpolate.py --clause-parser). --interpolations-only rewrites just that file.
 
 Run folders are not committed and do not outlive the machine, while three seeds of both
@@ -231,15 +231,15 @@ INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING 
 def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
-    with ``--fluency-lm lm_dir`` (then, given a ``clause_parser``, with ``--clause-parser`` too);
-    headed by the run they come from."""
+    with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
+    to the last of these; headed by the run they come from."""
     decodings = list(INTERPOLATION_DECODINGS)
     if (lm_dir / "config.json").is_file():
         decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
-        if clause_parser:
-            decodings.append((*decodings[-1], "--clause-parser", clause_parser))
     else:
         print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)
+    if clause_parser:
+        decodings.append((*decodings[-1], "--clause-parser", clause_parser))
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
             "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=decodings) + "\n")
     (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
@@ -279,7 +279,8 @@ def main() -> None:
                         help="test sentences on which the 500-sample estimate is computed in fp32 and under bf16 "
                              "(0: skip; default: 300)")
     parser.add_argument("--clause-parser", metavar="DIR",
-                        help="also write the LM re-ranked interpolations kept to clauses by this parser (the model/ "
+                        help="also write the interpolations of the last decoding (LM re-ranked where there is an LM) "
+                             "kept to clauses by this parser (the model/ "
                              "folder of scripts/train_parser.py --ptb-sample; interpolate.py --clause-parser)")
     parser.add_argument("--interpolations-only", action="store_true",
                         help="only rewrite the interpolation examples from the first seed's VAE run (re-ranked by "

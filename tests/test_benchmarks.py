@@ -220,13 +220,15 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
                         lambda model_dir, decodings: asked.append(list(decodings)) or "the report")
     vae, lm = tmp_path / "runs" / "sentence_vae-seed3" / "model", tmp_path / "runs" / "lstm_lm-seed3" / "model"
     bench.write_interpolations(vae, lm)  # no LM run: greedy and the short beam only
+    bench.write_interpolations(vae, lm, "parser/model")  # ... and the short beam kept to clauses
     lm.mkdir(parents=True)
     (lm / "config.json").write_text("{}")
     bench.write_interpolations(vae, lm)
     assert asked[0] == [(), bench.SHORT_BEAM_DECODING]
-    assert asked[1] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--fluency-lm", str(lm))]
+    assert asked[1] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--clause-parser", "parser/model")]
+    assert asked[2] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--fluency-lm", str(lm))]
     bench.write_interpolations(vae, lm, "parser/model")
-    assert asked[2] == [*asked[1], (*asked[1][-1], "--clause-parser", "parser/model")]
+    assert asked[3] == [*asked[2], (*asked[2][-1], "--clause-parser", "parser/model")]
     text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
 

@@ -9,7 +9,7 @@ importance samples (train_vae.py --eval-only), optionally under bf16 autocast
 (--iw-autocast bf16), in which case the benchmark first measures the bf16 estimate against
 float32 on the first --check-sentences test sentences and stores both. Ten interpolations
 between held-out (test) sentences are written, unedited, to
-benchmarks/results/sentence_vae_interpolations.txt, three times: with the model's greedy
+benchmarks/results/sentence_vae_interpolations.txt (or --interpolations-file), three times: with the model's greedy
 decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
 length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
 seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
@@ -228,11 +228,15 @@ def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
 INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
 
 
-def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None) -> None:
+INTERPOLATIONS_FILE = "benchmarks/results/sentence_vae_interpolations.txt"
+
+
+def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None,
+                         path: str = INTERPOLATIONS_FILE) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
-    to the last of these; headed by the run they come from."""
+    to the last of these; headed by the run they come from, written to ``path`` (under the repository)."""
     decodings = list(INTERPOLATION_DECODINGS)
     if (lm_dir / "config.json").is_file():
         decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
@@ -242,7 +246,10 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
         decodings.append((*decodings[-1], "--clause-parser", clause_parser))
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
             "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=decodings) + "\n")
-    (REPO / "benchmarks" / "results" / "sentence_vae_interpolations.txt").write_text(text, encoding="utf-8")
+    out = REPO / path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
 
 
 def main() -> None:
@@ -285,11 +292,14 @@ def main() -> None:
     parser.add_argument("--interpolations-only", action="store_true",
                         help="only rewrite the interpolation examples from the first seed's VAE run (re-ranked by "
                              "the same seed's LM where it has one); the results JSON is left as it is")
+    parser.add_argument("--interpolations-file", default=INTERPOLATIONS_FILE, metavar="PATH",
+                        help=f"where the interpolation examples go, relative to the repository (default: "
+                             f"{INTERPOLATIONS_FILE}; another name keeps that file while trying a run or a decoding)")
     args = parser.parse_args()
     if args.interpolations_only:
         runs = REPO / args.runs_dir
         write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model",
-                             args.clause_parser)
+                             args.clause_parser, args.interpolations_file)
         return
     bf16_here = native_bf16("cpu")
     if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
@@ -366,7 +376,8 @@ def main() -> None:
     if check is not None:
         metrics["iw_bf16_check"] = check
     if first_vae.is_dir():
-        write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser)
+        write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser,
+                             args.interpolations_file)
     else:
         print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,

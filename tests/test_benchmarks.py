@@ -231,6 +231,8 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert asked[3] == [*asked[2], (*asked[2][-1], "--clause-parser", "parser/model")]
     text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
+    bench.write_interpolations(vae, lm, path="elsewhere/seed3.txt")
+    assert (tmp_path / "elsewhere" / "seed3.txt").read_text() == text
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):

@@ -163,7 +163,7 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
 
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
-    ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--no-unk``,
+    ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
@@ -180,6 +180,9 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "(favours short ones) (default: 1.0)")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
+    parser.add_argument("--min-length", type=int, default=1, metavar="N",
+                        help="words per output sentence at least (<eos> is not taken before); 0 allows an empty "
+                             "sentence (default: 1)")
     parser.add_argument("--no-unk", action="store_true", help="never output <unk> (the next-best word is taken)")
     parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
                         help="never repeat an N-gram within one output sentence; 0: off (default: 0)")
@@ -202,6 +205,8 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag."""
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
+    if args.min_length < 0:
+        parser.error(f"--min-length must be >= 0, got {args.min_length}")
     if args.beam_size < 1:
         parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
     if not math.isfinite(args.length_penalty):
@@ -220,7 +225,8 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
 def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keywords of :func:`textae.decoding.generate` from :func:`add_decoding_arguments`' flags."""
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
-            "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram}
+            "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram,
+            "min_length": args.min_length}
 
 
 def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:

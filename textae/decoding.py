@@ -41,7 +41,7 @@ VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
 
 
 @torch.no_grad()
-def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_length: int = 40,
+def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_length: int = 40, min_length: int = 1,
              strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
              ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
              fluency_weight: float = 2.0, acceptable: Acceptability | None = None) -> list[list[int]]:
@@ -53,6 +53,9 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         z: ``[B, Z]`` latent codes with ``B == size``, or ``None`` for a decoder without a
             latent (the language model's) or to start from a zero state.
         max_length: words per sentence at most; a sentence that has not ended by then is cut.
+        min_length: words per sentence at least: ``<eos>`` is not emitted before (default 1, so
+            no sentence is empty; a short beam's length normalisation otherwise lets an ending
+            at the first step, one log probability divided by 1, outscore every sentence).
         strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
             ``beam`` (beam search of width ``beam_size``).
         length_penalty: for ``beam``, finished hypotheses are ranked by their summed log
@@ -80,6 +83,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         raise ValueError(f"z must be [size, Z] = [{size}, Z] latent codes, got shape {tuple(z.shape)}")
     if max_length < 0:
         raise ValueError(f"max_length must be >= 0, got {max_length}")
+    if not 0 <= min_length <= max(max_length, 1):
+        raise ValueError(f"min_length must be between 0 and max_length ({max_length}), got {min_length}")
     if strategy == "sample" and temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     if no_repeat_ngram < 0:
@@ -101,16 +106,18 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
     if strategy == "beam":
         return [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
-                           length_penalty, fluency_model, fluency_weight, acceptable) for i in range(size)]
+                            length_penalty, fluency_model, fluency_weight, acceptable, min_length) for i in range(size)]
     config = decoder.config
     device = decoder.output.weight.device
     state = decoder.initial_state(z, size, device)
     current = torch.full((size, 1), config.bos_id, dtype=torch.long, device=device)  # [B, 1]
     finished = torch.zeros(size, dtype=torch.bool, device=device)
     outputs: list[Tensor] = []
-    for _ in range(max_length + 1):
+    for length in range(max_length + 1):
         logits, state = decoder.step(current, z, state)  # [B, V]
         logits[:, banned] = float("-inf")
+        if length < min_length:
+            logits[:, config.eos_id] = float("-inf")
         if no_repeat_ngram and outputs:
             history = torch.stack(outputs, dim=1).tolist()  # [B, t]
             for row, tokens in enumerate(history):
@@ -130,7 +137,7 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
 def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
                 banned: list[int], no_repeat_ngram: int, length_penalty: float,
                 fluency_model: SentenceDecoder | None, fluency_weight: float,
-                acceptable: Acceptability | None = None) -> list[int]:
+                acceptable: Acceptability | None = None, min_length: int = 1) -> list[int]:
     """The best hypothesis of a beam search of width ``beam_size`` from one latent code ``z``
     ``[1, Z]`` (or none): the arguments are those of :func:`generate`, checked there."""
     config = decoder.config
@@ -149,6 +156,8 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
             logits, new_state = decoder.step(current, z, beam_state)
             log_probs = logits.log_softmax(dim=-1)[0]  # scores stay the model's own probabilities
             log_probs[banned] = float("-inf")
+            if len(tokens) < min_length:
+                log_probs[config.eos_id] = float("-inf")
             if no_repeat_ngram:
                 log_probs[repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
             top = log_probs.topk(beam_size)

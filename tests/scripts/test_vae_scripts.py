@@ -112,9 +112,15 @@ def test_interpolation_and_sampling_decoding_controls(vae_model):
     assert result.returncode == 0, result.stderr
     assert all("<unk>" not in line.split() and len(line.split()) == len(set(line.split()))
                for line in result.stdout.splitlines())
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "3", "--max-length", "8", "--min-length", "5")
+    assert result.returncode == 0, result.stderr
+    assert [len(line.split()) >= 5 for line in result.stdout.splitlines()] == [True] * 3
     for name, extra in (("interpolate.py", ["a", "b"]), ("sample.py", [])):
-        result = script(name, "--checkpoint", str(vae_model), *extra, "--no-repeat-ngram", "-1")
-        assert result.returncode == 2 and "--no-repeat-ngram" in result.stderr and "Traceback" not in result.stderr
+        for flag, value in (("--no-repeat-ngram", "-1"), ("--min-length", "-1")):
+            result = script(name, "--checkpoint", str(vae_model), *extra, flag, value)
+            assert result.returncode == 2 and flag in result.stderr and "Traceback" not in result.stderr
+    result = script("sample.py", "--checkpoint", str(vae_model), "--max-length", "8", "--min-length", "9")
+    assert result.returncode == 2 and "--min-length (9) must not exceed" in result.stderr
 
 
 def test_fluency_lm_reranks_the_beam_of_interpolation_and_sampling(vae_model, lm_model):

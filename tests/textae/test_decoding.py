@@ -111,12 +111,28 @@ def test_beam_search_goes_on_past_its_first_endings():
     assert generate(decoder, z, 1, strategy="beam", beam_size=2, max_length=0) == [[]]
 
 
+@pytest.mark.parametrize("strategy", ["greedy", "beam"])
+def test_min_length_keeps_eos_back_so_no_sentence_comes_out_empty(strategy):
+    config, decoder = four_or_end_decoder()
+    with torch.no_grad():  # now <eos> is the favourite at every step
+        decoder.output.bias[config.eos_id] = 6.0
+    z = torch.zeros(2, config.latent_size)
+    options = {"strategy": strategy, "beam_size": 2, "max_length": 6, "length_penalty": 0.0}
+    assert generate(decoder, z, 2, **options, min_length=0) == [[], []]
+    assert generate(decoder, z, 2, **options) == [[4], [4]]  # the default: one word at least
+    assert generate(decoder, z, 2, **options, min_length=3) == [[4] * 3, [4] * 3]
+    assert generate(decoder, z, 2, **{**options, "max_length": 0}) == [[], []]  # the cut still holds
+    for bad in (-1, 7):
+        with pytest.raises(ValueError, match="min_length"):
+            generate(decoder, z, 2, **options, min_length=bad)
+
+
 def test_beam_length_penalty_trades_long_for_short_outputs():
     config, decoder = four_or_end_decoder()
     z = torch.zeros(1, config.latent_size)
     # The plain sum (penalty 0) ranks "<eos>" alone first; the mean per word (1.0, the
     # default) the longest sentence; a penalty between the two (0.8) picks a length in between.
-    assert generate(decoder, z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.0) == [[]]
+    assert generate(decoder, z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=0.0, min_length=0) == [[]]
     assert generate(decoder, z, 1, strategy="beam", beam_size=2, max_length=6) == [[4] * 6]
     assert generate(decoder, z, 1, strategy="beam", beam_size=2, max_length=6, length_penalty=1.0) == [[4] * 6]
     log_4, log_eos = torch.tensor([5.0, 4.5]).log_softmax(0).tolist()
@@ -152,7 +168,7 @@ def test_fluency_model_reranks_beam_search_hypotheses():
     z = torch.zeros(1, config.latent_size)
     # The plain sum (penalty 0) ranks "<eos>" alone first; the search stops with "", "4" and
     # "4 4" finished (the best growing "4 4 4" scores under ""), and the LM prefers the longest.
-    options = {"strategy": "beam", "beam_size": 2, "max_length": 6, "length_penalty": 0.0}
+    options = {"strategy": "beam", "beam_size": 2, "max_length": 6, "length_penalty": 0.0, "min_length": 0}
     assert generate(decoder, z, 1, **options) == [[]]
     assert generate(decoder, z, 1, **options, fluency_model=lm.decoder, fluency_weight=0.0) == [[]]
     assert generate(decoder, z, 1, **options, fluency_model=lm.decoder, fluency_weight=1.0) == [[4, 4]]

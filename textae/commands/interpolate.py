@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     with torch.no_grad():
         mu, _ = model.encoder(collate_sentences([first, second]))  # [2, Z]
         path = interpolate(mu[0], mu[1], args.steps, spherical=args.slerp)  # [steps, Z]
-        limit = max(len(first), len(second)) + 20
+        limit = max(len(first), len(second), args.min_length) + 20
         decoded = generate(model.decoder, path, args.steps, max_length=limit, **decoding_options(args),
                            fluency_model=fluency, acceptable=clause)
     for step, ids in enumerate(decoded):

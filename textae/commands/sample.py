@@ -66,6 +66,8 @@ def main(argv=None) -> int:
         parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
     if args.max_length < 1:
         parser.error(f"--max-length must be at least 1 (words per sentence), got {args.max_length}")
+    if args.min_length > args.max_length:
+        parser.error(f"--min-length ({args.min_length}) must not exceed --max-length ({args.max_length})")
     set_seed(args.seed)
     try:
         model, vocab = load_sentence_model(args.checkpoint, "sampling needs a sentence model with a latent code and a decoder")

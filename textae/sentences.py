@@ -7,7 +7,10 @@ sentences, T tokens.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -41,9 +44,19 @@ def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> Sentenc
 SENTENCE_MODEL_TYPES = ("sentence_vae", "sentence_ae")  # an encoder to a code, a decoder from it
 
 
+def model_fingerprint(model: torch.nn.Module) -> str:
+    """A SHA-1 of the model's parameters and buffers (names, shapes and values)."""
+    digest = hashlib.sha1()
+    for name, tensor in model.state_dict().items():
+        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 @torch.no_grad()
 def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int = 500,
-                       bleu_sentences: int = 1000, seed: int = 0, iw_autocast: str = "none") -> dict[str, float]:
+                       bleu_sentences: int = 1000, seed: int = 0, iw_autocast: str = "none",
+                       progress_file: str | Path | None = None, save_every: float = 120.0) -> dict[str, float]:
     """The protocol of He et al. (2019) for a sentence VAE or an LSTM language model.
 
     Returns (per sentence unless said): ``nll`` (VAE: importance-weighted with ``iw_samples``
@@ -59,6 +72,13 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     log-sum-exp stay in float32. Measure its effect against float32 on a subset before
     reporting figures from it (``benchmarks/sentence_vae.py`` does). On a device without native
     bfloat16 (:func:`textae.train.native_bf16`) it runs in float32, with a warning.
+
+    ``progress_file`` makes a long evaluation (500 samples of a large model take hours on a
+    CPU) resumable: every ``save_every`` seconds the sums so far, the batches done and the
+    random state go there; a later call with the same model, batches and settings goes on
+    from it, to the figures an uninterrupted run gives, and deletes it when done. The
+    results then hold ``seconds_before_resume`` (the time the earlier calls spent).
+    ``batches`` must come in the same order each time (an unshuffled loader).
     """
     from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
@@ -75,7 +95,39 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     mus, logvars, references, hypotheses = [], [], [], []
     device = next(model.parameters()).device  # batches go where the model is
     bf16 = bf16_autocast(device, "importance-weighted NLL") if iw_autocast == "bf16" else contextlib.nullcontext()
-    for batch in batches:
+    started, saved, done, before = time.perf_counter(), time.perf_counter(), 0, 0.0
+    if progress_file is not None:
+        if device.type != "cpu":
+            raise ValueError("progress_file resumes CPU evaluations only (it keeps the CPU random state)")
+        progress_file = Path(progress_file)
+        settings = {"iw_samples": iw_samples, "bleu_sentences": bleu_sentences, "seed": seed, "iw_autocast": iw_autocast,
+                    "model": model_fingerprint(model)}
+        if progress_file.is_file():
+            state = torch.load(progress_file, weights_only=True)
+            if state["settings"] != settings:
+                raise ValueError(f"{progress_file} holds a partial evaluation of another model or with other settings "
+                                 f"({state['settings']} here {settings}); delete it to start over")
+            totals, sentences, tokens, done, before = (state["totals"], state["sentences"], state["tokens"],
+                                                        state["batches"], state["seconds"])
+            mus, logvars, references, hypotheses = state["mus"], state["logvars"], state["references"], state["hypotheses"]
+            torch.set_rng_state(state["rng"])
+            print(f"evaluation: going on from {progress_file} ({done} batches, {sentences} sentences done)", flush=True)
+
+    def save_progress(batches_done: int) -> None:
+        state = {"settings": settings, "totals": totals, "sentences": sentences, "tokens": tokens,
+                 "batches": batches_done, "seconds": before + time.perf_counter() - started,
+                 "mus": [mu.cpu() for mu in mus], "logvars": [logvar.cpu() for logvar in logvars],
+                 "references": references, "hypotheses": hypotheses, "rng": torch.get_rng_state()}
+        partial = progress_file.with_name(progress_file.name + ".tmp")
+        torch.save(state, partial)
+        partial.replace(progress_file)  # never a half-written file
+
+    for index, batch in enumerate(batches):
+        if index < done:
+            continue
+        if progress_file is not None and time.perf_counter() - saved >= save_every:
+            save_progress(index)
+            saved = time.perf_counter()
         batch = batch.to(device)
         sentences += len(batch)
         tokens += int(batch.lengths.sum()) + len(batch)  # every sentence also predicts <eos>
@@ -101,6 +153,8 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     if sentences == 0:
         raise ValueError("evaluate_sentences() got no sentences")
     results = {"sentences": float(sentences), "tokens": float(tokens)}
+    if before:
+        results["seconds_before_resume"] = before
     if not is_vae or variational:  # a deterministic autoencoder defines no likelihood of x
         results.update(nll=totals["nll"] / sentences, ppl=float(torch.tensor(totals["nll"] / tokens).exp()))
     if is_vae and not variational:
@@ -121,6 +175,8 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             recon_bleu=100.0 * corpus_bleu(references[:bleu_sentences], hypotheses[:bleu_sentences],
                                            smoothing_function=SmoothingFunction().method1),
         )
+    if progress_file is not None:
+        progress_file.unlink(missing_ok=True)
     return results
 
 

@@ -182,6 +182,8 @@ def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model)
     native = native_bf16("cpu")  # without it the estimate ran in float32
     assert report["test"]["iw_samples"] == 7 and report["test"]["iw_autocast"] == ("bf16" if native else "none")
     assert "best_step" in report  # the training part of the report is kept
+    assert "seconds_before_resume" not in report["test"] and report["test"]["eval_seconds"] > 0
+    assert not list(output.glob("eval-*-progress.pt*"))  # a finished evaluation leaves no progress file
     assert (output / "run_config.json").read_text() == config_before
     missing = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output / "nothing"), "--eval-only")
     assert missing.returncode != 0 and "needs a trained model" in missing.stderr

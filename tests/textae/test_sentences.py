@@ -55,6 +55,42 @@ def test_evaluation_protocol_on_tiny_models():
             assert math.isclose(results["nll"], exact, rel_tol=1e-6)
 
 
+def test_an_interrupted_evaluation_goes_on_from_its_progress_file_to_the_same_figures(tmp_path):
+    import torch
+
+    from textae.models import SentenceVAE, SentenceVAEConfig
+    from textae.sentences import evaluate_sentences
+
+    torch.manual_seed(0)
+    model = SentenceVAE(SentenceVAEConfig(vocab_size=30, embedding_size=16, hidden_size=16, latent_size=4))
+    sentences = [[int(t) for t in torch.randint(4, 30, (int(n),))] for n in torch.randint(1, 9, (20,))]
+    batches = [collate_sentences(sentences[i : i + 4]) for i in range(0, 20, 4)]
+    whole = evaluate_sentences(model, batches, iw_samples=7, seed=2)
+
+    class Stopped(Exception):
+        pass
+
+    def stopping_after(count):
+        yield from batches[:count]
+        raise Stopped
+
+    progress = tmp_path / "eval-test-progress.pt"
+    with pytest.raises(Stopped):
+        evaluate_sentences(model, stopping_after(3), iw_samples=7, seed=2, progress_file=progress, save_every=0)
+    assert torch.load(progress, weights_only=True)["batches"] == 2  # saved before each batch
+    with pytest.raises(ValueError, match="other settings"):
+        evaluate_sentences(model, batches, iw_samples=8, seed=2, progress_file=progress)
+    other = SentenceVAE(SentenceVAEConfig(vocab_size=30, embedding_size=16, hidden_size=16, latent_size=4))
+    with pytest.raises(ValueError, match="another model"):
+        evaluate_sentences(other, batches, iw_samples=7, seed=2, progress_file=progress)
+    resumed = evaluate_sentences(model, batches, iw_samples=7, seed=2, progress_file=progress, save_every=0)
+    assert not progress.exists()  # done: the progress file is gone
+    assert resumed.pop("seconds_before_resume") > 0
+    assert resumed == whole
+    fresh = evaluate_sentences(model, batches, iw_samples=7, seed=2, progress_file=progress)
+    assert fresh == whole and not progress.exists()
+
+
 def test_importance_weighted_nll_under_bf16_autocast_stays_close_to_float32(monkeypatch):
     import torch
 

@@ -17,6 +17,9 @@ model.safetensors, vocab.json), checkpoints/ (for --resume), curves.png (trainin
 KL and KL weight), latent_pca.png (test posterior means) and test_report.json: dev and
 test NLL (importance-weighted with --iw-samples draws for the VAE), perplexity, KL,
 mutual information, active units and reconstruction BLEU, as He et al. (2019) report them.
+An evaluation on the CPU keeps its progress in eval-<split>-progress.pt every two minutes
+(500 importance samples of a large model take hours there): run the same command again
+after an interruption and it goes on from there, to the same figures.
 """
 
 from __future__ import annotations
@@ -218,11 +221,14 @@ def main(argv=None) -> dict:
         if split not in eval_loaders:
             raise SystemExit(f"{program_name()}: error: --eval-splits: unknown split {split!r} (dev, test)")
         evaluated = time.perf_counter()
+        on_cpu = next(best.parameters()).device.type == "cpu"  # a CPU evaluation can be resumed
         report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,
-                                           iw_autocast=data.eval_autocast)
+                                           iw_autocast=data.eval_autocast,
+                                           progress_file=Path(output_dir) / f"eval-{split}-progress.pt" if on_cpu else None)
         used = data.eval_autocast if native_bf16(next(best.parameters()).device) else "none"  # what ran
+        earlier = report[split].pop("seconds_before_resume", 0.0)
         report[split].update(iw_samples=data.iw_samples, iw_autocast=used,
-                             eval_seconds=time.perf_counter() - evaluated)
+                             eval_seconds=earlier + time.perf_counter() - evaluated)
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     keys = ("nll", "kl", "kl_weight") if model_name == "sentence_vae" else ("nll",)  # what each model logs
     plot_training_curves(Path(output_dir) / "metrics.jsonl", Path(output_dir) / "curves.png", keys)

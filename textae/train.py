@@ -158,6 +158,7 @@ class FitResult:
     interrupted: bool
     model_dir: Path
     history: list[dict[str, Any]] = field(default_factory=list)
+    train_seconds: float = 0.0  # in the training loop (evaluations included), summed over --resume
     is_main: bool = True  # False on the other processes of a torchrun job: they should not write reports
 
 
@@ -876,6 +877,7 @@ def fit(
         interrupted=interrupted,
         model_dir=model_dir,
         history=history,
+        train_seconds=progress["train_seconds"],
     )
 
 

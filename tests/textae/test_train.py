@@ -70,6 +70,7 @@ def test_resume_after_a_signal_gives_the_same_run(data, tmp_path, stop_at):
     resumed_model, resumed = run(data, tmp_path / "parts", resume=True)
     assert not resumed.interrupted
     assert resumed.steps == reference.steps
+    assert resumed.train_seconds > stopped.train_seconds > 0  # the time before the stop counts too
     assert tensors_equal(resumed_model, reference_model)
     assert resumed.best_metric == reference.best_metric and resumed.best_step == reference.best_step
     strip = lambda records: [{k: v for k, v in r.items()} for r in records]  # noqa: E731

@@ -39,7 +39,6 @@ import argparse
 import dataclasses
 import json
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,7 +204,6 @@ def main(argv=None) -> dict:
         parser.error(f"--max-length {data.max_length} exceeds --max-position-embeddings "
                      f"{model_config.max_position_embeddings}")
     set_seed(args.seed)
-    started = time.perf_counter()
     splits = load_splits(data, parser)
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
@@ -250,7 +248,7 @@ def main(argv=None) -> dict:
     masking = report_masking(best)
     counts = unigram_counts(encoded["train"], len(tokenizer))
     report = {"model": "bert_mlm", "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
-              "steps": result.steps, "train_seconds": time.perf_counter() - started, "vocab_size": len(tokenizer),
+              "steps": result.steps, "train_seconds": result.train_seconds, "vocab_size": len(tokenizer),
               "corruption": {"select_rate": masking.select_rate, "mask_fraction": masking.mask_fraction,
                              "random_fraction": masking.random_fraction, "convention": masking.convention,
                              "whole_word": False, "seed": model_config.eval_seed}}

@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     if result.interrupted:
         return {"interrupted": True, "output_dir": output_dir}
-    train_seconds = time.perf_counter() - started
+    train_seconds = result.train_seconds  # all --resume segments
 
     device = resolve_device(train_config.device)
     best = model_class.from_pretrained(result.model_dir).to(device)

@@ -178,7 +178,6 @@ def main(argv=None) -> dict:
     config_class, model_class = MODELS[model_name]
     build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
     set_seed(args.seed)
-    started = time.perf_counter()
     splits = load_splits(data)
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
@@ -215,7 +214,7 @@ def main(argv=None) -> dict:
             return {"interrupted": True}
         model_dir = result.model_dir
         report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
-                  "steps": result.steps, "train_seconds": time.perf_counter() - started}
+                  "steps": result.steps, "train_seconds": result.train_seconds}
     best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
     for split in [name for name in data.eval_splits.split(",") if name]:
         if split not in eval_loaders:

@@ -96,6 +96,8 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     device = next(model.parameters()).device  # batches go where the model is
     bf16 = bf16_autocast(device, "importance-weighted NLL") if iw_autocast == "bf16" else contextlib.nullcontext()
     started, saved, done, before = time.perf_counter(), time.perf_counter(), 0, 0.0
+    resumed: dict | None = None
+    seen = hashlib.sha1()  # of the batches so far: a resumed evaluation must get the same ones
     if progress_file is not None:
         if device.type != "cpu":
             raise ValueError("progress_file resumes CPU evaluations only (it keeps the CPU random state)")
@@ -110,24 +112,34 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             totals, sentences, tokens, done, before = (state["totals"], state["sentences"], state["tokens"],
                                                         state["batches"], state["seconds"])
             mus, logvars, references, hypotheses = state["mus"], state["logvars"], state["references"], state["hypotheses"]
-            torch.set_rng_state(state["rng"])
+            resumed = state
             print(f"evaluation: going on from {progress_file} ({done} batches, {sentences} sentences done)", flush=True)
 
     def save_progress(batches_done: int) -> None:
         state = {"settings": settings, "totals": totals, "sentences": sentences, "tokens": tokens,
                  "batches": batches_done, "seconds": before + time.perf_counter() - started,
                  "mus": [mu.cpu() for mu in mus], "logvars": [logvar.cpu() for logvar in logvars],
-                 "references": references, "hypotheses": hypotheses, "rng": torch.get_rng_state()}
+                 "references": references, "hypotheses": hypotheses, "rng": torch.get_rng_state(),
+                 "data": seen.hexdigest()}
         partial = progress_file.with_name(progress_file.name + ".tmp")
         torch.save(state, partial)
         partial.replace(progress_file)  # never a half-written file
 
+    def check_resumed_data() -> None:  # files written before the data check have none
+        if resumed.get("data", seen.hexdigest()) != seen.hexdigest():
+            raise ValueError(f"{progress_file} holds a partial evaluation of other sentences; delete it to start over")
+
     for index, batch in enumerate(batches):
-        if index < done:
-            continue
-        if progress_file is not None and time.perf_counter() - saved >= save_every:
+        if resumed is not None and index == done:
+            check_resumed_data()
+            torch.set_rng_state(resumed["rng"])  # here: making the loader's iterator may have drawn from it
+            resumed = None
+        if index >= done and progress_file is not None and time.perf_counter() - saved >= save_every:
             save_progress(index)
             saved = time.perf_counter()
+        seen.update(batch.tokens.cpu().numpy().tobytes() + batch.lengths.cpu().numpy().tobytes())
+        if index < done:
+            continue
         batch = batch.to(device)
         sentences += len(batch)
         tokens += int(batch.lengths.sum()) + len(batch)  # every sentence also predicts <eos>
@@ -150,6 +162,9 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
             for row, length, hypothesis in zip(batch.tokens.tolist(), batch.lengths.tolist(), decoded, strict=True):
                 references.append([row[:length]])
                 hypotheses.append(hypothesis)
+    if resumed is not None:
+        raise ValueError(f"{progress_file} holds a partial evaluation of more batches ({done}) than these; "
+                         "delete it to start over")
     if sentences == 0:
         raise ValueError("evaluate_sentences() got no sentences")
     results = {"sentences": float(sentences), "tokens": float(tokens)}

@@ -83,6 +83,11 @@ def test_an_interrupted_evaluation_goes_on_from_its_progress_file_to_the_same_fi
     other = SentenceVAE(SentenceVAEConfig(vocab_size=30, embedding_size=16, hidden_size=16, latent_size=4))
     with pytest.raises(ValueError, match="another model"):
         evaluate_sentences(other, batches, iw_samples=7, seed=2, progress_file=progress)
+    with pytest.raises(ValueError, match="other sentences"):
+        evaluate_sentences(model, batches[::-1], iw_samples=7, seed=2, progress_file=progress)
+    with pytest.raises(ValueError, match="more batches"):
+        evaluate_sentences(model, batches[:1], iw_samples=7, seed=2, progress_file=progress)
+    assert progress.is_file()  # refused, not consumed
     resumed = evaluate_sentences(model, batches, iw_samples=7, seed=2, progress_file=progress, save_every=0)
     assert not progress.exists()  # done: the progress file is gone
     assert resumed.pop("seconds_before_resume") > 0

@@ -125,13 +125,10 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
         torch.save(state, partial)
         partial.replace(progress_file)  # never a half-written file
 
-    def check_resumed_data() -> None:  # files written before the data check have none
-        if resumed.get("data", seen.hexdigest()) != seen.hexdigest():
-            raise ValueError(f"{progress_file} holds a partial evaluation of other sentences; delete it to start over")
-
     for index, batch in enumerate(batches):
         if resumed is not None and index == done:
-            check_resumed_data()
+            if resumed.get("data", seen.hexdigest()) != seen.hexdigest():  # files from before the check have none
+                raise ValueError(f"{progress_file} holds a partial evaluation of other sentences; delete it to start over")
             torch.set_rng_state(resumed["rng"])  # here: making the loader's iterator may have drawn from it
             resumed = None
         if index >= done and progress_file is not None and time.perf_counter() - saved >= save_every:

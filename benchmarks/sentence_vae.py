@@ -14,7 +14,9 @@ decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log 
 length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
 seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
 --clause-parser DIR once more, the last of these beams kept to sentences the parser roots in a
-clause (interpolate.py --clause-parser). --interpolations-only rewrites just that file.
+clause (interpolate.py --clause-parser). --interpolations-only rewrites just that file;
+--interpolation-pairs-from 10 takes the ten pairs after those (fresh pairs, on which to check a
+decoding chosen by reading the first ten).
 
 Run folders are not committed and do not outlive the machine, while three seeds of both
 models take longer than a working session here. So each run's figures (its test report, the
@@ -232,11 +234,12 @@ INTERPOLATIONS_FILE = "benchmarks/results/sentence_vae_interpolations.txt"
 
 
 def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None,
-                         path: str = INTERPOLATIONS_FILE) -> None:
+                         path: str = INTERPOLATIONS_FILE, first_pair: int = 0) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
-    to the last of these; headed by the run they come from, written to ``path`` (under the repository)."""
+    to the last of these; headed by the run they come from, written to ``path`` (under the repository).
+    ``first_pair`` > 0: the ten pairs after that many (fresh pairs)."""
     decodings = list(INTERPOLATION_DECODINGS)
     if (lm_dir / "config.json").is_file():
         decodings.append((*SHORT_BEAM_DECODING, "--fluency-lm", str(lm_dir)))
@@ -244,8 +247,10 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
         print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)
     if clause_parser:
         decodings.append((*decodings[-1], "--clause-parser", clause_parser))
+    pairs = f" (pairs {first_pair + 1}-{first_pair + 10})" if first_pair else ""
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
-            "PTB test sentences of 6-14 words\n\n" + interpolation_report(model_dir, decodings=decodings) + "\n")
+            f"PTB test sentences of 6-14 words{pairs}\n\n"
+            + interpolation_report(model_dir, decodings=decodings, first_pair=first_pair) + "\n")
     out = REPO / path
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -295,11 +300,17 @@ def main() -> None:
     parser.add_argument("--interpolations-file", default=INTERPOLATIONS_FILE, metavar="PATH",
                         help=f"where the interpolation examples go, relative to the repository (default: "
                              f"{INTERPOLATIONS_FILE}; another name keeps that file while trying a run or a decoding)")
+    parser.add_argument("--interpolation-pairs-from", type=int, default=0, metavar="N",
+                        help="write the interpolations of the ten pairs after the first N (default: 0, the pairs "
+                             "BENCHMARKS.md shows; e.g. 10 for fresh pairs on which to check a decoding chosen by "
+                             "reading those)")
     args = parser.parse_args()
+    if args.interpolation_pairs_from < 0:
+        parser.error(f"--interpolation-pairs-from must be 0 or more, got {args.interpolation_pairs_from}")
     if args.interpolations_only:
         runs = REPO / args.runs_dir
         write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model",
-                             args.clause_parser, args.interpolations_file)
+                             args.clause_parser, args.interpolations_file, args.interpolation_pairs_from)
         return
     bf16_here = native_bf16("cpu")
     if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
@@ -377,7 +388,7 @@ def main() -> None:
         metrics["iw_bf16_check"] = check
     if first_vae.is_dir():
         write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser,
-                             args.interpolations_file)
+                             args.interpolations_file, args.interpolation_pairs_from)
     else:
         print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,

@@ -244,9 +244,17 @@ def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_p
     path = tmp_path / "judged.tsv"
     path.write_text("# a comment\nverdict\tstep\nok\tprices were mixed\nbad\tsource fulton prebon u.s.a inc\n")
     assert bench.read_judged(path) == (["prices were mixed", "source fulton prebon u.s.a inc"], [False, True])
-    steps, bad = bench.read_judged(bench.JUDGED)  # the committed judgement
+    steps, bad = bench.read_judged(bench.JUDGED)  # the committed judgements
     assert len(steps) == 80 and sum(bad) == 11
-    for text, message in [("ok\tx\n", "header"), ("verdict\tstep\nfine\tx\n", "row 2"), ("verdict\tstep\nok\n", "row 2")]:
+    steps, bad = bench.read_judged(bench.JUDGED_FILES[1])  # its rows of the plain beam
+    assert len(steps) == 80 and sum(bad) == 24
+    steps, bad = bench.read_judged(bench.JUDGED_FILES[2], "beam+clause")  # fresh pairs, with the filter
+    assert len(steps) == 80 and sum(bad) == 5
+    path.write_text("decoding\tverdict\tstep\nbeam\tok\tprices were mixed\nbeam+clause\tbad\tno one\n")
+    assert bench.read_judged(path) == (["prices were mixed"], [False])
+    assert bench.read_judged(path, "beam+clause") == (["no one"], [True])
+    for text, message in [("ok\tx\n", "header"), ("verdict\tstep\nfine\tx\n", "row 2"), ("verdict\tstep\nok\n", "row 2"),
+                          ("decoding\tverdict\tstep\nok\tx\n", "row 2"), ("decoding\tverdict\tstep\nsample\tok\tx\n", "no rows")]:
         path.write_text(text)
         with pytest.raises(SystemExit, match=message):
             bench.read_judged(path)

@@ -102,18 +102,21 @@ SHORT_BEAM_DECODING = ("--decode", "beam", "--no-unk", "--beam-size", "10", "--l
 
 
 @functools.lru_cache(maxsize=4)
-def _interpolation_pairs(pairs: int) -> tuple[tuple[list[str], list[str]], ...]:
-    """Consecutive PTB test sentences of 6 to 14 words, paired (read once per process)."""
+def _interpolation_pairs(count: int, first: int = 0) -> tuple[tuple[list[str], list[str]], ...]:
+    """Consecutive PTB test sentences of 6 to 14 words, paired: ``count`` pairs from pair
+    ``first`` (0-based; read once per process)."""
     from textae.corpora.ptb import load_ptb
 
-    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][: 2 * pairs]
+    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][2 * first: 2 * (first + count)]
     return tuple(zip(chosen[0::2], chosen[1::2], strict=True))
 
 
 def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8,
-                           decode_args: Sequence[str] = ()) -> str:
+                           decode_args: Sequence[str] = (), first_pair: int = 0) -> str:
     """Unedited ``scripts/interpolate.py`` output between pairs of consecutive PTB test
-    sentences of 6 to 14 words (the same pairs for every model), blocks separated by a blank line.
+    sentences of 6 to 14 words (the same pairs for every model; ``first_pair`` > 0 skips that
+    many, for fresh pairs on which to check a decoding chosen by reading the first ones),
+    blocks separated by a blank line.
 
     ``decode_args`` are passed to the script (e.g. :data:`CONTROLLED_DECODING`: beam search
     that never outputs ``<unk>`` nor repeats a bigram); none: its greedy default."""
@@ -121,7 +124,7 @@ def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps:
 
     repository = RESULTS.parents[1]
     blocks = []
-    for first, second in _interpolation_pairs(pairs):
+    for first, second in _interpolation_pairs(pairs, first_pair):
         completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
                                     " ".join(first), " ".join(second), "--steps", str(steps), *decode_args],
                                    cwd=repository, check=True, capture_output=True, text=True)
@@ -130,10 +133,11 @@ def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps:
 
 
 def interpolation_report(model_dir: str | os.PathLike, heading: str = "#",
-                         decodings: Sequence[Sequence[str]] = ((), CONTROLLED_DECODING)) -> str:
-    """:func:`interpolation_examples` under each of ``decodings`` (``scripts/interpolate.py``
-    flags; the default: greedy, then :data:`CONTROLLED_DECODING`), each under a heading naming
-    its flags."""
+                         decodings: Sequence[Sequence[str]] = ((), CONTROLLED_DECODING), first_pair: int = 0) -> str:
+    """:func:`interpolation_examples` (from pair ``first_pair``) under each of ``decodings``
+    (``scripts/interpolate.py`` flags; the default: greedy, then :data:`CONTROLLED_DECODING`),
+    each under a heading naming its flags."""
     return "\n\n".join(
-        f"{heading} decoding: {' '.join(args) or 'greedy (the default)'}\n" + interpolation_examples(model_dir, decode_args=args)
+        f"{heading} decoding: {' '.join(args) or 'greedy (the default)'}\n"
+        + interpolation_examples(model_dir, decode_args=args, first_pair=first_pair)
         for args in decodings)

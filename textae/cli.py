@@ -196,9 +196,10 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clause-parser", metavar="DIR",
                         help="for --decode beam: the model/ folder of a labelled Penn Treebank parser "
                              "(scripts/train_parser.py --ptb-sample --lm-text true for PTB's LM text); of beam "
-                             "search's finished sentences, the best one it parses as a clause (root S, SINV, SQ or "
-                             "SBARQ) with a verb is output, the best of all only when none is; keeps out fragments "
-                             "such as noun phrases (default: no filter)")
+                             "search's finished sentences, the best one it parses as a sentence (a clause root S, SINV, "
+                             "SQ or SBARQ with a verb, not a subordinate clause alone nor a wh-word without a verb "
+                             "after it) is output, the best of all only when none is; keeps out fragments such as "
+                             "noun phrases (default: no filter)")
 
 
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -267,7 +267,7 @@ def test_interpolation_report_runs_each_decoding_on_each_pair(vae_model, monkeyp
     from textae import benchmarking
 
     pairs = ((["the", "company", "said"], ["the", "market", "rose"]), (["the", "market"], ["the", "company"]))
-    monkeypatch.setattr(benchmarking, "_interpolation_pairs", lambda count: pairs[:count])
+    monkeypatch.setattr(benchmarking, "_interpolation_pairs", lambda count, first=0: pairs[first:first + count])
     decodings = ((), benchmarking.SHORT_BEAM_DECODING)
     report = benchmarking.interpolation_report(vae_model, decodings=decodings)
     sections = report.split("# decoding: ")[1:]
@@ -279,3 +279,5 @@ def test_interpolation_report_runs_each_decoding_on_each_pair(vae_model, monkeyp
             lines = block.splitlines()
             assert lines[:2] == ["from: " + " ".join(first), "to:   " + " ".join(second)]
             assert [line.split()[0] for line in lines[2:]] == [str(step) for step in range(8)]
+    later = benchmarking.interpolation_report(vae_model, decodings=decodings[:1], first_pair=1)  # fresh pairs
+    assert later.split("\n")[1:3] == ["from: the market", "to:   the company"] and later.count("from: ") == 1

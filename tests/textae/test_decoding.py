@@ -8,11 +8,13 @@ import pytest
 import torch
 
 from parsers import Tree
+from parsers.ptb import parse_tree
 from tests.textae.models.sentence_helpers import ROWS, TINY, make, sentences_batch
 from textae.decoding import (
     clause_filter,
     generate,
     interpolate,
+    is_clause,
     mean_token_log_prob,
     repeated_ngram_ends,
 )
@@ -230,3 +232,25 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
     assert judge([]) == []
     with pytest.raises(ValueError, match="labelled Penn Treebank parser"):
         clause_filter(FakeParser(["∅", "X"]), vocab)  # an unlabelled (SST) parser never says S
+
+
+@pytest.mark.parametrize("bracketed, sentence", [
+    ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ clear))))", True),
+    ("(NP (DT no) (NN one))", False),  # a fragment
+    ("(S (NP (NNS people)) (ADJP (JJ familiar)))", False),  # no verb
+    # a subordinate clause standing alone: a wh-phrase straight under S, or IN beside a lone S
+    ("(S (WHADVP (WRB when)) (NP (DT the) (NN exchange)) (VP (VBZ is) (VP (VBN sold))))", False),
+    ("(S (CC and) (WHADVP (WRB when)) (NP (PRP it)) (VP (VBZ is) (VP (VBN sold))))", False),
+    ("(S (IN if) (S (NP (PRP you)) (VP (VBP do) (RB n't))))", False),
+    # ... but one with its main clause beside it passes, as does S opening with a PP
+    ("(S (SBAR (WHADVP (WRB when)) (S (NP (PRP it)) (VP (VBD fell)))) (NP (PRP we)) (VP (VBD sold)))", True),
+    ("(S (PP (IN as) (NP (DT a) (NN result))) (NP (PRP it)) (VP (VBD fell)))", True),
+    ("(S (IN so) (ADVP (RB far)) (NP (NNS prices)) (VP (VBD rose)))", True),
+    # a wh-word with no verb after it; a wh-clause with its verb; a wh-question
+    ("(S (NP (PRP it)) (VP (VBZ is) (RB n't) (ADJP (JJ clear) (ADVP (WHADVP (WRB how)) (ADJP (JJ much))))))", False),
+    ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ clear) (SBAR (WHADVP (WRB how)) (S (NP (PRP it)) (VP (VBD fell)))))))",
+     True),
+    ("(SBARQ (WHNP (WP who)) (SQ (VP (VBD said) (NP (WDT which)))))", True),
+])
+def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence):
+    assert is_clause(parse_tree(bracketed)) is sentence

@@ -23,9 +23,11 @@ corpus) the beam's finished sentences are re-ranked with that LM's mean log prob
 token (weight 2.0 by default, chosen the same way), which makes fragments rarer. With
 --clause-parser (the model/ folder of scripts/train_parser.py --ptb-sample --lm-text true, a
 labelled parser of the WSJ sample's words as PTB's language-model text writes them) each step
-outputs the best of the beam's finished sentences that the parser reads as a clause (root S,
-SINV, SQ or SBARQ) with a verb, which keeps out noun-phrase fragments such as PTB's table
-lines; the best of all when the parser accepts none.
+outputs the best of the beam's finished sentences that the parser reads as a sentence (a
+clause root S, SINV, SQ or SBARQ with a verb, not a subordinate clause standing alone such as
+"when the exchange is expected to be sold", nor a wh-word with no verb after it), which keeps
+out noun-phrase fragments such as PTB's table lines; the best of all when the parser accepts
+none.
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

@@ -216,8 +216,9 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     monkeypatch.setattr(bench, "REPO", tmp_path)
     (tmp_path / "benchmarks" / "results").mkdir(parents=True)
     asked = []
-    monkeypatch.setattr(bench, "interpolation_report",
-                        lambda model_dir, decodings: asked.append(list(decodings)) or "the report")
+    pairs_from = []
+    monkeypatch.setattr(bench, "interpolation_report", lambda model_dir, decodings, first_pair:
+                        asked.append(list(decodings)) or pairs_from.append(first_pair) or "the report")
     vae, lm = tmp_path / "runs" / "sentence_vae-seed3" / "model", tmp_path / "runs" / "lstm_lm-seed3" / "model"
     bench.write_interpolations(vae, lm)  # no LM run: greedy and the short beam only
     bench.write_interpolations(vae, lm, "parser/model")  # ... and the short beam kept to clauses
@@ -233,6 +234,9 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
     bench.write_interpolations(vae, lm, path="elsewhere/seed3.txt")
     assert (tmp_path / "elsewhere" / "seed3.txt").read_text() == text
+    bench.write_interpolations(vae, lm, path="fresh.txt", first_pair=10)  # fresh pairs, said in the heading
+    assert pairs_from == [0] * 5 + [10]
+    assert "words (pairs 11-20)\n" in (tmp_path / "fresh.txt").read_text()
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):

@@ -112,10 +112,7 @@ def main(argv=None) -> int:
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
-    from textae.decoding import CLAUSE_LABELS, VERB_TAGS, is_clause, root_label
-
-    def clause_with_verb(tree) -> bool:  # the judge before the subordinate and open-wh checks (session 19)
-        return root_label(tree) in CLAUSE_LABELS and any(node.label in VERB_TAGS for node in tree.preterminals())
+    from textae.decoding import CLAUSE_LABELS, clause_with_verb, is_clause, root_label
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
     lines = [line for line in load_ptb("test") if line]
@@ -155,7 +152,7 @@ def main(argv=None) -> int:
             "ptb_test_roots": dict(ptb_roots.most_common()),
         })
         metrics[parser_name(folder)] = measured
-        print(f"{parser_name(folder)}: judged bad {sum(totals[k] for k in ('bad_rejected',))} rejected of "
+        print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "
               f"{sum(sum(bad) for _, bad in judged.values())}; others rejected {totals['good_rejected']}; PTB test "
               f"lines accepted {measured['ptb_test_accepted_percent']:.1f}% of {len(sample)} "
               f"({measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")

@@ -212,8 +212,8 @@ def check_bf16(runs_dir: str, output_dir: str, sentences: int, reuse: bool) -> d
         copy.mkdir(parents=True)
         shutil.copytree(REPO / output_dir / "model", copy / "model")
         shutil.copy(REPO / output_dir / "metrics.jsonl", copy / "metrics.jsonl")
-        results[kind] = evaluate(str(copy.relative_to(REPO)), ["--max-eval-sentences", str(sentences),
-                                                               "--iw-samples", "500", "--eval-autocast", kind])
+        results[kind] = evaluate(str(copy), ["--max-eval-sentences", str(sentences),
+                                             "--iw-samples", "500", "--eval-autocast", kind])
     return {"sentences": sentences, "fp32_nll": results["none"]["nll"], "bf16_nll": results["bf16"]["nll"],
             "difference": results["bf16"]["nll"] - results["none"]["nll"],
             "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
@@ -390,7 +390,7 @@ def main() -> None:
         write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser,
                              args.interpolations_file, args.interpolation_pairs_from)
     else:
-        print(f"{first_vae.relative_to(REPO)} is gone: the interpolations file is left as it is", file=sys.stderr)
+        print(f"{first_vae} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,
                         notes="train_gflops counts the LSTM and output-layer matrix multiplies, x3 for backward; "
                               + ("epoch_seconds is one VAE training epoch timed alone on the machine (--time-epoch); "

@@ -263,3 +263,35 @@ def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_p
         with pytest.raises(SystemExit, match=message):
             bench.read_judged(path)
     assert bench.parser_name("runs/parser-x-seed0/model") == "parser-x-seed0"
+
+
+def test_sentence_vae_reports_from_records_when_the_runs_folder_is_outside_the_repository(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """--reuse --available-only with an absolute --runs-dir outside the repository whose run
+    folders are gone: the figures come from the committed records, the interpolations file is
+    left as it is (said on stderr), and the results file is written (session 20 met a ValueError
+    from Path.relative_to here, after the timed epoch)."""
+    import json
+
+    import textae.benchmarking
+
+    bench = _sentence_vae_benchmark()
+    repo = tmp_path / "repo"
+    monkeypatch.setattr(bench, "REPO", repo)
+    monkeypatch.setattr(bench, "RESULTS", repo / "results")
+    monkeypatch.setattr(textae.benchmarking, "RESULTS", repo / "results")  # where write_result writes
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=lambda *a, **k: pytest.fail("nothing may run")))
+    runs = tmp_path / "elsewhere" / "h512"
+    records = repo / "results" / "sentence_vae_runs" / "h512"
+    test = {"nll": 100.5, "ppl": 98.0, "kl": 6.0, "mi": 4.1, "active_units": 32.0, "elbo_nll": 102.8,
+            "recon_bleu": 2.1, "iw_samples": 500, "iw_autocast": "none"}
+    for model, nll in (("sentence_vae", 100.5), ("lstm_lm", 100.6)):
+        report = {"test": {**test, "nll": nll}, "config": {"hidden_size": 512, "embedding_size": 512, "vocab_size": 10002},
+                  "epoch_seconds": 430.0, "epochs": 16, "output_dir": str(runs / f"{model}-seed0")}
+        bench.save_record(records / f"{model}-seed0.json", report)
+    monkeypatch.setattr(sys, "argv", ["sentence_vae.py", "--seeds", "0", "--reuse", "--available-only",
+                                      "--runs-dir", str(runs), "--check-sentences", "0"])
+    bench.main()
+    metrics = json.loads((repo / "results" / "sentence_vae.json").read_text())["metrics"]
+    assert metrics["vae_test_iw_nll"] == 100.5 and metrics["lm_test_nll"] == 100.6
+    assert f"{runs / 'sentence_vae-seed0' / 'model'} is gone" in capsys.readouterr().err

@@ -304,12 +304,17 @@ def opens_as_subordinate(tree: Tree) -> bool:
     word whose only sibling is a clause (``if you do n't want to do it``). A parser reads such
     strings as S over their words; a sentence that opens with one has its main clause beside
     it (``when ... , it immediately ...``) and passes, unless the parser missed it (with the
-    wh check below, 1 point fewer PTB test lines accepted, ``benchmarks/clause_filter.py``)."""
-    if root_label(tree) != "S":
-        return False
+    wh check below, 1 point fewer PTB test lines accepted, ``benchmarks/clause_filter.py``).
+
+    A parse rooted in ``SBARQ`` (a wh-question) is one too when no ``SQ`` stands under it: a
+    question inverts its subject and verb into an SQ (``when is the exchange sold``), and a
+    parser that roots ``when the exchange is expected to be sold`` in SBARQ has read the words
+    of a subordinate clause as a question."""
     children = [child.label.split("+")[0] for child in tree.children
                 if not isinstance(child, str) and child.label != "CC"]
-    if not children:
+    if root_label(tree) == "SBARQ":
+        return "SQ" not in children
+    if root_label(tree) != "S" or not children:
         return False
     return children[0].startswith("WH") or (children[0] == "IN" and children[1:] == ["S"])
 

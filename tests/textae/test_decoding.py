@@ -251,6 +251,9 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
     ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ clear) (SBAR (WHADVP (WRB how)) (S (NP (PRP it)) (VP (VBD fell)))))))",
      True),
     ("(SBARQ (WHNP (WP who)) (SQ (VP (VBD said) (NP (WDT which)))))", True),
+    # a wh-clause without inversion read as a question (no SQ under SBARQ) is subordinate
+    ("(SBARQ (WHADVP (WRB when)) (NP (DT the) (NN exchange)) (VP (VBZ is) (VP (VBN sold))))", False),
+    ("(SBARQ (WHADVP (WRB when)) (SQ (VBZ is) (NP (DT the) (NN exchange)) (VP (VBN sold))))", True),
 ])
 def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence):
     assert is_clause(parse_tree(bracketed)) is sentence

@@ -525,6 +525,9 @@ def cky_splits(span_scores: Tensor) -> np.ndarray:
         ``[B, P, P]`` int array: for span (i, j) with j - i >= 2, the k of its best split
         (i, k) + (k, j). Spans longer than a sentence hold garbage and are never read.
     """
+    # On the CPU wherever the scores are: the loop's many small steps would each be a kernel
+    # launch on a GPU, and the split points are wanted as a numpy array anyway.
+    span_scores = span_scores.detach().cpu()
     size, fenceposts, _ = span_scores.shape
     n_max = fenceposts - 1
     # Two views of the chart make every read a slice instead of a gather:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
-from safetensors.torch import load_model as load_safetensors_model
-from safetensors.torch import save_model as save_safetensors_model
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from textae.vocab import Vocab
@@ -55,8 +55,7 @@ class PretrainedMixin:
             "config": dataclasses.asdict(self.config),  # type: ignore[attr-defined]
         }
         (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        # save_model (not save_file) stores a tensor shared by two modules (a tied embedding) once.
-        save_safetensors_model(self, str(directory / WEIGHTS_FILE))  # type: ignore[arg-type]
+        save_weights(self, directory / WEIGHTS_FILE)  # type: ignore[arg-type]
         if vocab is not None:
             vocab.save(directory / VOCAB_FILE)
         return directory
@@ -69,6 +68,44 @@ class PretrainedMixin:
         model = cls(cls.config_class(**config))  # type: ignore[call-arg]
         load_weights(model, directory)  # type: ignore[arg-type]
         return model
+
+
+def save_weights(module: nn.Module, path: str | os.PathLike) -> None:
+    """``module``'s state dict as safetensors, from any device, a tensor tied under two names
+    (a tied embedding) stored once under the first; ``safetensors.torch.load_model`` (and so
+    :func:`load_weights`) restores it under both.
+
+    Each tensor is copied to the CPU on its own: on a GPU, cuDNN packs an LSTM's weights into
+    one buffer whose views none covers whole, which ``safetensors.torch.save_model`` refuses
+    ("None is covering the entire storage").
+    """
+    kept: dict[tuple, str] = {}
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    for name, tensor in module.state_dict().items():
+        view = (tensor.device, tensor.data_ptr(), tensor.dtype, tuple(tensor.shape), tuple(tensor.stride()))
+        if tensor.numel() and view in kept:  # the same tensor under another name
+            aliases[name] = kept[view]
+            continue
+        kept[view] = name
+        tensors[name] = tensor.detach().to("cpu", copy=True).contiguous()
+    save_file(tensors, str(path), metadata=aliases or None)
+
+
+def load_state(module: nn.Module, path: str | os.PathLike) -> tuple[list[str], list[str]]:
+    """Copies the weights in ``path`` (written by :func:`save_weights`, or by
+    ``safetensors.torch.save_model``) into ``module`` wherever it is, GPU included, a tied tensor
+    under each of its names; returns ``(missing, unexpected)`` names as ``load_state_dict`` does.
+    """
+    with safe_open(str(path), "pt") as file:
+        aliases = file.metadata() or {}  # a name stored once: {other name: stored name}
+    state = load_file(str(path))
+    own = module.state_dict()
+    for alias, stored in aliases.items():
+        if alias in own and alias not in state and stored in state:
+            state[alias] = state[stored]
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    return list(missing), list(unexpected)
 
 
 def read_config(directory: str | os.PathLike) -> tuple[str, dict[str, Any]]:
@@ -85,7 +122,7 @@ def load_weights(model: nn.Module, directory: str | os.PathLike) -> None:
     path = Path(directory) / WEIGHTS_FILE
     if not path.is_file():
         raise CheckpointError(f"no {WEIGHTS_FILE} in {directory}")
-    missing, unexpected = load_safetensors_model(model, str(path), strict=False)
+    missing, unexpected = load_state(model, path)
     if missing or unexpected:
         raise CheckpointError(f"{path} does not fit the model: missing {missing}, unexpected {unexpected}")
 

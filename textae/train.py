@@ -48,12 +48,11 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from safetensors.torch import load_file, save_file
-from safetensors.torch import load_model as load_safetensors_model
-from safetensors.torch import save_model as save_safetensors_model
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from textae.schedules import LR_SCHEDULES, learning_rate_factor
+from textae.serialization import load_state, save_weights
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -417,7 +416,7 @@ def save_checkpoint(
     temporary = root / (name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir()
-    save_safetensors_model(model, str(temporary / "model.safetensors"))  # tied weights stored once
+    save_weights(model, temporary / "model.safetensors")  # tied weights stored once; from any device
     optimizer_state = optimizer.state_dict()
     optimizer_tensors: dict[str, Tensor] = {}
     optimizer_scalars: dict[str, Any] = {}
@@ -478,7 +477,10 @@ def load_checkpoint(
     if meta.get("format") != "textae.checkpoint/1":
         raise ResumeError(f"{checkpoint} is not a textae checkpoint")
     device = next(model.parameters()).device
-    load_safetensors_model(model, str(checkpoint / "model.safetensors"), device=str(device))
+    missing, unexpected = load_state(model, checkpoint / "model.safetensors")
+    if missing or unexpected:
+        raise ResumeError(f"{checkpoint}/model.safetensors does not fit this model: missing {missing}, "
+                          f"unexpected {unexpected} (another --model or other sizes than the run had?)")
     tensors = load_file(str(checkpoint / "state.safetensors"))
     state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():

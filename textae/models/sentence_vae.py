@@ -202,7 +202,8 @@ class SentenceDecoder(nn.Module):
 
     def initial_state(self, z: Tensor | None, size: int, device: torch.device) -> tuple[Tensor, Tensor]:
         if self.initial is None or z is None:
-            zeros = torch.zeros(1, size, self.config.hidden_size, device=device)
+            # in the LSTM's precision: a model cast with .double() (or .half()) runs as it is
+            zeros = torch.zeros(1, size, self.config.hidden_size, device=device, dtype=self.lstm.weight_hh_l0.dtype)
             return zeros, zeros.clone()
         hidden, cell = torch.tanh(self.initial(z)).chunk(2, dim=-1)  # [B, D] x2
         return hidden.unsqueeze(0).contiguous(), cell.unsqueeze(0).contiguous()

@@ -1,0 +1,76 @@
+"""Saving weights: tied tensors once, and parameters that are views into one buffer (as cuDNN
+packs an LSTM's weights on a GPU), which safetensors' own save_model refuses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from safetensors import safe_open
+from torch import nn
+
+from tests.textae.models.sentence_helpers import ROWS, make, sentences_batch
+from textae.serialization import load_state, save_weights
+
+
+class Packed(nn.Module):
+    """Two linear layers whose weights live in one flat buffer, and an output tied to an embedding."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        flat = torch.arange(24, dtype=torch.float32)
+        self.first = nn.Linear(3, 4, bias=False)
+        self.second = nn.Linear(4, 3, bias=False)
+        self.first.weight = nn.Parameter(flat[:12].view(4, 3))  # views of one storage, none covering it whole
+        self.second.weight = nn.Parameter(flat[12:].view(3, 4))
+        self.embedding = nn.Embedding(5, 4)
+        self.output = nn.Linear(4, 5, bias=False)
+        self.output.weight = self.embedding.weight
+
+
+def test_views_into_one_buffer_and_tied_weights_save_and_load(tmp_path):
+    model = Packed()
+    assert model.first.weight.untyped_storage().data_ptr() == model.second.weight.untyped_storage().data_ptr()
+    save_weights(model, tmp_path / "model.safetensors")
+    with safe_open(str(tmp_path / "model.safetensors"), "pt") as file:
+        assert sorted(file.keys()) == ["embedding.weight", "first.weight", "second.weight"]  # the tie stored once
+        assert file.metadata() == {"output.weight": "embedding.weight"}
+    fresh = Packed()
+    with torch.no_grad():
+        for parameter in fresh.parameters():
+            parameter.zero_()
+    assert load_state(fresh, tmp_path / "model.safetensors") == ([], [])
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(fresh.state_dict()[name], value, msg=name)
+    assert fresh.output.weight is fresh.embedding.weight
+
+
+def test_loading_copies_into_the_buffer_and_reads_safetensors_own_files(tmp_path):
+    from safetensors.torch import save_model
+
+    model = Packed()
+    del model.first, model.second  # safetensors' save_model refuses the packed views; the tie it stores once
+    save_model(model, str(tmp_path / "model.safetensors"))
+    fresh = Packed()
+    flat = fresh.first.weight
+    torch.nn.init.zeros_(fresh.embedding.weight)
+    missing, unexpected = load_state(fresh, tmp_path / "model.safetensors")
+    assert sorted(missing) == ["first.weight", "second.weight"] and not unexpected
+    torch.testing.assert_close(fresh.output.weight, model.embedding.weight)
+    assert fresh.first.weight is flat and fresh.output.weight is fresh.embedding.weight
+
+
+def test_saving_leaves_the_model_as_it_was(tmp_path):
+    model = Packed()
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    save_weights(model, tmp_path / "model.safetensors")
+    assert model.first.weight.data_ptr() == model.first.weight.untyped_storage().data_ptr()  # still the buffer's view
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, before[name]), name
+
+
+@pytest.mark.parametrize("name", ["sentence_vae", "lstm_lm", "sentence_ae"])
+def test_a_sentence_model_cast_to_float64_runs(name):
+    # The language model's zero start state follows the LSTM's precision (it was always float32).
+    model = make(name).double().eval()
+    loss = model.loss(sentences_batch(ROWS))["loss"]
+    assert loss.dtype == torch.float64 and torch.isfinite(loss)

@@ -295,3 +295,32 @@ def test_sentence_vae_reports_from_records_when_the_runs_folder_is_outside_the_r
     metrics = json.loads((repo / "results" / "sentence_vae.json").read_text())["metrics"]
     assert metrics["vae_test_iw_nll"] == 100.5 and metrics["lm_test_nll"] == 100.6
     assert f"{runs / 'sentence_vae-seed0' / 'model'} is gone" in capsys.readouterr().err
+
+
+def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("vae_epoch_benchmark", REPO / "benchmarks" / "vae_epoch.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    asked = []
+
+    def timed_epoch(runs_dir, flags):
+        asked.append(flags)
+        hidden = 512 if "512" in flags else 256
+        return {"seconds": 100.0, "args": " ".join(flags), "hidden_size": hidden, "embedding_size": hidden,
+                "vocab_size": 10002}
+
+    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
+    bench.main(["--configs", "h256-fp32", "h512-bf16", "--name", "epoch"])
+    assert asked == [[*bench.BASE, "--device", "cpu"], [*bench.BASE, *bench.H512, "--autocast", "bf16", "--device", "cpu"]]
+    metrics = json.loads((tmp_path / "epoch.json").read_text())["metrics"]
+    assert metrics["epoch_seconds_h256_fp32"] == 100.0
+    assert metrics["train_tokens_per_second_h512_bf16"] == pytest.approx(9295.89)
+    # 3 x tokens x (2 LSTMs x 8H(E+H) + 2HV) at H = E = 256, V = 10002, over 100 s
+    assert metrics["train_gflops_h256_fp32"] == pytest.approx(3 * 929_589 * (2 * 8 * 256 * 512 + 2 * 256 * 10002) / 1e11)
+    assert "epoch_seconds_h256_bf16" not in metrics
+    with pytest.raises(SystemExit):
+        bench.main(["--device", "tpu"])

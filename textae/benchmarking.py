@@ -39,8 +39,12 @@ def machine() -> str:
 
     cpu += " with native bf16" if native_bf16("cpu") else " without native bf16"
     threads = torch.get_num_threads()
-    return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}, "
-            f"Python {platform.python_version()}, {platform.system()}")
+    gpus = ""
+    if torch.cuda.is_available():  # named whether or not the figures came from it (results say which device ran)
+        names = [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
+        gpus = f", {len(names)} CUDA device{'' if len(names) == 1 else 's'} ({', '.join(sorted(set(names)))}, CUDA {torch.version.cuda})"
+    return (f"{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__} with {threads} thread{'' if threads == 1 else 's'}"
+            f"{gpus}, Python {platform.python_version()}, {platform.system()}")
 
 
 def add_seeded(metrics: dict, key: str, values: list[float]) -> None:

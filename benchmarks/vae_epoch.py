@@ -1,0 +1,77 @@
+#!/usr/bin/env python
+"""One sentence-VAE training epoch over PTB train, timed alone, at the sizes and precisions a user
+picks between: hidden 256 and 512 (the embedding as large, output layer tied to it), float32 and
+bfloat16 autocast, on a CPU or a GPU.
+
+Each configuration runs `scripts/train_vae.py --ptb --max-epochs 1` with the flags of the
+benchmark runs (`--free-bits 0.2 --kl-anneal-steps 2600 --tie-output true --lr-schedule linear`)
+into <--runs-dir>/timing, nothing scored but a 64-sentence dev check, and reports the epoch's
+seconds (the training loop's own figure), training tokens per second and achieved GFLOP/s (the
+LSTM and output-layer matrix multiplies, x3 for backward: see sentence_vae.py's epoch_flops).
+
+Writes benchmarks/results/<--name>.json (default vae_epoch_<device type>), metrics keyed
+epoch_seconds_<config>, train_tokens_per_second_<config>, train_gflops_<config>.
+
+    python benchmarks/vae_epoch.py --device cuda                    # all four configurations
+    python benchmarks/vae_epoch.py --device cpu --configs h256-fp32
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+# Python puts benchmarks/ first on sys.path, where benchmarks/parsers.py would shadow the
+# parsers package: drop that entry and put the repository root first.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+from benchmarks.sentence_vae import epoch_flops, timed_epoch  # noqa: E402
+from textae.benchmarking import write_result  # noqa: E402
+from textae.train import DeviceError, resolve_device  # noqa: E402
+
+BASE = ["--free-bits", "0.2", "--kl-anneal-steps", "2600", "--tie-output", "true", "--lr-schedule", "linear"]
+H512 = ["--hidden-size", "512", "--embedding-size", "512"]
+CONFIGS = {
+    "h256-fp32": BASE,
+    "h256-bf16": [*BASE, "--autocast", "bf16"],
+    "h512-fp32": [*BASE, *H512],
+    "h512-bf16": [*BASE, *H512, "--autocast", "bf16"],
+}
+TRAIN_TOKENS = 929_589  # PTB train: 887,521 words + one <eos> for each of 42,068 sentences
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (default: cpu)")
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS),
+                        help="which configurations to time (default: all four)")
+    parser.add_argument("--runs-dir", default="runs/vae-epoch",
+                        help="where the timed run goes, relative to the repository (default: runs/vae-epoch)")
+    parser.add_argument("--name", help="results file name (default: vae_epoch_<device type>)")
+    args = parser.parse_args(argv)
+    try:
+        device = resolve_device(args.device)
+    except DeviceError as error:
+        parser.error(str(error))
+    metrics: dict = {"device": str(device)}
+    for name in args.configs:
+        timing = timed_epoch(args.runs_dir, [*CONFIGS[name], "--device", str(device)])
+        flops = epoch_flops(timing["hidden_size"], timing["embedding_size"], timing["vocab_size"], TRAIN_TOKENS)
+        key = name.replace("-", "_")
+        metrics[f"epoch_seconds_{key}"] = timing["seconds"]
+        metrics[f"train_tokens_per_second_{key}"] = TRAIN_TOKENS / timing["seconds"]
+        metrics[f"train_gflops_{key}"] = flops / timing["seconds"] / 1e9
+        metrics[f"args_{key}"] = timing["args"]
+        print(f"{name}: {timing['seconds']:.1f} s, {TRAIN_TOKENS / timing['seconds']:,.0f} tokens/s, "
+              f"{flops / timing['seconds'] / 1e9:.1f} GFLOP/s", flush=True)
+    path = write_result(args.name or f"vae_epoch_{device.type}", seeds=[0], metrics=metrics,
+                        published={"issue 4 floor (2-core CPU, hidden 256)": {"epoch_seconds_h256_fp32": 200}},
+                        notes="one epoch per configuration, seed 0; train_gflops counts the LSTM and output-layer "
+                              "matrix multiplies, x3 for backward (benchmarks/sentence_vae.py epoch_flops)")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -77,9 +77,11 @@ def test_help_shows_what_each_preset_sets(monkeypatch):
     for the chosen --model, with the model's own preset merged in."""
     monkeypatch.setenv("COLUMNS", "100")
     vae = option_help(run_script("train_vae.py", "--help").stdout)
-    assert vae["--decoder-dropout DECODER_DROPOUT"].endswith("(--ptb: 0.5; --tiny: 0.0)")
-    assert vae["--learning-rate LEARNING_RATE"].endswith("(--ptb: 0.001; --tiny: 0.003)")
-    assert vae["--early-stopping-metric EARLY_STOPPING_METRIC"].endswith("(--ptb: elbo_nll; --tiny: elbo_nll)")
+    assert vae["--decoder-dropout DECODER_DROPOUT"].endswith("(--ptb: 0.5; --ptb-512: 0.5; --tiny: 0.0)")
+    assert vae["--learning-rate LEARNING_RATE"].endswith("(--ptb: 0.001; --ptb-512: 0.001; --tiny: 0.003)")
+    assert vae["--early-stopping-metric EARLY_STOPPING_METRIC"].endswith(
+        "(--ptb: elbo_nll; --ptb-512: elbo_nll; --tiny: elbo_nll)")
+    assert vae["--hidden-size HIDDEN_SIZE"].endswith("(--ptb: 256; --ptb-512: 512; --tiny: 16)")
     lstm_lm = option_help(run_script("train_vae.py", "--model", "lstm_lm", "--help").stdout)
     assert lstm_lm["--early-stopping-metric EARLY_STOPPING_METRIC"].endswith("(default: loss)")
 

@@ -281,3 +281,27 @@ def test_interpolation_report_runs_each_decoding_on_each_pair(vae_model, monkeyp
             assert [line.split()[0] for line in lines[2:]] == [str(step) for step in range(8)]
     later = benchmarking.interpolation_report(vae_model, decodings=decodings[:1], first_pair=1)  # fresh pairs
     assert later.split("\n")[1:3] == ["from: the market", "to:   the company"] and later.count("from: ") == 1
+
+
+@pytest.mark.parametrize("model", ["sentence_vae", "lstm_lm"])
+def test_the_ptb_512_preset_is_the_benchmarks_configuration(model):
+    """--ptb-512 gives the configs the benchmark's runs had (BENCHMARKS.md, 100.52): --ptb with
+    these flags (benchmarks/sentence_vae.py's --extra-args, less the machine's and the budget's)."""
+    from textae.cli import build_dataclass
+    from textae.commands import train_vae
+    from textae.models import MODELS
+    from textae.train import TrainConfig
+
+    benchmark = ["--ptb", "--tie-output", "true", "--free-bits", "0.2", "--kl-anneal-steps", "2600",
+                 "--hidden-size", "512", "--embedding-size", "512", "--lr-schedule", "linear", "--max-epochs", "16"]
+
+    def configs(argv):
+        args = train_vae.parse_args([*argv, "--model", model])
+        preset_name = "ptb-512" if args.ptb_512 else "ptb"
+        preset = train_vae.preset_values(preset_name, model)
+        return [build_dataclass(train_vae.SentenceDataConfig, args, preset),
+                build_dataclass(TrainConfig, args, preset, output_dir="x", seed=0, resume=False),
+                build_dataclass(MODELS[model][0], args, preset, vocab_size=10)]
+
+    assert configs(["--ptb-512"]) == configs(benchmark)
+    assert configs(["--ptb-512"]) != configs(["--ptb"])

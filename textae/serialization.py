@@ -72,8 +72,8 @@ class PretrainedMixin:
 
 def save_weights(module: nn.Module, path: str | os.PathLike) -> None:
     """``module``'s state dict as safetensors, from any device, a tensor tied under two names
-    (a tied embedding) stored once under the first; ``safetensors.torch.load_model`` (and so
-    :func:`load_weights`) restores it under both.
+    (a tied embedding) stored once under the first; :func:`load_state` (and
+    ``safetensors.torch.load_model``) restores it under both.
 
     Each tensor is copied to the CPU on its own: on a GPU, cuDNN packs an LSTM's weights into
     one buffer whose views none covers whole, which ``safetensors.torch.save_model`` refuses
@@ -96,6 +96,9 @@ def load_state(module: nn.Module, path: str | os.PathLike) -> tuple[list[str], l
     """Copies the weights in ``path`` (written by :func:`save_weights`, or by
     ``safetensors.torch.save_model``) into ``module`` wherever it is, GPU included, a tied tensor
     under each of its names; returns ``(missing, unexpected)`` names as ``load_state_dict`` does.
+
+    Raises:
+        CheckpointError: a tensor's shape differs from the module's (a model of other sizes).
     """
     with safe_open(str(path), "pt") as file:
         aliases = file.metadata() or {}  # a name stored once: {other name: stored name}
@@ -104,6 +107,11 @@ def load_state(module: nn.Module, path: str | os.PathLike) -> tuple[list[str], l
     for alias, stored in aliases.items():
         if alias in own and alias not in state and stored in state:
             state[alias] = state[stored]
+    mismatched = [f"{name} {tuple(value.shape)} (the model's: {tuple(own[name].shape)})"
+                  for name, value in state.items() if name in own and value.shape != own[name].shape]
+    if mismatched:
+        shown = "; ".join(mismatched[:3]) + (f"; and {len(mismatched) - 3} more" if len(mismatched) > 3 else "")
+        raise CheckpointError(f"{path} holds weights of other sizes than the model: {shown}")
     missing, unexpected = module.load_state_dict(state, strict=False)
     return list(missing), list(unexpected)
 

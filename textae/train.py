@@ -52,7 +52,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from textae.schedules import LR_SCHEDULES, learning_rate_factor
-from textae.serialization import load_state, save_weights
+from textae.serialization import CheckpointError, load_state, save_weights
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -477,7 +477,10 @@ def load_checkpoint(
     if meta.get("format") != "textae.checkpoint/1":
         raise ResumeError(f"{checkpoint} is not a textae checkpoint")
     device = next(model.parameters()).device
-    missing, unexpected = load_state(model, checkpoint / "model.safetensors")
+    try:
+        missing, unexpected = load_state(model, checkpoint / "model.safetensors")
+    except CheckpointError as error:
+        raise ResumeError(f"{error}: resume with the sizes the run was started with") from None
     if missing or unexpected:
         raise ResumeError(f"{checkpoint}/model.safetensors does not fit this model: missing {missing}, "
                           f"unexpected {unexpected} (another --model or other sizes than the run had?)")

@@ -74,3 +74,17 @@ def test_a_sentence_model_cast_to_float64_runs(name):
     model = make(name).double().eval()
     loss = model.loss(sentences_batch(ROWS))["loss"]
     assert loss.dtype == torch.float64 and torch.isfinite(loss)
+
+
+def test_weights_of_other_sizes_are_a_checkpoint_error_and_resuming_with_other_sizes_a_resume_error(tmp_path):
+    from textae.serialization import CheckpointError
+    from textae.train import ResumeError, TrainConfig, fit
+
+    make("lstm_lm").save_pretrained(tmp_path / "small")
+    with pytest.raises(CheckpointError, match=r"other sizes than the model: .*\(the model's: "):
+        load_state(make("lstm_lm", hidden_size=12), tmp_path / "small" / "model.safetensors")
+    config = TrainConfig(output_dir=str(tmp_path / "run"), max_epochs=1, optimizer="adam", progress=False)
+    fit(make("lstm_lm"), [sentences_batch(ROWS)], None, config)
+    with pytest.raises(ResumeError, match="resume with the sizes the run was started with"):
+        fit(make("lstm_lm", hidden_size=12), [sentences_batch(ROWS)], None,
+            TrainConfig(**{**config.__dict__, "resume": True, "max_epochs": 2}))

@@ -4,7 +4,9 @@
 # loads on a CPU), then benchmarks/vae_epoch.py --device cuda (one PTB epoch per size and precision,
 # written to benchmarks/results/vae_epoch_cuda.json). Logs go to OUT_DIR (default runs/cuda-check).
 #
-#   TEXTAE_DATA_DIR=../shared/data bash benchmarks/cuda_check.sh [OUT_DIR]
+#   TEXTAE_DATA_DIR=../shared/data PYTHON=.venv/bin/python bash benchmarks/cuda_check.sh [OUT_DIR]
+#
+# PYTHON (default python3) must import torch with CUDA, textae's dependencies and pytest.
 set -uo pipefail
 out=${1:-runs/cuda-check}
 python=${PYTHON:-python3}

@@ -454,6 +454,7 @@ class ChartParserModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike) -> ChartParserModel:
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         directory = Path(directory)
@@ -504,6 +505,9 @@ class ChartParserModel(nn.Module):
             raise refuse("it has no model.safetensors")
         try:
             state = load_file(str(weights))
+        except SafetensorError as error:  # truncated, or not a safetensors file
+            raise refuse(f"its model.safetensors is damaged or not a safetensors file ({error})") from None
+        try:
             if guide is not None:
                 state.update({f"guide.{name}": value for name, value in guide.state_dict().items()})
             model.load_state_dict(state)

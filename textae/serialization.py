@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -31,6 +31,10 @@ VOCAB_FILE = "vocab.json"
 
 class CheckpointError(ValueError):
     """A checkpoint directory is missing files or holds something unexpected."""
+
+
+class WeightShapeError(CheckpointError):
+    """Saved weights have other shapes than the model they are loaded into."""
 
 
 ModelT = TypeVar("ModelT", bound="PretrainedMixin")
@@ -65,7 +69,11 @@ class PretrainedMixin:
         model_type, config = read_config(directory)
         if model_type != cls.model_type:
             raise CheckpointError(f"{directory} holds a {model_type!r} model, not {cls.model_type!r}")
-        model = cls(cls.config_class(**config))  # type: ignore[call-arg]
+        try:
+            model_config = cls.config_class(**config)  # type: ignore[attr-defined]
+        except (TypeError, ValueError) as error:  # unknown or missing fields, refused values
+            raise CheckpointError(f"{Path(directory) / CONFIG_FILE} does not fit a {model_type!r} model: {error}") from None
+        model = cls(model_config)  # type: ignore[call-arg]
         load_weights(model, directory)  # type: ignore[arg-type]
         return model
 
@@ -98,11 +106,15 @@ def load_state(module: nn.Module, path: str | os.PathLike) -> tuple[list[str], l
     under each of its names; returns ``(missing, unexpected)`` names as ``load_state_dict`` does.
 
     Raises:
-        CheckpointError: a tensor's shape differs from the module's (a model of other sizes).
+        CheckpointError: the file is damaged (or no safetensors file); its subclass
+            WeightShapeError: a tensor's shape differs from the module's (a model of other sizes).
     """
-    with safe_open(str(path), "pt") as file:
-        aliases = file.metadata() or {}  # a name stored once: {other name: stored name}
-    state = load_file(str(path))
+    try:
+        with safe_open(str(path), "pt") as file:
+            aliases = file.metadata() or {}  # a name stored once: {other name: stored name}
+        state = load_file(str(path))
+    except SafetensorError as error:  # truncated, or not a safetensors file
+        raise CheckpointError(f"{path} is damaged or not a safetensors file ({error})") from None
     own = module.state_dict()
     for alias, stored in aliases.items():
         if alias in own and alias not in state and stored in state:
@@ -111,7 +123,7 @@ def load_state(module: nn.Module, path: str | os.PathLike) -> tuple[list[str], l
                   for name, value in state.items() if name in own and value.shape != own[name].shape]
     if mismatched:
         shown = "; ".join(mismatched[:3]) + (f"; and {len(mismatched) - 3} more" if len(mismatched) > 3 else "")
-        raise CheckpointError(f"{path} holds weights of other sizes than the model: {shown}")
+        raise WeightShapeError(f"{path} holds weights of other sizes than the model: {shown}")
     missing, unexpected = module.load_state_dict(state, strict=False)
     return list(missing), list(unexpected)
 
@@ -120,9 +132,15 @@ def read_config(directory: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     path = Path(directory) / CONFIG_FILE
     if not path.is_file():
         raise CheckpointError(f"no {CONFIG_FILE} in {directory}: not a textae model directory")
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if payload.get("format") != "textae.model/1":
-        raise CheckpointError(f"{path} is not a textae model config (format {payload.get('format')!r})")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path} is damaged: not JSON ({error})") from None
+    if not isinstance(payload, dict) or payload.get("format") != "textae.model/1":
+        found = payload.get("format") if isinstance(payload, dict) else None
+        raise CheckpointError(f"{path} is not a textae model config (format {found!r})")
+    if not isinstance(payload.get("model_type"), str) or not isinstance(payload.get("config"), dict):
+        raise CheckpointError(f"{path} is damaged: it needs a model_type name and a config object")
     return payload["model_type"], payload["config"]
 
 

@@ -52,7 +52,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from textae.schedules import LR_SCHEDULES, learning_rate_factor
-from textae.serialization import CheckpointError, load_state, save_weights
+from textae.serialization import CheckpointError, WeightShapeError, load_state, save_weights
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -479,8 +479,10 @@ def load_checkpoint(
     device = next(model.parameters()).device
     try:
         missing, unexpected = load_state(model, checkpoint / "model.safetensors")
-    except CheckpointError as error:
+    except WeightShapeError as error:
         raise ResumeError(f"{error}: resume with the sizes the run was started with") from None
+    except CheckpointError as error:
+        raise ResumeError(f"cannot resume: {error}") from None
     if missing or unexpected:
         raise ResumeError(f"{checkpoint}/model.safetensors does not fit this model: missing {missing}, "
                           f"unexpected {unexpected} (another --model or other sizes than the run had?)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,12 @@ def test_train_parser_adds_head_binarized_wsj_trees_to_sst(tmp_path, data_dir):
                     str(tmp_path / "wsj"), "--progress", "false")
     assert result.returncode != 0 and "--add-wsj-sample" in result.stderr and "--sst" in result.stderr
     assert "--add-wsj-sample" in script("train_parser.py", "--help").stdout
+
+
+def test_a_damaged_parser_model_is_named_not_a_traceback(parser_model, tmp_path):
+    damaged = tmp_path / "model"
+    shutil.copytree(parser_model, damaged)
+    (damaged / "model.safetensors").write_bytes((parser_model / "model.safetensors").read_bytes()[:300])
+    result = script("parse.py", "--model", str(damaged), "Fine.")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "its model.safetensors is damaged or not a safetensors file" in result.stderr

@@ -88,3 +88,29 @@ def test_weights_of_other_sizes_are_a_checkpoint_error_and_resuming_with_other_s
     with pytest.raises(ResumeError, match="resume with the sizes the run was started with"):
         fit(make("lstm_lm", hidden_size=12), [sentences_batch(ROWS)], None,
             TrainConfig(**{**config.__dict__, "resume": True, "max_epochs": 2}))
+
+
+def test_a_damaged_model_folder_is_a_checkpoint_error(tmp_path):
+    from textae.serialization import CheckpointError, load_model
+    from textae.train import ResumeError, TrainConfig, fit
+
+    folder = tmp_path / "model"
+    make("sentence_vae").save_pretrained(folder)
+    weights = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(weights[:100])
+    with pytest.raises(CheckpointError, match="is damaged or not a safetensors file"):
+        load_model(folder)
+    (folder / "model.safetensors").write_bytes(weights)
+    config = (folder / "config.json").read_text()
+    for damaged, message in (("{", "is damaged: not JSON"), ("[1, 2]", "is not a textae model config"),
+                             ('{"format": "textae.model/1"}', "needs a model_type name and a config object"),
+                             (config.replace('"latent_size"', '"latent_sise"'), "does not fit a 'sentence_vae' model")):
+        (folder / "config.json").write_text(damaged)
+        with pytest.raises(CheckpointError, match=message):
+            load_model(folder)
+    run = TrainConfig(output_dir=str(tmp_path / "run"), max_epochs=1, optimizer="adam", progress=False)
+    fit(make("lstm_lm"), [sentences_batch(ROWS)], None, run)
+    for path in (tmp_path / "run" / "checkpoints").glob("step-*/model.safetensors"):
+        path.write_bytes(b"\0" * 10)
+    with pytest.raises(ResumeError, match="cannot resume: .* is damaged"):
+        fit(make("lstm_lm"), [sentences_batch(ROWS)], None, TrainConfig(**{**run.__dict__, "resume": True, "max_epochs": 2}))

@@ -22,7 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from textae.vocab import Vocab
+from textae.vocab import Vocab, VocabError
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -168,7 +168,10 @@ def load_vocab(directory: str | os.PathLike) -> Vocab:
     path = Path(directory) / VOCAB_FILE
     if not path.is_file():
         raise CheckpointError(f"no {VOCAB_FILE} in {directory}")
-    return Vocab.load(path)
+    try:
+        return Vocab.load(path)
+    except VocabError as error:  # not JSON, or not a vocabulary
+        raise CheckpointError(str(error)) from None
 
 
 def tensors_equal(first: nn.Module, second: nn.Module) -> bool:

@@ -16,6 +16,10 @@ CASES = [
     ("train_paraphrase.py", ["--tiny", "--hidden-size", "0"], "hidden_size"),
     ("train_parser.py", ["--tiny", "--dropout", "1.5"], "dropout"),
     ("train_mlm.py", ["--tiny", "--select-rate", "2"], "select"),
+    ("train_vae.py", ["--tiny", "--batch-size", "0"], "batch_size must be >= 1"),
+    ("train_vae.py", ["--tiny", "--iw-samples", "0"], "iw_samples must be >= 1"),
+    ("train_vae.py", ["--tiny", "--max-length", "-1"], "max_length must be >= 0"),
+    ("train_vae.py", ["--tiny", "--eval-autocast", "fp8"], "eval_autocast must be"),
 ]
 
 

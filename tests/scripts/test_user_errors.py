@@ -52,3 +52,25 @@ def test_unknown_early_stopping_metric_is_refused_before_training(tmp_path, data
                         "--output-dir", str(tmp_path / "run"))
     check(result, "train_rae.py", "'rootacc'", "root_fine_acc")
     assert not (tmp_path / "run" / "metrics.jsonl").exists() or '"train"' not in (tmp_path / "run" / "metrics.jsonl").read_text()
+
+
+def test_a_text_corpus_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    (tmp_path / "ok.txt").write_text("a b c\n")
+    check(run_script("train_vae.py", "--tiny", "--train-file", str(tmp_path / "latin1.txt"), "--dev-file",
+                     str(tmp_path / "ok.txt"), "--test-file", str(tmp_path / "ok.txt"), "--output-dir", str(tmp_path / "r")),
+          "train_vae.py", "latin1.txt is not UTF-8: byte 0xe9 near byte offset 3")
+    check(run_script("train_word_vectors.py", "--corpora", "--text-file", str(tmp_path / "latin1.txt"),
+                     "--output", str(tmp_path / "v.txt")), "train_word_vectors.py", "is not UTF-8")
+
+
+def test_a_damaged_vocabulary_in_a_model_folder_is_named(tmp_path, data_dir):
+    import shutil
+
+    output = tmp_path / "run"
+    assert run_script("train_vae.py", "--tiny", "--dry-run", "--progress", "false", "--output-dir", str(output)).returncode == 0
+    damaged = tmp_path / "model"
+    shutil.copytree(output / "model", damaged)
+    (damaged / "vocab.json").write_text("{")
+    check(run_script("interpolate.py", "--checkpoint", str(damaged), "a b", "c d"), "interpolate.py",
+          "cannot read vocabulary", "vocab.json")

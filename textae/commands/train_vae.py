@@ -76,6 +76,14 @@ class SentenceDataConfig:
     eval_splits: str = "dev,test"  # splits scored after training (comma-separated)
     eval_autocast: str = "none"  # none | bf16: the importance-weighted estimate under bfloat16 autocast
 
+    def __post_init__(self) -> None:
+        for name, least in (("batch_size", 1), ("iw_samples", 1), ("min_freq", 1), ("max_length", 0),
+                            ("max_train_sentences", 0), ("max_eval_sentences", 0)):
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be >= {least}, got {getattr(self, name)}")
+        if self.eval_autocast not in ("none", "bf16"):
+            raise ValueError(f"eval_autocast must be 'none' or 'bf16', got {self.eval_autocast!r}")
+
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
         "data_dir": "folder holding ptb/ptb.{train,valid,test}.txt, used unless --train-file is given "

@@ -20,10 +20,9 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from textae.cli import user_errors
-from textae.corpora.text import EmptyCorpusError
+from textae.corpora.text import load_text_corpus
 from textae.word_vectors import lowercase_sentences, save_word2vec_text, train_skipgram
 
 CORPORA = ("ptb", "sst", "msrp")
@@ -80,9 +79,7 @@ def main(argv=None) -> dict:
         sizes[name] = {"sentences": len(corpus), "tokens": sum(map(len, corpus))}
         sentences += corpus
     for path in args.text_file:
-        corpus = [line.split() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-        if not corpus:
-            raise EmptyCorpusError(f"--text-file {path} has no sentence (only blank lines, or empty)")
+        corpus = load_text_corpus(path)  # refuses a file with no sentence, or not UTF-8, by name
         sizes[path] = {"sentences": len(corpus), "tokens": sum(map(len, corpus))}
         sentences += corpus
     vectors = train_skipgram(lowercase_sentences(sentences), size=args.size, window=args.window, min_count=args.min_count,

@@ -308,6 +308,13 @@ def load_sentence_model(checkpoint: str, needs: str) -> tuple[Any, Any]:
     return model, vocab
 
 
+class UsageError(ValueError):
+    """Flags that cannot work together or a value a program cannot use, found after parsing
+    (``--eval-splits train``, ``--add-wsj-sample`` without ``--sst``): :func:`user_errors`
+    ends the program with ``<program>: error: <message>`` and exit status 2, as argparse's
+    own usage errors do."""
+
+
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Errors a user causes and can fix from the command line (imported late: these modules
     import textae.cli themselves or are heavy)."""
@@ -317,7 +324,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from textae.train import DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError
     from textae.word_vectors import WordVectorsError
 
-    return (FileNotFoundError, IsADirectoryError, PermissionError, ChecksumError, EmptyCorpusError, CheckpointError,
+    return (UsageError, FileNotFoundError, IsADirectoryError, PermissionError, ChecksumError, EmptyCorpusError, CheckpointError,
             DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
 
 
@@ -361,6 +368,27 @@ def git_commit() -> str | None:
     return commit + ("-dirty" if dirty else "")
 
 
+def _require_same_model(path: Path, earlier: dict[str, Any], now: dict[str, Any]) -> None:
+    """Raises :class:`textae.train.ResumeError` when a resumed command would build another
+    model than the run recorded in ``path`` (its ``model_name`` or a field of its ``model``
+    section), naming the flags to give, before ``path`` is overwritten."""
+    from textae.train import ResumeError
+
+    if "model_name" in earlier and "model_name" in now and earlier["model_name"] != now["model_name"]:
+        raise ResumeError(f"the run in {path.parent} trained {earlier['model_name']} ({path.name}), this command "
+                          f"builds {now['model_name']}: resume with --model {earlier['model_name']}")
+    run_model, model = earlier.get("model"), now.get("model")
+    if not isinstance(run_model, dict) or not isinstance(model, dict):
+        return
+    model = json.loads(json.dumps(model))  # tuples as lists, as the file has them
+    changed = [name for name in model if name in run_model and model[name] != run_model[name]]
+    if changed:
+        shown = ", ".join(f"{name} {run_model[name]!r} (now {model[name]!r})" for name in changed[:6])
+        more = f" and {len(changed) - 6} more" if len(changed) > 6 else ""
+        raise ResumeError(f"the run in {path.parent} was started with other model settings ({path.name}): "
+                          f"{shown}{more}; resume with the settings the run was started with")
+
+
 def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) -> Path:
     """Writes ``run_config.json``: every config section, the command line and git commit.
 
@@ -374,18 +402,20 @@ def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) ->
     resume = bool(getattr(sections.get("train"), "resume", False))
     if resume:
         require_checkpoint(output_dir)
+    payload = {
+        name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+        for name, value in sections.items()
+    }
     previous: list[str] = []
     if resume and path.is_file():
         try:
             earlier = json.loads(path.read_text(encoding="utf-8"))
             previous = [*earlier.get("previous_commands", []), earlier["command"]]
-        except (ValueError, KeyError, TypeError):
-            previous = []  # an unreadable earlier config: nothing to keep
+        except (ValueError, KeyError, TypeError, AttributeError):
+            earlier, previous = None, []  # an unreadable earlier config: nothing to keep or compare
+        if isinstance(earlier, dict):
+            _require_same_model(path, earlier, payload)
     output_dir.mkdir(parents=True, exist_ok=True)
-    payload = {
-        name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
-        for name, value in sections.items()
-    }
     payload["command"] = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
     if previous:
         payload["previous_commands"] = previous

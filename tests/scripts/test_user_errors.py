@@ -74,3 +74,38 @@ def test_a_damaged_vocabulary_in_a_model_folder_is_named(tmp_path, data_dir):
     (damaged / "vocab.json").write_text("{")
     check(run_script("interpolate.py", "--checkpoint", str(damaged), "a b", "c d"), "interpolate.py",
           "cannot read vocabulary", "vocab.json")
+
+
+def test_resuming_with_another_model_is_refused_and_keeps_the_runs_record(tmp_path, data_dir):
+    import json
+
+    output = tmp_path / "run"
+    first = run_script("train_vae.py", "--tiny", "--max-steps", "2", "--eval-splits", "", "--progress", "false",
+                       "--output-dir", str(output))
+    assert first.returncode == 0, first.stderr
+    record = (output / "run_config.json").read_text()
+    check(run_script("train_vae.py", "--tiny", "--model", "lstm_lm", "--resume", "--output-dir", str(output)),
+          "train_vae.py", "trained sentence_vae", "resume with --model sentence_vae")
+    check(run_script("train_vae.py", "--tiny", "--hidden-size", "24", "--decoder-dropout", "0.25", "--resume",
+                     "--output-dir", str(output)),
+          "train_vae.py", "hidden_size 16 (now 24)", "decoder_dropout 0.0 (now 0.25)", "the settings the run was started with")
+    assert (output / "run_config.json").read_text() == record  # the refused commands left no trace
+    resumed = run_script("train_vae.py", "--tiny", "--max-steps", "3", "--eval-splits", "", "--progress", "false",
+                         "--resume", "--output-dir", str(output))
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((output / "run_config.json").read_text())["previous_commands"] == [json.loads(record)["command"]]
+
+
+def test_flags_that_do_not_fit_together_exit_with_status_2(tmp_path, data_dir):
+    check(run_script("train_vae.py", "--tiny", "--train-file", str(tmp_path / "a.txt")), "train_vae.py",
+          "give all three of --train-file, --dev-file and --test-file")
+    check(run_script("train_vae.py", "--tiny", "--eval-only", "--output-dir", str(tmp_path / "none")), "train_vae.py",
+          "--eval-only needs a trained model")
+    check(run_script("train_parser.py", "--ptb-sample", "--add-wsj-sample", "true", "--output-dir", str(tmp_path / "p")),
+          "train_parser.py", "it needs --sst")
+
+
+def test_an_unknown_eval_split_is_refused_before_training(tmp_path, data_dir):
+    result = run_script("train_vae.py", "--tiny", "--eval-splits", "dev,train", "--output-dir", str(tmp_path / "run"))
+    assert result.returncode == 2 and "train" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()

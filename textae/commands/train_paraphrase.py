@@ -47,11 +47,11 @@ from tqdm.auto import tqdm
 from parsers import Tree, iter_trees
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
+    UsageError,
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
     peek,
-    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -173,7 +173,7 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
     from parsers.parser import load_parser
 
     if data.parser == "chart" and not Path(data.parser_model).is_dir():
-        raise SystemExit(f"{program_name()}: error: no chart-parser model at {data.parser_model}: train one with "
+        raise UsageError(f"no chart-parser model at {data.parser_model}: train one with "
                          "`python scripts/train_parser.py --sst`, pass --parser-model DIR, or use --parser balanced")
     cache = None
     if data.trees_cache:
@@ -297,7 +297,7 @@ def main(argv=None) -> dict:
         try:
             coverage = load_into_embedding(model.encoder.embedding, vocab, data.word_vectors)
         except (OSError, WordVectorsError) as error:
-            raise SystemExit(f"{program_name()}: error: --word-vectors: {error}") from None
+            raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
 
     encoded = [encode_tree(tree, vocab, label_fn=None, labels="none") for tree in pretrain]

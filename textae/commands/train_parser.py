@@ -52,11 +52,11 @@ from parsers.chart import (
 from parsers.heads import head_binarize
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
+    UsageError,
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
     peek,
-    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -210,20 +210,20 @@ def main(argv=None) -> dict:
         try:
             guide = ChartParserModel.from_pretrained(data_config.guide)
         except ValueError as error:
-            raise SystemExit(f"{program_name()}: error: --guide: {error}") from None
+            raise UsageError(f"--guide: {error}") from None
     set_seed(args.seed)
     splits = load_corpus(preset["corpus"], data_config.data_dir or None)
     if data_config.max_train_sentences:
         splits["train"] = splits["train"][: data_config.max_train_sentences]
     if data_config.add_wsj_sample:
         if preset["corpus"] != "sst":
-            raise SystemExit(f"{program_name()}: error: --add-wsj-sample adds WSJ trees to SST's; it needs --sst")
+            raise UsageError("--add-wsj-sample adds WSJ trees to SST's; it needs --sst")
         added = wsj_as_sst(data_config.data_dir or None)
         print(f"--add-wsj-sample: {len(added)} WSJ trees join {len(splits['train'])} SST training trees", flush=True)
         splits["train"] = splits["train"] + added
     if data_config.lm_text:
         if preset["corpus"] != "ptb_sample":
-            raise SystemExit(f"{program_name()}: error: --lm-text rewrites the WSJ sample's words; it needs --ptb-sample")
+            raise UsageError("--lm-text rewrites the WSJ sample's words; it needs --ptb-sample")
         splits = {split: [as_language_model_text(tree) for tree in trees] for split, trees in splits.items()}
     if data_config.max_eval_sentences:
         splits["dev"], splits["test"] = (splits[s][: data_config.max_eval_sentences] for s in ("dev", "test"))
@@ -238,7 +238,7 @@ def main(argv=None) -> dict:
         try:
             coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0)
         except (OSError, WordVectorsError) as error:
-            raise SystemExit(f"{program_name()}: error: --word-vectors: {error}") from None
+            raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     train_loader = ChartLoader(examples["train"], vocab, labeled, data_config.batch_size, shuffle=True,
                                seed=args.seed, word_dropout=data_config.word_dropout)

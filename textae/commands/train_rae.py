@@ -31,11 +31,11 @@ from pathlib import Path
 
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
+    UsageError,
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
     peek,
-    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             coverage = load_into_embedding(embedding_of(model), vocab, data_config.word_vectors)
         except (OSError, WordVectorsError) as error:
-            raise SystemExit(f"{program_name()}: error: --word-vectors: {error}") from None
+            raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     result = fit(model, train_loader, eval_loaders["dev"], train_config,
                  save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))

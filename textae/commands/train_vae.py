@@ -37,11 +37,11 @@ import torch
 
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
+    UsageError,
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
     peek,
-    program_name,
     user_errors,
     with_dry_run,
     write_run_config,
@@ -83,6 +83,9 @@ class SentenceDataConfig:
                 raise ValueError(f"{name} must be >= {least}, got {getattr(self, name)}")
         if self.eval_autocast not in ("none", "bf16"):
             raise ValueError(f"eval_autocast must be 'none' or 'bf16', got {self.eval_autocast!r}")
+        unknown = [name for name in self.eval_splits.split(",") if name and name not in ("dev", "test")]
+        if unknown:  # refused before training, not after it
+            raise ValueError(f"eval_splits names the splits to score, dev and/or test; got {', '.join(unknown)}")
 
     # --help text of each field (a class attribute, not a field: it has no annotation).
     field_help = {
@@ -180,7 +183,7 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
     files = (data.train_file, data.dev_file, data.test_file)
     if any(files):
         if not all(files):
-            raise SystemExit(f"{program_name()}: error: give all three of --train-file, --dev-file and --test-file")
+            raise UsageError("give all three of --train-file, --dev-file and --test-file")
         return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
     return {split: load_ptb(name, data.data_dir or None) for split, name in
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
@@ -223,7 +226,7 @@ def main(argv=None) -> dict:
     report_path = Path(output_dir) / "test_report.json"
     if args.eval_only:
         if not (Path(output_dir) / "model" / "config.json").is_file():
-            raise SystemExit(f"{program_name()}: error: --eval-only needs a trained model in {output_dir}/model")
+            raise UsageError(f"--eval-only needs a trained model in {output_dir}/model")
         model_dir = Path(output_dir) / "model"
         report = json.loads(report_path.read_text()) if report_path.is_file() else {}
     else:
@@ -238,8 +241,6 @@ def main(argv=None) -> dict:
                   "steps": result.steps, "train_seconds": result.train_seconds}
     best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
     for split in [name for name in data.eval_splits.split(",") if name]:
-        if split not in eval_loaders:
-            raise SystemExit(f"{program_name()}: error: --eval-splits: unknown split {split!r} (dev, test)")
         evaluated = time.perf_counter()
         on_cpu = next(best.parameters()).device.type == "cpu"  # a CPU evaluation can be resumed
         report[split] = evaluate_sentences(best, eval_loaders[split], iw_samples=data.iw_samples, seed=args.seed,

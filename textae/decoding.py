@@ -124,6 +124,9 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             history = torch.stack(outputs, dim=1).tolist()  # [B, t]
             for row, tokens in enumerate(history):
                 logits[row, repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
+        # A row whose every word is banned (--min-length beyond what --no-repeat-ngram leaves of
+        # a small vocabulary) ends its sentence, rather than taking <pad> or sampling from NaN.
+        logits[torch.isneginf(logits).all(dim=-1), config.eos_id] = 0.0
         if strategy == "greedy":
             current = logits.argmax(dim=-1, keepdim=True)  # [B, 1]
         else:
@@ -162,7 +165,9 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
                 log_probs[config.eos_id] = float("-inf")
             if no_repeat_ngram:
                 log_probs[repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
-            top = log_probs.topk(beam_size)
+            if bool(torch.isneginf(log_probs).all()):  # every word banned: the sentence can only end
+                log_probs[config.eos_id] = 0.0
+            top = log_probs.topk(min(beam_size, log_probs.shape[-1]))  # a beam wider than the vocabulary
             for log_prob, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
                 if log_prob == float("-inf"):
                     continue

@@ -129,6 +129,29 @@ def test_min_length_keeps_eos_back_so_no_sentence_comes_out_empty(strategy):
             generate(decoder, z, 2, **options, min_length=bad)
 
 
+@pytest.mark.parametrize("strategy", ["greedy", "beam", "sample"])
+def test_a_sentence_ends_when_every_word_is_banned(strategy):
+    # --no-repeat-ngram 1 with a --min-length beyond the vocabulary: once each word has been
+    # said, nothing is left but the end (it used to be <pad> for greedy, NaN for sample and a
+    # ValueError for beam search).
+    config, decoder = four_or_end_decoder()
+    words = config.vocab_size - 3  # all but <pad>, <bos> and <eos> (<unk> banned too below)
+    z = torch.zeros(2, config.latent_size)
+    torch.manual_seed(0)
+    outputs = generate(decoder, z, 2, strategy=strategy, beam_size=3, max_length=2 * words, min_length=2 * words,
+                       no_repeat_ngram=1, ban_unk=True)
+    for output in outputs:
+        assert len(output) == len(set(output)) == words - 1  # every word once, none of the special ones
+        assert not {config.pad_id, config.bos_id, config.eos_id, config.unk_id} & set(output)
+
+
+def test_a_beam_wider_than_the_vocabulary_keeps_every_word():
+    config, decoder = four_or_end_decoder()
+    z = torch.zeros(1, config.latent_size)
+    wide = generate(decoder, z, 1, strategy="beam", beam_size=config.vocab_size + 5, max_length=4)
+    assert wide == generate(decoder, z, 1, strategy="beam", beam_size=config.vocab_size, max_length=4)
+
+
 def test_beam_length_penalty_trades_long_for_short_outputs():
     config, decoder = four_or_end_decoder()
     z = torch.zeros(1, config.latent_size)

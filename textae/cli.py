@@ -93,7 +93,7 @@ def add_dataclass_arguments(
             group.add_argument(_flag(field.name), type=_parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
         else:
             group.add_argument(
-                _flag(field.name), type=kind if kind in (int, float, str) else str,
+                _flag(field.name), type=finite_float if kind is float else kind if kind in (int, str) else str,
                 default=_UNSET, metavar=field.name.upper(), help=help_text,
             )
 
@@ -110,6 +110,35 @@ def peek(argv: list[str] | None, *, switches: tuple[str, ...] = (), options: tup
     return early.parse_known_args(argv)[0]
 
 
+def check_minimums(config: Any, minimums: dict[str, float]) -> None:
+    """For a config's ``__post_init__``: ``ValueError`` naming the first field below its
+    least value (``{"batch_size": 1, "max_train_sentences": 0}``); NaN is below any."""
+    for name, least in minimums.items():
+        value = getattr(config, name)
+        if not value >= least:
+            raise ValueError(f"{name} must be >= {least}, got {value}")
+
+
+def finite_float(text: str) -> float:
+    """argparse type of every float flag: a number, not ``nan`` nor ``inf`` (which every
+    range check of a config would let through or mean nothing for)."""
+    value = float(text)  # argparse turns the ValueError into "invalid finite_float value"
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type of ``--seed``: an integer numpy and torch accept, 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 2**32 - 1 (4294967295)")
+    return value
+
+
 def add_run_arguments(parser: argparse.ArgumentParser, *, default_output: str, resume: str = "",
                       dry_run: str) -> None:
     """The four flags every training program has, with the same wording everywhere:
@@ -118,7 +147,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_output: str, r
     ``--dry-run`` (``dry_run`` says what it runs, e.g. ``"2 training batches"``)."""
     parser.add_argument("--output-dir", default=None,
                         help=f"where to write the run (default: {default_output}; with --dry-run a temporary folder)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds Python, numpy and torch (default: 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true",
                         help=f"continue the run in --output-dir from its last checkpoint{resume}")
     parser.add_argument("--dry-run", action="store_true",
@@ -210,8 +239,8 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--min-length must be >= 0, got {args.min_length}")
     if args.beam_size < 1:
         parser.error(f"--beam-size must be at least 1, got {args.beam_size}")
-    if not math.isfinite(args.length_penalty):
-        parser.error(f"--length-penalty must be a finite number, got {args.length_penalty}")
+    if not -10 <= args.length_penalty <= 10:  # a length**P beyond these over- or underflows
+        parser.error(f"--length-penalty must be between -10 and 10, got {args.length_penalty}")
     if args.fluency_lm is not None and args.decode != "beam":
         parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
     if args.clause_parser is not None and args.decode != "beam":
@@ -322,9 +351,11 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from textae.corpora.text import EmptyCorpusError
     from textae.serialization import CheckpointError
     from textae.train import DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError
+    from textae.vocab import VocabError
     from textae.word_vectors import WordVectorsError
 
-    return (UsageError, FileNotFoundError, IsADirectoryError, PermissionError, ChecksumError, EmptyCorpusError, CheckpointError,
+    return (UsageError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError,
+            VocabError, ChecksumError, EmptyCorpusError, CheckpointError,
             DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
 
 
@@ -366,6 +397,19 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("-dirty" if dirty else "")
+
+
+def ensure_folder(path: str | os.PathLike, flag: str) -> Path:
+    """Creates the folder ``path`` (and its parents) if missing; :class:`UsageError` naming
+    ``flag`` when it is a file or cannot be created (no permission, under a file, /proc)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag}: {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"{flag}: cannot create the folder {path}: {error.strerror or error}") from None
+    return path
 
 
 def _require_same_model(path: Path, earlier: dict[str, Any], now: dict[str, Any]) -> None:
@@ -415,7 +459,7 @@ def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) ->
             earlier, previous = None, []  # an unreadable earlier config: nothing to keep or compare
         if isinstance(earlier, dict):
             _require_same_model(path, earlier, payload)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(output_dir, "--output-dir")
     payload["command"] = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
     if previous:
         payload["previous_commands"] = previous

@@ -158,6 +158,9 @@ def load_model(directory: str | os.PathLike) -> nn.Module:
     from textae.models import MODELS
 
     model_type, _ = read_config(directory)
+    if model_type == "chart_parser":  # written by parsers.chart, which has its own loader
+        raise CheckpointError(f"{directory} holds a chart parser (scripts/train_parser.py), not a textae model; "
+                              "parsers are given to parse.py --model or to a --parser-model flag")
     if model_type not in MODELS:
         raise CheckpointError(f"unknown model type {model_type!r} in {directory}; known: {sorted(MODELS)}")
     _, model_class = MODELS[model_type]

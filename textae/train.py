@@ -124,12 +124,14 @@ class TrainConfig:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.early_stopping_mode not in ("min", "max"):
             raise ValueError(f"early_stopping_mode must be 'min' or 'max', got {self.early_stopping_mode!r}")
-        if self.learning_rate <= 0:
+        if not self.learning_rate > 0:  # NaN too
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        for name in ("max_epochs", "max_steps", "warmup_steps", "eval_every", "patience", "log_every",
-                     "time_budget_minutes"):
-            if getattr(self, name) < 0:
+        for name in ("max_steps", "warmup_steps", "eval_every", "patience", "log_every", "time_budget_minutes",
+                     "grad_clip"):
+            if not getattr(self, name) >= 0:  # NaN too
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_epochs < 1:  # 0 would save the untrained model as the run's result
+            raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.log_every == 0:
             self.log_every = 1
         if self.autocast not in ("none", "bf16"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -58,6 +59,10 @@ def train_skipgram(
 
     if not sentences:
         raise ValueError("train_skipgram() needs at least one sentence")
+    counts = Counter(word for sentence in sentences for word in sentence)
+    if not counts or max(counts.values()) < min_count:
+        raise WordVectorsError(f"no word occurs {min_count} times (min_count) in the {len(sentences)} sentences; "
+                               f"the most frequent occurs {max(counts.values(), default=0)} times")
     model = Word2Vec(
         sentences=[list(sentence) for sentence in sentences], vector_size=size, window=window, min_count=min_count,
         sg=1, negative=negative, epochs=epochs, seed=seed, workers=workers, hashfxn=_stable_hash,

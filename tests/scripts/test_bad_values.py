@@ -20,6 +20,20 @@ CASES = [
     ("train_vae.py", ["--tiny", "--iw-samples", "0"], "iw_samples must be >= 1"),
     ("train_vae.py", ["--tiny", "--max-length", "-1"], "max_length must be >= 0"),
     ("train_vae.py", ["--tiny", "--eval-autocast", "fp8"], "eval_autocast must be"),
+    # NaN and inf pass every range check of a config, so float flags refuse them when parsed
+    ("train_vae.py", ["--tiny", "--learning-rate", "nan"], "'nan' is not a finite number"),
+    ("train_vae.py", ["--tiny", "--free-bits", "nan"], "'nan' is not a finite number"),
+    ("train_rae.py", ["--tiny", "--beta", "inf"], "'inf' is not a finite number"),
+    ("train_rae.py", ["--tiny", "--time-budget-minutes", "nan"], "not a finite number"),
+    ("train_rae.py", ["--tiny", "--grad-clip", "-1"], "grad_clip must be >= 0"),
+    ("train_rae.py", ["--tiny", "--max-epochs", "0"], "max_epochs must be >= 1"),
+    ("train_rae.py", ["--tiny", "--seed", "-1"], "not between 0 and 2**32 - 1"),
+    ("train_rae.py", ["--tiny", "--max-train-trees", "-8500"], "max_train_trees must be >= 0"),
+    ("train_parser.py", ["--tiny", "--batch-size", "0"], "batch_size must be >= 1"),
+    ("train_parser.py", ["--tiny", "--word-dropout", "-0.5"], "word_dropout must be >= 0"),
+    ("train_parser.py", ["--tiny", "--max-eval-sentences", "-1"], "max_eval_sentences must be >= 0"),
+    ("train_mlm.py", ["--tiny", "--max-eval-sentences", "-1000"], "max_eval_sentences must be >= 0"),
+    ("train_paraphrase.py", ["--tiny", "--max-pairs", "-4070"], "max_pairs must be >= 0"),
 ]
 
 
@@ -38,3 +52,19 @@ def test_an_unknown_model_is_a_usage_error_even_with_help(name, extra):
     # The help is built for the chosen --model, so the name is read before the full parse.
     result = run_script(name, "--model", "nope", *extra)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "args", "message"), [
+    ("sample.py", ["--seed", "-1"], "not between 0 and 2**32 - 1"),
+    ("interpolate.py", ["a", "b", "--seed", "5000000000"], "not between 0 and 2**32 - 1"),
+    ("interpolate.py", ["a", "b", "--decode", "beam", "--length-penalty", "-300"], "between -10 and 10"),
+    ("sample.py", ["--decode", "beam", "--length-penalty", "1e308"], "between -10 and 10"),
+    ("train_word_vectors.py", ["--negative", "-1"], "must be >= 1"),
+    ("train_word_vectors.py", ["--workers", "0"], "must be >= 1"),
+    ("train_word_vectors.py", ["--seed", "-1"], "not between 0 and 2**32 - 1"),
+    ("train_word_vectors.py", ["--output", "v.json"], "give the vectors another suffix"),
+])
+def test_bad_values_of_the_other_programs_are_usage_errors(name, args, message, tmp_path):
+    extra = ["--checkpoint", str(tmp_path / "none")] if name in ("sample.py", "interpolate.py") else []
+    result = run_script(name, *args, *extra)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.scripts.conftest import run_script
@@ -109,3 +111,34 @@ def test_an_unknown_eval_split_is_refused_before_training(tmp_path, data_dir):
     result = run_script("train_vae.py", "--tiny", "--eval-splits", "dev,train", "--output-dir", str(tmp_path / "run"))
     assert result.returncode == 2 and "train" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_an_output_folder_that_is_a_file_or_cannot_be_made_is_named(tmp_path, data_dir):
+    (tmp_path / "file").write_text("")
+    for name in ("train_vae.py", "train_mlm.py", "train_rae.py"):
+        check(run_script(name, "--tiny", "--dry-run", "--progress", "false", "--output-dir", str(tmp_path / "file")),
+              name, f"--output-dir: {tmp_path / 'file'} is a file, not a folder")
+    check(run_script("train_rae.py", "--tiny", "--dry-run", "--progress", "false", "--output-dir",
+                     str(tmp_path / "file" / "run")), "train_rae.py", "cannot create the folder")
+    (tmp_path / "a.txt").write_text("the cat sat\nthe dog ran\n")
+    check(run_script("train_word_vectors.py", "--corpora", "--text-file", str(tmp_path / "a.txt"), "--output",
+                     str(tmp_path / "file" / "v.txt")), "train_word_vectors.py", "is a file, not a folder")
+    check(run_script("train_word_vectors.py", "--corpora", "--text-file", str(tmp_path / "a.txt"), "--min-count", "3",
+                     "--output", str(tmp_path / "v.txt")), "train_word_vectors.py",
+          "no word occurs 3 times", "the most frequent occurs 2 times")
+    assert not (tmp_path / "v.txt").exists()
+
+
+def test_a_parser_folder_given_where_a_textae_model_goes_is_named(tmp_path, data_dir):
+    run = tmp_path / "parser"
+    trained = run_script("train_parser.py", "--tiny", "--dry-run", "--progress", "false", "--max-tokens", "10",
+                         "--output-dir", str(run))
+    # a --max-tokens shorter than some test sentences: the report is still written (it was a
+    # ParseInputError while timing the parser)
+    assert trained.returncode == 0, trained.stderr
+    assert "test sentences are longer than --max-tokens 10" in trained.stdout
+    report = json.loads((run / "test_report.json").read_text())
+    assert 0 < report["test_sentences_timed"] and report["test_sentences_per_second"] > 0
+    check(run_script("classify.py", "--checkpoint", str(run / "model"), input="a fine film\n"), "classify.py",
+          "holds a chart parser", "parse.py --model")
+    check(run_script("train_vae.py", "--tiny", "--eval-only", "--output-dir", str(run)), "train_vae.py", "vocab.json")

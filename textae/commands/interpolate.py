@@ -53,6 +53,7 @@ from textae.cli import (
     load_fluency_model,
     load_sentence_model,
     program_name,
+    seed_int,
 )
 from textae.decoding import generate, interpolate
 from textae.sentences import collate_sentences, encode_user_words
@@ -70,7 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     add_decoding_arguments(parser)
     parser.add_argument("--max-length", type=int, default=100, help="longer input is cut to this many words (default: 100)")
-    parser.add_argument("--seed", type=int, default=0, help="for --decode sample (default: 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="for --decode sample (default: 0)")
     args = parser.parse_args(argv)
     check_decoding_arguments(parser, args)
     if args.steps < 2:

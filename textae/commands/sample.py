@@ -33,6 +33,7 @@ from textae.cli import (
     load_fluency_model,
     load_sentence_model,
     program_name,
+    seed_int,
 )
 from textae.decoding import generate
 from textae.sentences import (
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-length", type=int, default=50,
                         help="longest output in words; --reconstruct and --fit-codes lines are cut to it too "
                              "(default: 50)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed_int, default=0,
                         help="seeds the prior draws of z and --decode sample (default: 0)")
     args = parser.parse_args(argv)
     check_decoding_arguments(parser, args)

@@ -47,6 +47,8 @@ from textae.cli import (
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
+    check_minimums,
+    ensure_folder,
     peek,
     user_errors,
     with_dry_run,
@@ -121,9 +123,8 @@ class MLMDataConfig:
     def __post_init__(self) -> None:
         if self.pre_tokenizer not in PRE_TOKENIZERS:
             raise ValueError(f"pre_tokenizer must be one of {PRE_TOKENIZERS}, got {self.pre_tokenizer!r}")
-        for name in ("vocab_size", "min_frequency", "batch_size", "eval_batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_minimums(self, {"vocab_size": 1, "min_frequency": 1, "batch_size": 1, "eval_batch_size": 1,
+                              "max_train_sentences": 0, "max_eval_sentences": 0})
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3 ([CLS], a piece, [SEP]), got {self.max_length}")
 
@@ -217,6 +218,7 @@ def main(argv=None) -> dict:
             raise ResumeError(f"--resume: no tokenizer in {tokenizer_dir} (not a train_mlm.py run folder)")
         tokenizer = load_tokenizer(tokenizer_dir)
     else:
+        ensure_folder(output_dir, "--output-dir")  # before training the tokenizer, which is written there
         unsplit = [word for word in data.unsplit_words.split(",") if word]
         tokenizer = train_wordpiece_tokenizer(splits["train"], data.vocab_size, min_frequency=data.min_frequency,
                                               lowercase=data.lowercase, pre_tokenizer=data.pre_tokenizer,

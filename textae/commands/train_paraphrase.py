@@ -51,6 +51,7 @@ from textae.cli import (
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
+    check_minimums,
     peek,
     user_errors,
     with_dry_run,
@@ -94,8 +95,7 @@ class ParaphraseDataConfig:
                              f"got {self.pretrain_corpora!r}")
         if self.parser not in ("chart", "right", "left", "balanced"):
             raise ValueError(f"parser must be chart, right, left or balanced, got {self.parser!r}")
-        if self.batch_size < 1 or self.pool_size < 1:
-            raise ValueError("batch_size and pool_size must be >= 1")
+        check_minimums(self, {"batch_size": 1, "pool_size": 1, "max_pretrain_sentences": 0, "max_pairs": 0})
 
 
 PRESETS: dict[str, dict] = {

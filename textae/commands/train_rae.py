@@ -35,6 +35,7 @@ from textae.cli import (
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
+    check_minimums,
     peek,
     user_errors,
     with_dry_run,
@@ -61,10 +62,7 @@ class DataConfig:
     word_vectors: str = ""  # word2vec text file to initialise the word vectors from (scripts/train_word_vectors.py)
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.min_freq < 1:
-            raise ValueError(f"min_freq must be >= 1, got {self.min_freq}")
+        check_minimums(self, {"batch_size": 1, "min_freq": 1, "max_train_trees": 0, "max_eval_trees": 0})
         if self.labels not in ("fine", "binary"):
             raise ValueError(f"labels must be 'fine' or 'binary', got {self.labels!r}")
 

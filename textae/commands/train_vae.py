@@ -41,6 +41,7 @@ from textae.cli import (
     add_dataclass_arguments,
     add_run_arguments,
     build_dataclass,
+    check_minimums,
     peek,
     user_errors,
     with_dry_run,
@@ -77,10 +78,8 @@ class SentenceDataConfig:
     eval_autocast: str = "none"  # none | bf16: the importance-weighted estimate under bfloat16 autocast
 
     def __post_init__(self) -> None:
-        for name, least in (("batch_size", 1), ("iw_samples", 1), ("min_freq", 1), ("max_length", 0),
-                            ("max_train_sentences", 0), ("max_eval_sentences", 0)):
-            if getattr(self, name) < least:
-                raise ValueError(f"{name} must be >= {least}, got {getattr(self, name)}")
+        check_minimums(self, {"batch_size": 1, "iw_samples": 1, "min_freq": 1, "max_length": 0,
+                              "max_train_sentences": 0, "max_eval_sentences": 0})
         if self.eval_autocast not in ("none", "bf16"):
             raise ValueError(f"eval_autocast must be 'none' or 'bf16', got {self.eval_autocast!r}")
         unknown = [name for name in self.eval_splits.split(",") if name and name not in ("dev", "test")]

@@ -20,8 +20,9 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
-from textae.cli import user_errors
+from textae.cli import UsageError, ensure_folder, seed_int, user_errors
 from textae.corpora.text import load_text_corpus
 from textae.word_vectors import lowercase_sentences, save_word2vec_text, train_skipgram
 
@@ -58,11 +59,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--min-count", type=int, default=2, help="drop words seen fewer times (default: 2)")
     parser.add_argument("--negative", type=int, default=5, help="negative samples per pair (default: 5)")
     parser.add_argument("--epochs", type=int, default=10, help="passes over the text (default: 10)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed (default: 0)")
     parser.add_argument("--workers", type=int, default=1, help="threads; more than 1 is faster but not repeatable")
     args = parser.parse_args(argv)
-    if args.size < 1 or args.window < 1 or args.epochs < 1 or args.min_count < 1:
-        parser.error("--size, --window, --epochs and --min-count must be >= 1")
+    if min(args.size, args.window, args.epochs, args.min_count, args.negative, args.workers) < 1:
+        parser.error("--size, --window, --epochs, --min-count, --negative and --workers must be >= 1")
+    if Path(args.output).suffix == ".json":  # the run's settings are written to <stem>.json beside it
+        parser.error(f"--output {args.output}: the settings go to a .json file of that name beside the vectors; "
+                     "give the vectors another suffix (e.g. .txt)")
     if not args.corpora and not args.text_file:
         parser.error("nothing to train on: give --corpora and/or --text-file")
     return args
@@ -71,6 +75,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 @user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    ensure_folder(Path(args.output).parent, "--output")  # before training, not after
+    if Path(args.output).is_dir():
+        raise UsageError(f"--output {args.output} is a folder; give the path of the file to write")
     started = time.perf_counter()
     sentences: list[list[str]] = []
     sizes = {}

@@ -175,8 +175,8 @@ def _as_text(text: str | bytes) -> str:
             bad = bytes(text)[error.start : error.end]
             raise TokenizationError(
                 f"text is not valid UTF-8: byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')} "
-                f"at byte offset {error.start} ({error.reason}); decode it with the right "
-                "encoding and pass a str",
+                f"at byte offset {error.start} ({error.reason}); convert the text to UTF-8 first "
+                "(e.g. iconv -f latin1 -t utf-8), or pass a str decoded with its own encoding",
                 position=error.start,
             ) from None
     elif not isinstance(text, str):

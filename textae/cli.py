@@ -303,15 +303,21 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
     try:
         return clause_filter(load_parser("chart", args.clause_parser), vocab)
     except (OSError, ValueError) as error:
-        raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {error}"
-                              f"{model_folder_hint('--clause-parser', args.clause_parser)}") from error
+        hint = "" if "did you mean" in str(error) else model_folder_hint("--clause-parser", args.clause_parser)
+        raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {error}{hint}") from error
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:
-    """'; did you mean FLAG PATH/model?' when PATH is a run folder that holds a model/ folder
-    (for messages about a model directory a user gave), else ''."""
-    inner = Path(path) / "model"
-    return f"; did you mean {flag} {inner}?" if (inner / "config.json").is_file() else ""
+    """'; did you mean FLAG RUN/model?' when PATH is a run folder RUN that holds a model/
+    folder, or its checkpoints/ folder or one of its checkpoints/step-N folders (for messages
+    about a model directory a user gave), else ''."""
+    path = Path(path)
+    runs = [path, path.parent if path.name == "checkpoints" else None,
+            path.parent.parent if path.parent.name == "checkpoints" else None]
+    for run in runs:
+        if run is not None and (run / "model" / "config.json").is_file():
+            return f"; did you mean {flag} {run / 'model'}?"
+    return ""
 
 
 def load_sentence_model(checkpoint: str, needs: str) -> tuple[Any, Any]:

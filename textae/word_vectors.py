@@ -130,7 +130,8 @@ def embedding_of(model: nn.Module) -> nn.Embedding:
 
 @torch.no_grad()
 def load_into_embedding(embedding: nn.Embedding, vocab: Vocab | Sequence[str], path: str | os.PathLike, *,
-                        seed: int = 0, pad_id: int | None = None) -> float:
+                        seed: int = 0, pad_id: int | None = None,
+                        size_flag: str = "the model's embedding size") -> float:
     """Copies the vectors of ``path`` into the rows of ``vocab``'s words; returns the share
     of the vocabulary found (a word missing as written is tried lower-cased).
 
@@ -142,6 +143,9 @@ def load_into_embedding(embedding: nn.Embedding, vocab: Vocab | Sequence[str], p
     which every unknown word sits near the origin makes all unknown words look alike (a
     paraphrase model would see every pair of names as equal). Padding stays as it was.
 
+    ``size_flag`` names what sets the embedding's size in the message of a size mismatch
+    (a script's flag, e.g. ``--word-dim``).
+
     Raises:
         WordVectorsError: the vector size differs from the embedding's.
     """
@@ -149,7 +153,7 @@ def load_into_embedding(embedding: nn.Embedding, vocab: Vocab | Sequence[str], p
     if matrix.shape[1] != embedding.embedding_dim:
         raise WordVectorsError(
             f"{path} has {matrix.shape[1]}-dimensional vectors but the model's word vectors have "
-            f"{embedding.embedding_dim}; set the model's embedding size to {matrix.shape[1]}"
+            f"{embedding.embedding_dim}; set {size_flag} to {matrix.shape[1]}"
         )
     row_of = {word: row for row, word in enumerate(words)}
     generator = np.random.default_rng(seed)

@@ -47,7 +47,8 @@ def test_deep_recursive_net_trains_from_pretrained_vectors(vectors, data_dir, tm
 def test_word_vectors_of_the_wrong_size_are_refused(vectors, data_dir, tmp_path):
     result = run_script("train_rae.py", "--tiny", "--dry-run", "--model", "deep_recursive", "--embedding-size", "9",
                         "--word-vectors", str(vectors), "--output-dir", str(tmp_path), "--data-dir", str(data_dir))
-    assert result.returncode != 0 and "embedding size to 8" in result.stderr
+    assert result.returncode == 2 and "set --embedding-size to 8" in result.stderr
+    assert not (tmp_path / "run_config.json").exists()  # refused before the run folder was written
 
 
 def test_model_help_follows_the_chosen_model():
@@ -132,7 +133,7 @@ def test_the_chart_parser_starts_from_word_vectors(vectors, data_dir, tmp_path):
     assert "word vectors from" in result.stdout
     wrong = run_script("train_parser.py", "--tiny", "--dry-run", "--word-vectors", str(vectors),
                        "--output-dir", str(tmp_path / "w"), "--data-dir", str(data_dir))
-    assert wrong.returncode != 0 and "embedding size to 8" in wrong.stderr
+    assert wrong.returncode == 2 and "set --word-dim to 8" in wrong.stderr
 
 
 def test_the_chart_parser_stacks_on_a_guide_parser(data_dir, tmp_path):

@@ -142,3 +142,16 @@ def test_a_parser_folder_given_where_a_textae_model_goes_is_named(tmp_path, data
     check(run_script("classify.py", "--checkpoint", str(run / "model"), input="a fine film\n"), "classify.py",
           "holds a chart parser", "parse.py --model")
     check(run_script("train_vae.py", "--tiny", "--eval-only", "--output-dir", str(run)), "train_vae.py", "vocab.json")
+
+
+def test_a_checkpoint_folder_given_as_a_model_points_to_the_runs_model(tmp_path, data_dir):
+    output = tmp_path / "run"
+    assert run_script("train_vae.py", "--tiny", "--max-steps", "2", "--eval-splits", "", "--progress", "false",
+                      "--output-dir", str(output)).returncode == 0
+    step = next((output / "checkpoints").glob("step-*"))
+    for folder in (step, output / "checkpoints"):
+        check(run_script("sample.py", "--checkpoint", str(folder)), "sample.py",
+              f"did you mean --checkpoint {output / 'model'}?")
+    result = run_script("sample.py", "--checkpoint", str(output / "model"), "--decode", "beam", "--clause-parser",
+                        str(output))
+    assert result.returncode == 2 and result.stderr.count("did you mean") == 1, result.stderr

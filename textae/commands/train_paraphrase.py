@@ -295,7 +295,7 @@ def main(argv=None) -> dict:
     model = UnfoldingRAE(model_config)
     if data.word_vectors:
         try:
-            coverage = load_into_embedding(model.encoder.embedding, vocab, data.word_vectors)
+            coverage = load_into_embedding(model.encoder.embedding, vocab, data.word_vectors, size_flag="--hidden-size")
         except (OSError, WordVectorsError) as error:
             raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)

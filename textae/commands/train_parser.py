@@ -241,7 +241,8 @@ def main(argv=None) -> dict:
     model = ChartParserModel(model_config, vocab, guide)
     if data_config.word_vectors:
         try:
-            coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0)
+            coverage = load_into_embedding(model.word_embedding, vocab.words, data_config.word_vectors, pad_id=0,
+                                           size_flag="--word-dim")
         except (OSError, WordVectorsError) as error:
             raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)

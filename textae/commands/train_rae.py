@@ -210,17 +210,18 @@ def main(argv: list[str] | None = None) -> dict:
     eval_loaders = {
         split: make_loader(encoded[split], 256, TreeBatch.collate) for split in ("train", "dev", "test")
     }
+    model = model_class(model_config)
+    if data_config.word_vectors:  # read before the run folder is written: a bad file leaves no run behind
+        try:
+            size_flag = "--embedding-size" if hasattr(model_config, "embedding_size") else "--hidden-size"
+            coverage = load_into_embedding(embedding_of(model), vocab, data_config.word_vectors, size_flag=size_flag)
+        except (OSError, WordVectorsError) as error:
+            raise UsageError(f"--word-vectors: {error}") from None
     write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data_config, "model": model_config, "train": train_config})
     print(f"{model_name}: {sum(len(t) for t in splits.values())} trees "
           f"({len(splits['train'])}/{len(splits['dev'])}/{len(splits['test'])}), vocabulary {len(vocab)}, "
           f"output {output_dir}", flush=True)
-
-    model = model_class(model_config)
     if data_config.word_vectors:
-        try:
-            coverage = load_into_embedding(embedding_of(model), vocab, data_config.word_vectors)
-        except (OSError, WordVectorsError) as error:
-            raise UsageError(f"--word-vectors: {error}") from None
         print(f"word vectors from {data_config.word_vectors}: {coverage:.1%} of the vocabulary", flush=True)
     result = fit(model, train_loader, eval_loaders["dev"], train_config,
                  save_model=lambda m, d: m.save_pretrained(d, vocab=vocab))

@@ -303,8 +303,10 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
     try:
         return clause_filter(load_parser("chart", args.clause_parser), vocab)
     except (OSError, ValueError) as error:
-        hint = "" if "did you mean" in str(error) else model_folder_hint("--clause-parser", args.clause_parser)
-        raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {error}{hint}") from error
+        message, hint = str(error), model_folder_hint("--clause-parser", args.clause_parser)
+        if hint:  # the parser's loader has its own hint without the flag: one is enough
+            message = message.split("; did you mean")[0]
+        raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {message}{hint}") from error
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

@@ -155,3 +155,4 @@ def test_a_checkpoint_folder_given_as_a_model_points_to_the_runs_model(tmp_path,
     result = run_script("sample.py", "--checkpoint", str(output / "model"), "--decode", "beam", "--clause-parser",
                         str(output))
     assert result.returncode == 2 and result.stderr.count("did you mean") == 1, result.stderr
+    assert f"did you mean --clause-parser {output / 'model'}?" in result.stderr

@@ -358,13 +358,19 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from textae.corpora.download import ChecksumError
     from textae.corpora.text import EmptyCorpusError
     from textae.serialization import CheckpointError
-    from textae.train import DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError
+    from textae.train import (
+        DeviceError,
+        EmptyEvaluationError,
+        NonFiniteLossError,
+        ResumeError,
+        UnknownMetricError,
+    )
     from textae.vocab import VocabError
     from textae.word_vectors import WordVectorsError
 
     return (UsageError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError,
             VocabError, ChecksumError, EmptyCorpusError, CheckpointError,
-            DeviceError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
+            DeviceError, EmptyEvaluationError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
 
 
 def program_name() -> str:

@@ -59,6 +59,10 @@ class NonFiniteLossError(FloatingPointError):
     """The loss became NaN or infinite; the run stops instead of saving garbage."""
 
 
+class EmptyEvaluationError(ValueError):
+    """:func:`evaluate` got batches, but the model scored no item in any of them."""
+
+
 class ResumeError(RuntimeError):
     """``resume`` was asked for but no usable checkpoint exists."""
 
@@ -315,7 +319,9 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "c
     sums: dict[str, float] = {}
     counts: dict[str, list[float]] = {}
     total_items = 0.0
+    batches = 0
     for batch in loader:
+        batches += 1
         batch = batch.to(device)
         terms = model.loss(batch, step)
         items = float(terms["num_items"])
@@ -330,7 +336,11 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "c
                 pair[1] += total
     model.train(was_training)
     if total_items == 0:
-        raise ValueError("evaluate() got an empty loader")
+        if batches == 0:
+            raise ValueError("evaluate() got an empty loader")
+        raise EmptyEvaluationError(f"the {batches} evaluation batch{'es' if batches > 1 else ''} held nothing to "
+                                   "score (the model counted 0 items; a masked model whose --select-rate is so low "
+                                   "that no token is chosen does this)")
     results = {name: value / total_items for name, value in sums.items()}
     results.update({name: 100.0 * c / t for name, (c, t) in counts.items() if t > 0})
     return results

@@ -156,3 +156,8 @@ def test_a_checkpoint_folder_given_as_a_model_points_to_the_runs_model(tmp_path,
                         str(output))
     assert result.returncode == 2 and result.stderr.count("did you mean") == 1, result.stderr
     assert f"did you mean --clause-parser {output / 'model'}?" in result.stderr
+
+
+def test_a_select_rate_that_masks_nothing_is_named(tmp_path, data_dir):
+    check(run_script("train_mlm.py", "--tiny", "--dry-run", "--progress", "false", "--select-rate", "1e-9",
+                     "--output-dir", str(tmp_path / "run")), "train_mlm.py", "held nothing to score", "--select-rate")

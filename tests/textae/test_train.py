@@ -333,3 +333,16 @@ def test_native_bf16_is_false_where_torch_cannot_tell(monkeypatch):
     monkeypatch.setattr(torch.ops, "mkldnn", NoOps())
     assert native_bf16("cpu") is False
     assert native_bf16("meta") is False
+
+
+def test_an_evaluation_that_scores_nothing_is_a_typed_error():
+    from textae.train import EmptyEvaluationError, evaluate
+
+    class Nothing(_Drift):  # e.g. a masked model that chose no token to mask
+        def loss(self, batch, step=0):
+            return {**super().loss(batch, step), "num_items": torch.tensor(0)}
+
+    with pytest.raises(EmptyEvaluationError, match="the 2 evaluation batches held nothing to score"):
+        evaluate(Nothing(), [_Dummy(), _Dummy()])
+    with pytest.raises(ValueError, match="empty loader"):  # no batch at all: the caller's bug
+        evaluate(Nothing(), [])

@@ -373,6 +373,15 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
             DeviceError, EmptyEvaluationError, NonFiniteLossError, ResumeError, UnknownMetricError, WordVectorsError)
 
 
+def _out_of_memory(error: BaseException) -> bool:
+    """A failed allocation: torch's (CUDA) OutOfMemoryError, Python's MemoryError, or the
+    CPU allocator's RuntimeError."""
+    import torch
+
+    return isinstance(error, (MemoryError, torch.OutOfMemoryError)) or (
+        isinstance(error, RuntimeError) and "can't allocate memory" in str(error))
+
+
 def program_name() -> str:
     """The name the running program was started under (``interpolate.py``, ``textae-interpolate``),
     which prefixes its error lines as argparse prefixes its own: ``<program>: error: <message>``."""
@@ -382,13 +391,20 @@ def program_name() -> str:
 def user_errors(main: Callable[..., Any]) -> Callable[..., Any]:
     """Decorates a script's ``main``: an error the user can fix (a missing corpus or file, a
     wrong checkpoint folder, ``--resume`` without a checkpoint, a diverged loss, ...) ends the
-    script with ``<script>: error: <message>`` and exit status 2 instead of a traceback."""
+    script with ``<script>: error: <message>`` and exit status 2 instead of a traceback. So
+    does running out of memory (model sizes or a batch too large for the CPU or GPU), with
+    the allocator's first line and what to lower."""
 
     @functools.wraps(main)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return main(*args, **kwargs)
         except Exception as error:
+            if _out_of_memory(error):
+                first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                print(f"{program_name()}: error: out of memory ({first_line}); use smaller model sizes or a "
+                      "smaller --batch-size", file=sys.stderr)
+                raise SystemExit(2) from None
             if not isinstance(error, _user_error_types()):
                 raise
             print(f"{program_name()}: error: {error}", file=sys.stderr)

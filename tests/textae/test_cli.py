@@ -119,3 +119,35 @@ def test_add_run_arguments_gives_every_training_program_the_same_four_flags():
     assert "default: runs/x-<preset>-seed<seed>; with --dry-run a temporary folder" in text
     assert "from its last checkpoint (same tokenizer)" in text
     assert "2 training batches (`--dry-run --help` shows the values it sets)" in text
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:121] data. DefaultCPUAllocator: can't allocate memory: you tried to "
+                 "allocate 16000000000000 bytes. Error code 12 (Cannot allocate memory)"),
+    MemoryError(),
+])
+def test_running_out_of_memory_is_one_line_that_says_what_to_lower(error, capsys, monkeypatch):
+    import torch
+
+    from textae.cli import user_errors
+
+    monkeypatch.setattr("sys.argv", ["train_vae.py"])
+
+    @user_errors
+    def main():
+        raise error
+
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err
+    assert message.startswith("train_vae.py: error: out of memory (") and "smaller --batch-size" in message
+    assert message.count("\n") == 1
+
+    @user_errors
+    def other():  # any other RuntimeError is a bug: its traceback stays
+        raise RuntimeError("shapes do not match")
+
+    with pytest.raises(RuntimeError, match="shapes"):
+        other()
+    assert issubclass(torch.OutOfMemoryError, RuntimeError)  # the CUDA kind is caught by its type

@@ -58,7 +58,11 @@ class Parser(ABC):
         return self.parse_many([tokens])[0]
 
     def parse_many(self, sentences: Sequence[Sequence[str]]) -> list[Tree]:
-        """The trees of many sentences, in order (batched where the parser can)."""
+        """The trees of many sentences (any iterable of token lists, a generator too), in order
+        (batched where the parser can)."""
+        if isinstance(sentences, str):
+            raise ParseInputError(f"parse_many() needs a list of token lists, got a string {sentences[:40]!r}")
+        sentences = list(sentences)  # read once: check() and the parser each go through it
         self.check(sentences)
         return self._parse_checked(sentences)
 

@@ -121,6 +121,7 @@ _OPENING_CHARACTERS = frozenset("([{`")
 # Control characters (Unicode category Cc) other than tab, line feed and carriage return.
 # They are invisible, and in practice a sign of binary data or a broken decoding.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Words that really start with an apostrophe, which must not be read as an opening quote: a
 # clitic already split off ("Dankworth 's"), an elision ('em, 'til, 'n') or a decade ('70s).
@@ -191,6 +192,15 @@ def _as_text(text: str | bytes) -> str:
             f"control character U+{ord(match.group()):04X} ({match.group()!r}) at character "
             f"{position} (line {line}, column {column}) in {context!r}; only tab, newline and "
             "carriage return are allowed",
+            position=position,
+        )
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate is not None:  # half of a UTF-16 pair (e.g. from a bad decode): spaCy cannot store it
+        position = surrogate.start()
+        raise TokenizationError(
+            f"lone surrogate U+{ord(surrogate.group()):04X} at character {position} in "
+            f"{text[max(0, position - 20) : position].encode('utf-8', 'replace').decode()!r}: not text, "
+            "but half of a UTF-16 pair left by a bad decode",
             position=position,
         )
     # A byte-order mark is an encoding artefact, not part of the text.

@@ -81,14 +81,30 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
+    if not hasattr(decoder, "step") or not hasattr(decoder, "output"):
+        raise TypeError(f"generate() needs a model's decoder (model.decoder), got {type(decoder).__name__}")
+    if fluency_model is not None and not hasattr(fluency_model, "token_log_likelihood"):
+        raise TypeError(f"fluency_model must be a language model's decoder (lm.decoder), got "
+                        f"{type(fluency_model).__name__}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError(f"size must be an int >= 0, got {size!r}")
     if z is not None and (z.dim() != 2 or z.shape[0] != size):
         raise ValueError(f"z must be [size, Z] = [{size}, Z] latent codes, got shape {tuple(z.shape)}")
+    latent_size = getattr(decoder, "latent_size", None)
+    if z is not None and latent_size == 0:
+        raise ValueError("this decoder has no latent code (a language model's): pass z=None")
+    if z is not None and latent_size and z.shape[1] != latent_size:
+        raise ValueError(f"z has {z.shape[1]} dimensions; this decoder's latent size is {latent_size}")
+    for name, value in (("beam_size", beam_size), ("no_repeat_ngram", no_repeat_ngram),
+                        ("max_length", max_length), ("min_length", min_length)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be an int, got {value!r}")
     if max_length < 0:
         raise ValueError(f"max_length must be >= 0, got {max_length}")
     if not 0 <= min_length <= max(max_length, 1):
         raise ValueError(f"min_length must be between 0 and max_length ({max_length}), got {min_length}")
-    if strategy == "sample" and temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if strategy == "sample" and not (0 < temperature < math.inf):  # NaN too
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
     if no_repeat_ngram < 0:
         raise ValueError(f"no_repeat_ngram must be >= 0, got {no_repeat_ngram}")
     if strategy == "beam" and beam_size < 1:
@@ -233,8 +249,12 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     ``spherical`` follows the great circle (slerp), which keeps points at a typical norm
     under a Gaussian prior instead of cutting through the low-density centre.
     """
-    if steps < 2:
-        raise ValueError(f"steps must be >= 2, got {steps}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    if start.dim() != 1 or start.shape != end.shape:
+        raise ValueError(f"interpolate() needs two [Z] codes of one size, got {tuple(start.shape)} and {tuple(end.shape)}")
+    if not (start.is_floating_point() and end.is_floating_point()):  # integer weights would be 0 or 1
+        raise ValueError(f"interpolate() needs floating-point codes, got {start.dtype} and {end.dtype}")
     weights = torch.linspace(0, 1, steps, dtype=start.dtype, device=start.device).unsqueeze(1)  # [steps, 1]
     if not spherical:
         return (1 - weights) * start + weights * end

@@ -32,6 +32,11 @@ def child_reconstruction_error(
     Returns:
         ``[n]`` the error of each parent.
     """
+    if not (left.shape == right.shape == left_reconstruction.shape == right_reconstruction.shape
+            and left.dim() == 2 and left_leaves.shape == right_leaves.shape == left.shape[:1]):
+        raise ValueError("child_reconstruction_error() needs four [n, D] tensors and two [n] leaf counts, got "
+                         f"{[tuple(t.shape) for t in (left, right, left_reconstruction, right_reconstruction)]} and "
+                         f"{tuple(left_leaves.shape)}, {tuple(right_leaves.shape)}")
     total = (left_leaves + right_leaves).to(left.dtype)  # [n]
     left_error = (left - left_reconstruction).pow(2).sum(dim=-1)  # [n]
     right_error = (right - right_reconstruction).pow(2).sum(dim=-1)  # [n]
@@ -99,12 +104,17 @@ def sum_per_tree(values: Tensor, tree_index: Tensor, num_trees: int) -> Tensor:
 
 
 def squared_error(prediction: Tensor, target: Tensor) -> Tensor:
-    """``[B, ...] -> [B]`` summed squared error per example."""
+    """``[B, ...] -> [B]`` summed squared error per example (the two shapes must be equal:
+    broadcasting ``[B]`` against ``[B, 1]`` would compare every row with every other)."""
+    if prediction.shape != target.shape:
+        raise ValueError(f"squared_error() needs equal shapes, got {tuple(prediction.shape)} and {tuple(target.shape)}")
     return (prediction - target).pow(2).flatten(1).sum(dim=1)
 
 
 def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
     """``KL(N(mu, exp(logvar)) || N(0, I))`` per example: ``[B, Z] -> [B]``."""
+    if mu.shape != logvar.shape:
+        raise ValueError(f"gaussian_kl() needs mu and logvar of one shape, got {tuple(mu.shape)} and {tuple(logvar.shape)}")
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
 
 

@@ -19,7 +19,7 @@ from torch import Tensor
 from textae.decoding import generate
 from textae.models.sentence_vae import SentenceBatch
 from textae.train import bf16_autocast
-from textae.vocab import Vocab
+from textae.vocab import Vocab, VocabError
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")  # ids 0..3, as SentenceVAEConfig's defaults
 
@@ -31,7 +31,10 @@ def build_sentence_vocab(sentences: Iterable[Sequence[str]], *, min_freq: int = 
 
 
 def encode_sentences(sentences: Iterable[Sequence[str]], vocab: Vocab, max_length: int | None = None) -> list[list[int]]:
-    """Token ids per sentence; sentences longer than ``max_length`` are cut to it."""
+    """Token ids per sentence (each a sequence of words); sentences longer than ``max_length``
+    are cut to it (``None`` or 0: kept whole; a negative value is a ``ValueError``)."""
+    if max_length is not None and max_length < 0:
+        raise ValueError(f"max_length must be >= 0 (0 or None: no cut), got {max_length}")
     encoded = [vocab.encode(sentence) for sentence in sentences]
     return [ids[:max_length] for ids in encoded] if max_length else encoded
 
@@ -269,5 +272,7 @@ def language_model_perplexity(lm: torch.nn.Module, sentences: Sequence[Sequence[
 def encode_user_words(words: Sequence[str], vocab: Vocab) -> list[int]:
     """Ids of words a user typed: a word the vocabulary lacks is tried lower-cased (PTB's
     vocabulary is lower-case) before it maps to <unk>."""
+    if isinstance(words, str):
+        raise VocabError(f"encode_user_words() needs a sequence of words, got the str {words[:40]!r}; split it first")
     return [vocab.index(word) if word in vocab or word.lower() not in vocab else vocab.index(word.lower())
             for word in words]

@@ -307,6 +307,22 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer
     return OPTIMIZERS[cfg.optimizer](groups, lr=cfg.learning_rate)
 
 
+def _check_loss_terms(model: nn.Module, terms: Any) -> None:
+    """``TypeError`` / ``ValueError`` naming what a model's ``loss`` returned that breaks the
+    contract (a dict holding a scalar tensor ``"loss"`` that has a gradient)."""
+    name = type(model).__name__
+    if not isinstance(terms, dict) or "loss" not in terms:
+        raise TypeError(f"{name}.loss() must return a dict with a scalar 'loss' (and 'num_items'), got "
+                        f"{type(terms).__name__}{' with keys ' + str(sorted(terms)) if isinstance(terms, dict) else ''}")
+    loss = terms["loss"]
+    if not isinstance(loss, Tensor) or loss.dim() != 0:
+        shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(f"{name}.loss()['loss'] must be a scalar tensor (reduce it, e.g. .mean()), got {shape}")
+    if not loss.requires_grad:
+        raise ValueError(f"{name}.loss()['loss'] has no gradient: it was computed without autograd (under "
+                         "torch.no_grad(), from detached tensors) or from no trainable parameter")
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "cpu", step: int = 0) -> dict[str, float]:
     """Averages the model's loss terms over ``loader`` (weighted by ``num_items``) and
@@ -691,6 +707,14 @@ def fit(
         NonFiniteLossError: the loss became NaN or infinite.
         ResumeError: ``cfg.resume`` without a checkpoint in ``cfg.output_dir``.
     """
+    if iter(train_loader) is train_loader:  # a generator would be used up by the first epoch
+        raise TypeError("fit() needs a loader it can go through once per epoch (a DataLoader, e.g. make_loader's, "
+                        f"or a list of batches), got a one-pass iterator ({type(train_loader).__name__})")
+    if hasattr(train_loader, "__len__") and len(train_loader) == 0:
+        raise ValueError("fit() got an empty training loader: no batch to train on")
+    if not callable(getattr(model, "loss", None)):
+        raise TypeError(f"fit() needs a model with loss(batch, step) returning a dict with a scalar 'loss' "
+                        f"(the models' contract); {type(model).__name__} has no loss method")
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     parallel = _Distributed()
@@ -810,10 +834,14 @@ def fit(
                 desc=f"epoch {progress['epoch'] + 1}/{cfg.max_epochs}", leave=False, dynamic_ncols=True,
             )
             epoch_start = time.perf_counter()
+            epoch_began_at, batches_seen = progress["batch_in_epoch"], 0
             for batch in bar:
+                batches_seen += 1
                 batch = batch.to(device)
                 with autocast():
                     terms = model.loss(batch, progress["step"])
+                if batches_seen == 1:
+                    _check_loss_terms(model, terms)
                 loss = terms["loss"].float()
                 if parallel.any(not bool(torch.isfinite(loss.detach())), device):
                     parts = {k: float(v) for k, v in terms.items() if k != "loss"}
@@ -861,6 +889,8 @@ def fit(
                     stop.requested = stop.requested or "SIGTERM"
                     break
             bar.close()
+            if batches_seen == 0 and epoch_began_at == 0:
+                raise ValueError(f"the training loader yielded no batch in epoch {progress['epoch'] + 1}")
             if stop.requested and not progress["done"]:
                 checkpoint()
                 interrupted = True

@@ -76,8 +76,13 @@ class Vocab:
         """
         if min_freq < 1:
             raise VocabError(f"min_freq must be >= 1, got {min_freq}")
+        if max_size is not None and max_size < 0:
+            raise VocabError(f"max_size must be >= 0 (or None: no limit), got {max_size}")
         counts: Counter[str] = Counter()
-        for sentence in sentences:
+        for number, sentence in enumerate(sentences):
+            if isinstance(sentence, str):  # iterating it would count characters
+                raise VocabError(f"sentence {number} is a str ({sentence[:40]!r}); Vocab.build needs each sentence "
+                                 "as a sequence of words, e.g. text.split()")
             counts.update(word.lower() if lowercase else word for word in sentence)
         kept = [word for word, count in counts.items() if count >= min_freq and word not in specials]
         kept.sort(key=lambda word: (-counts[word], word))
@@ -104,10 +109,20 @@ class Vocab:
         return self.unk_id
 
     def encode(self, words: Iterable[str]) -> list[int]:
+        """The ids of a sequence of words (a str is refused: it would be encoded character by character)."""
+        if isinstance(words, str):
+            raise VocabError(f"encode() needs a sequence of words, got the str {words[:40]!r}; split it first")
         return [self.index(word) for word in words]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        return [self.itos[int(i)] for i in ids]
+        """The words of ``ids``; an id outside ``[0, len(self))`` is a :class:`VocabError`."""
+        words = []
+        for i in ids:
+            i = int(i)
+            if not 0 <= i < len(self.itos):
+                raise VocabError(f"id {i} is outside this vocabulary of {len(self.itos)} words")
+            words.append(self.itos[i])
+        return words
 
     def to_dict(self) -> dict:
         return {
@@ -130,12 +145,15 @@ class Vocab:
             raise VocabError(f"cannot read vocabulary {path}: {error}") from error
         if not isinstance(data, dict) or data.get("format") != "textae.vocab/1":
             raise VocabError(f"{path} is not a textae vocabulary (missing format 'textae.vocab/1')")
-        return cls(
-            data["words"],
-            specials=data["specials"],
-            lowercase=data["lowercase"],
-            unk_token=data["unk_token"],
-        )
+        missing = [key for key in ("words", "specials", "lowercase", "unk_token") if key not in data]
+        if missing:
+            raise VocabError(f"{path} lacks {', '.join(missing)}: a damaged vocabulary")
+        words, specials = data["words"], data["specials"]
+        if not (isinstance(words, list) and isinstance(specials, list)
+                and all(isinstance(word, str) for word in [*words, *specials])
+                and isinstance(data["lowercase"], bool)):
+            raise VocabError(f"{path}: words and specials must be lists of strings and lowercase true or false")
+        return cls(words, specials=specials, lowercase=data["lowercase"], unk_token=data["unk_token"])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocab) and self.to_dict() == other.to_dict()

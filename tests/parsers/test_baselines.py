@@ -105,3 +105,11 @@ def test_load_parser_by_name(name: str) -> None:
     assert isinstance(parser, PARSERS[name])
     assert isinstance(parser, Parser)
     assert parser.max_tokens is None
+
+
+def test_parse_many_reads_a_generator_once_and_refuses_a_string():
+    parser = load_parser("balanced")
+    sentences = [["a", "b"], ["c"]]
+    assert parser.parse_many(s for s in sentences) == parser.parse_many(sentences)  # was []: check() used it up
+    with pytest.raises(ParseInputError, match="a list of token lists"):
+        parser.parse_many("a b")

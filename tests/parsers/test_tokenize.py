@@ -281,3 +281,9 @@ def test_sst_round_trip(sst_dev_sentences: list[list[str]]) -> None:
 def test_to_ptb_tokens_leaves_sst_tokens_unchanged(sst_dev_sentences: list[list[str]]) -> None:
     for tokens in sst_dev_sentences:
         assert to_ptb_tokens(tokens) == tokens
+
+
+def test_a_lone_surrogate_is_a_tokenization_error():
+    # half of a UTF-16 pair (a bad decode leaves these): spaCy raised UnicodeEncodeError
+    with pytest.raises(TokenizationError, match="lone surrogate U\\+D800 at character 4"):
+        tokenize_text("bad \ud800 here")

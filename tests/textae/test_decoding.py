@@ -280,3 +280,34 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
 ])
 def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence):
     assert is_clause(parse_tree(bracketed)) is sentence
+
+
+def test_interpolate_refuses_codes_it_would_mangle():
+    with pytest.raises(ValueError, match="floating-point codes"):  # the weights became 0, 0, 1
+        interpolate(torch.tensor([0, 1]), torch.tensor([1, 0]), 3)
+    with pytest.raises(ValueError, match=r"two \[Z\] codes of one size"):
+        interpolate(torch.zeros(2), torch.zeros(1), 3)
+    with pytest.raises(ValueError, match=r"two \[Z\] codes"):
+        interpolate(torch.zeros(1, 2), torch.zeros(1, 2), 3, spherical=True)
+    with pytest.raises(ValueError, match="steps must be an int"):
+        interpolate(torch.zeros(2), torch.ones(2), 3.5)
+
+
+def test_generate_names_what_it_was_given_wrongly():
+    model = make("sentence_vae").eval()
+    z = torch.zeros(2, model.config.latent_size)
+    with pytest.raises(ValueError, match=f"latent size is {model.config.latent_size}"):
+        generate(model.decoder, torch.zeros(2, model.config.latent_size + 1), 2)
+    with pytest.raises(TypeError, match=r"model's decoder \(model.decoder\)"):
+        generate(model, z, 2)
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        generate(model.decoder, z, 2, strategy="sample", temperature=float("nan"))
+    with pytest.raises(ValueError, match="beam_size must be an int"):
+        generate(model.decoder, z, 2, strategy="beam", beam_size=2.5)
+    with pytest.raises(ValueError, match="size must be an int >= 0"):
+        generate(model.decoder, None, -1)
+    language_model = make("lstm_lm").eval()
+    with pytest.raises(ValueError, match="no latent code"):  # the code was ignored
+        generate(language_model.decoder, z, 2)
+    with pytest.raises(TypeError, match=r"lm.decoder"):
+        generate(model.decoder, z, 2, strategy="beam", fluency_model=language_model)

@@ -123,3 +123,16 @@ def test_token_nll_without_autograd_and_bad_shapes():
         token_nll(logits, targets[:2])
     with pytest.raises(ValueError, match="logits"):
         token_nll(logits.unsqueeze(0), targets)
+
+
+def test_loss_functions_refuse_shapes_that_would_broadcast():
+    from textae.losses import squared_error
+
+    column = torch.tensor([[1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"equal shapes, got \(3,\) and \(3, 1\)"):
+        squared_error(torch.tensor([1.0, 2.0, 3.0]), column)  # was [5, 2, 5], every row against every other
+    with pytest.raises(ValueError, match="one shape"):
+        gaussian_kl(torch.zeros(2, 4), torch.zeros(2, 1))
+    pair, leaves = torch.zeros(3, 4), torch.ones(3)
+    with pytest.raises(ValueError, match=r"four \[n, D\] tensors"):
+        child_reconstruction_error(pair, pair, pair, torch.zeros(3, 1), leaves, leaves)

@@ -188,3 +188,17 @@ def test_latent_gaussian_sampling_and_lm_perplexity():
     sentences = [[4, 5, 6], [7, 8]]
     expected = -float(lm(collate_sentences(sentences)).detach().sum()) / 7  # 5 words + 2 <eos>
     assert language_model_perplexity(lm, sentences) == pytest.approx(float(torch.tensor(expected).exp()))
+
+
+def test_a_negative_cut_and_a_str_sentence_are_refused():
+    from textae.sentences import encode_user_words
+    from textae.vocab import VocabError
+
+    vocab = build_sentence_vocab([["the", "cat", "sat"]], min_freq=1)
+    assert encode_sentences([["the", "cat", "sat"]], vocab, max_length=0) == encode_sentences([["the", "cat", "sat"]], vocab)
+    with pytest.raises(ValueError, match="max_length must be >= 0"):  # -1 dropped each sentence's last word
+        encode_sentences([["the", "cat", "sat"]], vocab, max_length=-1)
+    with pytest.raises(VocabError, match="split it first"):
+        encode_sentences(["the cat"], vocab)
+    with pytest.raises(VocabError, match="split it first"):
+        encode_user_words("the cat", vocab)

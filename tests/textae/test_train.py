@@ -346,3 +346,31 @@ def test_an_evaluation_that_scores_nothing_is_a_typed_error():
         evaluate(Nothing(), [_Dummy(), _Dummy()])
     with pytest.raises(ValueError, match="empty loader"):  # no batch at all: the caller's bug
         evaluate(Nothing(), [])
+
+
+def test_fit_refuses_loaders_and_loss_dicts_that_break_the_contract(tmp_path):
+    cfg = TrainConfig(output_dir=str(tmp_path), max_epochs=3, optimizer="sgd", learning_rate=0.1, progress=False)
+
+    def fails(model, loader, error, match):
+        with pytest.raises(error, match=match):
+            fit(model, loader, None, cfg, save_model=lambda m, d: None)
+
+    fails(_Drift(), (batch for batch in [_Dummy()] * 2), TypeError, "one-pass iterator")  # epochs 2-3 saw nothing
+    fails(_Drift(), [], ValueError, "empty training loader")  # saved the untrained model as the run's result
+    fails(torch.nn.Linear(1, 1), [_Dummy()], TypeError, "has no loss method")
+
+    class Bare(_Drift):
+        def loss(self, batch, step=0):
+            return self.weight.sum()
+
+    class Vector(_Drift):
+        def loss(self, batch, step=0):
+            return {"loss": self.weight * 2, "num_items": torch.tensor(1)}
+
+    class Detached(_Drift):
+        def loss(self, batch, step=0):
+            return {"loss": self.weight.detach().sum(), "num_items": torch.tensor(1)}
+
+    fails(Bare(), [_Dummy()], TypeError, "must return a dict with a scalar 'loss'")
+    fails(Vector(), [_Dummy()], ValueError, r"must be a scalar tensor \(reduce it")
+    fails(Detached(), [_Dummy()], ValueError, "has no gradient")

@@ -51,3 +51,23 @@ def test_collisions_are_errors():
         Vocab(["<unk>"])
     with pytest.raises(VocabError):
         Vocab(["a", "a"])
+
+
+def test_strings_where_word_sequences_go_and_out_of_range_ids_are_refused(tmp_path):
+    # A str is a sequence too: without these checks it was counted and encoded letter by letter.
+    with pytest.raises(VocabError, match="sentence 1 is a str"):
+        Vocab.build([["a", "b"], "hello world"])
+    vocab = Vocab.build([["the", "cat"], ["the", "dog"]])
+    with pytest.raises(VocabError, match="split it first"):
+        vocab.encode("the")
+    with pytest.raises(VocabError, match="max_size must be >= 0"):
+        Vocab.build([["a"]], max_size=-1)
+    assert len(Vocab.build([["a", "b"]], max_size=0)) == len(vocab.specials)
+    for bad in (len(vocab), -1):  # -1 used to give the last word
+        with pytest.raises(VocabError, match=f"id {bad} is outside this vocabulary of {len(vocab)} words"):
+            vocab.decode([bad])
+    vocab.save(tmp_path / "v.json")
+    data = (tmp_path / "v.json").read_text().replace('"words"', '"wordz"')
+    (tmp_path / "v.json").write_text(data)
+    with pytest.raises(VocabError, match="lacks words"):
+        Vocab.load(tmp_path / "v.json")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +37,35 @@ class CheckpointError(ValueError):
 
 class WeightShapeError(CheckpointError):
     """Saved weights have other shapes than the model they are loaded into."""
+
+
+class ConfigTypeError(TypeError, ValueError):
+    """A config field holds a value of the wrong type (a ``ValueError`` too, so that the
+    scripts' usage errors and :meth:`PretrainedMixin.from_pretrained` report it as they
+    report a refused value)."""
+
+
+def check_field_types(config: Any) -> None:
+    """For a config's ``__post_init__``: :class:`ConfigTypeError` naming the first field whose
+    value is not of its annotated type, where that type is ``bool``, ``int``, ``float`` or
+    ``str`` (an int is a float; a bool is not an int; a float must be finite). Without it
+    ``normalize="false"`` was taken as true and ``hidden_size=8.0`` failed inside torch."""
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        expected, value = hints.get(field.name), getattr(config, field.name)
+        if expected is bool:
+            fits = isinstance(value, bool)
+        elif expected is int:
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif expected is float:
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif expected is str:
+            fits = isinstance(value, str)
+        else:  # optional or composite fields: the class's own checks
+            continue
+        if not fits:
+            kind = {float: "a finite number", int: "an int", bool: "a bool (true or false)", str: "a str"}[expected]
+            raise ConfigTypeError(f"{type(config).__name__}.{field.name} must be {kind}, got {value!r}")
 
 
 ModelT = TypeVar("ModelT", bound="PretrainedMixin")

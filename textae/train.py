@@ -52,7 +52,13 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from textae.schedules import LR_SCHEDULES, learning_rate_factor
-from textae.serialization import CheckpointError, WeightShapeError, load_state, save_weights
+from textae.serialization import (
+    CheckpointError,
+    WeightShapeError,
+    check_field_types,
+    load_state,
+    save_weights,
+)
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -124,6 +130,7 @@ class TrainConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.early_stopping_mode not in ("min", "max"):

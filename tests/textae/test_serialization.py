@@ -3,6 +3,8 @@ packs an LSTM's weights on a GPU), which safetensors' own save_model refuses."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from safetensors import safe_open
@@ -114,3 +116,28 @@ def test_a_damaged_model_folder_is_a_checkpoint_error(tmp_path):
         path.write_bytes(b"\0" * 10)
     with pytest.raises(ResumeError, match="cannot resume: .* is damaged"):
         fit(make("lstm_lm"), [sentences_batch(ROWS)], None, TrainConfig(**{**run.__dict__, "resume": True, "max_epochs": 2}))
+
+
+def test_config_fields_of_the_wrong_type_are_refused_by_name(tmp_path):
+    from textae.models import RAE, RAEConfig, SentenceVAEConfig
+    from textae.serialization import CheckpointError, ConfigTypeError
+    from textae.train import TrainConfig
+
+    cases = [
+        (lambda: RAEConfig(vocab_size=5, hidden_size=4, normalize="false"), "RAEConfig.normalize must be a bool"),
+        (lambda: RAEConfig(vocab_size=5, hidden_size=8.0), "RAEConfig.hidden_size must be an int, got 8.0"),
+        (lambda: RAEConfig(vocab_size=5, hidden_size=True), "hidden_size must be an int, got True"),
+        (lambda: SentenceVAEConfig(vocab_size=10, free_bits=float("nan")), "free_bits must be a finite number"),
+        (lambda: TrainConfig(resume="no"), "TrainConfig.resume must be a bool"),
+    ]
+    for build, message in cases:
+        with pytest.raises(ConfigTypeError, match=message):
+            build()
+    assert RAEConfig(vocab_size=5, hidden_size=4, embedding_init_range=1).embedding_init_range == 1  # an int is a float
+    # a config.json with a string where a bool goes was loaded as true; now it names the field
+    RAE(RAEConfig(vocab_size=5, hidden_size=4)).save_pretrained(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["config"]["normalize"] = "false"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="normalize must be a bool"):
+        RAE.from_pretrained(tmp_path / "m")

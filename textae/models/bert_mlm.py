@@ -47,7 +47,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from textae.models.masked_denoising import IGNORE_INDEX, MaskingConfig, mask_tokens
-from textae.serialization import CheckpointError
+from textae.serialization import CheckpointError, check_field_types
 
 TEXTAE_CONFIG_FILE = "textae_mlm.json"
 FORMAT = "textae.bert_mlm/1"
@@ -98,6 +98,7 @@ class BertMLMConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "intermediate_size",
                      "max_position_embeddings"):
             if getattr(self, name) < 1:

@@ -40,7 +40,7 @@ from torch import Tensor, nn
 
 from textae.losses import node_cross_entropy, sum_per_tree
 from textae.metrics import sentiment_counts
-from textae.serialization import PretrainedMixin
+from textae.serialization import PretrainedMixin, check_field_types
 from textae.trees import TreeBatch
 
 
@@ -77,6 +77,7 @@ class DeepRecursiveConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
         for name in ("embedding_size", "hidden_size", "num_layers"):

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from textae.serialization import check_field_types
+
 IGNORE_INDEX = -100
 
 
@@ -52,6 +54,7 @@ class MaskingConfig:
     convention: str = "bernoulli"  # bernoulli | exact
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if not 0.0 < self.select_rate <= 1.0:
             raise ValueError(f"select_rate must be in (0, 1], got {self.select_rate}")
         if self.mask_fraction < 0 or self.random_fraction < 0 or self.mask_fraction + self.random_fraction > 1.0:

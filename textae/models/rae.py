@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from textae.losses import child_reconstruction_error, sum_per_tree
-from textae.serialization import PretrainedMixin
+from textae.serialization import PretrainedMixin, check_field_types
 from textae.trees import TreeBatch, bottom_up
 
 
@@ -54,6 +54,7 @@ class RAEConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
         if self.hidden_size < 1:

@@ -43,7 +43,7 @@ from torch import Tensor, nn
 
 from textae.losses import token_nll
 from textae.schedules import cyclical_kl_weight, linear_kl_weight, logistic_kl_weight
-from textae.serialization import PretrainedMixin
+from textae.serialization import PretrainedMixin, check_field_types
 
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
 
@@ -86,6 +86,7 @@ class SentenceVAEConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         for name in ("vocab_size", "embedding_size", "hidden_size", "latent_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

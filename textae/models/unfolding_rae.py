@@ -36,7 +36,7 @@ from torch import Tensor, nn
 
 from textae.losses import sum_per_tree
 from textae.models.rae import RecursiveEncoder
-from textae.serialization import PretrainedMixin
+from textae.serialization import PretrainedMixin, check_field_types
 from textae.trees import TreeBatch
 
 
@@ -66,6 +66,7 @@ class UnfoldingRAEConfig:
     }
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2, got {self.vocab_size}")
         if self.hidden_size < 1:

@@ -41,8 +41,16 @@ class TreeStructureError(ValueError):
     """A tree cannot be tensorised (e.g. a node that is not binary)."""
 
 
+SENTIMENT_LABELS = ("0", "1", "2", "3", "4")
+
+
 def sentiment_label(label: str) -> int:
-    """SST node labels are the strings '0'..'4'."""
+    """SST node labels are the strings '0'..'4'; anything else (a Penn Treebank category, "7",
+    "-3") is a :class:`TreeStructureError`, not a class the loss would index out of range
+    or the binary accuracy would count as positive."""
+    if label not in SENTIMENT_LABELS:
+        raise TreeStructureError(f"node label {label!r} is not an SST sentiment class (0-4); give trees with "
+                                 "sentiment labels, or label_fn=None for trees without them")
     return int(label)
 
 

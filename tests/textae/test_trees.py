@@ -121,3 +121,12 @@ def test_bottom_up_checks_leaf_count():
     _, batch = build(trees)
     with pytest.raises(ValueError, match="leaf states"):
         bottom_up(batch, torch.zeros(batch.num_leaf_nodes + 1, 3), lambda children: children[:, :3])
+
+
+def test_labels_that_are_not_sentiment_classes_are_refused():
+    vocab = Vocab.build([["a", "b"]])
+    assert encode_tree(parse_tree("(4 (1 a) (3 b))"), vocab).labels.tolist() == [1, 3, 4]
+    for bad in ("(7 (1 a) (3 b))", "(-3 (1 a) (3 b))", "(S (NP a) (VP b))"):
+        with pytest.raises(TreeStructureError, match="not an SST sentiment class"):  # "7" counted as positive
+            encode_tree(parse_tree(bad), vocab)
+    assert encode_tree(parse_tree("(S (NP a) (VP b))"), vocab, label_fn=None).labels.tolist() == [IGNORE_LABEL] * 3

@@ -104,6 +104,12 @@ class PretrainedMixin:
             model_config = cls.config_class(**config)  # type: ignore[attr-defined]
         except (TypeError, ValueError) as error:  # unknown or missing fields, refused values
             raise CheckpointError(f"{Path(directory) / CONFIG_FILE} does not fit a {model_type!r} model: {error}") from None
+        vocab_size = getattr(model_config, "vocab_size", None)
+        if vocab_size is not None and (Path(directory) / VOCAB_FILE).is_file():
+            words = len(load_vocab(directory))
+            if words != vocab_size:  # ids past the model's table would fail at the first forward
+                raise CheckpointError(f"{Path(directory) / VOCAB_FILE} has {words} words but the model's "
+                                      f"vocabulary size is {vocab_size}: the two files come from different runs")
         model = cls(model_config)  # type: ignore[call-arg]
         load_weights(model, directory)  # type: ignore[arg-type]
         return model

@@ -141,3 +141,16 @@ def test_config_fields_of_the_wrong_type_are_refused_by_name(tmp_path):
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(CheckpointError, match="normalize must be a bool"):
         RAE.from_pretrained(tmp_path / "m")
+
+
+def test_a_vocabulary_of_another_size_than_the_model_is_refused(tmp_path):
+    from textae.models import RAE, RAEConfig
+    from textae.serialization import CheckpointError
+    from textae.vocab import Vocab
+
+    vocab = Vocab.build([["a", "b", "c"]])
+    RAE(RAEConfig(vocab_size=len(vocab), hidden_size=4)).save_pretrained(tmp_path / "m", vocab=vocab)
+    assert RAE.from_pretrained(tmp_path / "m").config.vocab_size == len(vocab)
+    Vocab.build([["a", "b", "c", "d"]]).save(tmp_path / "m" / "vocab.json")  # e.g. copied in from another run
+    with pytest.raises(CheckpointError, match=f"has {len(vocab) + 1} words but the model's vocabulary size is {len(vocab)}"):
+        RAE.from_pretrained(tmp_path / "m")

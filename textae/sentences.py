@@ -89,6 +89,11 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
 
     if iw_autocast not in ("none", "bf16"):
         raise ValueError(f"iw_autocast must be 'none' or 'bf16', got {iw_autocast!r}")
+    if getattr(model, "model_type", None) not in (*SENTENCE_MODEL_TYPES, "lstm_lm"):
+        raise TypeError(f"evaluate_sentences() scores a sentence_vae, sentence_ae or lstm_lm, got "
+                        f"{getattr(model, 'model_type', type(model).__name__)}")
+    if isinstance(iw_samples, bool) or not isinstance(iw_samples, int) or iw_samples < 1:
+        raise ValueError(f"iw_samples must be an int >= 1, got {iw_samples!r}")
     torch.manual_seed(seed)
     model.eval()
     is_vae = hasattr(model, "encoder")

@@ -282,3 +282,10 @@ def bottom_up(
         child_states = node_states[children[start:end]].view(end - start, 2 * hidden_size)  # [n, 2D]
         node_states[start:end] = compose(child_states)  # [n, D]
     return node_states
+
+
+def require_tree_batch(batch: object, reader: str) -> None:
+    """``TypeError`` unless ``batch`` is a :class:`TreeBatch` (``reader`` names the model part
+    that needs one), where a sentence batch would fail on a missing attribute inside."""
+    if not isinstance(batch, TreeBatch):
+        raise TypeError(f"{reader} reads a TreeBatch (TreeBatch.collate of encoded trees), got {type(batch).__name__}")

@@ -202,3 +202,23 @@ def test_a_negative_cut_and_a_str_sentence_are_refused():
         encode_sentences(["the cat"], vocab)
     with pytest.raises(VocabError, match="split it first"):
         encode_user_words("the cat", vocab)
+
+
+def test_models_and_evaluation_refuse_a_batch_or_model_of_the_wrong_kind():
+    import torch
+
+    from tests.textae.models.sentence_helpers import ROWS, make, sentences_batch
+    from textae.models import RAE, RAEConfig
+    from textae.sentences import evaluate_sentences
+    from textae.trees import TreeBatch
+
+    vae, rae = make("sentence_vae"), RAE(RAEConfig(vocab_size=8, hidden_size=4))
+    with pytest.raises(TypeError, match="the recursive encoder reads a TreeBatch.*got SentenceBatch"):
+        rae(sentences_batch(ROWS))
+    with pytest.raises(TypeError, match="reads a SentenceBatch.*got TreeBatch"):
+        vae(TreeBatch.__new__(TreeBatch))
+    with pytest.raises(TypeError, match="scores a sentence_vae, sentence_ae or lstm_lm, got rae"):
+        evaluate_sentences(rae, [sentences_batch(ROWS)])
+    with pytest.raises(ValueError, match="iw_samples must be an int >= 1"):
+        evaluate_sentences(vae, [sentences_batch(ROWS)], iw_samples=0)
+    assert torch.isfinite(torch.tensor(evaluate_sentences(make("lstm_lm"), [sentences_batch(ROWS)])["nll"]))

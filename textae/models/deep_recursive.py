@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from textae.losses import node_cross_entropy, sum_per_tree
 from textae.metrics import sentiment_counts
 from textae.serialization import PretrainedMixin, check_field_types
-from textae.trees import TreeBatch
+from textae.trees import TreeBatch, require_tree_batch
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,7 @@ class DeepRecursiveNet(PretrainedMixin, nn.Module):
         nn.init.zeros_(self.classifier.bias)
 
     def forward(self, batch: TreeBatch) -> DeepRecursiveOutput:
+        require_tree_batch(batch, "DeepRecursiveNet")
         words = batch.token_ids[: batch.num_leaf_nodes]  # [n0]
         if self.training and self.config.word_dropout > 0:
             dropped = torch.rand(words.shape, device=words.device) < self.config.word_dropout

@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from textae.losses import child_reconstruction_error, sum_per_tree
 from textae.serialization import PretrainedMixin, check_field_types
-from textae.trees import TreeBatch, bottom_up
+from textae.trees import TreeBatch, bottom_up, require_tree_batch
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class RecursiveEncoder(nn.Module):
 
     def forward(self, batch: TreeBatch) -> Tensor:
         """Returns ``[N, D]`` the vector of every node."""
+        require_tree_batch(batch, "the recursive encoder")
         leaf_states = self.embedding(batch.token_ids[: batch.num_leaf_nodes])  # [n0, D]
         return bottom_up(batch, leaf_states, self.compose)  # [N, D]
 

@@ -37,6 +37,7 @@ from textae.models.sentence_vae import (
     SentenceDecoder,
     SentenceVAEConfig,
     padded_lstm,
+    require_sentence_batch,
 )
 from textae.serialization import PretrainedMixin
 
@@ -71,6 +72,7 @@ class CodeEncoder(nn.Module):
 
     def forward(self, batch: SentenceBatch) -> tuple[Tensor, None]:
         """``([B, Z] codes, None)``: the VAE's ``(mu, logvar)`` with no variance."""
+        require_sentence_batch(batch, "the sentence encoder")
         embedded = self.embedding(batch.tokens)  # [B, T, E]
         _, last_hidden = padded_lstm(self.lstm, embedded, batch.lengths.clamp(min=1))  # [B, D]; empty: one pad token
         return self.code(last_hidden), None  # [B, Z]

@@ -153,6 +153,14 @@ def padded_lstm(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor,
     return outputs, last
 
 
+def require_sentence_batch(batch: object, reader: str) -> None:
+    """``TypeError`` unless ``batch`` is a :class:`SentenceBatch` (``reader`` names the model
+    part that needs one), where a tree batch would fail on a missing attribute inside."""
+    if not isinstance(batch, SentenceBatch):
+        raise TypeError(f"{reader} reads a SentenceBatch (collate_sentences of token-id lists), "
+                        f"got {type(batch).__name__}")
+
+
 def kl_weight(config: SentenceVAEConfig, step: int) -> float:
     if config.kl_schedule == "constant":
         return 1.0
@@ -174,6 +182,7 @@ class SentenceEncoder(nn.Module):
 
     def forward(self, batch: SentenceBatch) -> tuple[Tensor, Tensor]:
         """Returns ``mu, logvar``, each ``[B, Z]``."""
+        require_sentence_batch(batch, "the sentence encoder")
         embedded = self.embedding(batch.tokens)  # [B, T, E]
         lengths = batch.lengths.clamp(min=1)  # an empty sentence reads one pad token
         _, last_hidden = padded_lstm(self.lstm, embedded, lengths)  # [B, D]
@@ -223,6 +232,7 @@ class SentenceDecoder(nn.Module):
     def states_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
         """``([N, D] LSTM outputs, [N] targets, [N] the sentence of each)`` over the N real
         positions (each sentence's tokens and its <eos>), sentence after sentence."""
+        require_sentence_batch(batch, "the sentence decoder")
         config = self.config
         size, width = batch.tokens.shape  # B, T
         embedded = self.dropout(self.embedding(self.inputs(batch)))  # [B, T+1, E]

@@ -116,6 +116,11 @@ def read_word2vec_text(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
             words.append(parts[0])
     if len(words) != count:
         raise WordVectorsError(f"{path}: the header announces {count} vectors, the file has {len(words)}")
+    finite = np.isfinite(matrix).all(axis=1)
+    if not finite.all():  # copied into a model, one such row makes every loss NaN
+        bad = int(np.flatnonzero(~finite)[0])
+        raise WordVectorsError(f"{path}: the vector of {words[bad]!r} (line {bad + 2}) holds nan or inf"
+                               f"{f', as do {int((~finite).sum()) - 1} more' if (~finite).sum() > 1 else ''}")
     return words, matrix
 
 

@@ -49,6 +49,7 @@ def test_loading_fills_known_rows_and_reports_coverage(tmp_path):
     ("1 3\na 1 2\n", "expected a word and 3 values"),
     ("x y\n", "line 1"),
     ("1 2\na 1 b\n", "could not convert"),
+    ("3 2\na 1 2\nb nan 2\nc 1 inf\n", r"the vector of 'b' \(line 3\) holds nan or inf, as do 1 more"),
 ])
 def test_malformed_files_are_clear_errors(tmp_path, content, message):
     path = tmp_path / "bad.txt"

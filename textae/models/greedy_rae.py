@@ -136,7 +136,10 @@ class GreedyRAE(PretrainedMixin, nn.Module):
         self.rae = SemiSupervisedRAE(config)
 
     def build_trees(self, sentences: list[list[str]], vocab: Vocab, label: str = "X") -> list[Tree]:
-        """The greedy tree of every sentence under the current parameters."""
+        """The greedy tree of every sentence (each a list of words) under the current parameters."""
+        sentences = list(sentences)
+        if not sentences:
+            return []
         merges = greedy_merges(self.rae.encoder, self.rae.decoder, [vocab.encode(words) for words in sentences])
         return [merges_to_tree(list(words), steps, label) for words, steps in zip(sentences, merges, strict=True)]
 

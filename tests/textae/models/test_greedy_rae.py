@@ -52,6 +52,7 @@ def test_trees_keep_words_and_are_binary_and_training_works():
     model = GreedyRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=8, num_classes=2))
     trees = model.build_trees(sentences, vocab)
     assert [tree.leaves() for tree in trees] == sentences and all(is_binary(tree) for tree in trees)
+    assert model.build_trees([], vocab) == []  # no sentence, no tree (was max() of an empty sequence)
     batch = model.batch(sentences, [1, 0, 1], vocab)
     assert set(batch.node_labels.tolist()) <= {0, 1}
     terms = model.loss(batch)

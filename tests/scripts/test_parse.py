@@ -157,6 +157,9 @@ def test_classify_raw_text_end_to_end(tmp_path, rae_model, parser_model):
     assert result.returncode == 0 and result.stdout.strip().endswith("Fine .")
     result = script("classify.py", "--checkpoint", str(rae / "model"), "--parser-model", str(tmp_path / "none"), "Fine.")
     assert result.returncode == 2 and "train_parser.py" in result.stderr
+    result = script("classify.py", "--checkpoint", str(rae / "model"), "--parser", "right", "--parser-model",
+                    str(parser_model), "Fine.")  # was ignored without a word
+    assert result.returncode == 2 and "--parser right needs none" in result.stderr
 
 
 def test_text_of_only_punctuation_parses_as_punctuation(parser_model):

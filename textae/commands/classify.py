@@ -62,6 +62,9 @@ from textae.trees import TreeBatch, TreeStructureError, encode_tree
 _TREE_START = re.compile(r"\s*\(\s*[^\s()]*\s*\(")
 
 
+DEFAULT_PARSER_MODEL = "runs/parser-sst-seed0/model"  # where python scripts/train_parser.py --sst writes it
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
@@ -73,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "sentence)")
     parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
                         help="parser for raw text (default: chart)")
-    parser.add_argument("--parser-model", default="runs/parser-sst-seed0/model",
+    parser.add_argument("--parser-model", default=None,
                         help="chart-parser model directory (default: runs/parser-sst-seed0/model, "
                              "written by python scripts/train_parser.py --sst)")
     parser.add_argument("--parser-precision", default="fp32", choices=["fp32", "bf16"],
@@ -97,6 +100,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.parser_workers < 1:
         parser.error(f"--parser-workers must be at least 1, got {args.parser_workers}")
+    if args.parser_model is not None and args.parser != "chart":
+        parser.error(f"--parser-model is the chart parser's model; --parser {args.parser} needs none")
+    if args.parser_model is None:
+        args.parser_model = DEFAULT_PARSER_MODEL
     return args
 
 

@@ -86,8 +86,12 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     if fluency_model is not None and not hasattr(fluency_model, "token_log_likelihood"):
         raise TypeError(f"fluency_model must be a language model's decoder (lm.decoder), got "
                         f"{type(fluency_model).__name__}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise ValueError(f"size must be an int >= 0, got {size!r}")
+    for name, value in (("size", size), ("beam_size", beam_size), ("no_repeat_ngram", no_repeat_ngram),
+                        ("max_length", max_length), ("min_length", min_length)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be an int, got {value!r}")
+    if size < 0:
+        raise ValueError(f"size must be an int >= 0, got {size}")
     if z is not None and (z.dim() != 2 or z.shape[0] != size):
         raise ValueError(f"z must be [size, Z] = [{size}, Z] latent codes, got shape {tuple(z.shape)}")
     latent_size = getattr(decoder, "latent_size", None)
@@ -95,10 +99,6 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         raise ValueError("this decoder has no latent code (a language model's): pass z=None")
     if z is not None and latent_size and z.shape[1] != latent_size:
         raise ValueError(f"z has {z.shape[1]} dimensions; this decoder's latent size is {latent_size}")
-    for name, value in (("beam_size", beam_size), ("no_repeat_ngram", no_repeat_ngram),
-                        ("max_length", max_length), ("min_length", min_length)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be an int, got {value!r}")
     if max_length < 0:
         raise ValueError(f"max_length must be >= 0, got {max_length}")
     if not 0 <= min_length <= max(max_length, 1):
@@ -140,9 +140,9 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             history = torch.stack(outputs, dim=1).tolist()  # [B, t]
             for row, tokens in enumerate(history):
                 logits[row, repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
-        # A row whose every word is banned (--min-length beyond what --no-repeat-ngram leaves of
-        # a small vocabulary) ends its sentence, rather than taking <pad> or sampling from NaN.
-        logits[torch.isneginf(logits).all(dim=-1), config.eos_id] = 0.0
+        if no_repeat_ngram:  # the one ban that can cover every word (with --min-length past what it leaves):
+            # such a row ends its sentence, rather than taking <pad> or sampling from NaN
+            logits[torch.isneginf(logits).all(dim=-1), config.eos_id] = 0.0
         if strategy == "greedy":
             current = logits.argmax(dim=-1, keepdim=True)  # [B, 1]
         else:
@@ -181,8 +181,8 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
                 log_probs[config.eos_id] = float("-inf")
             if no_repeat_ngram:
                 log_probs[repeated_ngram_ends(tokens, no_repeat_ngram)] = float("-inf")
-            if bool(torch.isneginf(log_probs).all()):  # every word banned: the sentence can only end
-                log_probs[config.eos_id] = 0.0
+                if bool(torch.isneginf(log_probs).all()):  # every word banned: the sentence can only end
+                    log_probs[config.eos_id] = 0.0
             top = log_probs.topk(min(beam_size, log_probs.shape[-1]))  # a beam wider than the vocabulary
             for log_prob, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
                 if log_prob == float("-inf"):

@@ -19,7 +19,7 @@ from torch import Tensor
 from textae.decoding import generate
 from textae.models.sentence_vae import SentenceBatch
 from textae.train import bf16_autocast
-from textae.vocab import Vocab, VocabError
+from textae.vocab import Vocab, require_words
 
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")  # ids 0..3, as SentenceVAEConfig's defaults
 
@@ -277,7 +277,6 @@ def language_model_perplexity(lm: torch.nn.Module, sentences: Sequence[Sequence[
 def encode_user_words(words: Sequence[str], vocab: Vocab) -> list[int]:
     """Ids of words a user typed: a word the vocabulary lacks is tried lower-cased (PTB's
     vocabulary is lower-case) before it maps to <unk>."""
-    if isinstance(words, str):
-        raise VocabError(f"encode_user_words() needs a sequence of words, got the str {words[:40]!r}; split it first")
+    require_words(words, "encode_user_words()'s input")
     return [vocab.index(word) if word in vocab or word.lower() not in vocab else vocab.index(word.lower())
             for word in words]

@@ -714,7 +714,7 @@ def fit(
         NonFiniteLossError: the loss became NaN or infinite.
         ResumeError: ``cfg.resume`` without a checkpoint in ``cfg.output_dir``.
     """
-    if iter(train_loader) is train_loader:  # a generator would be used up by the first epoch
+    if isinstance(train_loader, Iterator):  # a generator would be used up by the first epoch
         raise TypeError("fit() needs a loader it can go through once per epoch (a DataLoader, e.g. make_loader's, "
                         f"or a list of batches), got a one-pass iterator ({type(train_loader).__name__})")
     if hasattr(train_loader, "__len__") and len(train_loader) == 0:

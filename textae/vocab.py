@@ -16,6 +16,14 @@ PAD = "<pad>"
 UNK = "<unk>"
 
 
+def require_words(words: object, what: str) -> None:
+    """:class:`VocabError` when ``words`` is a str: it is a sequence too, and would be counted or
+    encoded character by character where a sequence of words is meant (``what`` names it)."""
+    if isinstance(words, str):
+        raise VocabError(f"{what} is a str ({words[:40]!r}), not a sequence of words; split it first, "
+                         "e.g. text.split()")
+
+
 class VocabError(ValueError):
     """A vocabulary file or build argument is invalid."""
 
@@ -80,9 +88,7 @@ class Vocab:
             raise VocabError(f"max_size must be >= 0 (or None: no limit), got {max_size}")
         counts: Counter[str] = Counter()
         for number, sentence in enumerate(sentences):
-            if isinstance(sentence, str):  # iterating it would count characters
-                raise VocabError(f"sentence {number} is a str ({sentence[:40]!r}); Vocab.build needs each sentence "
-                                 "as a sequence of words, e.g. text.split()")
+            require_words(sentence, f"Vocab.build()'s sentence {number}")
             counts.update(word.lower() if lowercase else word for word in sentence)
         kept = [word for word, count in counts.items() if count >= min_freq and word not in specials]
         kept.sort(key=lambda word: (-counts[word], word))
@@ -110,8 +116,7 @@ class Vocab:
 
     def encode(self, words: Iterable[str]) -> list[int]:
         """The ids of a sequence of words (a str is refused: it would be encoded character by character)."""
-        if isinstance(words, str):
-            raise VocabError(f"encode() needs a sequence of words, got the str {words[:40]!r}; split it first")
+        require_words(words, "encode()'s input")
         return [self.index(word) for word in words]
 
     def decode(self, ids: Iterable[int]) -> list[str]:

@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parser", default="chart", choices=["chart", "right", "left", "balanced"],
                         help="parser for raw text (default: chart)")
     parser.add_argument("--parser-model", default=None,
-                        help="chart-parser model directory (default: runs/parser-sst-seed0/model, "
+                        help=f"chart-parser model directory (default: {DEFAULT_PARSER_MODEL}, "
                              "written by python scripts/train_parser.py --sst)")
     parser.add_argument("--parser-precision", default="fp32", choices=["fp32", "bf16"],
                         help="the chart parser's arithmetic: fp32 (default) or bf16 (faster on CPUs with native "

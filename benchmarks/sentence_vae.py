@@ -86,11 +86,28 @@ PUBLISHED = {
 }
 
 
-def epoch_flops(hidden: int, embedding: int, vocab: int, tokens: int) -> float:
+def epoch_flops(hidden: int, embedding: int, vocab: int, tokens: int, shortlist: int = 0, rare_tokens: int = 0) -> float:
     """Matrix-multiply FLOPs of one training epoch over ``tokens`` decoder positions
-    (encoder and decoder LSTMs plus the output layer; backward counted as 2 x forward)."""
+    (encoder and decoder LSTMs plus the output layer; backward counted as 2 x forward). With a
+    two-level softmax (``--softmax-shortlist``), the output layer scores ``shortlist`` words and
+    the rare-word class at every position and the other ``vocab - shortlist`` words only at the
+    ``rare_tokens`` positions whose target is one of them: the work done, not a full softmax's."""
     lstm = 2 * 4 * hidden * (embedding + hidden)  # one LSTM step
-    return 3.0 * tokens * (2 * lstm + 2 * hidden * vocab)
+    output = tokens * vocab if not shortlist else tokens * (shortlist + 1) + rare_tokens * (vocab - shortlist)
+    return 3.0 * (tokens * 2 * lstm + 2 * hidden * output)
+
+
+def rare_train_tokens(model_dir: Path, shortlist: int) -> int:
+    """PTB train's tokens whose id, in the vocabulary of ``model_dir``, is past ``shortlist``
+    (``--softmax-shortlist``; 0: none): where a two-level softmax computes its second softmax."""
+    if not shortlist:
+        return 0
+    from textae.corpora.ptb import load_ptb
+    from textae.serialization import load_vocab
+
+    vocab = load_vocab(model_dir)
+    return sum(1 for sentence in load_ptb("train", download=False) for index in vocab.encode(sentence)
+               if index >= shortlist)
 
 
 def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> dict | None:
@@ -157,7 +174,8 @@ def save_record(record: Path, report: dict) -> None:
 
 def timed_epoch(runs_dir: str, extra: list[str]) -> dict:
     """One VAE training epoch over PTB train, nothing else scored: ``seconds``, the flags it ran
-    with (``args``) and the ``hidden_size`` / ``embedding_size`` / ``vocab_size`` it had."""
+    with (``args``), the ``hidden_size`` / ``embedding_size`` / ``vocab_size`` /
+    ``softmax_shortlist`` it had and the ``rare_tokens`` of :func:`rare_train_tokens`."""
     output = f"{runs_dir}/timing"
     shutil.rmtree(REPO / output, ignore_errors=True)
     extra = [arg for i, arg in enumerate(extra)  # one epoch, whatever budget the runs had
@@ -167,8 +185,10 @@ def timed_epoch(runs_dir: str, extra: list[str]) -> dict:
     subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     lines = (REPO / output / "metrics.jsonl").read_text().splitlines()
     model = json.loads((REPO / output / "run_config.json").read_text())["model"]
+    shortlist = model.get("softmax_shortlist", 0)
     return {"seconds": next(json.loads(line)["seconds"] for line in lines if '"split": "epoch"' in line),
-            "args": shlex.join(extra), **{key: model[key] for key in ("hidden_size", "embedding_size", "vocab_size")}}
+            "args": shlex.join(extra), **{key: model[key] for key in ("hidden_size", "embedding_size", "vocab_size")},
+            "softmax_shortlist": shortlist, "rare_tokens": rare_train_tokens(REPO / output / "model", shortlist)}
 
 
 def epoch_timing(args: argparse.Namespace, records: Path) -> dict:
@@ -370,10 +390,12 @@ def main() -> None:
     if args.time_epoch:
         timing = epoch_timing(args, records)
         use_timed_epoch(metrics, timing["seconds"], timing["machine"])
-        config = {key: timing.get(key, config[key]) for key in ("hidden_size", "embedding_size", "vocab_size")}
+        config = {key: timing.get(key, config.get(key, 0))
+                  for key in ("hidden_size", "embedding_size", "vocab_size", "softmax_shortlist", "rare_tokens")}
         metrics["epoch_timed_with"] = f"hidden {config['hidden_size']}, embedding {config['embedding_size']}: " + (
             timing.get("args", args.extra_args) or "the --ptb preset")
-    flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens)
+    flops = epoch_flops(config["hidden_size"], config["embedding_size"], config["vocab_size"], train_tokens,
+                        config.get("softmax_shortlist", 0), config.get("rare_tokens", 0))
     metrics["train_gflops"] = flops / metrics["epoch_seconds"] / 1e9
     metrics["train_tokens_per_second"] = train_tokens / metrics["epoch_seconds"]
     add_seeded(metrics, "vae_epochs_trained", [report["epochs"] for _, report in vae])

@@ -326,6 +326,32 @@ def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_p
         bench.main(["--device", "tpu"])
 
 
+def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch):
+    """--softmax-shortlist S: every position scores S words and the rare class, the R positions
+    with a rare target the other V - S words; the GFLOP/s reported are of that work."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("vae_epoch_benchmark", REPO / "benchmarks" / "vae_epoch.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def timed_epoch(runs_dir, flags):
+        shortlist = int(flags[flags.index("--softmax-shortlist") + 1]) if "--softmax-shortlist" in flags else 0
+        return {"seconds": 100.0, "args": " ".join(flags), "hidden_size": 256, "embedding_size": 256,
+                "vocab_size": 10002, "softmax_shortlist": shortlist, "rare_tokens": 120_000 if shortlist else 0}
+
+    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
+    bench.main(["--configs", "h256-fp32", "h256-fp32-shortlist", "--name", "epoch"])
+    metrics = json.loads((tmp_path / "epoch.json").read_text())["metrics"]
+    lstm = 2 * 8 * 256 * 512
+    assert metrics["train_gflops_h256_fp32"] == pytest.approx(3 * 929_589 * (lstm + 2 * 256 * 10002) / 1e11)
+    assert metrics["train_gflops_h256_fp32_shortlist"] == pytest.approx(
+        3 * (929_589 * (lstm + 2 * 256 * 2001) + 120_000 * 2 * 256 * 8002) / 1e11)
+    assert "--softmax-shortlist" in metrics["args_h256_fp32_shortlist"]
+
+
 def test_output_layer_benchmark_checks_the_fused_gradients_and_writes_every_variant(tmp_path, monkeypatch):
     import importlib.util
     import json
@@ -346,3 +372,16 @@ def test_output_layer_benchmark_checks_the_fused_gradients_and_writes_every_vari
     weighted = bench.FusedOutputLayer.apply(hidden, torch.randn(5, 4), torch.zeros(5), torch.tensor([0, 1, 2]), 2)
     with pytest.raises(NotImplementedError, match="one incoming gradient"):  # only a summed loss is supported
         (weighted * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+
+
+def test_sentence_vae_counts_the_training_tokens_a_shortlist_leaves_to_its_second_softmax(tmp_path, monkeypatch):
+    from textae.sentences import build_sentence_vocab
+
+    bench = _sentence_vae_benchmark()
+    sentences = [["the", "cat", "sat"], ["the", "dog"], ["a", "cat", "ran", "off"]]
+    vocab = build_sentence_vocab(sentences)  # ids by frequency after the 4 special tokens: cat, the, ...
+    vocab.save(tmp_path / "vocab.json")
+    monkeypatch.setattr("textae.corpora.ptb.load_ptb", lambda split, download=True: sentences)
+    assert vocab.encode(["cat", "the"]) == [4, 5]
+    assert bench.rare_train_tokens(tmp_path, 6) == 5  # sat, dog, a, ran, off (<eos> is never rare)
+    assert bench.rare_train_tokens(tmp_path, 0) == 0

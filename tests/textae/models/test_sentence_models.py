@@ -240,3 +240,71 @@ def test_bf16_autocast_without_native_bfloat16_warns_and_trains_in_float32(tmp_p
     assert autocast_on and not any(autocast_on)  # no forward pass ran under autocast
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert records[0]["split"] == "setup" and (records[0]["autocast"], records[0]["autocast_asked"]) == ("none", "bf16")
+
+
+# Two-level softmax (softmax_shortlist): ids 4..6 in the head beside the rare-word class, 7..11 behind it.
+SHORTLIST = 7
+
+
+@pytest.mark.parametrize("tie", [False, True])
+def test_two_level_softmax_is_a_distribution_whose_target_path_matches_the_full_one(tie):
+    model = make("sentence_vae", softmax_shortlist=SHORTLIST, tie_output=tie, hidden_size=8).eval()
+    decoder = model.decoder
+    states = torch.randn(6, 8)
+    scores = decoder.output_scores(states)  # [6, V] log probabilities
+    assert scores.shape == (6, 12)
+    torch.testing.assert_close(scores.exp().sum(dim=-1), torch.ones(6))
+    targets = torch.tensor([0, 3, 6, 7, 9, 11])  # head, head, last head id, first / middle / last rare id
+    torch.testing.assert_close(decoder.target_nll(states, targets), -scores.gather(1, targets[:, None])[:, 0])
+    # p(rare word) = p_head(rare class) * p_rare(word): the rare ids' probabilities sum to the class's
+    head = decoder.head_logits(states).log_softmax(-1)  # [6, S+1]
+    torch.testing.assert_close(scores[:, :SHORTLIST], head[:, :SHORTLIST])
+    torch.testing.assert_close(scores[:, SHORTLIST:].exp().sum(-1), head[:, -1].exp())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_two_level_softmax_model_scores_batched_as_alone_and_learns(name, tmp_path):
+    model = make(name, softmax_shortlist=SHORTLIST).eval()
+    batched = model.loss(sentences_batch(ROWS))["loss"]
+    single = torch.stack([model.loss(sentences_batch([row]))["loss"] for row in ROWS]).mean()
+    torch.testing.assert_close(batched, single)
+    with torch.no_grad():  # the chunked evaluation path gives what training's one block gives
+        torch.testing.assert_close(model.loss(sentences_batch(ROWS))["loss"], batched.detach())
+    model.train()
+    model.loss(sentences_batch(ROWS), step=10**6)["loss"].backward()
+    assert float(model.decoder.rare_class.weight.grad.abs().sum()) > 0
+    assert float(model.decoder.output.weight.grad[SHORTLIST:].abs().sum()) > 0  # rows 7.. reached through the tail
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    first = float(model.loss(sentences_batch(ROWS))["nll"])
+    for _ in range(300):
+        optimizer.zero_grad()
+        model.loss(sentences_batch(ROWS), step=10**6)["loss"].backward()
+        optimizer.step()
+    model.eval()
+    assert float(model.loss(sentences_batch(ROWS))["nll"]) < 0.25 * first
+    model.save_pretrained(tmp_path)
+    loaded = MODELS[name][1].from_pretrained(tmp_path).eval()
+    assert loaded.config.softmax_shortlist == SHORTLIST
+    assert evaluate(loaded, [sentences_batch(ROWS)]) == evaluate(model, [sentences_batch(ROWS)])
+
+
+def test_two_level_softmax_decodes_what_its_probabilities_say():
+    from textae.decoding import generate
+
+    model = make("sentence_vae", softmax_shortlist=SHORTLIST).eval()
+    z = torch.randn(3, 4)
+    greedy = generate(model.decoder, z, 3, max_length=6)
+    beam = generate(model.decoder, z, 3, max_length=6, strategy="beam", beam_size=12)
+    assert all(0 < len(row) <= 6 for row in greedy + beam)
+    # the greedy sentence's first word is the argmax of the first step's distribution
+    state = model.decoder.initial_state(z, 3, torch.device("cpu"))
+    scores, _ = model.decoder.step(torch.full((3, 1), model.config.bos_id), z, state)
+    first = scores.clone()
+    first[:, [0, 2, 3]] = float("-inf")  # pad and bos are never emitted, <eos> not before min_length 1
+    assert [row[0] for row in greedy] == first.argmax(dim=-1).tolist()
+
+
+@pytest.mark.parametrize("value", [-1, 3, 12, 100])
+def test_softmax_shortlist_outside_the_vocabulary_is_refused(value):
+    with pytest.raises(ValueError, match="softmax_shortlist"):
+        SentenceVAEConfig(vocab_size=12, softmax_shortlist=value)

@@ -305,3 +305,19 @@ def test_the_ptb_512_preset_is_the_benchmarks_configuration(model):
 
     assert configs(["--ptb-512"]) == configs(benchmark)
     assert configs(["--ptb-512"]) != configs(["--ptb"])
+
+
+def test_a_two_level_softmax_model_trains_interpolates_and_refuses_a_shortlist_past_the_vocabulary(tmp_path, data_dir):
+    output = tmp_path / "shortlist"
+    result = script("train_vae.py", "--tiny", "--dry-run", "--softmax-shortlist", "50", "--output-dir", str(output),
+                    "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((output / "model" / "config.json").read_text())["config"]["softmax_shortlist"] == 50
+    walk = script("interpolate.py", "--checkpoint", str(output / "model"), "the company said", "the market rose",
+                  "--steps", "3", "--decode", "beam", "--beam-size", "3")
+    assert walk.returncode == 0, walk.stderr
+    assert len([line for line in walk.stdout.splitlines() if line[:3].strip().isdigit()]) == 3
+    refused = script("train_vae.py", "--tiny", "--dry-run", "--softmax-shortlist", "100000", "--output-dir",
+                     str(tmp_path / "refused"), "--progress", "false")
+    assert refused.returncode == 2 and "softmax_shortlist must be 0 (off) or between 4" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "refused" / "model").exists()

@@ -294,8 +294,8 @@ class SentenceDecoder(nn.Module):
         Grave et al. 2017's adaptive softmax, without its projections): every row scores the S
         shortlist words and one rare-word class, p(w) = p_head(w) for w < S and p_head(rare) *
         p_rare(w) otherwise, and the second softmax over the V - S rarer words is computed only
-        for the rows whose target is one of them (~14% of PTB's tokens for S = 2,000), so the
-        output layer costs ~N x S + 0.14 N x V multiply-adds in place of N x V. The
+        for the rows whose target is one of them (13.1% of PTB train's tokens for S = 2,000), so the
+        output layer costs ~N x S + 0.13 N x V multiply-adds in place of N x V. The
         probabilities are exact (they sum to 1 over the vocabulary, :meth:`output_scores`)."""
         shortlist = self.config.softmax_shortlist
         if not shortlist:  # (without autograd: one fused log-softmax in float32, F.cross_entropy)

@@ -277,11 +277,10 @@ class SentenceDecoder(nn.Module):
         Without autograd (evaluation), the output layer and its log-softmax run over
         ``SCORE_CHUNK`` positions at a time; the values are those of the one-block path
         (under bf16 autocast too: logits in bf16, log-sum-exp in float32, as cross-entropy)."""
+        states, targets, sentence = self.states_and_targets(batch, z)
         if torch.is_grad_enabled():
-            states, targets, sentence = self.states_and_targets(batch, z)
             token_log_probs = -self.target_nll(states, targets)  # [N]
         else:
-            states, targets, sentence = self.states_and_targets(batch, z)
             pieces = [-self.target_nll(states[start:start + self.SCORE_CHUNK], targets[start:start + self.SCORE_CHUNK])
                       for start in range(0, states.shape[0], self.SCORE_CHUNK)]
             token_log_probs = torch.cat(pieces) if pieces else states.new_zeros(0)  # [N]

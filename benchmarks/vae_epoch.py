@@ -11,7 +11,8 @@ seconds (the training loop's own figure), training tokens per second and achieve
 LSTM and output-layer matrix multiplies, x3 for backward: see sentence_vae.py's epoch_flops).
 
 Writes benchmarks/results/<--name>.json (default vae_epoch_<device type>), metrics keyed
-epoch_seconds_<config>, train_tokens_per_second_<config>, train_gflops_<config>.
+epoch_seconds_<config>, train_tokens_per_second_<config>, train_gflops_<config> (and, for a *-shortlist
+configuration, rare_tokens_<config>: the training positions whose target took the second softmax).
 
     python benchmarks/vae_epoch.py --device cuda                    # all four configurations
     python benchmarks/vae_epoch.py --device cpu --configs h256-fp32
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         metrics[f"train_tokens_per_second_{key}"] = TRAIN_TOKENS / timing["seconds"]
         metrics[f"train_gflops_{key}"] = flops / timing["seconds"] / 1e9
         metrics[f"args_{key}"] = timing["args"]
+        if timing.get("softmax_shortlist"):  # the positions whose target took the second softmax
+            metrics[f"rare_tokens_{key}"] = timing["rare_tokens"]
         print(f"{name}: {timing['seconds']:.1f} s, {TRAIN_TOKENS / timing['seconds']:,.0f} tokens/s, "
               f"{flops / timing['seconds'] / 1e9:.1f} GFLOP/s", flush=True)
     path = write_result(args.name or f"vae_epoch_{device.type}", seeds=[0], metrics=metrics,

@@ -350,6 +350,7 @@ def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch)
     assert metrics["train_gflops_h256_fp32_shortlist"] == pytest.approx(
         3 * (929_589 * (lstm + 2 * 256 * 2001) + 120_000 * 2 * 256 * 8002) / 1e11)
     assert "--softmax-shortlist" in metrics["args_h256_fp32_shortlist"]
+    assert metrics["rare_tokens_h256_fp32_shortlist"] == 120_000 and "rare_tokens_h256_fp32" not in metrics
 
 
 def test_output_layer_benchmark_checks_the_fused_gradients_and_writes_every_variant(tmp_path, monkeypatch):

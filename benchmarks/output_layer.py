@@ -8,7 +8,9 @@ The fused variant is one autograd function that, per block of rows, writes the l
 row's loss; its backward is the two gradient products over the whole buffer, scaled by the
 incoming gradient (one value shared by every row, as a summed loss gives). It is what fused
 linear-cross-entropy kernels do to save passes over the [N, V] block; whether that pays depends on
-whether the host is bound by memory traffic or by multiply throughput.
+whether the host is bound by memory traffic or by multiply throughput. Beside them, textae's own
+two-level softmax (--softmax-shortlist S, SentenceDecoder.target_nll) over targets of which
+--rare-fraction lie past the shortlist (PTB train's share for S = 2,000 by default).
 
 Sizes default to one PTB training step of the benchmark VAE: N = 707 tokens (PTB train's 929,589
 tokens over 1,315 batches of 32 sentences), hidden 256, 10,002 words. Timings are medians over
@@ -16,7 +18,8 @@ interleaved rounds (each variant once per round, --steps steps each) so that dri
 hits every variant alike.
 
 Writes benchmarks/results/<--name>.json (default output_layer): metrics matmul_gflops_<n>
-(median over rounds), step_ms_current, step_ms_fused_<rows> (per forward + backward), with the
+(median over rounds), step_ms_current, step_ms_fused_<rows>, step_ms_two_level_<S> (per forward +
+backward), with the
 per-round values beside them, and max_grad_difference (fused against current, float32).
 
     python benchmarks/output_layer.py
@@ -39,6 +42,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from textae.benchmarking import write_result  # noqa: E402
 from textae.losses import token_nll  # noqa: E402
+from textae.models.sentence_vae import SentenceDecoder, SentenceVAEConfig  # noqa: E402
 
 
 class FusedOutputLayer(torch.autograd.Function):
@@ -88,12 +92,20 @@ def main(argv: list[str] | None = None) -> None:
                         help="rows per block of the fused variant (default: 32 64 128 256 707)")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default: 7)")
     parser.add_argument("--steps", type=int, default=5, help="steps per variant and round (default: 5)")
+    parser.add_argument("--shortlists", type=int, nargs="*", default=[2000],
+                        help="two-level softmax variants, textae's own (SentenceDecoder.target_nll with "
+                             "--softmax-shortlist S) (default: 2000)")
+    parser.add_argument("--rare-fraction", type=float, default=0.131,
+                        help="share of the rows whose target is past the shortlist (default: 0.131, PTB train's "
+                             "for S = 2,000: benchmarks/sentence_vae.py rare_train_tokens)")
     parser.add_argument("--matmul-sizes", type=int, nargs="*", default=[1024, 2048],
                         help="square float32 multiplies timed for the peak (default: 1024 2048)")
     parser.add_argument("--name", default="output_layer", help="results file name (default: output_layer)")
     args = parser.parse_args(argv)
     if min(args.tokens, args.hidden, args.vocab, args.rounds, args.steps, *args.blocks) < 1:
         parser.error("sizes, --blocks, --rounds and --steps must be >= 1")
+    if not all(4 <= shortlist < args.vocab for shortlist in args.shortlists) or not 0 <= args.rare_fraction <= 1:
+        parser.error("--shortlists must be between 4 and --vocab - 1, --rare-fraction between 0 and 1")
 
     torch.manual_seed(0)
     weight = (torch.randn(args.vocab, args.hidden) * 0.1).requires_grad_()
@@ -113,10 +125,25 @@ def main(argv: list[str] | None = None) -> None:
             return hidden.grad, weight.grad
         return step
 
-    variants = {"current": current, **{f"fused_{rows}": fused(rows) for rows in args.blocks}}
+    def two_level(shortlist):  # another model than the others' (its gradients are not compared)
+        config = SentenceVAEConfig(vocab_size=args.vocab, embedding_size=args.hidden, hidden_size=args.hidden,
+                                   softmax_shortlist=shortlist)
+        decoder = SentenceDecoder(config, torch.nn.Embedding(args.vocab, args.hidden), 0)
+        rare = round(args.rare_fraction * args.tokens)
+        wanted = torch.cat([torch.randint(0, shortlist, (args.tokens - rare,)),
+                            torch.randint(shortlist, args.vocab, (rare,))])[torch.randperm(args.tokens)]
+
+        def step():
+            decoder.zero_grad(set_to_none=True)
+            hidden = inputs.clone().requires_grad_()
+            decoder.target_nll(hidden, wanted).sum().backward()
+        return step
+
+    compared = {"current": current, **{f"fused_{rows}": fused(rows) for rows in args.blocks}}
+    variants = {**compared, **{f"two_level_{shortlist}": two_level(shortlist) for shortlist in args.shortlists}}
     reference = [tensor.clone() for tensor in current()]
     difference = 0.0
-    for step in variants.values():
+    for step in compared.values():
         weight.grad = bias.grad = None
         difference = max(difference, *(float((a - b).abs().max()) for a, b in zip(step(), reference, strict=True)))
     rounds: dict[str, list[float]] = {name: [] for name in variants}
@@ -128,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
                 step()
             rounds[name].append(1000 * (time.perf_counter() - started) / args.steps)
     metrics: dict = {"threads": torch.get_num_threads(), "tokens": args.tokens, "hidden": args.hidden,
-                     "vocab": args.vocab, "max_grad_difference": difference}
+                     "vocab": args.vocab, "max_grad_difference": difference, "rare_fraction": args.rare_fraction}
     for size in args.matmul_sizes:
         values = [matmul_gflops(size) for _ in range(3)]
         metrics[f"matmul_gflops_{size}"] = statistics.median(values)
@@ -141,7 +168,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"float32 {size}x{size} matmul: {metrics[f'matmul_gflops_{size}']:.1f} GFLOP/s", flush=True)
     path = write_result(args.name, seeds=[0], metrics=metrics, published={},
                         notes="medians over interleaved rounds; the fused variant is an experiment (not in textae), "
-                              "gradients checked against the current layer (max_grad_difference)")
+                              "gradients checked against the current layer (max_grad_difference); two_level_<S> is "
+                              "textae's --softmax-shortlist S over targets of which rare_fraction are past S")
     print(f"wrote {path}")
 
 

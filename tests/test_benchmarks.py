@@ -386,3 +386,35 @@ def test_sentence_vae_counts_the_training_tokens_a_shortlist_leaves_to_its_secon
     assert vocab.encode(["cat", "the"]) == [4, 5]
     assert bench.rare_train_tokens(tmp_path, 6) == 5  # sat, dog, a, ran, off (<eos> is never rare)
     assert bench.rare_train_tokens(tmp_path, 0) == 0
+
+
+def test_shortlist_check_trains_both_softmaxes_and_reports_their_dev_figures(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("shortlist_check", REPO / "benchmarks" / "shortlist_check.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path / "results")
+    ran = []
+
+    def fake_run(command, **kwargs):
+        ran.append(command[1:])
+        output = tmp_path / command[command.index("--output-dir") + 1]
+        shortlist = int(command[command.index("--softmax-shortlist") + 1])
+        output.mkdir(parents=True)
+        lines = [{"split": "dev", "epoch": epoch, "elbo_nll": 140.0 - epoch - shortlist / 1e4} for epoch in (1, 2)]
+        (output / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+        (output / "test_report.json").write_text(json.dumps({"dev": {"nll": 135.0 + shortlist / 1e4}, "train_seconds": 9.0}))
+        (output / "run_config.json").write_text(json.dumps({"model": {"vocab_size": 8715}}))
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    bench.main(["--runs-dir", "runs"])
+    assert [command[command.index("--softmax-shortlist") + 1] for command in ran] == ["0", "2000"]
+    assert all("--max-train-sentences" in command and "10000" in command for command in ran)
+    metrics = json.loads((tmp_path / "results" / "shortlist_check.json").read_text())["metrics"]
+    assert metrics["dev_elbo_epoch2_sl0"] == 138.0 and metrics["dev_elbo_epoch1_sl2000"] == pytest.approx(138.8)
+    assert metrics["dev_iw_nll_sl2000"] == pytest.approx(135.2) and metrics["vocab_size_sl0"] == 8715
+    bench.main(["--runs-dir", "runs", "--reuse"])  # both runs have their reports: nothing trained again
+    assert len(ran) == 2

@@ -127,6 +127,11 @@ def gold_spans(tree: Tree, labeled: bool) -> tuple[dict[tuple[int, int], str], l
     Unlabelled mode keeps spans of length >= 2 labelled ``X``; labelled mode keeps every
     non-preterminal node, including unary-chain labels over single words.
     """
+    widths: dict[int, int] = {}  # id(node) -> words under it, children before parents (linear time)
+    for node in tree.postorder():
+        children = node.children
+        widths[id(node)] = 1 if isinstance(children[0], str) else sum(
+            widths[id(child)] if isinstance(child, Tree) else 1 for child in children)
     spans: dict[tuple[int, int], str] = {}
     tags: list[str] = []
     stack: list[tuple[Tree, int]] = [(tree, 0)]
@@ -135,14 +140,14 @@ def gold_spans(tree: Tree, labeled: bool) -> tuple[dict[tuple[int, int], str], l
         if node.is_preterminal:
             tags.append((start, node.label))
             continue
-        width = len(node.leaves())
+        width = widths[id(node)]
         if labeled or width >= 2:
             spans[(start, start + width)] = node.label if labeled else DEFAULT_LABEL
         offset = start
         children = []
         for child in node.children:
             children.append((child, offset))
-            offset += len(child.leaves()) if isinstance(child, Tree) else 1
+            offset += widths[id(child)] if isinstance(child, Tree) else 1
         stack.extend(reversed(children))
     return spans, [tag for _, tag in sorted(tags)]
 

@@ -117,23 +117,42 @@ def _interpolation_pairs(count: int, first: int = 0) -> tuple[tuple[list[str], l
 
 def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8,
                            decode_args: Sequence[str] = (), first_pair: int = 0) -> str:
-    """Unedited ``scripts/interpolate.py`` output between pairs of consecutive PTB test
-    sentences of 6 to 14 words (the same pairs for every model; ``first_pair`` > 0 skips that
-    many, for fresh pairs on which to check a decoding chosen by reading the first ones),
-    blocks separated by a blank line.
+    """Unedited ``scripts/interpolate.py`` output (its ``main``, run in this process) between
+    pairs of consecutive PTB test sentences of 6 to 14 words (the same pairs for every model;
+    ``first_pair`` > 0 skips that many, for fresh pairs on which to check a decoding chosen by
+    reading the first ones), blocks separated by a blank line.
 
     ``decode_args`` are passed to the script (e.g. :data:`CONTROLLED_DECODING`: beam search
     that never outputs ``<unk>`` nor repeats a bigram); none: its greedy default."""
-    import subprocess
-
-    repository = RESULTS.parents[1]
     blocks = []
     for first, second in _interpolation_pairs(pairs, first_pair):
-        completed = subprocess.run([sys.executable, "scripts/interpolate.py", "--checkpoint", str(model_dir),
-                                    " ".join(first), " ".join(second), "--steps", str(steps), *decode_args],
-                                   cwd=repository, check=True, capture_output=True, text=True)
-        blocks.append(completed.stdout.rstrip())
+        output = _interpolate_output(["--checkpoint", str(model_dir), " ".join(first), " ".join(second),
+                                      "--steps", str(steps), *decode_args])
+        blocks.append(output.rstrip())
     return "\n\n".join(blocks)
+
+
+def _interpolate_output(argv: Sequence[str]) -> str:
+    """What ``python scripts/interpolate.py ARGV`` prints, from its ``main`` run in this process
+    (a process per pair spent most of the time starting torch).
+
+    Raises:
+        RuntimeError: the script ended with an error (its message included).
+    """
+    import contextlib
+    import io
+
+    from textae.commands.interpolate import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    if code:
+        raise RuntimeError(f"scripts/interpolate.py {shlex.join(argv)} ended with status {code}: {err.getvalue().strip()}")
+    return out.getvalue()
 
 
 def interpolation_report(model_dir: str | os.PathLike, heading: str = "#",

@@ -194,3 +194,32 @@ def test_wsj_sample_head_binarizes_to_binary_trees_that_keep_every_span(wsj_tree
         assert is_binary(collapse_unary(binary, collapse_root=True, keep_preterminals=False))
         assert {span for span in binary.spans() if not span[0].startswith("@")} == set(cleaned.spans())
         assert debinarize(binary) == cleaned
+
+
+def _spans_by_leaves(tree: Tree, labeled: bool) -> dict[tuple[int, int], str]:
+    """gold_spans' spans the slow way (each node's width from its own leaves)."""
+    spans: dict[tuple[int, int], str] = {}
+
+    def visit(node: Tree, start: int) -> None:
+        if node.is_preterminal:
+            return
+        width = len(node.leaves())
+        if labeled or width >= 2:
+            spans[(start, start + width)] = node.label if labeled else "X"
+        for child in node.children:
+            visit(child, start)
+            start += len(child.leaves())
+
+    visit(tree, 0)
+    return spans
+
+
+def test_gold_spans_of_wsj_trees_agree_with_the_leaves(wsj_trees):
+    from parsers.chart import gold_spans, prepare_treebank_tree
+
+    for index, tree in enumerate(wsj_trees[:600]):
+        prepared = prepare_treebank_tree(tree)
+        labeled = index % 2 == 0
+        spans, tags = gold_spans(prepared, labeled)
+        assert spans == _spans_by_leaves(prepared, labeled)
+        assert tags == [node.label for node in prepared.preterminals()]

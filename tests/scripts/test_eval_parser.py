@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.scripts.conftest import Result, run_script
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str) -> Result:
+    """The script's ``main`` in this process (the help test below starts a real one)."""
+    return run_script("eval_parser.py", *map(str, args))
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(REPO / "scripts" / "eval_parser.py"), *map(str, args)],
         capture_output=True,
@@ -26,7 +33,7 @@ def sample(data_dir) -> Path:
     return data_dir / "evalb_sample"
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+def assert_one_line_error(result: Result, *fragments: str) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -37,7 +44,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
 
 
 def test_help_explains_the_script():
-    result = run("--help")
+    result = run_process("--help")
     assert result.returncode == 0
     assert "usage:" in result.stdout and "Examples:" in result.stdout
     for option in ("--params", "--unlabeled", "--json", "--style", "--max-error"):

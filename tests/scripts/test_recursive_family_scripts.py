@@ -67,6 +67,12 @@ def test_paraphrase_tiny_run_reports_every_variant(data_dir, tmp_path):
     assert report["majority"]["test_acc"] == pytest.approx(100 * 81 / 120)  # first 120 test pairs: 81 paraphrases
     assert (tmp_path / "model" / "config.json").is_file()
     assert "pooled_and_features" in result.stdout
+    assert json.loads((tmp_path / "run_config.json").read_text())["data"]["cv_folds"] == 3  # --tiny's
+
+
+def test_paraphrase_cross_validation_needs_two_folds(tmp_path):
+    result = run_script("train_paraphrase.py", "--tiny", "--cv-folds", "1", "--output-dir", str(tmp_path))
+    assert result.returncode == 2 and "cv_folds must be >= 2" in result.stderr
 
 
 def test_paraphrase_without_a_parser_model_says_what_to_do(data_dir, tmp_path):

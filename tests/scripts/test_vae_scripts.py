@@ -40,8 +40,10 @@ def lm_model(tmp_path_factory, data_dir):
 
 
 def test_help():
-    for name in ("train_vae.py", "interpolate.py", "sample.py"):
-        result = subprocess_script(name, "--help")
+    result = subprocess_script("train_vae.py", "--help")  # one real process; the others in this one
+    assert result.returncode == 0 and "Examples:" in result.stdout
+    for name in ("interpolate.py", "sample.py"):
+        result = script(name, "--help")
         assert result.returncode == 0 and "Examples:" in result.stdout
 
 
@@ -321,3 +323,10 @@ def test_a_two_level_softmax_model_trains_interpolates_and_refuses_a_shortlist_p
                      str(tmp_path / "refused"), "--progress", "false")
     assert refused.returncode == 2 and "softmax_shortlist must be 0 (off) or between 4" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "refused" / "model").exists()
+
+
+def test_interpolation_report_names_a_failing_run(tmp_path):
+    from textae import benchmarking
+
+    with pytest.raises(RuntimeError, match="ended with status 2: .*error"):
+        benchmarking._interpolate_output(["--checkpoint", str(tmp_path / "none"), "the market", "the company"])

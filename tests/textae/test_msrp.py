@@ -108,3 +108,26 @@ def test_real_msrp_counts_and_sha256(data_dir):
     # quotes are never special: the rows with an odd number of '"' are read like any other (SOURCE.md)
     odd = {split: sum((p.sentence1 + p.sentence2).count('"') % 2 for p in pairs) for split, pairs in (("train", train), ("test", test))}
     assert odd == {"train": 185, "test": 85}
+
+
+def test_max_pairs_keeps_the_first_pairs_and_still_checks_every_row(tmp_path, monkeypatch):
+    path = write(tmp_path, HEADER, "1\t1\t2\tOne here.\tOne there.", "0\t3\t4\tTwo here.\tTwo there.",
+                 "1\t5\t6\tThree.\tThree!")
+    everything = read_msrp_file(path)
+    assert read_msrp_file(path, max_pairs=2) == everything[:2]
+    assert read_msrp_file(path, max_pairs=0) == [] and read_msrp_file(path, max_pairs=9) == everything
+    tokenized = []
+    monkeypatch.setattr("textae.corpora.msrp.tokenize", lambda text: tokenized.append(text) or text.split())
+    read_msrp_file(path, max_pairs=1)
+    assert tokenized == ["One here.", "One there."]  # the rows past N are not tokenized
+    bad = write(tmp_path, HEADER, "1\t1\t2\tFine.\tFine.", "2\t3\t4\tBad label.\tBad label.", name="bad.txt")
+    with pytest.raises(CorpusFormatError, match="label") as error:
+        read_msrp_file(bad, max_pairs=1)  # refused as without max_pairs
+    assert error.value.line == 3
+    for wrong in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="max_pairs"):
+            read_msrp_file(path, max_pairs=wrong)
+
+
+def test_real_msrp_first_pairs_are_the_same_with_max_pairs(data_dir):
+    assert load_msrp("test", data_dir, max_pairs=25) == load_msrp("test", data_dir)[:25]

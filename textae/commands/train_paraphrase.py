@@ -17,7 +17,7 @@ Steps:
     --pool-size x --pool-size and standardised with training statistics, plus the paper's
     extra features: number overlap, length difference, and the shares of each sentence's
     words and phrases found in the other.
- 4. Logistic regression (C chosen by 10-fold cross-validation on MSRP train), scored on
+ 4. Logistic regression (C chosen by --cv-folds-fold cross-validation on MSRP train), scored on
     MSRP test: accuracy and F1 of the paraphrase class. Also reported: the majority class,
     the overlap features alone and the pooled matrix alone.
 
@@ -87,6 +87,7 @@ class ParaphraseDataConfig:
     word_vectors: str = ""  # word2vec text file (scripts/train_word_vectors.py); its size must be hidden_size
     batch_size: int = 32
     pool_size: int = 15  # n_p
+    cv_folds: int = 10  # folds of the cross-validation that picks the logistic regression's C
 
     def __post_init__(self) -> None:
         corpora = [name for name in self.pretrain_corpora.split(",") if name]
@@ -95,7 +96,7 @@ class ParaphraseDataConfig:
                              f"got {self.pretrain_corpora!r}")
         if self.parser not in ("chart", "right", "left", "balanced"):
             raise ValueError(f"parser must be chart, right, left or balanced, got {self.parser!r}")
-        check_minimums(self, {"batch_size": 1, "pool_size": 1, "max_pretrain_sentences": 0, "max_pairs": 0})
+        check_minimums(self, {"batch_size": 1, "pool_size": 1, "max_pretrain_sentences": 0, "max_pairs": 0, "cv_folds": 2})
 
 
 PRESETS: dict[str, dict] = {
@@ -103,7 +104,7 @@ PRESETS: dict[str, dict] = {
                  eval_every=1000, early_stopping_metric="loss", early_stopping_mode="min", batch_size=32),
     "tiny": dict(hidden_size=8, parser="balanced", pretrain_corpora="msrp", max_pretrain_sentences=300,
                  max_pairs=120, optimizer="adam", learning_rate=3e-3, max_epochs=1, patience=0,
-                 early_stopping_metric="loss", early_stopping_mode="min", batch_size=16, trees_cache=""),
+                 early_stopping_metric="loss", early_stopping_mode="min", batch_size=16, trees_cache="", cv_folds=3),
 }
 PRESET_FLAGS = {"msrp": "--msrp", "tiny": "--tiny"}
 
@@ -130,6 +131,8 @@ HELP = {
     "pretrain_corpora": "unlabelled text for pre-training, comma-separated: msrp (train), ptb (train), sst (train)",
     "word_vectors": "word2vec text file to initialise word vectors (scripts/train_word_vectors.py)",
     "pool_size": "side of the pooled distance matrix (n_p; the paper: 15)",
+    "cv_folds": "folds of the stratified cross-validation on MSRP train that picks the logistic regression's C "
+                "(fewer when the smaller class has fewer pairs)",
     "freeze_embeddings": "keep word vectors fixed (the paper, with pre-trained vectors)",
 }
 
@@ -251,15 +254,17 @@ def pair_features(vectors1, vectors2, pairs, trees1, trees2, pool_size: int) -> 
     return pooled, extra
 
 
-def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int) -> dict:
-    """Logistic regression on standardised features, C by 10-fold CV on train."""
+def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int,
+             folds: int = 10) -> dict:
+    """Logistic regression on standardised features, C by stratified ``folds``-fold CV on train
+    (fewer folds when the smaller class has fewer than ``folds`` rows)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    folds = StratifiedKFold(min(10, int(np.bincount(train_y).min())), shuffle=True, random_state=seed)
+    folds = StratifiedKFold(min(folds, int(np.bincount(train_y).min())), shuffle=True, random_state=seed)
     search = GridSearchCV(make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
                           {"logisticregression__C": list(np.logspace(-4, 2, 13))}, cv=folds, scoring="accuracy")
     search.fit(train_x, train_y)
@@ -281,9 +286,7 @@ def main(argv=None) -> dict:
     set_seed(args.seed)
     started = time.perf_counter()
 
-    pairs = {split: load_msrp(split, data.data_dir or None) for split in ("train", "test")}
-    if data.max_pairs:
-        pairs = {split: rows[: data.max_pairs] for split, rows in pairs.items()}
+    pairs = {split: load_msrp(split, data.data_dir or None, max_pairs=data.max_pairs or None) for split in ("train", "test")}
     msrp_trees = {}
     for split, rows in pairs.items():
         sentences = [tokens for pair in rows for tokens in (pair.tokens1, pair.tokens2)]
@@ -342,7 +345,7 @@ def main(argv=None) -> dict:
     for name, pick in (("overlap_features", lambda f: f[1]), ("pooled", lambda f: f[0]),
                        ("pooled_and_features", lambda f: np.hstack(f))):
         report[name] = classify(pick(features["train"]), labels["train"], pick(features["test"]), labels["test"],
-                                args.seed)
+                                args.seed, data.cv_folds)
     report["test_acc"], report["test_f1"] = report["pooled_and_features"]["test_acc"], report["pooled_and_features"]["test_f1"]
     report["total_seconds"] = time.perf_counter() - started
     (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -453,3 +453,44 @@ def test_shortlist_check_trains_both_softmaxes_and_reports_their_dev_figures(tmp
     assert metrics["dev_iw_nll_sl2000"] == pytest.approx(135.2) and metrics["vocab_size_sl0"] == 8715
     bench.main(["--runs-dir", "runs", "--reuse"])  # both runs have their reports: nothing trained again
     assert len(ran) == 2
+
+
+def test_shortlist_ptb_scores_each_seed_beside_the_full_softmax_runs(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("shortlist_ptb", REPO / "benchmarks" / "shortlist_ptb.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr(bench, "matmul_gflops", lambda size: size / 100)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path / "results")
+    full = {f"vae_test_{name}{suffix}": 1.0 for name in bench.METRICS for suffix in ("", "_std")}
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / bench.FULL_SOFTMAX).write_text(json.dumps({"metrics": {**full, "iw_samples": 500}}))
+    ran = []
+
+    def fake_run(command, **kwargs):
+        ran.append(command[1:])
+        output = tmp_path / command[command.index("--output-dir") + 1]
+        seed = int(command[command.index("--seed") + 1])
+        output.mkdir(parents=True)
+        lines = [{"split": "epoch", "epoch": epoch, "seconds": 200.0 + 10 * seed + epoch} for epoch in (1, 2, 3)]
+        (output / "metrics.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+        test = {"nll": 104.0 + seed, "ppl": 118.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0,
+                "iw_samples": int(command[command.index("--iw-samples") + 1])}
+        (output / "test_report.json").write_text(json.dumps({"test": test}))
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    bench.main(["--seeds", "0", "1", "--runs-dir", "runs"])
+    assert all(command[command.index("--softmax-shortlist") + 1] == "2000" and "16" in command for command in ran)
+    assert [command[command.index("--output-dir") + 1] for command in ran] == ["runs/sl2000-seed0", "runs/sl2000-seed1"]
+    metrics = json.loads((tmp_path / "results" / "shortlist_ptb.json").read_text())["metrics"]
+    assert metrics["vae_test_iw_nll"] == 104.5 and metrics["vae_test_iw_nll_per_seed"] == [104.0, 105.0]
+    assert metrics["epoch_seconds"] == 207.0 and metrics["epoch_seconds_each"]["1"] == [211.0, 212.0, 213.0]
+    assert metrics["matmul_peak_gflops"] == 20.48 and metrics["full_softmax_vae_test_kl"] == 1.0
+    assert metrics["iw_samples"] == 50 and metrics["full_softmax_iw_samples"] == 500
+    bench.main(["--seeds", "0", "1", "--runs-dir", "runs", "--reuse"])  # both runs have their reports
+    assert len(ran) == 2
+    with pytest.raises(SystemExit, match="scored with 50 importance samples"):
+        bench.main(["--seeds", "0", "--runs-dir", "runs", "--reuse", "--iw-samples", "500"])

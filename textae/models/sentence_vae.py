@@ -303,8 +303,7 @@ class SentenceDecoder(nn.Module):
         nll = token_nll(self.head_logits(states), torch.where(rare, shortlist, targets))  # [N]
         rows = rare.nonzero(as_tuple=True)[0]  # [R]
         if len(rows):
-            tail = F.linear(states[rows], self.output.weight[shortlist:], self.output.bias[shortlist:])  # [R, V-S]
-            nll = nll.index_add(0, rows, token_nll(tail, targets[rows] - shortlist))
+            nll = nll.index_add(0, rows, token_nll(self.tail_logits(states[rows]), targets[rows] - shortlist))
         return nll
 
     def head_logits(self, states: Tensor) -> Tensor:
@@ -312,6 +311,11 @@ class SentenceDecoder(nn.Module):
         shortlist = self.config.softmax_shortlist
         shortlist_logits = F.linear(states, self.output.weight[:shortlist], self.output.bias[:shortlist])
         return torch.cat([shortlist_logits, self.rare_class(states)], dim=-1)
+
+    def tail_logits(self, states: Tensor) -> Tensor:
+        """``[rows, V-S]`` the two-level softmax's second logits: the words past the shortlist."""
+        shortlist = self.config.softmax_shortlist
+        return F.linear(states, self.output.weight[shortlist:], self.output.bias[shortlist:])
 
     def output_scores(self, states: Tensor) -> Tensor:
         """``[rows, V]`` scores whose softmax is the next-word distribution at each of ``[rows, D]``
@@ -321,8 +325,7 @@ class SentenceDecoder(nn.Module):
         if not shortlist:
             return self.output(states)
         head = self.head_logits(states).float().log_softmax(dim=-1)  # [rows, S+1]
-        tail = F.linear(states, self.output.weight[shortlist:], self.output.bias[shortlist:])
-        tail = tail.float().log_softmax(dim=-1)  # [rows, V-S]
+        tail = self.tail_logits(states).float().log_softmax(dim=-1)  # [rows, V-S]
         return torch.cat([head[:, :shortlist], tail + head[:, shortlist:]], dim=-1)
 
     def step(self, current: Tensor, z: Tensor | None, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:

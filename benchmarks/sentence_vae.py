@@ -124,6 +124,8 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
         subprocess.run([sys.executable, *command], cwd=REPO, check=True)
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
+    if report["config"].get("softmax_shortlist"):  # the work of its output layer depends on it (epoch_flops)
+        report["config"]["rare_tokens"] = rare_train_tokens(REPO / output / "model", report["config"]["softmax_shortlist"])
     lines = [json.loads(line) for line in (REPO / output / "metrics.jsonl").read_text().splitlines()]
     epochs = [line for line in lines if line.get("split") == "epoch"]
     budget_stops = [line["step"] for line in lines if line.get("split") == "time_budget"]

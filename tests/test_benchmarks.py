@@ -103,6 +103,26 @@ def test_sentence_vae_runs_are_read_from_their_folder_else_from_their_record(tmp
     assert bench.run(command, True, record, available_only=True) is None
 
 
+def test_sentence_vae_runs_of_a_two_level_softmax_keep_their_rare_tokens(tmp_path, monkeypatch):
+    """A --softmax-shortlist run's record keeps how many training tokens took the second softmax,
+    which the achieved GFLOP/s of its epochs are counted with."""
+    import json
+
+    bench = _sentence_vae_benchmark()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr(bench, "rare_train_tokens", lambda model_dir, shortlist: 1000 * shortlist)
+    folder = tmp_path / "runs" / "sentence_vae-seed0"
+    folder.mkdir(parents=True)
+    (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0}}))
+    (folder / "metrics.jsonl").write_text(json.dumps({"split": "epoch", "step": 9, "seconds": 5}))
+    for shortlist, expected in ((7, 7000), (0, None)):
+        (folder / "run_config.json").write_text(json.dumps({"model": {"hidden_size": 8, "softmax_shortlist": shortlist},
+                                                            "train": {"max_epochs": 1}, "command": "train_vae.py"}))
+        report = bench.run(["train_vae.py", "--output-dir", "runs/sentence_vae-seed0"], True, tmp_path / "r.json",
+                           available_only=True)
+        assert report["config"].get("rare_tokens") == expected
+
+
 def test_sentence_vae_refuses_a_run_its_time_budget_stopped(tmp_path, monkeypatch):
     import json
 

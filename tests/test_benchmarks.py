@@ -57,13 +57,18 @@ def test_benchmark_help_runs_as_a_process(name, benchmark_helps):
     assert stdout.startswith("usage:")
 
 
-def _sentence_vae_benchmark():
+def _benchmark(name: str):
+    """benchmarks/<name>.py as a module (under another name: benchmarks/parsers.py is not the package)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("sentence_vae_benchmark", REPO / "benchmarks" / "sentence_vae.py")
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", REPO / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _sentence_vae_benchmark():
+    return _benchmark("sentence_vae")
 
 
 def test_sentence_vae_runs_are_read_from_their_folder_else_from_their_record(tmp_path, monkeypatch):
@@ -230,12 +235,9 @@ def test_parser_speed_stands_in_for_a_missing_model_with_its_command_run_one_ste
     """benchmarks/parsers.py --speed-only: a missing parser is timed as its own training command
     run for one step (same architecture); a trained one is used as it is; without --speed-only
     a missing parser is trained in full."""
-    import importlib.util
 
     monkeypatch.setattr(sys, "path", list(sys.path))  # the benchmark rewrites sys.path when loaded
-    spec = importlib.util.spec_from_file_location("parsers_benchmark", REPO / "benchmarks" / "parsers.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("parsers")
     ran = []
 
     def fake_run(command, **kwargs):
@@ -295,11 +297,7 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("clause_filter_benchmark", REPO / "benchmarks" / "clause_filter.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("clause_filter")
     path = tmp_path / "judged.tsv"
     path.write_text("# a comment\nverdict\tstep\nok\tprices were mixed\nbad\tsource fulton prebon u.s.a inc\n")
     assert bench.read_judged(path) == (["prices were mixed", "source fulton prebon u.s.a inc"], [False, True])
@@ -353,12 +351,9 @@ def test_sentence_vae_reports_from_records_when_the_runs_folder_is_outside_the_r
 
 
 def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_path, monkeypatch):
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("vae_epoch_benchmark", REPO / "benchmarks" / "vae_epoch.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("vae_epoch")
     asked = []
 
     def timed_epoch(runs_dir, flags):
@@ -384,12 +379,9 @@ def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_p
 def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch):
     """--softmax-shortlist S: every position scores S words and the rare class, the R positions
     with a rare target the other V - S words; the GFLOP/s reported are of that work."""
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("vae_epoch_benchmark", REPO / "benchmarks" / "vae_epoch.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("vae_epoch")
 
     def timed_epoch(runs_dir, flags):
         shortlist = int(flags[flags.index("--softmax-shortlist") + 1]) if "--softmax-shortlist" in flags else 0
@@ -409,14 +401,11 @@ def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch)
 
 
 def test_output_layer_benchmark_checks_the_fused_gradients_and_writes_every_variant(tmp_path, monkeypatch):
-    import importlib.util
     import json
 
     import torch
 
-    spec = importlib.util.spec_from_file_location("output_layer_benchmark", REPO / "benchmarks" / "output_layer.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("output_layer")
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
     bench.main(["--tokens", "9", "--hidden", "4", "--vocab", "11", "--blocks", "2", "9", "--rounds", "2", "--steps", "1",
                 "--matmul-sizes", "8", "--shortlists", "6", "--name", "layer"])
@@ -444,12 +433,9 @@ def test_sentence_vae_counts_the_training_tokens_a_shortlist_leaves_to_its_secon
 
 
 def test_shortlist_check_trains_both_softmaxes_and_reports_their_dev_figures(tmp_path, monkeypatch):
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("shortlist_check", REPO / "benchmarks" / "shortlist_check.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("shortlist_check")
     monkeypatch.setattr(bench, "REPO", tmp_path)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path / "results")
     ran = []
@@ -476,12 +462,9 @@ def test_shortlist_check_trains_both_softmaxes_and_reports_their_dev_figures(tmp
 
 
 def test_shortlist_ptb_scores_each_seed_beside_the_full_softmax_runs(tmp_path, monkeypatch):
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("shortlist_ptb", REPO / "benchmarks" / "shortlist_ptb.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("shortlist_ptb")
     monkeypatch.setattr(bench, "REPO", tmp_path)
     monkeypatch.setattr(bench, "matmul_gflops", lambda size: size / 100)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path / "results")

@@ -13,8 +13,9 @@ benchmarks/results/sentence_vae_interpolations.txt (or --interpolations-file), t
 decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
 length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
 seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
---clause-parser DIR once more, the last of these beams kept to sentences the parser roots in a
-clause (interpolate.py --clause-parser). --interpolations-only rewrites just that file;
+--clause-parser DIR twice more, the last of these beams kept to sentences the parser roots in a
+clause (interpolate.py --clause-parser), then that with beams of 20 and 40 searched where the
+parser accepts none of the 10 (--fallback-beam-sizes 20,40). --interpolations-only rewrites just that file;
 --interpolation-pairs-from 10 takes the ten pairs after those (fresh pairs, on which to check a
 decoding chosen by reading the first ten).
 
@@ -252,6 +253,9 @@ def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
 INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
 
 
+# With --clause-parser: where the parser accepts none of a step's beam of 10, beams of 20, then 40.
+FALLBACK_BEAMS = ("--fallback-beam-sizes", "20,40")
+
 INTERPOLATIONS_FILE = "benchmarks/results/sentence_vae_interpolations.txt"
 
 
@@ -260,7 +264,8 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
-    to the last of these; headed by the run they come from, written to ``path`` (under the repository).
+    to the last of these, and again with :data:`FALLBACK_BEAMS`; headed by the run they come from,
+    written to ``path`` (under the repository).
     ``first_pair`` > 0: the ten pairs after that many (fresh pairs)."""
     decodings = list(INTERPOLATION_DECODINGS)
     if (lm_dir / "config.json").is_file():
@@ -269,6 +274,7 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
         print(f"no LM model at {lm_dir}: the interpolations are written without LM re-ranking", file=sys.stderr)
     if clause_parser:
         decodings.append((*decodings[-1], "--clause-parser", clause_parser))
+        decodings.append((*decodings[-1], *FALLBACK_BEAMS))
     pairs = f" (pairs {first_pair + 1}-{first_pair + 10})" if first_pair else ""
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
             f"PTB test sentences of 6-14 words{pairs}\n\n"

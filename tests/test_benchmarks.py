@@ -283,10 +283,12 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     (lm / "config.json").write_text("{}")
     bench.write_interpolations(vae, lm)
     assert asked[0] == [(), bench.SHORT_BEAM_DECODING]
-    assert asked[1] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--clause-parser", "parser/model")]
+    clause = (*bench.SHORT_BEAM_DECODING, "--clause-parser", "parser/model")
+    assert asked[1] == [*asked[0], clause, (*clause, "--fallback-beam-sizes", "20,40")]
     assert asked[2] == [*asked[0], (*bench.SHORT_BEAM_DECODING, "--fluency-lm", str(lm))]
     bench.write_interpolations(vae, lm, "parser/model")
-    assert asked[3] == [*asked[2], (*asked[2][-1], "--clause-parser", "parser/model")]
+    clause = (*asked[2][-1], "--clause-parser", "parser/model")
+    assert asked[3] == [*asked[2], clause, (*clause, "--fallback-beam-sizes", "20,40")]
     text = (tmp_path / "benchmarks" / "results" / "sentence_vae_interpolations.txt").read_text()
     assert text.startswith("# model: runs/sentence_vae-seed3;") and "the report" in text
     bench.write_interpolations(vae, lm, path="elsewhere/seed3.txt")

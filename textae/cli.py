@@ -21,6 +21,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,8 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
-    ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``;
+    ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
+    ``--fallback-beam-sizes``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
     and :func:`load_clause_filter` ``--clause-parser``."""
@@ -229,6 +231,19 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "SQ or SBARQ with a verb, not a subordinate clause alone nor a wh-word without a verb "
                              "after it) is output, the best of all only when none is; keeps out fragments such as "
                              "noun phrases (default: no filter)")
+    parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
+                        help="for --clause-parser: wider beams, comma-separated, searched in turn from a step whose "
+                             "beam held no sentence the parser accepts, each wider than the last (e.g. 20,40 after "
+                             "--beam-size 10); the first that holds one gives the output (default: none, the best "
+                             "of all)")
+
+
+def beam_widths(text: str) -> list[int]:
+    """``--fallback-beam-sizes``' comma-separated widths (``"20,40"`` -> ``[20, 40]``)."""
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated beam widths such as 20,40, got {text!r}") from None
 
 
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -245,6 +260,14 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
     if args.clause_parser is not None and args.decode != "beam":
         parser.error(f"--clause-parser judges beam search's sentences; add --decode beam (got --decode {args.decode})")
+    if args.fallback_beam_sizes:
+        if args.clause_parser is None:
+            parser.error("--fallback-beam-sizes widens the beam where --clause-parser accepts none of its sentences; "
+                         "add --clause-parser")
+        widths = [args.beam_size, *args.fallback_beam_sizes]
+        if any(wider <= narrower for narrower, wider in pairwise(widths)):
+            parser.error(f"--fallback-beam-sizes must each be wider than the one before, the first wider than "
+                         f"--beam-size ({args.beam_size}); got {','.join(map(str, args.fallback_beam_sizes))}")
     if not (args.fluency_weight >= 0 and math.isfinite(args.fluency_weight)):
         parser.error(f"--fluency-weight must be a finite number >= 0, got {args.fluency_weight}")
     if not (args.temperature > 0 and math.isfinite(args.temperature)):
@@ -256,7 +279,7 @@ def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keywords of :func:`textae.decoding.generate` from :func:`add_decoding_arguments`' flags."""
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
             "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram,
-            "min_length": args.min_length}
+            "min_length": args.min_length, "fallback_beam_sizes": args.fallback_beam_sizes}
 
 
 def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:

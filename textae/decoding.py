@@ -14,7 +14,8 @@ Shape legend: B sentences (latent codes), Z latent, V vocabulary.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import torch
@@ -46,7 +47,8 @@ WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_length: int = 40, min_length: int = 1,
              strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
              ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
-             fluency_weight: float = 2.0, acceptable: Acceptability | None = None) -> list[list[int]]:
+             fluency_weight: float = 2.0, acceptable: Acceptability | None = None,
+             fallback_beam_sizes: Sequence[int] = ()) -> list[list[int]]:
     """Token ids (without <bos>/<eos>) of ``size`` sentences that ``decoder`` decodes from ``z``.
 
     Args:
@@ -78,6 +80,13 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         acceptable: for ``beam``, a judge of the finished hypotheses (token-id lists in,
             one bool each out, e.g. :func:`clause_filter`): the best hypothesis it accepts
             is returned, the best of all only when it accepts none.
+        fallback_beam_sizes: with ``acceptable``, wider beams (each wider than the last, the
+            first wider than ``beam_size``) searched in turn from a ``z`` whose beam held no
+            sentence the judge accepts: the best accepted hypothesis of the first that holds
+            one is returned; when none does, the best of the first beam, as without them. A
+            PTB decoder's beam at a point near the corpus's table lines can hold nothing but
+            them (``call money N N N to N N``); a beam of 20 or 40 there found ``time warner
+            declined to comment`` (``benchmarks/sentence_vae.py``'s interpolations).
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -113,6 +122,15 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         raise ValueError(f"length_penalty must be a finite number, got {length_penalty}")
     if acceptable is not None and strategy != "beam":
         raise ValueError(f"acceptable judges beam search's hypotheses; strategy is {strategy!r}")
+    fallback_beam_sizes = tuple(fallback_beam_sizes)
+    if fallback_beam_sizes:
+        if acceptable is None:
+            raise ValueError("fallback_beam_sizes are searched when acceptable rejects a whole beam; pass acceptable")
+        widths = (beam_size, *fallback_beam_sizes)
+        if any(isinstance(w, bool) or not isinstance(w, int) for w in fallback_beam_sizes) or any(
+                wider <= narrower for narrower, wider in pairwise(widths)):
+            raise ValueError(f"fallback_beam_sizes must be ints, each wider than the one before and the first wider "
+                             f"than beam_size ({beam_size}), got {list(fallback_beam_sizes)}")
     if fluency_model is not None:
         if strategy != "beam":
             raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
@@ -124,7 +142,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
     if strategy == "beam":
         return [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
-                            length_penalty, fluency_model, fluency_weight, acceptable, min_length) for i in range(size)]
+                            length_penalty, fluency_model, fluency_weight, acceptable, min_length, fallback_beam_sizes)
+                for i in range(size)]
     config = decoder.config
     device = decoder.output.weight.device
     state = decoder.initial_state(z, size, device)
@@ -158,9 +177,39 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
 def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
                 banned: list[int], no_repeat_ngram: int, length_penalty: float,
                 fluency_model: SentenceDecoder | None, fluency_weight: float,
-                acceptable: Acceptability | None = None, min_length: int = 1) -> list[int]:
+                acceptable: Acceptability | None = None, min_length: int = 1,
+                fallback_beam_sizes: Sequence[int] = ()) -> list[int]:
     """The best hypothesis of a beam search of width ``beam_size`` from one latent code ``z``
     ``[1, Z]`` (or none): the arguments are those of :func:`generate`, checked there."""
+
+    def best(hypotheses: list[tuple[float, list[int]]]) -> list[int]:
+        return max(hypotheses, key=lambda item: item[0])[1]
+
+    def search(width: int) -> list[tuple[float, list[int]]]:
+        return beam_hypotheses(decoder, z, max_length, width, banned, no_repeat_ngram, length_penalty,
+                               fluency_model, fluency_weight, min_length)
+
+    first = search(beam_size)
+    if acceptable is None:
+        return best(first)
+    for width in (beam_size, *fallback_beam_sizes):
+        hypotheses = first if width == beam_size else search(width)
+        verdicts = acceptable([tokens for _, tokens in hypotheses])
+        if len(verdicts) != len(hypotheses):
+            raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(hypotheses)} hypotheses")
+        accepted = [item for item, verdict in zip(hypotheses, verdicts, strict=True) if verdict]
+        if accepted:
+            return best(accepted)
+    return best(first)  # none accepted: the best of all, as without a judge
+
+
+def beam_hypotheses(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
+                    banned: list[int], no_repeat_ngram: int, length_penalty: float,
+                    fluency_model: SentenceDecoder | None, fluency_weight: float,
+                    min_length: int) -> list[tuple[float, list[int]]]:
+    """The finished hypotheses ``(score, token ids)`` of one beam search (the unfinished ones
+    when none ended within ``max_length``), scored by their length-normalised log probability
+    plus, with a ``fluency_model``, ``fluency_weight`` times its mean log probability per token."""
     config = decoder.config
 
     def normalised(score: float, length: int) -> float:
@@ -208,13 +257,7 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
     if fluency_model is not None:
         fluency = mean_token_log_prob(fluency_model, [tokens for _, tokens in complete])
         complete = [(score + fluency_weight * extra, tokens) for (score, tokens), extra in zip(complete, fluency, strict=True)]
-    if acceptable is not None:
-        verdicts = acceptable([tokens for _, tokens in complete])
-        if len(verdicts) != len(complete):
-            raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(complete)} hypotheses")
-        accepted = [item for item, verdict in zip(complete, verdicts, strict=True) if verdict]
-        complete = accepted or complete  # none accepted: the best of all, as without a judge
-    return max(complete, key=lambda item: item[0])[1]
+    return complete
 
 
 

@@ -88,7 +88,8 @@ def ptb_parser(tmp_path_factory, data_dir):
 
 def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path):
     flags = ["--steps", "3", "--decode", "beam", "--beam-size", "3", "--clause-parser", str(ptb_parser)]
-    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags)
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags,
+                    "--fallback-beam-sizes", "4,6")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2 + 3
     result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", *flags[2:])
@@ -254,6 +255,12 @@ BAD_VALUES = [
     ("interpolate.py", ["--decode", "beam", "--fluency-weight", "-1"], "--fluency-weight must be a finite number >= 0"),
     ("interpolate.py", ["--clause-parser", "DIR"], "--clause-parser judges beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--clause-parser", "DIR"], "--clause-parser judges beam search's sentences"),
+    ("interpolate.py", ["--decode", "beam", "--fallback-beam-sizes", "20"], "--fallback-beam-sizes widens the beam "
+     "where --clause-parser accepts none of its sentences; add --clause-parser"),
+    ("sample.py", ["--decode", "beam", "--beam-size", "10", "--clause-parser", "DIR", "--fallback-beam-sizes", "20,20"],
+     "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
+    ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "
+     "beam widths such as 20,40, got '20 40'"),
 ]
 
 

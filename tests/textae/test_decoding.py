@@ -225,6 +225,46 @@ def test_an_acceptability_judge_picks_the_best_hypothesis_it_accepts():
         generate(decoder, z, 1, acceptable=pairs_only)
 
 
+def test_fallback_beams_are_searched_only_where_the_judge_accepts_none():
+    model = make("sentence_vae").eval()
+    config, decoder = model.config, model.decoder
+    with torch.no_grad():  # at every step: word 4 (most likely), <eos>, then word 5, nothing else
+        decoder.output.weight.zero_()
+        decoder.output.bias.fill_(-50.0)
+        decoder.output.bias[4] = 5.0
+        decoder.output.bias[config.eos_id] = 4.5
+        decoder.output.bias[5] = 3.0
+    z = torch.zeros(1, config.latent_size)
+    options = {"strategy": "beam", "beam_size": 1, "max_length": 3}
+    judged = []
+
+    def with_five(rows):
+        judged.append(rows)
+        return [5 in row for row in rows]
+
+    # A beam of 1 keeps "4 4 4" alone: nothing with a 5, so the best of all, as before.
+    assert generate(decoder, z, 1, **options, acceptable=with_five) == [[4, 4, 4]]
+    assert len(judged) == 1
+    judged.clear()
+    (found,) = generate(decoder, z, 1, **options, acceptable=with_five, fallback_beam_sizes=(2, 6, 8))
+    # Beams of 1 and 2 end only 4s; one of 6 ends "5" and "4 5" too; 8 is never searched.
+    assert 5 in found and len(judged) == 3
+    assert all(5 not in row for rows in judged[:2] for row in rows)
+    judged.clear()  # the first beam holds an accepted sentence: no wider beam is searched
+    assert generate(decoder, z, 1, **options, acceptable=lambda rows: judged.append(rows) or [True] * len(rows),
+                    fallback_beam_sizes=(2, 3)) == [[4, 4, 4]]
+    assert len(judged) == 1
+    judged.clear()  # no beam holds one: the first beam's best
+    assert generate(decoder, z, 1, **options, acceptable=lambda rows: judged.append(rows) or [False] * len(rows),
+                    fallback_beam_sizes=(2, 3)) == [[4, 4, 4]]
+    assert len(judged) == 3
+    with pytest.raises(ValueError, match="pass acceptable"):
+        generate(decoder, z, 1, **options, fallback_beam_sizes=(2,))
+    for widths in ((1,), (3, 2), (2, 2), (2.0,), (True,)):
+        with pytest.raises(ValueError, match="wider than the one before"):
+            generate(decoder, z, 1, **options, acceptable=with_five, fallback_beam_sizes=widths)
+
+
 class FakeParser:
     """A parser stand-in: roots a sentence in S when it holds "is" (tagged VBZ) or "c" (a
     verbless S, as a parser may guess), else in NP; its label set is ``labels``."""

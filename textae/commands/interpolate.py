@@ -14,6 +14,9 @@ Examples:
     python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
         --clause-parser runs/parser-ptb_sample-lmtext-seed0/model
+    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
+        --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
+        --clause-parser runs/parser-ptb_sample-lmtext-seed0/model --fallback-beam-sizes 20,40
 
 The two decodings before the last are those BENCHMARKS.md shows for the PTB VAE (the beam settings
 chosen by reading interpolations between dev sentences: no <unk> loops, unlike greedy, and
@@ -27,7 +30,9 @@ outputs the best of the beam's finished sentences that the parser reads as a sen
 clause root S, SINV, SQ or SBARQ with a verb, not a subordinate clause standing alone such as
 "when the exchange is expected to be sold", nor a wh-word with no verb after it), which keeps
 out noun-phrase fragments such as PTB's table lines; the best of all when the parser accepts
-none.
+none, unless --fallback-beam-sizes names wider beams to search first at such a step (the last
+example: where a beam of 10 held only table lines such as "call money N N N to N N", one of 20
+or 40 found "time warner declined to comment").
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

@@ -9,13 +9,13 @@ importance samples (train_vae.py --eval-only), optionally under bf16 autocast
 (--iw-autocast bf16), in which case the benchmark first measures the bf16 estimate against
 float32 on the first --check-sentences test sentences and stores both. Ten interpolations
 between held-out (test) sentences are written, unedited, to
-benchmarks/results/sentence_vae_interpolations.txt (or --interpolations-file), three times: with the model's greedy
-decoding, with a beam of 10 that never outputs <unk> and ranks sentences by log probability /
-length**0.5, and with that beam's finished sentences re-ranked by the LM baseline of the same
-seed (interpolate.py --fluency-lm; skipped without that LM's run folder), and with
---clause-parser DIR twice more, the last of these beams kept to sentences the parser roots in a
-clause (interpolate.py --clause-parser), then that with beams of 20 and 40 searched where the
-parser accepts none of the 10 (--fallback-beam-sizes 20,40). --interpolations-only rewrites just that file;
+benchmarks/results/sentence_vae_interpolations.txt (or --interpolations-file), once per decoding:
+the model's greedy decoding; a beam of 10 that never outputs <unk> and ranks sentences by log
+probability / length**0.5; that beam's finished sentences re-ranked by the LM baseline of the
+same seed (interpolate.py --fluency-lm; skipped without that LM's run folder); and, with
+--clause-parser DIR, the last of these kept to sentences the parser roots in a clause
+(interpolate.py --clause-parser), then that with beams of 20 and 40 searched where the parser
+accepts none of the 10 (--fallback-beam-sizes 20,40). --interpolations-only rewrites just that file;
 --interpolation-pairs-from 10 takes the ten pairs after those (fresh pairs, on which to check a
 decoding chosen by reading the first ten).
 

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,19 @@ class ChartParserConfig:
     }
 
     def __post_init__(self) -> None:
+        for field in fields(self):  # the annotations are strings (postponed evaluation)
+            value = getattr(self, field.name)
+            if field.type == "bool":
+                fits = isinstance(value, bool)
+            elif field.type == "int":
+                fits = isinstance(value, int) and not isinstance(value, bool)
+            elif field.type == "float":
+                fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            else:
+                fits = isinstance(value, str)
+            if not fits:  # e.g. a hand-edited config.json's "labeled": "false" (true, as a string) or 200.0
+                kind = {"bool": "a bool", "int": "an int", "float": "a finite number"}.get(field.type, "a str")
+                raise TypeError(f"ChartParserConfig.{field.name} must be {kind}, got {value!r}")
         if self.num_labels < 2:
             raise ValueError(f"num_labels must be >= 2 (∅ and one label), got {self.num_labels}")
         for name in ("vocab_size", "num_chars", "word_dim", "char_dim", "char_channels", "lstm_hidden",

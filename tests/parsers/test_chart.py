@@ -178,7 +178,11 @@ def test_loading_what_is_not_a_chart_parser_says_what_it_is(tmp_path):
     with pytest.raises(ValueError, match="does not describe a chart parser of this textae version"):
         ChartParser.from_pretrained(model_dir)
     del config["config"]["unknown_setting"]
-    config["config"]["lstm_hidden"] = config["config"]["lstm_hidden"] + 2
+    config["config"]["lstm_hidden"] = float(config["config"]["lstm_hidden"])  # hand-edited: 200.0, not 200
+    (model_dir / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"this textae version \(ChartParserConfig.lstm_hidden must be an int"):
+        ChartParser.from_pretrained(model_dir)
+    config["config"]["lstm_hidden"] = int(config["config"]["lstm_hidden"]) + 2
     (model_dir / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="model.safetensors does not fit its config.json"):
         ChartParser.from_pretrained(model_dir)
@@ -213,6 +217,12 @@ def test_config_validation():
         ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, dropout=1.0)
     with pytest.raises(ValueError, match="unlabelled"):
         ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, labeled=True, objective="hinge")
+    for field, value, kind in (("labeled", "false", "a bool"), ("lstm_hidden", 200.0, "an int"),
+                               ("num_tags", True, "an int"), ("dropout", float("nan"), "a finite number"),
+                               ("objective", None, "a str")):
+        with pytest.raises(TypeError, match=f"ChartParserConfig.{field} must be {kind}, got {value!r}"):
+            ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, **{field: value})
+    assert ChartParserConfig(vocab_size=5, num_chars=5, num_labels=2, dropout=0).dropout == 0  # an int is a number
 
 
 def test_hinge_loss_is_zero_only_when_gold_wins_by_the_margin():

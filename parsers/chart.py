@@ -95,7 +95,9 @@ class ChartParserConfig:
     }
 
     def __post_init__(self) -> None:
-        for field in fields(self):  # the annotations are strings (postponed evaluation)
+        # textae.serialization.check_field_types' rule, written here because parsers does not
+        # import textae (DESIGN.md); the annotations are strings (postponed evaluation).
+        for field in fields(self):
             value = getattr(self, field.name)
             if field.type == "bool":
                 fits = isinstance(value, bool)
@@ -103,10 +105,12 @@ class ChartParserConfig:
                 fits = isinstance(value, int) and not isinstance(value, bool)
             elif field.type == "float":
                 fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            else:
+            elif field.type == "str":
                 fits = isinstance(value, str)
+            else:  # a composite field: the checks below
+                continue
             if not fits:  # e.g. a hand-edited config.json's "labeled": "false" (true, as a string) or 200.0
-                kind = {"bool": "a bool", "int": "an int", "float": "a finite number"}.get(field.type, "a str")
+                kind = {"bool": "a bool", "int": "an int", "float": "a finite number", "str": "a str"}[field.type]
                 raise TypeError(f"ChartParserConfig.{field.name} must be {kind}, got {value!r}")
         if self.num_labels < 2:
             raise ValueError(f"num_labels must be >= 2 (∅ and one label), got {self.num_labels}")

@@ -305,13 +305,25 @@ class ShuffledBatchSampler:
         return math.ceil(self.num_examples / self.batch_size) // self.world
 
 
+# Optimizers with a fused implementation (one kernel updates every parameter): on the 2-core
+# CPU its Adam step over a 256-unit PTB VAE's parameters took 4.5 ms against 14 ms for the
+# default one, ~4% of a training step (a hand timing, session 26).
+FUSED_OPTIMIZERS = frozenset({"adam", "adamw"})
+
+
 def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """``cfg.optimizer`` over the model's parameters (its ``optim_groups()`` where it has
+    them), fused where torch has a fused version of it and every parameter is a floating-point
+    tensor on a CPU or CUDA device: the same update, in one kernel."""
     groups = model.optim_groups() if hasattr(model, "optim_groups") else [{"params": list(model.parameters())}]
     grouped = {id(p) for group in groups for p in group["params"]}
     missing = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in grouped]
     if missing:
         raise ValueError(f"optim_groups() leaves out parameters {missing}")
-    return OPTIMIZERS[cfg.optimizer](groups, lr=cfg.learning_rate)
+    params = [p for group in groups for p in group["params"]]
+    fused = (cfg.optimizer in FUSED_OPTIMIZERS and bool(params)
+             and all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params))
+    return OPTIMIZERS[cfg.optimizer](groups, lr=cfg.learning_rate, **({"fused": True} if fused else {}))
 
 
 def _check_loss_terms(model: nn.Module, terms: Any) -> None:

@@ -18,6 +18,7 @@ from textae.train import (
     ShuffledBatchSampler,
     TrainConfig,
     UnknownMetricError,
+    build_optimizer,
     fit,
     make_loader,
     set_seed,
@@ -148,6 +149,26 @@ def test_train_config_validation():
         TrainConfig(optimizer="lbfgs")
     with pytest.raises(ValueError, match="learning_rate"):
         TrainConfig(learning_rate=0)
+
+
+@pytest.mark.parametrize("name, fused", [("adam", True), ("adamw", True), ("sgd", False), ("adagrad", False)])
+def test_adam_is_fused_on_cpu_and_updates_as_the_plain_one(name, fused):
+    torch.manual_seed(0)
+    model, reference = torch.nn.Linear(6, 3), torch.nn.Linear(6, 3)
+    reference.load_state_dict(model.state_dict())
+    optimizer = build_optimizer(model, TrainConfig(optimizer=name, learning_rate=0.01))
+    assert bool(optimizer.param_groups[0].get("fused")) is fused
+    plain = type(optimizer)(reference.parameters(), lr=0.01)
+    inputs = torch.randn(5, 6)
+    for _ in range(3):
+        for net, opt in ((model, optimizer), (reference, plain)):
+            opt.zero_grad()
+            net(inputs).square().sum().backward()
+            opt.step()
+    for mine, theirs in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(mine, theirs)
+    meta = torch.nn.Linear(2, 2, device="meta")  # a device without the fused kernel: the plain update
+    assert not build_optimizer(meta, TrainConfig(optimizer="adam")).param_groups[0].get("fused")
 
 
 def test_set_seed_makes_torch_repeatable():

@@ -28,14 +28,23 @@ A parser is the model/ folder of `python scripts/train_parser.py --ptb-sample --
 one trained on the WSJ words as the PTB language-model text writes them (lower case, numbers
 as N, no punctuation), the text the VAE writes.
 
-Writes benchmarks/results/clause_filter.json: under judged, each file's steps and judged-bad
-ones; ptb_test_lines; and under each parser's run-folder name, for each judged file and summed
-over them, bad_rejected and good_rejected (the judge --clause-parser applies), the same by a
-clause root and a verb alone (the judge before session 19) and by the root label alone, the
-root labels seen, and ptb_test_accepted_percent (likewise).
+Since session 26 the judge also refuses a parse with a verb that needs a complement and has
+none where no gap is licensed (`parsers.frames.missing_complement`: `we do n't want to do`;
+which verbs need one is counted in the WSJ sample's gold trees, read from the data directory).
+
+Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
+and judged-bad ones; ptb_test_lines; and under each parser's run-folder name, for each judged
+file and summed over them, bad_rejected and good_rejected (the judge --clause-parser applies),
+the same without the complement check (the judge of sessions 19-25), by a clause root and a verb
+alone (the judge before session 19) and by the root label alone, the root labels seen, and
+ptb_test_accepted_percent (likewise). The committed clause_filter.json was written
+before the complement check (its bad_rejected is the *_without_complement_check of later runs).
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
         runs/parser-ptb_sample-lmtext-seed0/model
+    python benchmarks/clause_filter.py --name clause_filter_complement_h200 \\
+        --parser runs/parser-ptb_sample-lmtext-seed0/model --decoding beam+lm+clause+fallback \\
+        --judged benchmarks/results/sentence_vae_interpolations_h200_seed0{,_fresh,_pairs21}_judged.tsv
 """
 
 from __future__ import annotations
@@ -104,15 +113,24 @@ def main(argv=None) -> int:
                         help="files of judged steps: 'ok' or 'bad', a tab and the sentence per line, or a decoding "
                              "column first, of which the rows of --decoding are read (default: "
                              + " and ".join(f"benchmarks/results/{path.name}" for path in JUDGED_FILES) + ")")
+    parser.add_argument("--name", default="clause_filter",
+                        help="results file: benchmarks/results/NAME.json (default: clause_filter)")
     parser.add_argument("--decoding", default="beam",
                         help="the rows read from files with a decoding column (default: beam, the steps before "
                              "any filter)")
     args = parser.parse_args(argv)
 
+    from parsers.frames import missing_complement
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
+    from textae.corpora.wsj_sample import wsj_sample_verb_frames
     from textae.decoding import CLAUSE_LABELS, clause_with_verb, is_clause, root_label
+
+    frames = wsj_sample_verb_frames()
+
+    def judge(tree) -> bool:  # what --clause-parser applies
+        return is_clause(tree) and not missing_complement(tree, frames)
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
     lines = [line for line in load_ptb("test") if line]
@@ -128,25 +146,28 @@ def main(argv=None) -> int:
             trees = chart.parse_many([to_ptb_tokens(step.split()) for step in steps])  # as clause_filter reads them
             print(f"# {folder}: {name}")
             for step, tree, judged_bad in zip(steps, trees, bad, strict=True):
-                print(f"{root_label(tree):6s} {'   ' if is_clause(tree) else 'out'} {'BAD ' if judged_bad else '    '}{step}")
+                print(f"{root_label(tree):6s} {'   ' if judge(tree) else 'out'} {'BAD ' if judged_bad else '    '}{step}")
             counts = {}
-            for judge_name, judge in [("", is_clause), ("_by_clause_and_verb", clause_with_verb),
-                                      ("_by_root_alone", lambda tree: root_label(tree) in CLAUSE_LABELS)]:
-                rejected = [not judge(tree) for tree in trees]
+            for judge_name, rule in [("", judge), ("_without_complement_check", is_clause),
+                                     ("_by_clause_and_verb", clause_with_verb),
+                                     ("_by_root_alone", lambda tree: root_label(tree) in CLAUSE_LABELS)]:
+                rejected = [not rule(tree) for tree in trees]
                 counts[f"bad_rejected{judge_name}"] = sum(r and b for r, b in zip(rejected, bad, strict=True))
                 counts[f"good_rejected{judge_name}"] = sum(r and not b for r, b in zip(rejected, bad, strict=True))
             counts["roots"] = dict(collections.Counter(map(root_label, trees)).most_common())
             measured[name] = counts
             totals.update({key: value for key, value in counts.items() if key != "roots"})
             print(f"{parser_name(folder)} on {name}: judged bad {sum(bad)}/{len(steps)}: rejected "
-                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_clause_and_verb']} by a clause root and a "
-                  f"verb alone); others rejected {counts['good_rejected']}/{len(steps) - sum(bad)}")
+                  f"{counts['bad_rejected']} ({counts['bad_rejected_without_complement_check']} without the complement "
+                  f"check); others rejected {counts['good_rejected']}/{len(steps) - sum(bad)} "
+                  f"({counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured.update({
-            "ptb_test_accepted_percent": 100.0 * sum(map(is_clause, ptb_trees)) / len(sample),
+            "ptb_test_accepted_percent": 100.0 * sum(map(judge, ptb_trees)) / len(sample),
+            "ptb_test_accepted_without_complement_check_percent": 100.0 * sum(map(is_clause, ptb_trees)) / len(sample),
             "ptb_test_accepted_by_clause_and_verb_percent": 100.0 * sum(map(clause_with_verb, ptb_trees)) / len(sample),
             "ptb_test_clause_root_percent": 100.0 * clause / len(sample),
             "ptb_test_roots": dict(ptb_roots.most_common()),
@@ -155,12 +176,16 @@ def main(argv=None) -> int:
         print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "
               f"{sum(sum(bad) for _, bad in judged.values())}; others rejected {totals['good_rejected']}; PTB test "
               f"lines accepted {measured['ptb_test_accepted_percent']:.1f}% of {len(sample)} "
-              f"({measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")
-    path = write_result("clause_filter", seeds=[args.seed], metrics=metrics, published={},
+              f"({measured['ptb_test_accepted_without_complement_check_percent']:.1f}% without the complement check, "
+              f"{measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")
+    path = write_result(args.name, seeds=[args.seed], metrics=metrics, published={},
                         notes="one reader's judgement of interpolation steps (the --judged files; 'judged' gives "
                               "each file's steps and bad ones); accepted: textae.decoding.is_clause (root in "
                               + ", ".join(sorted(CLAUSE_LABELS)) + ", a verb tag, not a subordinate clause alone, "
-                              "no wh-word without a verb after it); per parser (its run folder's name), for each "
+                              "no wh-word without a verb after it) and not parsers.frames.missing_complement (a verb "
+                              "that needs a complement, by the WSJ sample's counts, left without one where no gap "
+                              "is licensed; since session 26; the *_without_complement_check figures are the judge "
+                              "before it); per parser (its run folder's name), for each "
                               "judged file and summed: bad_rejected, good_rejected, the same by a clause root and a "
                               "verb alone (the judge before session 19) and by the root label alone; "
                               "ptb_test_accepted_percent likewise")

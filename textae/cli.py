@@ -229,8 +229,10 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "(scripts/train_parser.py --ptb-sample --lm-text true for PTB's LM text); of beam "
                              "search's finished sentences, the best one it parses as a sentence (a clause root S, SINV, "
                              "SQ or SBARQ with a verb, not a subordinate clause alone nor a wh-word without a verb "
-                             "after it) is output, the best of all only when none is; keeps out fragments such as "
-                             "noun phrases (default: no filter)")
+                             "after it, no verb left without the complement it needs, as in 'we do n't want to "
+                             "do', by the counts of the WSJ sample treebank in the data directory) is output, the "
+                             "best of all only when none is; keeps out fragments such as noun phrases (default: no "
+                             "filter)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
                         help="for --clause-parser: wider beams, comma-separated, searched in turn from a step whose "
                              "beam held no sentence the parser accepts, each wider than the last (e.g. 20,40 after "
@@ -310,26 +312,36 @@ def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
 
 
 def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
-    """The judge of ``--clause-parser`` (``None`` without it), for ``generate(acceptable=...)``
-    (:func:`textae.decoding.clause_filter` over the parser and the sentence model's ``vocab``).
+    """The judge of ``--clause-parser`` (``None`` without it), for ``generate(acceptable=...)``:
+    :func:`textae.decoding.clause_filter` over the parser, the sentence model's ``vocab`` and the
+    verbs that need a complement, counted in the WSJ sample treebank the parser was trained on
+    (:func:`textae.corpora.wsj_sample.wsj_sample_verb_frames`, from the data directory).
 
     Raises:
-        CheckpointError: the folder holds no chart parser, or an unlabelled one, with the whole
-            one-line message for the user.
+        CheckpointError: the folder holds no chart parser, or an unlabelled one, or the treebank
+            cannot be read, with the whole one-line message for the user.
     """
     if args.clause_parser is None:
         return None
     from parsers.parser import load_parser
+    from textae.corpora.wsj_sample import wsj_sample_verb_frames
     from textae.decoding import clause_filter
     from textae.serialization import CheckpointError
 
     try:
-        return clause_filter(load_parser("chart", args.clause_parser), vocab)
+        chart = load_parser("chart", args.clause_parser)
+        clause_filter(chart, vocab)  # an unlabelled parser is refused before the treebank is read
     except (OSError, ValueError) as error:
         message, hint = str(error), model_folder_hint("--clause-parser", args.clause_parser)
         if hint:  # the parser's loader has its own hint without the flag: one is enough
             message = message.split("; did you mean")[0]
         raise CheckpointError(f"cannot use --clause-parser {args.clause_parser}: {message}{hint}") from error
+    try:
+        frames = wsj_sample_verb_frames()
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"--clause-parser reads which verbs need a complement from the WSJ sample treebank: "
+                              f"{error}") from error
+    return clause_filter(chart, vocab, frames)
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

@@ -23,11 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from parsers.frames import missing_complement
 from parsers.tokenize import to_ptb_tokens
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
 if TYPE_CHECKING:
     from parsers import Tree
+    from parsers.frames import VerbFrames
     from parsers.parser import Parser
     from textae.vocab import Vocab
 
@@ -309,7 +311,7 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)
 
 
-def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
+def clause_filter(parser: Parser, vocab: Vocab, frames: VerbFrames | None = None) -> Acceptability:
     """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``parser`` (a
     labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample --lm-text
     true``'s, trained on the words as PTB's language-model text writes them) parses it as a
@@ -323,8 +325,11 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
     (``benchmarks/clause_filter.py``), it rejects 46 of the 55 that one reader found
     ungrammatical and none of the 185 others with the ``--lm-text`` parser (46 and 14 with one
     trained on the WSJ text as it is), and accepts 94% of PTB test lines (table lines and
-    headlines among the rest). What it lets through are clauses built wrong (``we do n't want
-    to do``).
+    headlines among the rest). What it let through were clauses built wrong (``we do n't want
+    to do``): given ``frames`` (:class:`parsers.frames.VerbFrames`, e.g.
+    ``textae.corpora.wsj_sample.wsj_sample_verb_frames()``), a parse with a verb that needs a
+    complement and has none where no gap is licensed (:func:`parsers.frames.missing_complement`)
+    fails too (``benchmarks/clause_filter.py --name clause_filter_complement``).
 
     Raises:
         ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).
@@ -341,7 +346,7 @@ def clause_filter(parser: Parser, vocab: Vocab) -> Acceptability:
         wanted = [i for i, sentence in enumerate(words)
                   if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
         for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
-            verdicts[i] = is_clause(tree)
+            verdicts[i] = is_clause(tree) and not (frames is not None and missing_complement(tree, frames))
         return verdicts
 
     return judge

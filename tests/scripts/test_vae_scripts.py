@@ -86,7 +86,7 @@ def ptb_parser(tmp_path_factory, data_dir):
     return output / "model"
 
 
-def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path):
+def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path, monkeypatch):
     flags = ["--steps", "3", "--decode", "beam", "--beam-size", "3", "--clause-parser", str(ptb_parser)]
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags,
                     "--fallback-beam-sizes", "4,6")
@@ -101,6 +101,13 @@ def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_p
         result = script("interpolate.py", "--checkpoint", str(vae_model), "the company", "the market", "--decode", "beam",
                         "--clause-parser", str(folder))
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    # the verbs that need a complement are counted in the WSJ sample: without it, a message
+    monkeypatch.setenv("TEXTAE_DATA_DIR", str(tmp_path / "no-corpora"))
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company", "the market", "--decode", "beam",
+                    "--clause-parser", str(ptb_parser))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "reads which verbs need a complement from the WSJ sample treebank" in result.stderr
+    assert "ptb_wsj_sample" in result.stderr and "wsj_0001.mrg ... wsj_0199.mrg (199 files)" in result.stderr
 
 
 def test_interpolation_and_sampling_decoding_controls(vae_model):

@@ -185,6 +185,17 @@ def test_wsj_sample_files_on_disk(data_dir):
     assert concatenated_sha256(files) == WSJ_SAMPLE_CONTENT_SHA256
 
 
+def test_wsj_sample_verb_frames_count_the_gold_trees_with_their_gaps(data_dir):
+    from textae.corpora.wsj_sample import wsj_sample_verb_frames
+
+    needs = wsj_sample_verb_frames(data_dir).needs_complement
+    # do/VB: 31 uses with words after it and 3 with a gap (*T*), never bare; said/VBD: bare once in 614
+    assert {("do", "VB"), ("said", "VBD"), ("buy", "VB")} <= needs and len(needs) == 20
+    assert ("rose", "VBD") not in needs and ("did", "VBD") not in needs  # 'prices rose', 'as it did'
+    assert ("gained", "VBD") not in needs  # never bare, but in fewer than 20 uses
+    assert not any(tag == "VBN" or word in ("is", "has", "be") for word, tag in needs)
+
+
 def test_wsj_sample_download_takes_the_combined_files_of_nltks_zip(monkeypatch, tmp_path, data_dir):
     """The spec's member names fit the layout of NLTK's treebank.zip (rebuilt here from the
     files on disk, with the other folders it holds), and unpack to the same bytes."""

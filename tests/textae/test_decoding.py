@@ -297,6 +297,31 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
         clause_filter(FakeParser(["∅", "X"]), vocab)  # an unlabelled (SST) parser never says S
 
 
+class BracketParser(FakeParser):
+    """A labelled parser stub that parses each sentence as ``parses`` has it."""
+
+    def __init__(self, parses):
+        super().__init__(["S", "NP", "VP"])
+        self.parses, self.max_tokens = parses, None
+
+    def parse_many(self, sentences):
+        return [parse_tree(self.parses[" ".join(words)]) for words in sentences]
+
+
+def test_clause_filter_with_verb_frames_turns_away_a_verb_left_without_its_object():
+    from parsers.frames import VerbFrames
+
+    vocab = Vocab.build([["we", "do", "n't", "want", "to", "it"]], specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+    parser = BracketParser({
+        "we do n't want to do": "(S (NP (PRP we)) (VP (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB do)))))))",
+        "we do n't want to do it": "(S (NP (PRP we)) (VP (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB do) "
+                                   "(NP (PRP it))))))))"})
+    rows = [[vocab.index(word) for word in sentence.split()] for sentence in parser.parses]
+    assert clause_filter(parser, vocab)(rows) == [True, True]  # both are clauses with a verb
+    frames = VerbFrames(frozenset({("do", "VB")}))
+    assert clause_filter(parser, vocab, frames)(rows) == [False, True]
+
+
 @pytest.mark.parametrize("bracketed, sentence", [
     ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ clear))))", True),
     ("(NP (DT no) (NN one))", False),  # a fragment

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from parsers.frames import VerbFrames
 from textae.corpora.download import CorpusSpec, ensure_corpus
 
 FILE_NUMBERS = range(1, 200)
@@ -30,3 +31,12 @@ def wsj_sample_files(data_dir: str | os.PathLike | None = None, *, download: boo
     """The 199 ``.mrg`` files in order (downloaded and verified first when missing)."""
     folder = ensure_corpus(SPEC, data_dir, download=download)
     return [folder / name for name in SPEC.files]
+
+
+def wsj_sample_verb_frames(data_dir: str | os.PathLike | None = None, *, download: bool = True) -> VerbFrames:
+    """The verbs that need a complement (:class:`parsers.frames.VerbFrames`), counted in the
+    sample's gold trees, which keep their empty elements (~4 s to read on 2 CPU cores)."""
+    from parsers.ptb import read_trees
+
+    return VerbFrames.from_treebank(tree for path in wsj_sample_files(data_dir, download=download)
+                                    for tree in read_trees(path))

@@ -1,0 +1,223 @@
+"""Which verbs need a complement, learned from a treebank, and parses that leave one out.
+
+A transitive verb with nothing after it reads as cut short: ``we do n't want to do``. Yet a
+verb may lack a visible complement for good reasons: its object was moved or dropped (``what
+we want to do``, ``the time to buy``, ``prices will rise , analysts say``). Penn Treebank's
+gold trees mark those places with empty elements (``(NP (-NONE- *T*-1))``, ``(SBAR (-NONE-
+0) (S (-NONE- *T*-2)))``); a parser's output, trained without them, does not.
+
+:meth:`VerbFrames.from_treebank` counts, for each verb form (word and tag), its verb phrases in
+gold trees that keep their empty elements: those with a word after the verb, those whose only
+complements are empty elements (a gap), and the bare ones with nothing at all after the verb.
+A form seen at least ``min_count`` times (20) and bare at most ``max_bare_share`` of them (2%)
+*needs a complement*: in NLTK's WSJ sample, 20 forms, among them ``do``/VB (31 with words after
+it, 3 with a gap, never bare), ``said``/VBD (bare once in 614), ``make``/VB and ``buy``/VB.
+Forms of *be* and *have* (auxiliaries, whose bare uses are ellipsis: ``as it has``) and past
+participles (VBN: a passive's object is its subject) are left out.
+
+:func:`missing_complement` then reads a parse without empty elements: it finds a verb that
+needs a complement with nothing after it, neither in its verb phrase nor beside that phrase up
+its chain of verb phrases (parsers sometimes attach the object one level up), in a place that
+licenses no gap. The gaps it knows (:func:`gap_licensed`): a question, an inversion or a
+parenthetical around it (SBARQ, SQ, SINV, PRN: ``most people he says have no idea``); a
+wh-clause whose subject is a noun phrase (``what we want to do``: the wh-word fills the
+object; with no subject, as in ``people who do n't want to do``, it fills the subject and the
+object stays empty); a clause with no complementizer (a reduced relative: ``the things we want
+to do``); an infinitival clause right after a noun phrase (``the time to buy``); and a finite
+clause before the verb's subject (``prices will rise analysts say``).
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from parsers.heads import basic_category
+from parsers.tree import Tree
+
+__all__ = ["VerbFrames", "gap_licensed", "missing_complement"]
+
+VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
+FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
+# Punctuation after a verb is not a complement.
+PUNCTUATION_TAGS = frozenset({",", ":", ".", "``", "''", "-LRB-", "-RRB-", "#", "$"})
+# Forms of the auxiliaries be and have: bare, they are ellipsis (``as it has``, ``it will be``).
+AUXILIARY_WORDS = frozenset({"be", "is", "are", "was", "were", "been", "being", "am", "'s", "'re", "'m",
+                             "have", "has", "had", "having", "'ve", "'d"})
+EMPTY = "-NONE-"
+# A subject a parser left unbracketed: a noun or pronoun beside the verb phrase.
+NOMINAL_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
+
+
+def _nodes(tree: Tree) -> list[Tree]:
+    return [] if tree.is_preterminal else list(tree.children)  # type: ignore[arg-type]
+
+
+def _is_vp(node: Tree) -> bool:
+    """A verb phrase, or a collapsed unary chain with one in it (``S+VP``)."""
+    return "VP" in (basic_category(part) for part in node.label.split("+"))
+
+
+def _head_verb(phrase: Tree) -> int | None:
+    """The position among ``phrase``'s children of its first verb (a VB* preterminal)."""
+    return next((i for i, child in enumerate(_nodes(phrase)) if child.is_preterminal and child.label in VERB_TAGS),
+                None)
+
+
+def _checked_form(verb: Tree) -> tuple[str, str] | None:
+    """``(word lower-cased, tag)`` of a verb the frames speak for; None for VBN and auxiliaries."""
+    word = verb.word.lower()
+    return None if verb.label == "VBN" or word in AUXILIARY_WORDS else (word, verb.label)
+
+
+@dataclass(frozen=True)
+class VerbFrames:
+    """The verb forms (``(word lower-cased, tag)``) that need a complement (module docstring)."""
+
+    needs_complement: frozenset[tuple[str, str]]
+
+    @classmethod
+    def from_treebank(cls, trees: Iterable[Tree], *, min_count: int = 20, max_bare_share: float = 0.02) -> VerbFrames:
+        """The forms seen at least ``min_count`` times in the verb phrases of ``trees`` (gold
+        Penn Treebank trees with their ``-NONE-`` empty elements and function tags, as ``.mrg``
+        files hold them) with nothing after the verb in at most ``max_bare_share`` of them.
+        Never bare in 20 uses (the default) puts a form's bare share under 15% with 95%
+        confidence (the rule of three); at 10, rarer forms that can stand alone
+        (``gained``, ``went``) would count as needing a complement on too little evidence.
+
+        Raises:
+            ValueError: ``min_count`` < 1 or ``max_bare_share`` outside [0, 1); no tree holds an
+                empty element (trees read without them: every gap would count as bare).
+        """
+        if min_count < 1 or not 0.0 <= max_bare_share < 1.0:
+            raise ValueError(f"min_count must be >= 1 and max_bare_share in [0, 1), got {min_count} and "
+                             f"{max_bare_share}")
+        counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+        empties = 0
+        for tree in trees:
+            for node in tree.subtrees():
+                if node.is_preterminal:
+                    empties += node.label == EMPTY
+                    continue
+                if basic_category(node.label) != "VP":
+                    continue
+                position = _head_verb(node)
+                if position is None:
+                    continue
+                form = _checked_form(node.children[position])  # type: ignore[arg-type]
+                if form is None:
+                    continue
+                after = [child for child in _nodes(node)[position + 1:] if child.label not in PUNCTUATION_TAGS]
+                if not after:
+                    counts[form]["bare"] += 1
+                elif all(leaf.label == EMPTY for child in after for leaf in child.preterminals()):
+                    counts[form]["gap"] += 1
+                else:
+                    counts[form]["overt"] += 1
+        if counts and not empties:
+            raise ValueError("the trees hold no -NONE- empty element: read them as the .mrg files have them "
+                             "(a gap would otherwise count as a verb with nothing after it)")
+        needs = {form for form, seen in counts.items()
+                 if sum(seen.values()) >= min_count and seen["bare"] <= max_bare_share * sum(seen.values())}
+        return cls(frozenset(needs))
+
+
+def _parents(tree: Tree) -> dict[int, Tree]:
+    return {id(child): node for node in tree.subtrees() for child in _nodes(node)}
+
+
+def _ancestors(node: Tree, parents: dict[int, Tree]) -> list[Tree]:
+    chain = []
+    while id(node) in parents:
+        node = parents[id(node)]
+        chain.append(node)
+    return chain
+
+
+def _is_finite(node: Tree) -> bool:
+    """A clause, or a phrase with a finite verb or modal in it."""
+    return (basic_category(node.label) in ("S", "SBAR")
+            or any(leaf.label in FINITE_TAGS for leaf in node.preterminals()))
+
+
+def _index(children: list[Tree], node: Tree) -> int | None:
+    return next((i for i, child in enumerate(children) if child is node), None)
+
+
+def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
+    """Whether a verb phrase under ``ancestors`` (nearest first) stands where its object may be
+    missing (the module docstring lists where)."""
+    below = phrase
+    for node in ancestors:
+        parts = [basic_category(part) for part in node.label.split("+")]
+        children = _nodes(node)
+        labels = [basic_category(child.label) for child in children]
+        if parts[0] in ("SBARQ", "SQ", "SINV", "PRN"):  # a question, an inversion, a parenthetical
+            return True
+        if "SBAR" in parts:
+            has_wh = any(label.startswith("WH") for label in labels)
+            clause = next((child for child in children if basic_category(child.label) == "S"), node)
+            has_subject = any(basic_category(child.label) == "NP" for child in _nodes(clause))
+            if (has_wh and has_subject) or (not has_wh and "IN" not in labels):
+                return True
+        if parts[0] in ("S", "VP"):
+            at = _index(children, below)
+            if (at is not None and at >= 2 and (labels[at - 1] == "NP" or labels[at - 1] in NOMINAL_TAGS)
+                    and any(_is_finite(child) for child in children[:at - 1])):
+                return True
+        below = node
+    for node, above in pairwise(ancestors):  # an infinitival clause right after a noun phrase
+        if _is_infinitival(node):
+            at = _index(_nodes(above), node)
+            if at and basic_category(_nodes(above)[at - 1].label) == "NP":
+                return True
+    return False
+
+
+def _is_infinitival(node: Tree) -> bool:
+    """A subjectless clause of ``to`` and a verb phrase (``(S (VP (TO to) (VP ...)))``, or
+    ``(S+VP (TO to) (VP ...))`` with the unary chain collapsed)."""
+    parts = [basic_category(part) for part in node.label.split("+")]
+    if "S" not in parts or node.is_preterminal:
+        return False
+    phrase = node if parts[-1] == "VP" else _nodes(node)[0]
+    return _is_vp(phrase) and not phrase.is_preterminal and _nodes(phrase)[0].label == "TO"
+
+
+def missing_complement(tree: Tree, frames: VerbFrames) -> bool:
+    """Whether a parse (without empty elements) has a verb that ``frames`` says needs a
+    complement with nothing after it, where no gap is licensed (``we do n't want to do``)."""
+    parents = _parents(tree)
+    for phrase in tree.subtrees():
+        if phrase.is_preterminal or not _is_vp(phrase):
+            continue
+        position = _head_verb(phrase)
+        if position is None:
+            continue
+        form = _checked_form(phrase.children[position])  # type: ignore[arg-type]
+        if form not in frames.needs_complement:
+            continue
+        if any(child.label not in PUNCTUATION_TAGS for child in _nodes(phrase)[position + 1:]):
+            continue
+        ancestors = _ancestors(phrase, parents)
+        if _completed_above(phrase, ancestors) or gap_licensed(phrase, ancestors):
+            continue
+        return True
+    return False
+
+
+def _completed_above(phrase: Tree, ancestors: list[Tree]) -> bool:
+    """Whether a word follows ``phrase`` inside its chain of verb phrases (``(VP (VP say) (SBAR
+    ...))``, a parser's attachment of the complement beside the phrase)."""
+    below = phrase
+    for node in ancestors:
+        children = _nodes(node)
+        at = _index(children, below)
+        if any(child.label not in PUNCTUATION_TAGS and child.label != "CC" for child in children[at + 1:]):
+            return True
+        if not _is_vp(node):
+            return False
+        below = node
+    return False

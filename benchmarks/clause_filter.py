@@ -163,6 +163,9 @@ def main(argv=None) -> int:
                   f"({counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
+        for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
+            if is_clause(tree) and not judge(tree):
+                print(f"PTB test line turned away by the complement check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured.update({

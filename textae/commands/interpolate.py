@@ -28,11 +28,13 @@ token (weight 2.0 by default, chosen the same way), which makes fragments rarer.
 labelled parser of the WSJ sample's words as PTB's language-model text writes them) each step
 outputs the best of the beam's finished sentences that the parser reads as a sentence (a
 clause root S, SINV, SQ or SBARQ with a verb, not a subordinate clause standing alone such as
-"when the exchange is expected to be sold", nor a wh-word with no verb after it), which keeps
-out noun-phrase fragments such as PTB's table lines; the best of all when the parser accepts
-none, unless --fallback-beam-sizes names wider beams to search first at such a step (the last
-example: where a beam of 10 held only table lines such as "call money N N N to N N", one of 20
-or 40 found "time warner declined to comment").
+"when the exchange is expected to be sold", nor a wh-word with no verb after it, nor a verb
+left without the complement it needs, as in "we do n't want to do", by counts of the WSJ
+sample's gold trees, read from the data directory), which keeps out noun-phrase fragments such
+as PTB's table lines; the best of all when the parser accepts none, unless
+--fallback-beam-sizes names wider beams to search first at such a step (the last example: where
+a beam of 10 held only table lines such as "call money N N N to N N", one of 20 or 40 found
+"time warner declined to comment").
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

@@ -22,8 +22,9 @@ licenses no gap. The gaps it knows (:func:`gap_licensed`): a question, an invers
 parenthetical around it (SBARQ, SQ, SINV, PRN: ``most people he says have no idea``); a
 wh-clause whose subject is a noun phrase (``what we want to do``: the wh-word fills the
 object; with no subject, as in ``people who do n't want to do``, it fills the subject and the
-object stays empty); a clause with no complementizer (a reduced relative: ``the things we want
-to do``); an infinitival clause right after a noun phrase (``the time to buy``); and a finite
+object stays empty); a clause with no complementizer right after a noun phrase (a reduced
+relative: ``the things we want to do``; after a verb such a clause is its complement, and ``he
+said we want to do`` fails); an infinitival clause right after a noun phrase (``the time to buy``); and a finite
 clause before the verb's subject (``prices will rise analysts say``).
 """
 
@@ -32,7 +33,6 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 
 from parsers.heads import basic_category
 from parsers.tree import Tree
@@ -150,7 +150,7 @@ def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
     """Whether a verb phrase under ``ancestors`` (nearest first) stands where its object may be
     missing (the module docstring lists where)."""
     below = phrase
-    for node in ancestors:
+    for level, node in enumerate(ancestors):
         parts = [basic_category(part) for part in node.label.split("+")]
         children = _nodes(node)
         labels = [basic_category(child.label) for child in children]
@@ -160,7 +160,11 @@ def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
             has_wh = any(label.startswith("WH") for label in labels)
             clause = next((child for child in children if basic_category(child.label) == "S"), node)
             has_subject = any(basic_category(child.label) == "NP" for child in _nodes(clause))
-            if (has_wh and has_subject) or (not has_wh and "IN" not in labels):
+            if has_wh and has_subject:
+                return True
+            # no wh-word nor complementizer: a reduced relative when a noun phrase comes right before
+            # (``the things we want to do``), a verb's complement clause otherwise (``said we want to do``)
+            if not has_wh and "IN" not in labels and _after_noun_phrase(node, ancestors[level + 1:level + 2]):
                 return True
         if parts[0] in ("S", "VP"):
             at = _index(children, below)
@@ -168,12 +172,19 @@ def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
                     and any(_is_finite(child) for child in children[:at - 1])):
                 return True
         below = node
-    for node, above in pairwise(ancestors):  # an infinitival clause right after a noun phrase
-        if _is_infinitival(node):
-            at = _index(_nodes(above), node)
-            if at and basic_category(_nodes(above)[at - 1].label) == "NP":
-                return True
+    for level, node in enumerate(ancestors):  # an infinitival clause right after a noun phrase
+        if _is_infinitival(node) and _after_noun_phrase(node, ancestors[level + 1:level + 2]):
+            return True
     return False
+
+
+def _after_noun_phrase(node: Tree, parent: list[Tree]) -> bool:
+    """Whether ``node``'s left sibling under its ``parent`` (a list of none or one) is a noun phrase."""
+    if not parent:
+        return False
+    siblings = _nodes(parent[0])
+    at = _index(siblings, node)
+    return bool(at) and basic_category(siblings[at - 1].label) == "NP"
 
 
 def _is_infinitival(node: Tree) -> bool:

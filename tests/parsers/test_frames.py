@@ -64,6 +64,11 @@ WANT_TO_DO = "(VP (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB do)))))
     ("(S (NP (NP (NNS things)) (SBAR (S (NP (PRP we)) (VP (VBP want) (S (VP (TO to) (VP (VB do))))))))"
      " (VP (VBD waited)))", False),
     ("(S (NP (PRP it)) (VP (VBZ 's) (NP (NP (DT the) (NN time)) (S (VP (TO to) (VP (VB buy)))))))", False),
+    # ... but a clause without a complementizer after a verb is its complement, with no gap
+    ("(S (NP (PRP he)) (VP (VBD said) (SBAR (S (NP (PRP we)) (VP (VBP want) (S (VP (TO to) (VP (VB do)))))))))",
+     True),
+    ("(S (NP (PRP he)) (VP (VBD said) (SBAR+S (NP (PRP we)) (VP (VBP want) (S (VP (TO to) (VP (VB do))))))))",
+     True),
     ("(S (NP (PRP it)) (VP (VBZ 's) (NP (NP (DT the) (NN time)) (S+VP (TO to) (VP (VB buy))))))", False),
     ("(S (NP (PRP it)) (VP (VBZ 's) (NP (NP (DT the) (NN time)) (SBAR+S (VP (TO to) (VP (VB buy)))))))", False),
     ("(S (NP (PRP we)) (VP (VBD tried) (S (VP (TO to) (VP (VB do))))))", True),  # after a verb: no gap

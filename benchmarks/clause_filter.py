@@ -33,12 +33,13 @@ none where no gap is licensed (`parsers.frames.missing_complement`: `we do n't w
 which verbs need one is counted in the WSJ sample's gold trees, read from the data directory).
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
-and judged-bad ones; ptb_test_lines; and under each parser's run-folder name, for each judged
-file and summed over them, bad_rejected and good_rejected (the judge --clause-parser applies),
-the same without the complement check (the judge of sessions 19-25), by a clause root and a verb
-alone (the judge before session 19) and by the root label alone, the root labels seen, and
-ptb_test_accepted_percent (likewise). The committed clause_filter.json was written
-before the complement check (its bad_rejected is the *_without_complement_check of later runs).
+and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
+sample); and under each parser's run-folder name, for each judged file and summed over them,
+bad_rejected and good_rejected (the judge --clause-parser applies), the same without the
+complement check (the judge of sessions 19-25), by a clause root and a verb alone (the judge
+before session 19) and by the root label alone, the root labels seen, and
+ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
+complement check (its bad_rejected is the *_without_complement_check of later runs).
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
         runs/parser-ptb_sample-lmtext-seed0/model
@@ -137,7 +138,9 @@ def main(argv=None) -> int:
     sample = random.Random(args.seed).sample(lines, min(args.ptb_lines, len(lines)))
     metrics: dict = {"judged": {name: {"steps": len(steps), "judged_bad": sum(bad)}
                                 for name, (steps, bad) in judged.items()},
-                     "ptb_test_lines": len(sample)}
+                     "ptb_test_lines": len(sample),
+                     # the verb forms the complement check holds to need one (word/TAG)
+                     "verbs_needing_a_complement": sorted(f"{word}/{tag}" for word, tag in frames.needs_complement)}
     for folder in args.parser:
         chart = load_parser("chart", folder)
         measured: dict = {"model": folder}

@@ -121,17 +121,16 @@ def main(argv=None) -> int:
                              "any filter)")
     args = parser.parse_args(argv)
 
-    from parsers.frames import missing_complement
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
     from textae.corpora.wsj_sample import wsj_sample_verb_frames
-    from textae.decoding import CLAUSE_LABELS, clause_with_verb, is_clause, root_label
+    from textae.decoding import CLAUSE_LABELS, clause_with_verb, is_clause, is_sentence, root_label
 
     frames = wsj_sample_verb_frames()
 
     def judge(tree) -> bool:  # what --clause-parser applies
-        return is_clause(tree) and not missing_complement(tree, frames)
+        return is_sentence(tree, frames)
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
     lines = [line for line in load_ptb("test") if line]

@@ -34,15 +34,13 @@ import collections
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parsers.heads import basic_category
+from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
 __all__ = ["VerbFrames", "gap_licensed", "missing_complement"]
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
-# Punctuation after a verb is not a complement.
-PUNCTUATION_TAGS = frozenset({",", ":", ".", "``", "''", "-LRB-", "-RRB-", "#", "$"})
 # Forms of the auxiliaries be and have: bare, they are ellipsis (``as it has``, ``it will be``).
 AUXILIARY_WORDS = frozenset({"be", "is", "are", "was", "were", "been", "being", "am", "'s", "'re", "'m",
                              "have", "has", "had", "having", "'ve", "'d"})
@@ -64,6 +62,11 @@ def _head_verb(phrase: Tree) -> int | None:
     """The position among ``phrase``'s children of its first verb (a VB* preterminal)."""
     return next((i for i, child in enumerate(_nodes(phrase)) if child.is_preterminal and child.label in VERB_TAGS),
                 None)
+
+
+def _after_verb(phrase: Tree, position: int) -> list[Tree]:
+    """The children of ``phrase`` after its verb at ``position``, punctuation left out."""
+    return [child for child in _nodes(phrase)[position + 1:] if child.label not in PUNCTUATION_TAGS]
 
 
 def _checked_form(verb: Tree) -> tuple[str, str] | None:
@@ -109,7 +112,7 @@ class VerbFrames:
                 form = _checked_form(node.children[position])  # type: ignore[arg-type]
                 if form is None:
                     continue
-                after = [child for child in _nodes(node)[position + 1:] if child.label not in PUNCTUATION_TAGS]
+                after = _after_verb(node, position)
                 if not after:
                     counts[form]["bare"] += 1
                 elif all(leaf.label == EMPTY for child in after for leaf in child.preterminals()):
@@ -210,7 +213,7 @@ def missing_complement(tree: Tree, frames: VerbFrames) -> bool:
         form = _checked_form(phrase.children[position])  # type: ignore[arg-type]
         if form not in frames.needs_complement:
             continue
-        if any(child.label not in PUNCTUATION_TAGS for child in _nodes(phrase)[position + 1:]):
+        if _after_verb(phrase, position):
             continue
         ancestors = _ancestors(phrase, parents)
         if _completed_above(phrase, ancestors) or gap_licensed(phrase, ancestors):

@@ -55,7 +55,8 @@ HEAD_RULES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 
 _NOMINAL = ("NP", "NX", "NML")
-_PUNCTUATION_TAGS = frozenset({",", ":", ".", "``", "''", "-LRB-", "-RRB-", "#", "$"})
+# Punctuation tags (PTB escapes included): never a head, nor a verb's complement (parsers/frames.py).
+PUNCTUATION_TAGS = frozenset({",", ":", ".", "``", "''", "-LRB-", "-RRB-", "#", "$"})
 
 
 def basic_category(label: str, *, lowest: bool = False) -> str:
@@ -121,7 +122,7 @@ def head_index(label: str, child_labels: Sequence[str]) -> int:
             head = last if rules[0][0] == "right" else 0
     if head >= 2 and categories[head - 1] in ("CC", "CONJP"):
         candidate = head - 2
-        while candidate >= 0 and categories[candidate] in _PUNCTUATION_TAGS:
+        while candidate >= 0 and categories[candidate] in PUNCTUATION_TAGS:
             candidate -= 1
         if candidate >= 0:
             head = candidate

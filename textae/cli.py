@@ -325,12 +325,12 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
         return None
     from parsers.parser import load_parser
     from textae.corpora.wsj_sample import wsj_sample_verb_frames
-    from textae.decoding import clause_filter
+    from textae.decoding import clause_filter, require_clause_labels
     from textae.serialization import CheckpointError
 
     try:
         chart = load_parser("chart", args.clause_parser)
-        clause_filter(chart, vocab)  # an unlabelled parser is refused before the treebank is read
+        require_clause_labels(chart)  # an unlabelled parser is refused before the treebank is read
     except (OSError, ValueError) as error:
         message, hint = str(error), model_folder_hint("--clause-parser", args.clause_parser)
         if hint:  # the parser's loader has its own hint without the flag: one is enough

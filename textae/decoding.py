@@ -24,13 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from parsers.frames import missing_complement
+from parsers import frames
 from parsers.tokenize import to_ptb_tokens
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
 if TYPE_CHECKING:
     from parsers import Tree
-    from parsers.frames import VerbFrames
     from parsers.parser import Parser
     from textae.vocab import Vocab
 
@@ -42,7 +41,7 @@ Acceptability = Callable[[list[list[int]]], list[bool]]
 CLAUSE_LABELS = frozenset({"S", "SINV", "SQ", "SBARQ"})
 # Part-of-speech tags of verbs (and modals): a clause without one is a parser's guess over a
 # verbless string ("the company of N N to N N" parsed as S over NP PP PP).
-VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
+VERB_TAGS = frames.VERB_TAGS | {"MD"}
 # Part-of-speech tags of wh-words: wh-determiner, wh-pronoun, possessive wh-pronoun, wh-adverb.
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 
@@ -312,7 +311,7 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     return (torch.sin((1 - weights) * angle) * start + torch.sin(weights * angle) * end) / torch.sin(angle)
 
 
-def clause_filter(parser: Parser, vocab: Vocab, frames: VerbFrames | None = None) -> Acceptability:
+def clause_filter(parser: Parser, vocab: Vocab, verb_frames: frames.VerbFrames | None = None) -> Acceptability:
     """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``parser`` (a
     labelled Penn Treebank parser, e.g. ``scripts/train_parser.py --ptb-sample --lm-text
     true``'s, trained on the words as PTB's language-model text writes them) parses it as a
@@ -327,7 +326,7 @@ def clause_filter(parser: Parser, vocab: Vocab, frames: VerbFrames | None = None
     ungrammatical and none of the 185 others with the ``--lm-text`` parser (46 and 14 with one
     trained on the WSJ text as it is), and accepts 94% of PTB test lines (table lines and
     headlines among the rest). What it let through were clauses built wrong (``we do n't want
-    to do``). Given ``frames`` (:class:`parsers.frames.VerbFrames`, as
+    to do``). Given ``verb_frames`` (:class:`parsers.frames.VerbFrames`, as
     ``textae.corpora.wsj_sample.wsj_sample_verb_frames()`` counts them; ``--clause-parser``
     passes them), a parse with a verb that needs a complement and has none where no gap is
     licensed (:func:`parsers.frames.missing_complement`) fails too: then 53 of those 55 are
@@ -337,11 +336,7 @@ def clause_filter(parser: Parser, vocab: Vocab, frames: VerbFrames | None = None
     Raises:
         ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).
     """
-    labels = getattr(getattr(parser, "model", None), "vocab", None)
-    labels = getattr(labels, "labels", None)
-    if labels is None or not CLAUSE_LABELS & {part for label in labels for part in label.split("+")}:
-        raise ValueError("a clause filter needs a labelled Penn Treebank parser (its labels include S): "
-                         "the model/ folder of a scripts/train_parser.py --ptb-sample run")
+    require_clause_labels(parser)
 
     def judge(rows: list[list[int]]) -> list[bool]:
         verdicts = [False] * len(rows)
@@ -349,10 +344,25 @@ def clause_filter(parser: Parser, vocab: Vocab, frames: VerbFrames | None = None
         wanted = [i for i, sentence in enumerate(words)
                   if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
         for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
-            verdicts[i] = is_clause(tree) and not (frames is not None and missing_complement(tree, frames))
+            verdicts[i] = is_sentence(tree, verb_frames)
         return verdicts
 
     return judge
+
+
+def require_clause_labels(parser: Parser) -> None:
+    """Raises ``ValueError`` unless ``parser`` has a clause label (:func:`clause_filter` needs one)."""
+    labels = getattr(getattr(parser, "model", None), "vocab", None)
+    labels = getattr(labels, "labels", None)
+    if labels is None or not CLAUSE_LABELS & {part for label in labels for part in label.split("+")}:
+        raise ValueError("a clause filter needs a labelled Penn Treebank parser (its labels include S): "
+                         "the model/ folder of a scripts/train_parser.py --ptb-sample run")
+
+
+def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> bool:
+    """:func:`clause_filter`'s verdict on a parse: :func:`is_clause`, and given ``verb_frames``,
+    no verb left without the complement it needs (:func:`parsers.frames.missing_complement`)."""
+    return is_clause(tree) and not (verb_frames is not None and frames.missing_complement(tree, verb_frames))
 
 
 def root_label(tree: Tree) -> str:

@@ -26,6 +26,15 @@ object stays empty); a clause with no complementizer right after a noun phrase (
 relative: ``the things we want to do``; after a verb such a clause is its complement, and ``he
 said we want to do`` fails); an infinitival clause right after a noun phrase (``the time to buy``); and a finite
 clause before the verb's subject (``prices will rise analysts say``).
+
+A clause needs its subject too. :meth:`VerbFrames.from_treebank` also counts the nouns that make
+a noun phrase alone: one seen at least ``min_count`` times as a time adjunct (``NP-TMP``) and a
+subject (``NP-SBJ``) in at most ``max_subject_share`` of its uses is an *adjunct noun*: in the
+WSJ sample ``yesterday`` (55 times a time adjunct, never a subject) and ``tuesday``.
+:func:`missing_subject` flags a root clause whose subject's place holds only such a noun (``in
+composite trading yesterday closed at $ N a share``, a table line with the company's name left
+out, which a parser reads with ``yesterday`` as the subject), and a root question with no noun
+phrase (``do n't want to be a good thing``).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from dataclasses import dataclass
 from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
-__all__ = ["VerbFrames", "gap_licensed", "missing_complement"]
+__all__ = ["VerbFrames", "gap_licensed", "missing_complement", "missing_subject"]
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
@@ -47,6 +56,9 @@ AUXILIARY_WORDS = frozenset({"be", "is", "are", "was", "were", "been", "being", 
 EMPTY = "-NONE-"
 # A subject a parser left unbracketed: a noun or pronoun beside the verb phrase.
 NOMINAL_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
+NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+# What may stand as a clause's subject before its verb phrase (a parser's unbracketed one too).
+SUBJECT_LABELS = frozenset({"NP", "S", "SBAR", "EX", "CD", "DT", *NOMINAL_TAGS})
 
 
 def _nodes(tree: Tree) -> list[Tree]:
@@ -80,9 +92,12 @@ class VerbFrames:
     """The verb forms (``(word lower-cased, tag)``) that need a complement (module docstring)."""
 
     needs_complement: frozenset[tuple[str, str]]
+    # nouns that alone make a time adjunct (``yesterday``), never a subject (``missing_subject``)
+    adjunct_nouns: frozenset[str] = frozenset()
 
     @classmethod
-    def from_treebank(cls, trees: Iterable[Tree], *, min_count: int = 20, max_bare_share: float = 0.02) -> VerbFrames:
+    def from_treebank(cls, trees: Iterable[Tree], *, min_count: int = 20, max_bare_share: float = 0.02,
+                      max_subject_share: float = 0.02) -> VerbFrames:
         """The forms seen at least ``min_count`` times in the verb phrases of ``trees`` (gold
         Penn Treebank trees with their ``-NONE-`` empty elements and function tags, as ``.mrg``
         files hold them) with nothing after the verb in at most ``max_bare_share`` of them.
@@ -97,13 +112,20 @@ class VerbFrames:
         if min_count < 1 or not 0.0 <= max_bare_share < 1.0:
             raise ValueError(f"min_count must be >= 1 and max_bare_share in [0, 1), got {min_count} and "
                              f"{max_bare_share}")
+        if not 0.0 <= max_subject_share < 1.0:
+            raise ValueError(f"max_subject_share in [0, 1) expected, got {max_subject_share}")
         counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+        alone: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         empties = 0
         for tree in trees:
             for node in tree.subtrees():
                 if node.is_preterminal:
                     empties += node.label == EMPTY
                     continue
+                if basic_category(node.label) == "NP":
+                    words = [leaf for leaf in node.preterminals() if leaf.label != EMPTY]
+                    if len(words) == 1 and words[0].label in NOUN_TAGS:
+                        alone[str(words[0].children[0]).lower()][_function(node.label)] += 1
                 if basic_category(node.label) != "VP":
                     continue
                 position = _head_verb(node)
@@ -124,7 +146,15 @@ class VerbFrames:
                              "(a gap would otherwise count as a verb with nothing after it)")
         needs = {form for form, seen in counts.items()
                  if sum(seen.values()) >= min_count and seen["bare"] <= max_bare_share * sum(seen.values())}
-        return cls(frozenset(needs))
+        adjuncts = {word for word, seen in alone.items()
+                    if seen["TMP"] >= min_count and seen["SBJ"] <= max_subject_share * sum(seen.values())}
+        return cls(frozenset(needs), frozenset(adjuncts))
+
+
+def _function(label: str) -> str:
+    """The first function tag of a treebank label (``NP-SBJ-1`` → ``SBJ``), or ``""``."""
+    parts = label.split("+")[0].split("-")
+    return next((part for part in parts[1:] if part and not part.isdigit()), "")
 
 
 def _parents(tree: Tree) -> dict[int, Tree]:
@@ -235,3 +265,50 @@ def _completed_above(phrase: Tree, ancestors: list[Tree]) -> bool:
             return False
         below = node
     return False
+
+
+def missing_subject(tree: Tree, frames: VerbFrames) -> bool:
+    """Whether a parse's root clause lacks its subject in one of two ways a parser shows:
+
+    - a declarative ``S`` whose first finite verb phrase has, before it, a time adjunct that
+      the parser bracketed as a noun phrase in the subject's place and no other noun phrase or
+      clause (``in composite trading yesterday closed at $ N a share``: ``yesterday``, one of
+      ``frames.adjunct_nouns``, is never a subject in the treebank);
+    - a root question ``SQ`` with no noun phrase (``do n't want to be a good thing``).
+
+    With nothing but adverbs or a prepositional phrase before the verb phrase the parse passes:
+    there a parser more often misread a real sentence (a verb tagged wrong: ``speed up the
+    collection``; the subject read into the phrase's object: ``under the agreement X will
+    own``; ``here are ...``) than a sentence lacks its subject. Imperatives (a base-form verb)
+    pass too."""
+    if tree.is_preterminal:
+        return False
+    parts = [basic_category(part) for part in tree.label.split("+")]
+    children = _nodes(tree)
+    if parts == ["SQ"]:
+        return not any(basic_category(child.label) == "NP" for child in children)
+    if parts != ["S"]:
+        return False
+    for at, child in enumerate(children):
+        if not _is_vp(child) or child.is_preterminal:
+            continue
+        if not _finite_head(child):
+            return False  # an imperative, or a verb phrase without a finite verb
+        before = [node for node in children[:at] if node.label not in PUNCTUATION_TAGS]
+        return (any(_adjunct(node, frames) for node in before)
+                and not any(basic_category(node.label) in SUBJECT_LABELS and not _adjunct(node, frames)
+                            for node in before))
+    return False
+
+
+def _finite_head(phrase: Tree) -> bool:
+    """Whether a verb phrase's first verb or modal is finite (``closed``/VBD, ``will``/MD)."""
+    first = next((child for child in _nodes(phrase) if child.is_preterminal and child.label in VERB_TAGS | {"MD"}),
+                 None)
+    return first is not None and first.label in FINITE_TAGS
+
+
+def _adjunct(node: Tree, frames: VerbFrames) -> bool:
+    """A noun phrase of one noun that ``frames`` knows as a time adjunct (``yesterday``)."""
+    words = node.leaves()
+    return len(words) == 1 and str(words[0]).lower() in frames.adjunct_nouns

@@ -230,7 +230,8 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "search's finished sentences, the best one it parses as a sentence (a clause root S, SINV, "
                              "SQ or SBARQ with a verb, not a subordinate clause alone nor a wh-word without a verb "
                              "after it, no verb left without the complement it needs, as in 'we do n't want to "
-                             "do', by the counts of the WSJ sample treebank in the data directory) is output, the "
+                             "do', nor a time adjunct in the subject's place, as in 'trading yesterday closed at $ N', "
+                             "by the counts of the WSJ sample treebank in the data directory) is output, the "
                              "best of all only when none is; keeps out fragments such as noun phrases (default: no "
                              "filter)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
@@ -314,7 +315,8 @@ def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
 def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
     """The judge of ``--clause-parser`` (``None`` without it), for ``generate(acceptable=...)``:
     :func:`textae.decoding.clause_filter` over the parser, the sentence model's ``vocab`` and the
-    verbs that need a complement, counted in the WSJ sample treebank the parser was trained on
+    verbs that need a complement and the nouns that are time adjuncts, never subjects, counted in
+    the WSJ sample treebank the parser was trained on
     (:func:`textae.corpora.wsj_sample.wsj_sample_verb_frames`, from the data directory).
 
     Raises:

@@ -1,12 +1,13 @@
 """Verb frames: which verbs need a complement (counted in gold trees with empty elements), and
-parses that leave one out where no gap is licensed."""
+parses that leave one out where no gap is licensed; which nouns are time adjuncts, never
+subjects, and root clauses that lack their subject."""
 
 from __future__ import annotations
 
 import pytest
 
 from parsers import parse_tree
-from parsers.frames import VerbFrames, missing_complement
+from parsers.frames import VerbFrames, missing_complement, missing_subject
 
 # Gold trees as .mrg files hold them: function tags and -NONE- empty elements.
 DO_WITH_OBJECT = "(S (NP-SBJ (PRP we)) (VP (MD will) (VP (VB do) (NP (PRP it)))) (. .))"
@@ -87,3 +88,45 @@ WANT_TO_DO = "(VP (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB do)))))
 ])
 def test_missing_complement_where_no_gap_is_licensed(bracketed, missing):
     assert missing_complement(parse_tree(bracketed), FRAMES) is missing
+
+
+YESTERDAY_ADJUNCT = "(S (NP-SBJ (NNS prices)) (VP (VBD rose) (NP-TMP (NN yesterday))) (. .))"
+TODAY_SUBJECT = "(S (NP-SBJ (NN today)) (VP (VBZ is) (NP-PRD (NNP monday))))"
+TODAY_ADJUNCT = "(S (NP-TMP (NN today)) (NP-SBJ (PRP we)) (VP (VBP sell)))"
+
+
+def test_a_noun_seen_as_a_time_adjunct_and_never_as_subject_is_an_adjunct_noun():
+    frames = frames_of({YESTERDAY_ADJUNCT: 20, TODAY_ADJUNCT: 20, TODAY_SUBJECT: 1, DO_WITH_GAP: 1})
+    # yesterday: 20 times a one-word time adjunct, never a subject; today: a subject once in 21
+    assert frames.adjunct_nouns == frozenset({"yesterday"})
+    assert frames_of({YESTERDAY_ADJUNCT: 19, DO_WITH_GAP: 1}).adjunct_nouns == frozenset()  # seen 19 < 20 times
+    assert frames_of({TODAY_ADJUNCT: 20, TODAY_SUBJECT: 1, DO_WITH_GAP: 1},
+                     max_subject_share=0.1).adjunct_nouns == {"today"}
+    with pytest.raises(ValueError, match=r"max_subject_share in \[0, 1\)"):
+        frames_of({DO_WITH_OBJECT: 1}, max_subject_share=1.0)
+
+
+ADJUNCTS = VerbFrames(frozenset(), frozenset({"yesterday"}))
+CLOSED = "(VP (VBD closed) (PP (IN at) (NP ($ $) (CD N))))"
+
+
+@pytest.mark.parametrize("bracketed, missing", [
+    # a time adjunct bracketed in the subject's place, with no subject beside it
+    (f"(S (PP (IN in) (NP (NN trading))) (NP (NN yesterday)) {CLOSED})", True),
+    (f"(S (NP (NN yesterday)) {CLOSED})", True),
+    (f"(S (NP (NN yesterday)) (NP (DT the) (NN stock)) {CLOSED})", False),
+    ("(S (NP (NP (NN yesterday) (POS 's)) (NN close)) (VP (VBD was) (ADJP (JJ high))))", False),  # more than one word
+    (f"(S (NP (DT the) (NN stock)) {CLOSED} (NP (NN yesterday)))", False),  # after its verb phrase
+    (f"(S (NP (NN today)) {CLOSED})", False),  # not an adjunct noun of these frames
+    ("(S (NP (NN yesterday)) (VP (VB buy) (NP (PRP it))))", False),  # an imperative's base form
+    # nothing but a prepositional phrase or adverbs before the verb phrase: more often a misparse, passes
+    (f"(S (PP (IN under) (NP (DT the) (NN agreement) (NNP x))) {CLOSED})", False),
+    ("(S (ADVP (RB here)) (VP (VBP are) (NP (DT the) (NNS indexes))))", False),
+    # a root question needs a subject; one under a wh-question may have none (the wh-word is it)
+    ("(SQ (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB be) (NP (DT a) (NN thing)))))))", True),
+    ("(SQ (VBP do) (NP (PRP you)) (VP (VB want) (NP (PRP it))))", False),
+    ("(SBARQ (WHNP (WP who)) (SQ (VP (VBD said) (NP (PRP it)))))", False),
+    ("(NP (NN yesterday))", False),  # not a clause: is_clause's to turn away
+])
+def test_missing_subject(bracketed, missing):
+    assert missing_subject(parse_tree(bracketed), ADJUNCTS) is missing

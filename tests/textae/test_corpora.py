@@ -188,12 +188,16 @@ def test_wsj_sample_files_on_disk(data_dir):
 def test_wsj_sample_verb_frames_count_the_gold_trees_with_their_gaps(data_dir):
     from textae.corpora.wsj_sample import wsj_sample_verb_frames
 
-    needs = wsj_sample_verb_frames(data_dir).needs_complement
+    frames = wsj_sample_verb_frames(data_dir)
+    needs = frames.needs_complement
     # do/VB: 31 uses with words after it and 3 with a gap (*T*), never bare; said/VBD: bare once in 614
     assert {("do", "VB"), ("said", "VBD"), ("buy", "VB")} <= needs and len(needs) == 20
     assert ("rose", "VBD") not in needs and ("did", "VBD") not in needs  # 'prices rose', 'as it did'
     assert ("gained", "VBD") not in needs  # never bare, but in fewer than 20 uses
     assert not any(tag == "VBN" or word in ("is", "has", "be") for word, tag in needs)
+    # one-word time adjuncts (NP-TMP) in at least 20 noun phrases, never a subject: yesterday 55 times,
+    # tuesday 22; today is a subject once in 21 (over the 2% share allowed)
+    assert frames.adjunct_nouns == {"yesterday", "tuesday"}
 
 
 def test_wsj_sample_download_takes_the_combined_files_of_nltks_zip(monkeypatch, tmp_path, data_dir):

@@ -322,6 +322,19 @@ def test_clause_filter_with_verb_frames_turns_away_a_verb_left_without_its_objec
     assert clause_filter(parser, vocab, frames)(rows) == [False, True]
 
 
+def test_clause_filter_with_verb_frames_turns_away_a_clause_whose_subject_is_a_time_adjunct():
+    from parsers.frames import VerbFrames
+
+    vocab = Vocab.build([["yesterday", "it", "closed", "at", "N"]], specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+    closed = "(VP (VBD closed) (PP (IN at) (NP (CD N))))"
+    parser = BracketParser({"yesterday closed at N": f"(S (NP (NN yesterday)) {closed})",
+                            "yesterday it closed at N": f"(S (NP (NN yesterday)) (NP (PRP it)) {closed})"})
+    rows = [[vocab.index(word) for word in sentence.split()] for sentence in parser.parses]
+    assert clause_filter(parser, vocab)(rows) == [True, True]
+    frames = VerbFrames(frozenset(), frozenset({"yesterday"}))
+    assert clause_filter(parser, vocab, frames)(rows) == [False, True]
+
+
 @pytest.mark.parametrize("bracketed, sentence", [
     ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ clear))))", True),
     ("(NP (DT no) (NN one))", False),  # a fragment

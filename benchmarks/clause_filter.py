@@ -33,13 +33,15 @@ none where no gap is licensed (`parsers.frames.missing_complement`: `we do n't w
 which verbs need one is counted in the WSJ sample's gold trees, read from the data directory),
 and since session 27 a root clause without its subject (`parsers.frames.missing_subject`: a time
 adjunct such as `yesterday`, never a subject in the sample, bracketed in the subject's place, or a
-root question with no noun phrase).
+root question with no noun phrase) or without a verb that can be its predicate
+(`textae.decoding.without_predicate_verb`: `guaranteed by the new york stock exchange`).
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
 sample); and under each parser's run-folder name, for each judged file and summed over them,
-bad_rejected and good_rejected (the judge --clause-parser applies), the same without the
-subject check (the judge of session 26), without either check (the judge of sessions 19-25), by a clause root and a verb alone (the judge
+bad_rejected and good_rejected (the judge --clause-parser applies), the same by the judge of
+session 26 (*_by_session_26_judge: without session 27's subject and predicate checks), without the
+complement check either (*_without_complement_check: the judge of sessions 19-25), by a clause root and a verb alone (the judge
 before session 19) and by the root label alone, the root labels seen, and
 ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
 complement check (its bad_rejected is the *_without_complement_check of later runs).
@@ -124,7 +126,7 @@ def main(argv=None) -> int:
                              "any filter)")
     args = parser.parse_args(argv)
 
-    from parsers.frames import missing_complement
+    from parsers.frames import missing_complement, missing_subject
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
@@ -136,7 +138,7 @@ def main(argv=None) -> int:
     def judge(tree) -> bool:  # what --clause-parser applies
         return is_sentence(tree, frames)
 
-    def judge_of_session_26(tree) -> bool:  # the complement check without the subject check
+    def judge_of_session_26(tree) -> bool:  # the complement check, without session 27's checks
         return is_clause(tree) and not missing_complement(tree, frames)
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
             for step, tree, judged_bad in zip(steps, trees, bad, strict=True):
                 print(f"{root_label(tree):6s} {'   ' if judge(tree) else 'out'} {'BAD ' if judged_bad else '    '}{step}")
             counts = {}
-            for judge_name, rule in [("", judge), ("_without_subject_check", judge_of_session_26),
+            for judge_name, rule in [("", judge), ("_by_session_26_judge", judge_of_session_26),
                                      ("_without_complement_check", is_clause),
                                      ("_by_clause_and_verb", clause_with_verb),
                                      ("_by_root_alone", lambda tree: root_label(tree) in CLAUSE_LABELS)]:
@@ -168,21 +170,22 @@ def main(argv=None) -> int:
             measured[name] = counts
             totals.update({key: value for key, value in counts.items() if key != "roots"})
             print(f"{parser_name(folder)} on {name}: judged bad {sum(bad)}/{len(steps)}: rejected "
-                  f"{counts['bad_rejected']} ({counts['bad_rejected_without_subject_check']} without the subject "
-                  f"check, {counts['bad_rejected_without_complement_check']} without either check); others rejected "
-                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_without_subject_check']}, "
+                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_26_judge']} by session 26's judge, "
+                  f"{counts['bad_rejected_without_complement_check']} by that of sessions 19-25); others rejected "
+                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_by_session_26_judge']}, "
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
             if is_clause(tree) and not judge(tree):
-                check = "complement" if not judge_of_session_26(tree) else "subject"
+                check = ("complement" if missing_complement(tree, frames) else
+                         "subject" if missing_subject(tree, frames) else "predicate")
                 print(f"PTB test line turned away by the {check} check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured.update({
             "ptb_test_accepted_percent": 100.0 * sum(map(judge, ptb_trees)) / len(sample),
-            "ptb_test_accepted_without_subject_check_percent":
+            "ptb_test_accepted_by_session_26_judge_percent":
                 100.0 * sum(map(judge_of_session_26, ptb_trees)) / len(sample),
             "ptb_test_accepted_without_complement_check_percent": 100.0 * sum(map(is_clause, ptb_trees)) / len(sample),
             "ptb_test_accepted_by_clause_and_verb_percent": 100.0 * sum(map(clause_with_verb, ptb_trees)) / len(sample),
@@ -193,8 +196,8 @@ def main(argv=None) -> int:
         print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "
               f"{sum(sum(bad) for _, bad in judged.values())}; others rejected {totals['good_rejected']}; PTB test "
               f"lines accepted {measured['ptb_test_accepted_percent']:.1f}% of {len(sample)} "
-              f"({measured['ptb_test_accepted_without_subject_check_percent']:.1f}% without the subject check, "
-              f"{measured['ptb_test_accepted_without_complement_check_percent']:.1f}% without either check, "
+              f"({measured['ptb_test_accepted_by_session_26_judge_percent']:.1f}% by session 26's judge, "
+              f"{measured['ptb_test_accepted_without_complement_check_percent']:.1f}% by that of sessions 19-25, "
               f"{measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")
     path = write_result(args.name, seeds=[args.seed], metrics=metrics, published={},
                         notes="one reader's judgement of interpolation steps (the --judged files; 'judged' gives "
@@ -204,9 +207,10 @@ def main(argv=None) -> int:
                               "that needs a complement, by the WSJ sample's counts, left without one where no gap "
                               "is licensed; since session 26) nor parsers.frames.missing_subject (a root clause "
                               "whose subject's place holds a time adjunct such as 'yesterday', or a root question "
-                              "with no noun phrase; since session 27); the *_without_subject_check figures are the "
-                              "judge of session 26, the *_without_complement_check ones the judge before it, with "
-                              "neither check; per parser (its run folder's name), for each "
+                              "with no noun phrase; since session 27) nor textae.decoding.without_predicate_verb (a "
+                              "root S with no finite, modal or base-form verb; since session 27); the "
+                              "*_by_session_26_judge figures are without session 27's two checks, the "
+                              "*_without_complement_check ones without any of the three (sessions 19-25); per parser (its run folder's name), for each "
                               "judged file and summed: bad_rejected, good_rejected, the same by a clause root and a "
                               "verb alone (the judge before session 19) and by the root label alone; "
                               "ptb_test_accepted_percent likewise")

@@ -15,6 +15,7 @@ from textae.decoding import (
     generate,
     interpolate,
     is_clause,
+    is_sentence,
     mean_token_log_prob,
     repeated_ngram_ends,
 )
@@ -358,6 +359,27 @@ def test_clause_filter_with_verb_frames_turns_away_a_clause_whose_subject_is_a_t
 ])
 def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence):
     assert is_clause(parse_tree(bracketed)) is sentence
+
+
+@pytest.mark.parametrize("bracketed, sentence", [
+    ("(S (VP (VBN guaranteed) (PP (IN by) (NP (DT the) (NN exchange)))))", False),  # a participle alone
+    ("(S (VP (VBG reducing) (NP (NN volatility))))", False),  # a gerund alone
+    ("(S+VP (VBN guaranteed) (PP (IN by) (NP (DT the) (NN exchange))))", False),  # the unary chain collapsed
+    ("(S (PP (IN in) (NP (NN trading))) (VP (VBN closed) (PP (IN at) (NP (CD N)))))", False),
+    # a subject before it: more often a past tense tagged as a participle (``posted``/VBN)
+    ("(S (NP (NNP freddie) (NNP mac)) (VP (VBN posted) (NP (NNS yields))))", True),
+    ("(S (NP (NNS prices)) (VP (VBD rose)))", True),
+    ("(S (NP (NNS prices)) (VP (MD will) (VP (VB rise))))", True),
+    ("(S (VP (VB buy) (NP (PRP it))))", True),  # an imperative's base form
+    ("(SQ (VBZ is) (NP (PRP it)) (VP (VBN sold)))", True),  # a question: is_clause's to judge
+])
+def test_is_sentence_with_frames_needs_a_verb_that_can_be_the_predicate(bracketed, sentence):
+    from parsers.frames import VerbFrames
+
+    tree = parse_tree(bracketed)
+    assert is_clause(tree)  # each is a clause with a verb; only the frames' judge turns a participle away
+    assert is_sentence(tree) is True
+    assert is_sentence(tree, VerbFrames(frozenset())) is sentence
 
 
 def test_interpolate_refuses_codes_it_would_mangle():

@@ -231,6 +231,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "SQ or SBARQ with a verb, not a subordinate clause alone nor a wh-word without a verb "
                              "after it, no verb left without the complement it needs, as in 'we do n't want to "
                              "do', nor a time adjunct in the subject's place, as in 'trading yesterday closed at $ N', "
+                             "nor a participle alone, as in 'guaranteed by the exchange', "
                              "by the counts of the WSJ sample treebank in the data directory) is output, the "
                              "best of all only when none is; keeps out fragments such as noun phrases (default: no "
                              "filter)")

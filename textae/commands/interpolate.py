@@ -31,7 +31,8 @@ clause root S, SINV, SQ or SBARQ with a verb, not a subordinate clause standing 
 "when the exchange is expected to be sold", nor a wh-word with no verb after it, nor a verb
 left without the complement it needs, as in "we do n't want to do", nor a clause whose
 subject's place holds a time adjunct, as in "in composite trading yesterday closed at $ N", by
-counts of the WSJ sample's gold trees, read from the data directory), which keeps out noun-phrase fragments such
+counts of the WSJ sample's gold trees, read from the data directory, nor a participle standing
+alone, as in "guaranteed by the new york stock exchange"), which keeps out noun-phrase fragments such
 as PTB's table lines; the best of all when the parser accepts none, unless
 --fallback-beam-sizes names wider beams to search first at such a step (the last example: where
 a beam of 10 held only table lines such as "call money N N N to N N", one of 20 or 40 found

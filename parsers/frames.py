@@ -89,7 +89,8 @@ def _checked_form(verb: Tree) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class VerbFrames:
-    """The verb forms (``(word lower-cased, tag)``) that need a complement (module docstring)."""
+    """The verb forms (``(word lower-cased, tag)``) that need a complement, and the nouns
+    (lower-cased) that alone make a time adjunct, never a subject (module docstring)."""
 
     needs_complement: frozenset[tuple[str, str]]
     # nouns that alone make a time adjunct (``yesterday``), never a subject (``missing_subject``)
@@ -104,10 +105,14 @@ class VerbFrames:
         Never bare in 20 uses (the default) puts a form's bare share under 15% with 95%
         confidence (the rule of three); at 10, rarer forms that can stand alone
         (``gained``, ``went``) would count as needing a complement on too little evidence.
+        The adjunct nouns: those that make a noun phrase alone at least ``min_count`` times as
+        a time adjunct (``NP-TMP``) and a subject (``NP-SBJ``) in at most ``max_subject_share``
+        of their one-word noun phrases.
 
         Raises:
-            ValueError: ``min_count`` < 1 or ``max_bare_share`` outside [0, 1); no tree holds an
-                empty element (trees read without them: every gap would count as bare).
+            ValueError: ``min_count`` < 1, ``max_bare_share`` or ``max_subject_share`` outside
+                [0, 1); no tree holds an empty element (trees read without them: every gap
+                would count as bare).
         """
         if min_count < 1 or not 0.0 <= max_bare_share < 1.0:
             raise ValueError(f"min_count must be >= 1 and max_bare_share in [0, 1), got {min_count} and "

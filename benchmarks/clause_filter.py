@@ -34,16 +34,16 @@ which verbs need one is counted in the WSJ sample's gold trees, read from the da
 and since session 27 a root clause without its subject (`parsers.frames.missing_subject`: a time
 adjunct such as `yesterday`, never a subject in the sample, bracketed in the subject's place, or a
 root question with no noun phrase) or without a verb that can be its predicate
-(`textae.decoding.without_predicate_verb`: `guaranteed by the new york stock exchange`).
+(`parsers.frames.missing_predicate`: `guaranteed by the new york stock exchange`).
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
 sample); and under each parser's run-folder name, for each judged file and summed over them,
 bad_rejected and good_rejected (the judge --clause-parser applies), the same by the judge of
-session 26 (*_by_session_26_judge: without session 27's subject and predicate checks), without the
-complement check either (*_without_complement_check: the judge of sessions 19-25), by a clause root and a verb alone (the judge
-before session 19) and by the root label alone, the root labels seen, and
-ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
+session 26 (*_by_session_26_judge: without session 27's subject and predicate checks), without
+the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
+clause root and a verb alone (the judge before session 19) and by the root label alone, the root
+labels seen, and ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
 complement check (its bad_rejected is the *_without_complement_check of later runs).
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
@@ -207,7 +207,7 @@ def main(argv=None) -> int:
                               "that needs a complement, by the WSJ sample's counts, left without one where no gap "
                               "is licensed; since session 26) nor parsers.frames.missing_subject (a root clause "
                               "whose subject's place holds a time adjunct such as 'yesterday', or a root question "
-                              "with no noun phrase; since session 27) nor textae.decoding.without_predicate_verb (a "
+                              "with no noun phrase; since session 27) nor parsers.frames.missing_predicate (a "
                               "root S with no finite, modal or base-form verb; since session 27); the "
                               "*_by_session_26_judge figures are without session 27's two checks, the "
                               "*_without_complement_check ones without any of the three (sessions 19-25); per parser (its run folder's name), for each "

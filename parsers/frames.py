@@ -34,7 +34,8 @@ WSJ sample ``yesterday`` (55 times a time adjunct, never a subject) and ``tuesda
 :func:`missing_subject` flags a root clause whose subject's place holds only such a noun (``in
 composite trading yesterday closed at $ N a share``, a table line with the company's name left
 out, which a parser reads with ``yesterday`` as the subject), and a root question with no noun
-phrase (``do n't want to be a good thing``).
+phrase (``do n't want to be a good thing``); :func:`missing_predicate` a root clause with no verb
+that can be its predicate and nothing before it (``guaranteed by the new york stock exchange``).
 """
 
 from __future__ import annotations
@@ -46,17 +47,20 @@ from dataclasses import dataclass
 from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
-__all__ = ["VerbFrames", "gap_licensed", "missing_complement", "missing_subject"]
+__all__ = ["VerbFrames", "gap_licensed", "missing_complement", "missing_predicate", "missing_subject"]
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
+# A declarative clause's verb that can stand as its own predicate: finite (past, present,
+# modal) or base form (an imperative); a participle or gerund alone cannot.
+PREDICATE_TAGS = FINITE_TAGS | {"VB"}
 # Forms of the auxiliaries be and have: bare, they are ellipsis (``as it has``, ``it will be``).
 AUXILIARY_WORDS = frozenset({"be", "is", "are", "was", "were", "been", "being", "am", "'s", "'re", "'m",
                              "have", "has", "had", "having", "'ve", "'d"})
 EMPTY = "-NONE-"
-# A subject a parser left unbracketed: a noun or pronoun beside the verb phrase.
-NOMINAL_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+# A subject a parser left unbracketed: a noun or pronoun beside the verb phrase.
+NOMINAL_TAGS = NOUN_TAGS | {"PRP"}
 # What may stand as a clause's subject before its verb phrase (a parser's unbracketed one too).
 SUBJECT_LABELS = frozenset({"NP", "S", "SBAR", "EX", "CD", "DT", *NOMINAL_TAGS})
 
@@ -308,8 +312,8 @@ def missing_subject(tree: Tree, frames: VerbFrames) -> bool:
 
 def _finite_head(phrase: Tree) -> bool:
     """Whether a verb phrase's first verb or modal is finite (``closed``/VBD, ``will``/MD)."""
-    first = next((child for child in _nodes(phrase) if child.is_preterminal and child.label in VERB_TAGS | {"MD"}),
-                 None)
+    first = next((child for child in _nodes(phrase) if child.is_preterminal
+                  and (child.label in VERB_TAGS or child.label == "MD")), None)
     return first is not None and first.label in FINITE_TAGS
 
 
@@ -317,3 +321,20 @@ def _adjunct(node: Tree, frames: VerbFrames) -> bool:
     """A noun phrase of one noun that ``frames`` knows as a time adjunct (``yesterday``)."""
     words = node.leaves()
     return len(words) == 1 and str(words[0]).lower() in frames.adjunct_nouns
+
+
+def missing_predicate(tree: Tree) -> bool:
+    """Whether a declarative parse (root ``S``) is a participle or gerund phrase with nothing
+    before it: no verb that can be a sentence's predicate (``PREDICATE_TAGS``: finite, modal or
+    an imperative's base form) and no noun phrase before its verb phrase, a headline's form
+    (``guaranteed by the new york stock exchange``, ``reducing volatility``). With a subject
+    before it the participle is more often a past tense the parser tagged wrong (``freddie mac
+    posted yields ...`` with ``posted``/VBN) and passes. Questions and inversions pass."""
+    if basic_category(tree.label) != "S" or any(node.label in PREDICATE_TAGS for node in tree.preterminals()):
+        return False
+    for child in _nodes(tree):
+        if basic_category(child.label) == "NP" or child.label in NOMINAL_TAGS:
+            return False
+        if _is_vp(child):
+            return True
+    return _is_vp(tree)  # S+VP: the root is the verb phrase

@@ -66,7 +66,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from textae.benchmarking import RESULTS, write_result  # noqa: E402
+from textae.benchmarking import RESULTS, read_judged, write_result  # noqa: E402
 
 JUDGED = RESULTS / "clause_filter_judged.tsv"
 # Every judged file read by default: session 17's reading of seed 0's LM re-ranked steps,
@@ -74,31 +74,6 @@ JUDGED = RESULTS / "clause_filter_judged.tsv"
 # the plain beam, before any filter, of the last two).
 JUDGED_FILES = (JUDGED, RESULTS / "sentence_vae_interpolations_seed2_judged.tsv",
                 RESULTS / "sentence_vae_interpolations_seed2_fresh_judged.tsv")
-
-
-def read_judged(path: Path, decoding: str = "beam") -> tuple[list[str], list[bool]]:
-    """The judged steps and whether each was judged bad, from a ``verdict<TAB>step`` file or a
-    ``decoding<TAB>verdict<TAB>step`` one, of which the rows of ``decoding`` are read (``#``
-    lines are comments; the first other line is the header)."""
-    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    headers = {"verdict\tstep": 2, "decoding\tverdict\tstep": 3}
-    if not rows or rows[0] not in headers:
-        raise SystemExit(f"error: {path} must start (after # comments) with the header 'verdict<TAB>step' "
-                         "or 'decoding<TAB>verdict<TAB>step'")
-    columns = headers[rows[0]]
-    steps, bad = [], []
-    for number, line in enumerate(rows[1:], start=2):
-        parts = line.split("\t", columns - 1)
-        if len(parts) != columns or parts[-2] not in ("ok", "bad") or not parts[-1]:
-            raise SystemExit(f"error: {path}, row {number}: expected {'a decoding, a tab, ' if columns == 3 else ''}"
-                             f"'ok' or 'bad', a tab and the step, got {line!r}")
-        if columns == 3 and parts[0] != decoding:
-            continue
-        steps.append(parts[-1])
-        bad.append(parts[-2] == "bad")
-    if not steps:
-        raise SystemExit(f"error: {path} has no rows of the decoding {decoding!r}")
-    return steps, bad
 
 
 def parser_name(folder: str) -> str:

@@ -15,7 +15,9 @@ probability / length**0.5; that beam's finished sentences re-ranked by the LM ba
 same seed (interpolate.py --fluency-lm; skipped without that LM's run folder); and, with
 --clause-parser DIR, the last of these kept to sentences the parser roots in a clause
 (interpolate.py --clause-parser), then that with beams of 20 and 40 searched where the parser
-accepts none of the 10 (--fallback-beam-sizes 20,40). --interpolations-only rewrites just that file;
+accepts none of the 10 (--fallback-beam-sizes 20,40), and with --refuse-boilerplate FILE (the
+training text) that once more with the training text's recurring table and footnote lines refused
+(interpolate.py --refuse-boilerplate). --interpolations-only rewrites just that file;
 --interpolation-pairs-from 10 takes the ten pairs after those (fresh pairs, on which to check a
 decoding chosen by reading the first ten).
 
@@ -260,11 +262,12 @@ INTERPOLATIONS_FILE = "benchmarks/results/sentence_vae_interpolations.txt"
 
 
 def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None,
-                         path: str = INTERPOLATIONS_FILE, first_pair: int = 0) -> None:
+                         path: str = INTERPOLATIONS_FILE, first_pair: int = 0, boilerplate: str | None = None) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
-    to the last of these, and again with :data:`FALLBACK_BEAMS`; headed by the run they come from,
+    to the last of these, and again with :data:`FALLBACK_BEAMS`; given ``boilerplate`` (a training
+    text), once more with ``--refuse-boilerplate boilerplate`` added; headed by the run they come from,
     written to ``path`` (under the repository).
     ``first_pair`` > 0: the ten pairs after that many (fresh pairs)."""
     decodings = list(INTERPOLATION_DECODINGS)
@@ -275,6 +278,8 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
     if clause_parser:
         decodings.append((*decodings[-1], "--clause-parser", clause_parser))
         decodings.append((*decodings[-1], *FALLBACK_BEAMS))
+    if boilerplate:
+        decodings.append((*decodings[-1], "--refuse-boilerplate", boilerplate))
     pairs = f" (pairs {first_pair + 1}-{first_pair + 10})" if first_pair else ""
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
             f"PTB test sentences of 6-14 words{pairs}\n\n"
@@ -322,6 +327,10 @@ def main() -> None:
                         help="also write the interpolations of the last decoding (LM re-ranked where there is an LM) "
                              "kept to clauses by this parser (the model/ "
                              "folder of scripts/train_parser.py --ptb-sample; interpolate.py --clause-parser)")
+    parser.add_argument("--refuse-boilerplate", metavar="FILE",
+                        help="also write the interpolations of the last decoding with this training text's recurring "
+                             "table and footnote lines refused (interpolate.py --refuse-boilerplate; for PTB, "
+                             "ptb.train.txt in the data directory's ptb/ folder)")
     parser.add_argument("--interpolations-only", action="store_true",
                         help="only rewrite the interpolation examples from the first seed's VAE run (re-ranked by "
                              "the same seed's LM where it has one); the results JSON is left as it is")
@@ -338,7 +347,8 @@ def main() -> None:
     if args.interpolations_only:
         runs = REPO / args.runs_dir
         write_interpolations(runs / f"sentence_vae-seed{args.seeds[0]}" / "model", runs / f"lstm_lm-seed{args.seeds[0]}" / "model",
-                             args.clause_parser, args.interpolations_file, args.interpolation_pairs_from)
+                             args.clause_parser, args.interpolations_file, args.interpolation_pairs_from,
+                             args.refuse_boilerplate)
         return
     bf16_here = native_bf16("cpu")
     if args.iw_autocast == "bf16" and not bf16_here:  # emulated bf16 would be float32, slower
@@ -418,7 +428,7 @@ def main() -> None:
         metrics["iw_bf16_check"] = check
     if first_vae.is_dir():
         write_interpolations(first_vae, REPO / args.runs_dir / f"lstm_lm-seed{vae[0][0]}" / "model", args.clause_parser,
-                             args.interpolations_file, args.interpolation_pairs_from)
+                             args.interpolations_file, args.interpolation_pairs_from, args.refuse_boilerplate)
     else:
         print(f"{first_vae} is gone: the interpolations file is left as it is", file=sys.stderr)
     path = write_result("sentence_vae", seeds=sorted({seed for seed, _ in vae + lm}), metrics=metrics, published=PUBLISHED,

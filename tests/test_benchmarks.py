@@ -296,6 +296,8 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     bench.write_interpolations(vae, lm, path="fresh.txt", first_pair=10)  # fresh pairs, said in the heading
     assert pairs_from == [0] * 5 + [10]
     assert "words (pairs 11-20)\n" in (tmp_path / "fresh.txt").read_text()
+    bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt")  # ... and boilerplate refused
+    assert asked[-1] == [*asked[3], (*asked[3][-1], "--refuse-boilerplate", "ptb.train.txt")]
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
@@ -312,6 +314,7 @@ def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_p
     path.write_text("decoding\tverdict\tstep\nbeam\tok\tprices were mixed\nbeam+clause\tbad\tno one\n")
     assert bench.read_judged(path) == (["prices were mixed"], [False])
     assert bench.read_judged(path, "beam+clause") == (["no one"], [True])
+    assert bench.read_judged(path, None) == (["prices were mixed", "no one"], [False, True])  # every decoding's rows
     for text, message in [("ok\tx\n", "header"), ("verdict\tstep\nfine\tx\n", "row 2"), ("verdict\tstep\nok\n", "row 2"),
                           ("decoding\tverdict\tstep\nok\tx\n", "row 2"), ("decoding\tverdict\tstep\nsample\tok\tx\n", "no rows")]:
         path.write_text(text)
@@ -499,3 +502,14 @@ def test_shortlist_ptb_scores_each_seed_beside_the_full_softmax_runs(tmp_path, m
     assert len(ran) == 2
     with pytest.raises(SystemExit, match="scored with 50 importance samples"):
         bench.main(["--seeds", "0", "--runs-dir", "runs", "--reuse", "--iw-samples", "500"])
+
+
+def test_boilerplate_filter_counts_each_judged_sentence_once_bad_if_any_reading_says_so(tmp_path):
+    bench = _benchmark("boilerplate_filter")
+    first, second = tmp_path / "a_judged.tsv", tmp_path / "b_judged.tsv"
+    first.write_text("decoding\tverdict\tstep\nbeam\tok\tprices were mixed\nbeam+clause\tok\tprices were mixed\n"
+                     "beam\tbad\tcall money N\n")
+    second.write_text("# another reading\nverdict\tstep\nbad\tprices were mixed\nok\tbonds rose\n")
+    assert bench.judged_sentences([first]) == {"prices were mixed": False, "call money N": True}
+    assert bench.judged_sentences([first, second]) == {"prices were mixed": True, "call money N": True,
+                                                       "bonds rose": False}

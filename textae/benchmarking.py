@@ -70,6 +70,37 @@ def write_result(name: str, *, seeds: list[int], metrics: dict, published: dict,
     return path
 
 
+def read_judged(path: Path, decoding: str | None = "beam") -> tuple[list[str], list[bool]]:
+    """The judged steps and whether each was judged bad, from a ``verdict<TAB>step`` file or a
+    ``decoding<TAB>verdict<TAB>step`` one, of which the rows of ``decoding`` are read (all of
+    them for ``None``; ``#`` lines are comments; the first other line is the header). The
+    judged files are one reader's verdicts on interpolation steps
+    (``results/*_judged.tsv``; ``benchmarks/clause_filter.py``, ``boilerplate_filter.py``).
+
+    Raises:
+        SystemExit: a malformed file, or one without a row of ``decoding``, with the message.
+    """
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    headers = {"verdict\tstep": 2, "decoding\tverdict\tstep": 3}
+    if not rows or rows[0] not in headers:
+        raise SystemExit(f"error: {path} must start (after # comments) with the header 'verdict<TAB>step' "
+                         "or 'decoding<TAB>verdict<TAB>step'")
+    columns = headers[rows[0]]
+    steps, bad = [], []
+    for number, line in enumerate(rows[1:], start=2):
+        parts = line.split("\t", columns - 1)
+        if len(parts) != columns or parts[-2] not in ("ok", "bad") or not parts[-1]:
+            raise SystemExit(f"error: {path}, row {number}: expected {'a decoding, a tab, ' if columns == 3 else ''}"
+                             f"'ok' or 'bad', a tab and the step, got {line!r}")
+        if columns == 3 and decoding is not None and parts[0] != decoding:
+            continue
+        steps.append(parts[-1])
+        bad.append(parts[-2] == "bad")
+    if not steps:
+        raise SystemExit(f"error: {path} has no rows of the decoding {decoding!r}")
+    return steps, bad
+
+
 def write_parts_result(name: str, *, measured: dict[str, tuple[dict, list[int]]], prefixes: dict[str, tuple[str, ...]],
                        published: dict, notes: str = "") -> Path:
     """Merges the parts of a benchmark that just ran into ``results/<name>.json``.

@@ -195,10 +195,10 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
-    ``--fallback-beam-sizes``;
+    ``--refuse-boilerplate``, ``--fallback-beam-sizes``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
-    and :func:`load_clause_filter` ``--clause-parser``."""
+    and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
                              "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
@@ -235,11 +235,19 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "by the counts of the WSJ sample treebank in the data directory) is output, the "
                              "best of all only when none is; keeps out fragments such as noun phrases (default: no "
                              "filter)")
+    parser.add_argument("--refuse-boilerplate", metavar="FILE",
+                        help="for --decode beam: the text the model was trained on, one sentence per line in its "
+                             "documents' order (for PTB, ptb.train.txt in the data directory's ptb/ folder); the "
+                             "lines it reprints as parts of recurring blocks (tables, boxes, standing footnotes: "
+                             "seen at least 3 times, with the same line before or after in at least 3 of 4) are "
+                             "refused word for word, as --clause-parser refuses fragments, e.g. the footnote 'the "
+                             "percent difference compares actual profit with the 30-day estimate where at least "
+                             "three analysts have issues forecasts in the past N days' (default: none refused)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
-                        help="for --clause-parser: wider beams, comma-separated, searched in turn from a step whose "
-                             "beam held no sentence the parser accepts, each wider than the last (e.g. 20,40 after "
-                             "--beam-size 10); the first that holds one gives the output (default: none, the best "
-                             "of all)")
+                        help="for --clause-parser or --refuse-boilerplate: wider beams, comma-separated, searched in "
+                             "turn from a step whose beam held no sentence they accept, each wider than the last "
+                             "(e.g. 20,40 after --beam-size 10); the first that holds one gives the output (default: "
+                             "none, the best of all)")
 
 
 def beam_widths(text: str) -> list[int]:
@@ -264,10 +272,13 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
     if args.clause_parser is not None and args.decode != "beam":
         parser.error(f"--clause-parser judges beam search's sentences; add --decode beam (got --decode {args.decode})")
+    if args.refuse_boilerplate is not None and args.decode != "beam":
+        parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
+                     f"{args.decode})")
     if args.fallback_beam_sizes:
-        if args.clause_parser is None:
-            parser.error("--fallback-beam-sizes widens the beam where --clause-parser accepts none of its sentences; "
-                         "add --clause-parser")
+        if args.clause_parser is None and args.refuse_boilerplate is None:
+            parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
+                         "accepts none of its sentences; add --clause-parser")
         widths = [args.beam_size, *args.fallback_beam_sizes]
         if any(wider <= narrower for narrower, wider in pairwise(widths)):
             parser.error(f"--fallback-beam-sizes must each be wider than the one before, the first wider than "
@@ -345,6 +356,40 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
         raise CheckpointError(f"--clause-parser reads which verbs need a complement from the WSJ sample treebank: "
                               f"{error}") from error
     return clause_filter(chart, vocab, frames)
+
+
+def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
+    """The judge of ``--refuse-boilerplate`` (``None`` without it), for ``generate(acceptable=...)``:
+    :func:`textae.decoding.line_filter` over the file's
+    :func:`textae.corpora.text.recurring_block_lines`, encoded with the sentence model's ``vocab``.
+
+    Raises:
+        UsageError: the file is missing, not UTF-8 or empty, with the whole one-line message.
+    """
+    if args.refuse_boilerplate is None:
+        return None
+    from textae.corpora.text import EmptyCorpusError, load_text_corpus, recurring_block_lines
+    from textae.decoding import line_filter
+
+    try:
+        sentences = load_text_corpus(args.refuse_boilerplate)
+    except (OSError, EmptyCorpusError) as error:
+        raise UsageError(f"cannot use --refuse-boilerplate {args.refuse_boilerplate}: {error}") from error
+    return line_filter(vocab, recurring_block_lines(sentences))
+
+
+def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:
+    """The judge of ``--refuse-boilerplate`` and ``--clause-parser`` together (``None`` with
+    neither), for ``generate(acceptable=...)``: a sentence must pass both, the word-for-word
+    check first (:func:`textae.decoding.all_of`).
+
+    Raises:
+        CheckpointError: from :func:`load_clause_filter`.
+        UsageError: from :func:`load_boilerplate_filter`.
+    """
+    from textae.decoding import all_of
+
+    return all_of(load_boilerplate_filter(args, vocab), load_clause_filter(args, vocab))
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

@@ -16,7 +16,7 @@ Shape legend: B sentences (latent codes), Z latent, V vocabulary.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -355,6 +355,48 @@ def clause_filter(parser: Parser, vocab: Vocab, verb_frames: frames.VerbFrames |
                   if sentence and (parser.max_tokens is None or len(sentence) <= parser.max_tokens)]
         for i, tree in zip(wanted, parser.parse_many([words[i] for i in wanted]), strict=True):
             verdicts[i] = is_sentence(tree, verb_frames)
+        return verdicts
+
+    return judge
+
+
+def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]]) -> Acceptability:
+    """An ``acceptable`` judge for :func:`generate` that refuses the given lines word for word
+    (each a sequence of words, encoded with ``vocab``, so a word it lacks matches as
+    ``<unk>``): e.g. a training corpus's boilerplate,
+    :func:`textae.corpora.text.recurring_block_lines` (``--refuse-boilerplate``), which a
+    decoder reproduces whole and a parser may read as a clause (``the percent difference
+    compares actual profit with the 30-day estimate where at least three analysts have issues
+    forecasts ...``, a footnote with the newspaper's own typo)."""
+    refused = {tuple(vocab.encode(line)) for line in lines}
+
+    def judge(rows: list[list[int]]) -> list[bool]:
+        return [tuple(row) not in refused for row in rows]
+
+    return judge
+
+
+def all_of(*judges: Acceptability | None) -> Acceptability | None:
+    """One ``acceptable`` judge that passes a sentence every judge passes (``None`` ones are
+    left out; ``None`` when all are). Each judge sees only the sentences the ones before it
+    passed, so put the cheap ones (:func:`line_filter`) before a parser (:func:`clause_filter`)."""
+    kept = [judge for judge in judges if judge is not None]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+
+    def judge(rows: list[list[int]]) -> list[bool]:
+        verdicts = [True] * len(rows)
+        for one in kept:
+            wanted = [i for i, verdict in enumerate(verdicts) if verdict]
+            if not wanted:
+                break
+            answers = one([rows[i] for i in wanted])
+            if len(answers) != len(wanted):
+                raise ValueError(f"a judge returned {len(answers)} verdicts for {len(wanted)} sentences")
+            for i, answer in zip(wanted, answers, strict=True):
+                verdicts[i] = bool(answer)
         return verdicts
 
     return judge

@@ -110,6 +110,36 @@ def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_p
     assert "ptb_wsj_sample" in result.stderr and "wsj_0001.mrg ... wsj_0199.mrg (199 files)" in result.stderr
 
 
+def test_refuse_boilerplate_keeps_beam_search_off_a_training_text_s_recurring_lines(vae_model, tmp_path):
+    flags = ["--steps", "3", "--decode", "beam", "--beam-size", "5", "--length-penalty", "0.5"]
+    pair = ["the company said", "the market rose"]
+    plain = script("interpolate.py", "--checkpoint", str(vae_model), *pair, *flags)
+    assert plain.returncode == 0, plain.stderr
+    outputs = sorted({line.split(None, 1)[1] for line in plain.stdout.splitlines()[2:]})
+    # a training text that reprints the outputs as a block three times, between prose, and
+    # repeats a prose line with other neighbours each time (not boilerplate)
+    prose = ["prices were mixed", "stocks fell sharply", "bonds rose", "the dollar was lower"]
+    text = [*outputs, prose[0], *outputs, prose[1], prose[0], *outputs, prose[2], prose[0], prose[3]]
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("\n".join(text) + "\n", encoding="utf-8")
+    refused = script("interpolate.py", "--checkpoint", str(vae_model), *pair, *flags, "--refuse-boilerplate",
+                     str(corpus), "--fallback-beam-sizes", "8")
+    assert refused.returncode == 0, refused.stderr
+    steps = [line.split(None, 1)[1] if len(line.split(None, 1)) == 2 else "" for line in refused.stdout.splitlines()[2:]]
+    assert len(steps) == 3 and not set(steps) & set(outputs), (outputs, steps)
+    sampled = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", *flags[2:],
+                     "--refuse-boilerplate", str(corpus))
+    assert sampled.returncode == 0 and len(sampled.stdout.splitlines()) == 2, sampled.stderr
+    for path, message in [(tmp_path / "missing.txt", "no text corpus at"), (tmp_path, "no text corpus at")]:
+        result = script("interpolate.py", "--checkpoint", str(vae_model), *pair, *flags, "--refuse-boilerplate", str(path))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"error: cannot use --refuse-boilerplate {path}: {message}" in result.stderr
+    (tmp_path / "blank.txt").write_text("\n\n", encoding="utf-8")
+    result = script("sample.py", "--checkpoint", str(vae_model), *flags[2:], "--refuse-boilerplate",
+                    str(tmp_path / "blank.txt"))
+    assert result.returncode == 2 and "has no sentence" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_interpolation_and_sampling_decoding_controls(vae_model):
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
                     "--steps", "3", "--no-unk", "--no-repeat-ngram", "1")
@@ -263,7 +293,10 @@ BAD_VALUES = [
     ("interpolate.py", ["--clause-parser", "DIR"], "--clause-parser judges beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--clause-parser", "DIR"], "--clause-parser judges beam search's sentences"),
     ("interpolate.py", ["--decode", "beam", "--fallback-beam-sizes", "20"], "--fallback-beam-sizes widens the beam "
-     "where --clause-parser accepts none of its sentences; add --clause-parser"),
+     "where --clause-parser (or --refuse-boilerplate) accepts none of its sentences; add --clause-parser"),
+    ("interpolate.py", ["--refuse-boilerplate", "FILE"], "--refuse-boilerplate judges beam search's sentences; add "
+     "--decode beam (got --decode greedy)"),
+    ("sample.py", ["--decode", "sample", "--refuse-boilerplate", "FILE"], "--refuse-boilerplate judges beam search's"),
     ("sample.py", ["--decode", "beam", "--beam-size", "10", "--clause-parser", "DIR", "--fallback-beam-sizes", "20,20"],
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "

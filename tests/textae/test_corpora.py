@@ -153,6 +153,23 @@ def test_real_ptb(data_dir):
     assert len(valid) == 3370 and sum(map(len, valid)) == 70390
 
 
+def test_real_ptb_boilerplate_is_its_tables_and_footnotes_not_its_repeated_sentences(data_dir):
+    """In PTB's training text, the lines recurring in blocks are the daily boxes' (about 50), among
+    them the money-rates box; the line the text repeats most often in prose (a short sentence,
+    28 times) is not one."""
+    from collections import Counter
+
+    from textae.corpora.ptb import load_ptb
+    from textae.corpora.text import recurring_block_lines
+
+    train = [tuple(line) for line in load_ptb("train", data_dir) if line]
+    kept = recurring_block_lines(train)
+    assert 40 <= len(kept) <= 60
+    assert any("interbank" in line and "offered" in line for line in kept)
+    most_repeated, count = Counter(line for line in train if len(line) >= 3).most_common(1)[0]
+    assert count >= 20 and most_repeated not in kept
+
+
 def test_real_mr_and_its_folds(data_dir):
     from textae.corpora.mr import SPEC as MR
     from textae.corpora.mr import load_mr, mr_folds

@@ -11,11 +11,13 @@ from parsers import Tree
 from parsers.ptb import parse_tree
 from tests.textae.models.sentence_helpers import ROWS, TINY, make, sentences_batch
 from textae.decoding import (
+    all_of,
     clause_filter,
     generate,
     interpolate,
     is_clause,
     is_sentence,
+    line_filter,
     mean_token_log_prob,
     repeated_ngram_ends,
 )
@@ -296,6 +298,37 @@ def test_clause_filter_accepts_what_the_parser_roots_in_a_clause():
     assert judge([]) == []
     with pytest.raises(ValueError, match="labelled Penn Treebank parser"):
         clause_filter(FakeParser(["∅", "X"]), vocab)  # an unlabelled (SST) parser never says S
+
+
+def test_line_filter_refuses_its_lines_word_for_word_unknown_words_as_unk():
+    vocab = Vocab.build([["call", "money", "rose", "N"]], specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+    judge = line_filter(vocab, [("call", "money", "N"), ("zzyzx", "rose")])
+    ids = {word: vocab.index(word) for word in ("call", "money", "rose", "N", "<unk>")}
+    rows = [[ids["call"], ids["money"], ids["N"]], [ids["call"], ids["money"]], [ids["<unk>"], ids["rose"]],
+            [ids["rose"]], []]
+    assert judge(rows) == [False, True, False, True, True]  # a prefix passes; zzyzx matches as <unk>
+    assert judge([]) == []
+
+
+def test_all_of_passes_what_every_judge_passes_and_asks_each_only_about_the_survivors():
+    seen = []
+
+    def short(rows):
+        seen.append(("short", rows))
+        return [len(row) <= 2 for row in rows]
+
+    def no_sevens(rows):
+        seen.append(("no_sevens", rows))
+        return [7 not in row for row in rows]
+
+    judge = all_of(None, short, no_sevens)
+    assert judge([[1], [7], [1, 2, 3], [7, 7, 7]]) == [True, False, False, False]
+    assert seen == [("short", [[1], [7], [1, 2, 3], [7, 7, 7]]), ("no_sevens", [[1], [7]])]
+    seen.clear()
+    assert judge([[1, 2, 3]]) == [False] and seen == [("short", [[1, 2, 3]])]  # none left: no_sevens not asked
+    assert all_of(None, None) is None and all_of(short, None) is short
+    with pytest.raises(ValueError, match="1 verdicts for 2 sentences"):
+        all_of(short, lambda rows: [True])([[1], [2]])
 
 
 class BracketParser(FakeParser):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from textae.corpora.text import load_text_corpus
+from textae.corpora.text import load_text_corpus, recurring_block_lines
 from textae.sentences import build_sentence_vocab, collate_sentences, encode_sentences
 
 
@@ -28,6 +28,24 @@ def test_text_corpus_reads_lines(tmp_path):
     assert load_text_corpus(path, lowercase=True)[0][0] == "the"
     with pytest.raises(FileNotFoundError):
         load_text_corpus(tmp_path / "missing.txt")
+
+
+def test_recurring_block_lines_are_a_box_reprinted_whole_not_a_sentence_repeated_in_prose():
+    box = [["call", "money", "N"], ["prime", "rate", "N"], ["discount", "rate", "N"]]
+    said = ["terms", "were", "n't", "disclosed"]
+    text = [*box, ["a"], said, ["b"], *box, ["c"], ["d"], said, ["e"], *box, ["f"], said, ["g"]]
+    assert recurring_block_lines(text) == {tuple(line) for line in box}  # `said` has other neighbours each time
+    assert recurring_block_lines(text, min_count=4) == set()  # each line is seen 3 times
+    # one printing broken after its first line: that line keeps the same neighbour in 2 of its
+    # 3 printings, the two others in all 3
+    broken = [*box[:1], ["x"], *box[1:], ["a"], *box, ["c"], *box, ["d"]]
+    assert recurring_block_lines(broken) == {tuple(line) for line in box[1:]}
+    assert recurring_block_lines(broken, min_share=0.6) == {tuple(line) for line in box}
+    # the file's start and end are neighbours like any line: here each of x's is another one
+    assert recurring_block_lines([["x"], ["y"], ["x"], ["z"], ["x"]]) == set()
+    for bad in ({"min_count": 1}, {"min_count": 2.5}, {"min_count": True}, {"min_share": 0}, {"min_share": 1.5}):
+        with pytest.raises(ValueError, match="min_count|min_share"):
+            recurring_block_lines(text, **bad)
 
 
 def test_evaluation_protocol_on_tiny_models():

@@ -55,10 +55,11 @@ import sys
 import torch
 
 from textae.cli import (
+    UsageError,
     add_decoding_arguments,
     check_decoding_arguments,
     decoding_options,
-    load_clause_filter,
+    load_acceptability,
     load_fluency_model,
     load_sentence_model,
     program_name,
@@ -110,8 +111,8 @@ def main(argv=None) -> int:
     try:
         model, vocab = load_sentence_model(args.checkpoint, "interpolation needs a sentence model with an encoder and a decoder")
         fluency = load_fluency_model(args, vocab)
-        clause = load_clause_filter(args, vocab)
-    except CheckpointError as error:
+        clause = load_acceptability(args, vocab)
+    except (CheckpointError, UsageError) as error:
         print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     try:

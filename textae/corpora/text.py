@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import os
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -32,6 +34,42 @@ def load_text_corpus(path: str | os.PathLike, *, lowercase: bool = False) -> lis
         raise EmptyCorpusError(f"the text corpus {path} has no sentence (only blank lines, or empty)")
     lines = datasets.load_dataset("text", data_files=str(path), split="train", keep_in_memory=True)["text"]
     return [(line.lower() if lowercase else line).split() for line in lines if line.strip()]
+
+
+def recurring_block_lines(sentences: Sequence[Sequence[str]], *, min_count: int = 3,
+                          min_share: float = 0.75) -> set[tuple[str, ...]]:
+    """The lines a corpus reprints as part of a recurring block: tables, boxes and standing
+    footnotes, which a newspaper prints whole, issue after issue, in the same order.
+
+    ``sentences`` are a corpus's lines in their documents' order (as :func:`load_text_corpus`
+    gives them). A line is kept when it occurs at least ``min_count`` times and, in at least
+    ``min_share`` of its occurrences, the same line comes right before it, or the same line
+    right after it (the file's start or end counts as a neighbour too). A sentence that a
+    corpus repeats in prose has other neighbours each time. In PTB's training text
+    (``benchmarks/boilerplate_filter.py``) the kept lines are the money-rates box
+    (``the average of interbank offered rates for dollar deposits in the london market ...``,
+    ``call money N N N to N N``), the earnings-surprise table's footnotes (``the percent
+    difference compares actual profit with the 30-day estimate ...``), the mortgage-yield and
+    auction lines; ``terms were n't disclosed`` (28 times) and ``sales rose N N to $ N billion
+    from $ N billion`` are not.
+
+    Raises:
+        ValueError: ``min_count`` below 2, or ``min_share`` outside (0, 1].
+    """
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 2:
+        raise ValueError(f"min_count must be an int >= 2 (a line seen once recurs in no block), got {min_count!r}")
+    if not 0 < min_share <= 1:
+        raise ValueError(f"min_share must be in (0, 1], got {min_share!r}")
+    lines = [tuple(sentence) for sentence in sentences]
+    counts = Counter(lines)
+    before: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    after: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for i, line in enumerate(lines):
+        if counts[line] >= min_count:
+            before[line][lines[i - 1] if i > 0 else None] += 1
+            after[line][lines[i + 1] if i + 1 < len(lines) else None] += 1
+    return {line for line in before
+            if max(*before[line].values(), *after[line].values()) >= min_share * counts[line]}
 
 
 def _utf8_with_a_sentence(path: Path) -> bool:

@@ -20,8 +20,13 @@ This benchmark needs no model. It measures, on PTB's training text:
   how often a real line of the corpus would be refused);
 - on the judged interpolation steps (every row of the --judged files, by default every
   results/*_judged.tsv; each distinct sentence counted once): how many of those judged bad, and
-  of those judged ok, the filter refuses. The rule was written after reading pairs 41-60 of the
-  H200 model (session 28), so those files are not a test of it; fresh pairs read with it are.
+  of those judged ok, the filter refuses;
+- the same two figures with near copies refused too (`textae.decoding.line_filter`'s
+  min_similarity, --boilerplate-similarity: 0.7, 0.8 (its default), 0.9; 1 is word for word),
+  with the PTB test lines that are near copies (printed, so that one can see what they are).
+
+The word-for-word rule was written after reading pairs 41-60 of the H200 model, the near copies
+after pairs 71-80 (session 28), so those files are not a test of it; fresh pairs read with it are.
 
 Writes benchmarks/results/<--name>.json (default boilerplate_filter); no corpus line is written
 to it (the refused judged steps are printed, and are the committed files' own rows).
@@ -42,6 +47,7 @@ from textae.benchmarking import RESULTS, read_judged, write_result  # noqa: E402
 
 COUNTS = (2, 3, 5)
 SHARES = (0.5, 0.67, 0.75, 0.9)
+SIMILARITIES = (0.7, 0.8, 0.9)
 
 
 def judged_sentences(paths: list[Path]) -> dict[str, bool]:
@@ -67,8 +73,11 @@ def main(argv=None) -> int:
                         help="results file: benchmarks/results/NAME.json (default: boilerplate_filter)")
     args = parser.parse_args(argv)
 
+    from textae.cli import BOILERPLATE_SIMILARITY
     from textae.corpora.ptb import load_ptb
     from textae.corpora.text import recurring_block_lines
+    from textae.decoding import line_filter
+    from textae.sentences import build_sentence_vocab
 
     train = [line for line in load_ptb("train") if line]
     test = [tuple(line) for line in load_ptb("test") if line]
@@ -99,19 +108,46 @@ def main(argv=None) -> int:
     for verdict, steps in (("bad", bad), ("ok", ok)):
         for step in sorted(steps & words):
             print(f"refused, judged {verdict}: {step}")
+    # near copies, judged as --refuse-boilerplate judges them (PTB's vocabulary is its training words)
+    vocab = build_sentence_vocab(train)
+    judged_rows = {step: vocab.encode(step.split()) for step in verdicts}
+    test_rows = [vocab.encode(line) for line in test]
+    near: dict = {}
+    for similarity in SIMILARITIES:
+        judge = line_filter(vocab, [list(line) for line in recurring_block_lines(train, min_count=args.min_count,
+                                                                                  min_share=args.min_share)],
+                            min_similarity=similarity)
+        refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
+                         if not passed}
+        refused_test = [line for line, passed in zip(test, judge(test_rows), strict=True) if not passed]
+        near[f"min_similarity_{similarity}"] = {"test_lines_refused": len(refused_test),
+                                                "judged_bad_refused": len(refused_steps & bad),
+                                                "judged_ok_refused": len(refused_steps & ok)}
+        if similarity == BOILERPLATE_SIMILARITY:
+            for step in sorted(refused_steps - words):
+                print(f"near copy refused, judged {'bad' if step in bad else 'ok'}: {step}")
+            for line in refused_test:
+                if " ".join(line) not in words:
+                    print(f"near copy refused, PTB test line: {' '.join(line)}")  # printed only
+    metrics["near_copies"] = near
     print(f"min_count {args.min_count}, min_share {args.min_share}: {chosen['lines']} lines kept, covering "
           f"{chosen['train_lines_covered']} of {len(train)} training lines; {chosen['test_lines_refused']} of "
           f"{len(test)} test lines refused; judged steps refused: {chosen['judged_bad_refused']} of {len(bad)} bad, "
           f"{chosen['judged_ok_refused']} of {len(ok)} ok (distinct sentences)")
     for key, row in metrics["thresholds"].items():
         print(f"  {key}: {row}")
+    for key, row in near.items():
+        print(f"  near copies, {key}: {row}")
     path = write_result(args.name, seeds=[], metrics=metrics, published={},
                         notes=f"textae.corpora.text.recurring_block_lines(PTB train, min_count={args.min_count}, "
                               f"min_share={args.min_share}): lines seen at least min_count times with the same line "
                               "before or after in at least min_share of them; judged_*: distinct sentences of the "
                               "judged files (one reader's verdicts, every decoding's rows), refused when they are a "
-                              "kept line word for word; thresholds: the same at other settings; the rule was chosen "
-                              "after reading pairs 41-60 of the H200 seed-0 VAE (session 28)")
+                              "kept line word for word; thresholds: the same at other settings; near_copies: "
+                              "refused when textae.decoding.line_filter's similarity to a kept line (difflib's "
+                              "ratio over the words) is at least min_similarity (--boilerplate-similarity, 0.8 "
+                              "by default); the word-for-word rule was chosen after reading pairs 41-60 of the "
+                              "H200 seed-0 VAE, the near copies after pairs 71-80 (session 28)")
     print(f"-> {path}")
     return 0
 

@@ -17,7 +17,7 @@ same seed (interpolate.py --fluency-lm; skipped without that LM's run folder); a
 (interpolate.py --clause-parser), then that with beams of 20 and 40 searched where the parser
 accepts none of the 10 (--fallback-beam-sizes 20,40), and with --refuse-boilerplate FILE (the
 training text) that once more with the training text's recurring table and footnote lines refused
-(interpolate.py --refuse-boilerplate). --interpolations-only rewrites just that file;
+(interpolate.py --refuse-boilerplate, with its near copies by default). --interpolations-only rewrites just that file;
 --interpolation-pairs-from 10 takes the ten pairs after those (fresh pairs, on which to check a
 decoding chosen by reading the first ten).
 

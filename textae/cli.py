@@ -195,7 +195,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
-    ``--refuse-boilerplate``, ``--fallback-beam-sizes``;
+    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--fallback-beam-sizes``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
     and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
@@ -242,7 +242,13 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "seen at least 3 times, with the same line before or after in at least 3 of 4) are "
                              "refused word for word, as --clause-parser refuses fragments, e.g. the footnote 'the "
                              "percent difference compares actual profit with the 30-day estimate where at least "
-                             "three analysts have issues forecasts in the past N days' (default: none refused)")
+                             "three analysts have issues forecasts in the past N days', and their near copies "
+                             "(see --boilerplate-similarity) (default: none refused)")
+    parser.add_argument("--boilerplate-similarity", type=float, metavar="R",
+                        help="for --refuse-boilerplate: a sentence is a near copy of a line when twice the words "
+                             "they have in common, in order, over the words of both is at least R (Python's "
+                             "difflib ratio); 1 refuses word-for-word copies only (default: 0.8, which takes "
+                             "'annualized average rate of return for expenses ...' for '... after expenses ...')")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
                         help="for --clause-parser or --refuse-boilerplate: wider beams, comma-separated, searched in "
                              "turn from a step whose beam held no sentence they accept, each wider than the last "
@@ -275,6 +281,13 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     if args.refuse_boilerplate is not None and args.decode != "beam":
         parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
                      f"{args.decode})")
+    if args.boilerplate_similarity is not None:
+        if args.refuse_boilerplate is None:
+            parser.error("--boilerplate-similarity says which near copies --refuse-boilerplate refuses; add "
+                         "--refuse-boilerplate")
+        if not 0 < args.boilerplate_similarity <= 1:
+            parser.error(f"--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got "
+                         f"{args.boilerplate_similarity}")
     if args.fallback_beam_sizes:
         if args.clause_parser is None and args.refuse_boilerplate is None:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
@@ -358,10 +371,16 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
     return clause_filter(chart, vocab, frames)
 
 
+# --refuse-boilerplate's near copies: in PTB's test text every line this similar to a recurring
+# block line of its training text is a table line too (benchmarks/boilerplate_filter.py).
+BOILERPLATE_SIMILARITY = 0.8
+
+
 def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
     """The judge of ``--refuse-boilerplate`` (``None`` without it), for ``generate(acceptable=...)``:
     :func:`textae.decoding.line_filter` over the file's
-    :func:`textae.corpora.text.recurring_block_lines`, encoded with the sentence model's ``vocab``.
+    :func:`textae.corpora.text.recurring_block_lines`, encoded with the sentence model's ``vocab``,
+    with ``--boilerplate-similarity`` (:data:`BOILERPLATE_SIMILARITY` when not given).
 
     Raises:
         UsageError: the file is missing, not UTF-8 or empty, with the whole one-line message.
@@ -375,7 +394,8 @@ def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
         sentences = load_text_corpus(args.refuse_boilerplate)
     except (OSError, EmptyCorpusError) as error:
         raise UsageError(f"cannot use --refuse-boilerplate {args.refuse_boilerplate}: {error}") from error
-    return line_filter(vocab, recurring_block_lines(sentences))
+    similarity = BOILERPLATE_SIMILARITY if args.boilerplate_similarity is None else args.boilerplate_similarity
+    return line_filter(vocab, recurring_block_lines(sentences), min_similarity=similarity)
 
 
 def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:

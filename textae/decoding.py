@@ -15,6 +15,7 @@ Shape legend: B sentences (latent codes), Z latent, V vocabulary.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
@@ -360,18 +361,35 @@ def clause_filter(parser: Parser, vocab: Vocab, verb_frames: frames.VerbFrames |
     return judge
 
 
-def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]]) -> Acceptability:
-    """An ``acceptable`` judge for :func:`generate` that refuses the given lines word for word
-    (each a sequence of words, encoded with ``vocab``, so a word it lacks matches as
-    ``<unk>``): e.g. a training corpus's boilerplate,
-    :func:`textae.corpora.text.recurring_block_lines` (``--refuse-boilerplate``), which a
-    decoder reproduces whole and a parser may read as a clause (``the percent difference
-    compares actual profit with the 30-day estimate where at least three analysts have issues
-    forecasts ...``, a footnote with the newspaper's own typo)."""
+def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity: float = 1.0) -> Acceptability:
+    """An ``acceptable`` judge for :func:`generate` that refuses the given lines (each a sequence
+    of words, encoded with ``vocab``, so a word it lacks matches as ``<unk>``) and, with
+    ``min_similarity`` below 1, their near copies: a sentence whose similarity to a line,
+    ``difflib.SequenceMatcher``'s ratio over the words (twice the words they have in common, in
+    order, over the words of both), is at least ``min_similarity``. For a training corpus's
+    boilerplate, :func:`textae.corpora.text.recurring_block_lines` (``--refuse-boilerplate``),
+    which a decoder reproduces whole, or nearly (``annualized average rate of return for expenses
+    ...`` for ``... after expenses ...``), and a parser may read as a clause (``the percent
+    difference compares actual profit with the 30-day estimate where at least three analysts
+    have issues forecasts ...``, a footnote with the newspaper's own typo).
+
+    Raises:
+        ValueError: ``min_similarity`` outside (0, 1].
+    """
+    if not 0 < min_similarity <= 1:
+        raise ValueError(f"min_similarity must be in (0, 1] (1: word for word), got {min_similarity!r}")
     refused = {tuple(vocab.encode(line)) for line in lines}
 
+    def near(row: tuple[int, ...]) -> bool:
+        for line in refused:
+            matcher = difflib.SequenceMatcher(None, row, line, autojunk=False)
+            if (matcher.real_quick_ratio() >= min_similarity and matcher.quick_ratio() >= min_similarity
+                    and matcher.ratio() >= min_similarity):
+                return True
+        return False
+
     def judge(rows: list[list[int]]) -> list[bool]:
-        return [tuple(row) not in refused for row in rows]
+        return [not (tuple(row) in refused or (min_similarity < 1 and near(tuple(row)))) for row in rows]
 
     return judge
 

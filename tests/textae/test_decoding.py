@@ -308,6 +308,15 @@ def test_line_filter_refuses_its_lines_word_for_word_unknown_words_as_unk():
             [ids["rose"]], []]
     assert judge(rows) == [False, True, False, True, True]  # a prefix passes; zzyzx matches as <unk>
     assert judge([]) == []
+    # near copies: 2 x 2 words in common / 5 words = 0.8 for `call money` against the 3-word line
+    near = line_filter(vocab, [("call", "money", "N")], min_similarity=0.8)
+    assert near(rows) == [False, False, True, True, True]
+    assert line_filter(vocab, [("call", "money", "N")], min_similarity=0.81)(rows[:2]) == [False, True]
+    longer = [ids["call"], ids["money"], ids["rose"], ids["N"]]  # 2 x 3 / 7 = 0.86: one word inserted
+    assert near([longer]) == [False] and line_filter(vocab, [("call", "money", "N")], min_similarity=0.9)([longer]) == [True]
+    for bad in (0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="min_similarity"):
+            line_filter(vocab, [], min_similarity=bad)
 
 
 def test_all_of_passes_what_every_judge_passes_and_asks_each_only_about_the_survivors():

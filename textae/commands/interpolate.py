@@ -17,10 +17,14 @@ Examples:
     python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
         --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
         --clause-parser runs/parser-ptb_sample-lmtext-seed0/model --fallback-beam-sizes 20,40
+    python scripts/interpolate.py --checkpoint DIR "a b c" "d e f" \\
+        --decode beam --beam-size 10 --length-penalty 0.5 --no-unk --fluency-lm LM_DIR \\
+        --clause-parser runs/parser-ptb_sample-lmtext-seed0/model --fallback-beam-sizes 20,40 \\
+        --refuse-boilerplate "$TEXTAE_DATA_DIR/ptb/ptb.train.txt"
 
-The two decodings before the last are those BENCHMARKS.md shows for the PTB VAE (the beam settings
-chosen by reading interpolations between dev sentences: no <unk> loops, unlike greedy, and
-fewer run-on sentences than beam search's default length penalty); greedy stays the default.
+The beam settings of the third example on are those BENCHMARKS.md shows for the PTB VAE (chosen
+by reading interpolations between dev sentences: no <unk> loops, unlike greedy, and fewer run-on
+sentences than beam search's default length penalty); greedy stays the default.
 With --fluency-lm (the model/ folder of a train_vae.py --model lstm_lm run on the same
 corpus) the beam's finished sentences are re-ranked with that LM's mean log probability per
 token (weight 2.0 by default, chosen the same way), which makes fragments rarer. With
@@ -37,6 +41,13 @@ as PTB's table lines; the best of all when the parser accepts none, unless
 --fallback-beam-sizes names wider beams to search first at such a step (the last example: where
 a beam of 10 held only table lines such as "call money N N N to N N", one of 20 or 40 found
 "time warner declined to comment").
+With --refuse-boilerplate (the text the model was trained on, one sentence per line in its
+documents' order) the lines that text reprints as parts of recurring blocks, such as a
+newspaper's daily tables and their footnotes, are refused too, with their near copies
+(--boilerplate-similarity, 0.8 by default): the decoder reproduces them whole, and the parser
+reads some as clauses ("the percent difference compares actual profit with the 30-day estimate
+where at least three analysts have issues forecasts in the past N days", a footnote with the
+newspaper's own typo). The last example is the decoding BENCHMARKS.md reads on fresh test pairs.
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

@@ -23,10 +23,14 @@ This benchmark needs no model. It measures, on PTB's training text:
   of those judged ok, the filter refuses;
 - the same two figures with near copies refused too (`textae.decoding.line_filter`'s
   min_similarity, --boilerplate-similarity: 0.7, 0.8 (its default), 0.9; 1 is word for word),
-  with the PTB test lines that are near copies (printed, so that one can see what they are).
+  with the PTB test lines that are near copies (printed, so that one can see what they are);
+- the same with the sentences that hold a run of words only the kept lines hold refused
+  (`textae.corpora.text.block_spans`, --boilerplate-span: 3 to 6 words, 5 its default), beside
+  word-for-word copies alone, and the PTB test lines the whole default filter refuses (printed).
 
 The word-for-word rule was written after reading pairs 41-60 of the H200 model, the near copies
-after pairs 71-80 (session 28), so those files are not a test of it; fresh pairs read with it are.
+after pairs 71-80, the runs of words after pairs 81-100 (session 28), so those files are not a
+test of it; fresh pairs read with it are.
 
 Writes benchmarks/results/<--name>.json (default boilerplate_filter); no corpus line is written
 to it (the refused judged steps are printed, and are the committed files' own rows).
@@ -48,6 +52,7 @@ from textae.benchmarking import RESULTS, read_judged, write_result  # noqa: E402
 COUNTS = (2, 3, 5)
 SHARES = (0.5, 0.67, 0.75, 0.9)
 SIMILARITIES = (0.7, 0.8, 0.9)
+SPANS = (3, 4, 5, 6)
 
 
 def judged_sentences(paths: list[Path]) -> dict[str, bool]:
@@ -73,9 +78,9 @@ def main(argv=None) -> int:
                         help="results file: benchmarks/results/NAME.json (default: boilerplate_filter)")
     args = parser.parse_args(argv)
 
-    from textae.cli import BOILERPLATE_SIMILARITY
+    from textae.cli import BOILERPLATE_SIMILARITY, BOILERPLATE_SPAN
     from textae.corpora.ptb import load_ptb
-    from textae.corpora.text import recurring_block_lines
+    from textae.corpora.text import block_spans, recurring_block_lines
     from textae.decoding import line_filter
     from textae.sentences import build_sentence_vocab
 
@@ -130,6 +135,31 @@ def main(argv=None) -> int:
                 if " ".join(line) not in words:
                     print(f"near copy refused, PTB test line: {' '.join(line)}")  # printed only
     metrics["near_copies"] = near
+    kept = recurring_block_lines(train, min_count=args.min_count, min_share=args.min_share)
+    with_spans: dict = {}
+    for length in SPANS:  # word-for-word copies and the runs only the kept lines hold, no near copies
+        judge = line_filter(vocab, [list(line) for line in kept], spans=block_spans(train, kept, length))
+        refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
+                         if not passed}
+        with_spans[f"span_{length}"] = {"spans": len(block_spans(train, kept, length)),
+                                        "test_lines_refused": judge(test_rows).count(False),
+                                        "judged_bad_refused": len(refused_steps & bad),
+                                        "judged_ok_refused": len(refused_steps & ok)}
+    metrics["runs_of_words"] = with_spans
+    # the whole default filter of --refuse-boilerplate
+    judge = line_filter(vocab, [list(line) for line in kept], min_similarity=BOILERPLATE_SIMILARITY,
+                        spans=block_spans(train, kept, BOILERPLATE_SPAN))
+    refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
+                     if not passed}
+    refused_test = [line for line, passed in zip(test, judge(test_rows), strict=True) if not passed]
+    metrics["default_filter"] = {"min_similarity": BOILERPLATE_SIMILARITY, "span": BOILERPLATE_SPAN,
+                                 "test_lines_refused": len(refused_test),
+                                 "judged_bad_refused": len(refused_steps & bad),
+                                 "judged_ok_refused": len(refused_steps & ok)}
+    for step in sorted(refused_steps):
+        print(f"the default filter refuses, judged {'bad' if step in bad else 'ok'}: {step}")
+    for line in refused_test:
+        print(f"the default filter refuses, PTB test line: {' '.join(line)}")  # printed only
     print(f"min_count {args.min_count}, min_share {args.min_share}: {chosen['lines']} lines kept, covering "
           f"{chosen['train_lines_covered']} of {len(train)} training lines; {chosen['test_lines_refused']} of "
           f"{len(test)} test lines refused; judged steps refused: {chosen['judged_bad_refused']} of {len(bad)} bad, "
@@ -138,6 +168,9 @@ def main(argv=None) -> int:
         print(f"  {key}: {row}")
     for key, row in near.items():
         print(f"  near copies, {key}: {row}")
+    for key, row in with_spans.items():
+        print(f"  runs of words, {key}: {row}")
+    print(f"  the default filter: {metrics['default_filter']}")
     path = write_result(args.name, seeds=[], metrics=metrics, published={},
                         notes=f"textae.corpora.text.recurring_block_lines(PTB train, min_count={args.min_count}, "
                               f"min_share={args.min_share}): lines seen at least min_count times with the same line "
@@ -146,8 +179,12 @@ def main(argv=None) -> int:
                               "kept line word for word; thresholds: the same at other settings; near_copies: "
                               "refused when textae.decoding.line_filter's similarity to a kept line (difflib's "
                               "ratio over the words) is at least min_similarity (--boilerplate-similarity, 0.8 "
-                              "by default); the word-for-word rule was chosen after reading pairs 41-60 of the "
-                              "H200 seed-0 VAE, the near copies after pairs 71-80 (session 28)")
+                              "by default); runs_of_words: refused word for word or when holding a run of span "
+                              "words that only kept lines hold in the training text (textae.corpora.text."
+                              "block_spans; --boilerplate-span, 5 by default), without near copies; default_filter: "
+                              "all three as --refuse-boilerplate applies them; the word-for-word rule was chosen "
+                              "after reading pairs 41-60 of the H200 seed-0 VAE, the near copies after pairs 71-80, "
+                              "the runs of words after pairs 81-100 (session 28)")
     print(f"-> {path}")
     return 0
 

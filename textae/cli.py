@@ -195,7 +195,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
-    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--fallback-beam-sizes``;
+    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--fallback-beam-sizes``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
     and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
@@ -242,13 +242,18 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "seen at least 3 times, with the same line before or after in at least 3 of 4) are "
                              "refused word for word, as --clause-parser refuses fragments, e.g. the footnote 'the "
                              "percent difference compares actual profit with the 30-day estimate where at least "
-                             "three analysts have issues forecasts in the past N days', and their near copies "
-                             "(see --boilerplate-similarity) (default: none refused)")
+                             "three analysts have issues forecasts in the past N days', their near copies (see "
+                             "--boilerplate-similarity) and any sentence holding a run of words only they hold (see "
+                             "--boilerplate-span) (default: none refused)")
     parser.add_argument("--boilerplate-similarity", type=float, metavar="R",
                         help="for --refuse-boilerplate: a sentence is a near copy of a line when twice the words "
                              "they have in common, in order, over the words of both is at least R (Python's "
                              "difflib ratio); 1 refuses word-for-word copies only (default: 0.8, which takes "
                              "'annualized average rate of return for expenses ...' for '... after expenses ...')")
+    parser.add_argument("--boilerplate-span", type=int, metavar="N",
+                        help="for --refuse-boilerplate: a sentence holding N words in a row that, in the training "
+                             "text, only its recurring lines hold is refused too, e.g. 'london interbank offered "
+                             "rates libor' in a blend of two table lines; 0: off (default: 5)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
                         help="for --clause-parser or --refuse-boilerplate: wider beams, comma-separated, searched in "
                              "turn from a step whose beam held no sentence they accept, each wider than the last "
@@ -288,6 +293,12 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         if not 0 < args.boilerplate_similarity <= 1:
             parser.error(f"--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got "
                          f"{args.boilerplate_similarity}")
+    if args.boilerplate_span is not None:
+        if args.refuse_boilerplate is None:
+            parser.error("--boilerplate-span says which runs of words --refuse-boilerplate refuses; add "
+                         "--refuse-boilerplate")
+        if args.boilerplate_span < 0:
+            parser.error(f"--boilerplate-span must be 0 (off) or more words, got {args.boilerplate_span}")
     if args.fallback_beam_sizes:
         if args.clause_parser is None and args.refuse_boilerplate is None:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
@@ -374,20 +385,30 @@ def load_clause_filter(args: argparse.Namespace, vocab: Any) -> Any:
 # --refuse-boilerplate's near copies: in PTB's test text every line this similar to a recurring
 # block line of its training text is a table line too (benchmarks/boilerplate_filter.py).
 BOILERPLATE_SIMILARITY = 0.8
+# --refuse-boilerplate's runs of words only the recurring lines hold: of PTB's test lines, 5-word
+# runs find table and box lines, and no sentence of prose (benchmarks/boilerplate_filter.py).
+BOILERPLATE_SPAN = 5
 
 
 def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
     """The judge of ``--refuse-boilerplate`` (``None`` without it), for ``generate(acceptable=...)``:
     :func:`textae.decoding.line_filter` over the file's
     :func:`textae.corpora.text.recurring_block_lines`, encoded with the sentence model's ``vocab``,
-    with ``--boilerplate-similarity`` (:data:`BOILERPLATE_SIMILARITY` when not given).
+    with ``--boilerplate-similarity`` (:data:`BOILERPLATE_SIMILARITY` when not given), and the
+    runs of ``--boilerplate-span`` words only those lines hold
+    (:func:`textae.corpora.text.block_spans`; :data:`BOILERPLATE_SPAN` words when not given).
 
     Raises:
         UsageError: the file is missing, not UTF-8 or empty, with the whole one-line message.
     """
     if args.refuse_boilerplate is None:
         return None
-    from textae.corpora.text import EmptyCorpusError, load_text_corpus, recurring_block_lines
+    from textae.corpora.text import (
+        EmptyCorpusError,
+        block_spans,
+        load_text_corpus,
+        recurring_block_lines,
+    )
     from textae.decoding import line_filter
 
     try:
@@ -395,7 +416,10 @@ def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
     except (OSError, EmptyCorpusError) as error:
         raise UsageError(f"cannot use --refuse-boilerplate {args.refuse_boilerplate}: {error}") from error
     similarity = BOILERPLATE_SIMILARITY if args.boilerplate_similarity is None else args.boilerplate_similarity
-    return line_filter(vocab, recurring_block_lines(sentences), min_similarity=similarity)
+    span = BOILERPLATE_SPAN if args.boilerplate_span is None else args.boilerplate_span
+    lines = recurring_block_lines(sentences)
+    spans = block_spans(sentences, lines, span) if span else set()
+    return line_filter(vocab, lines, min_similarity=similarity, spans=spans)
 
 
 def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:

@@ -361,24 +361,33 @@ def clause_filter(parser: Parser, vocab: Vocab, verb_frames: frames.VerbFrames |
     return judge
 
 
-def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity: float = 1.0) -> Acceptability:
+def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity: float = 1.0,
+                spans: Iterable[Sequence[str]] = ()) -> Acceptability:
     """An ``acceptable`` judge for :func:`generate` that refuses the given lines (each a sequence
-    of words, encoded with ``vocab``, so a word it lacks matches as ``<unk>``) and, with
-    ``min_similarity`` below 1, their near copies: a sentence whose similarity to a line,
+    of words, encoded with ``vocab``, so a word it lacks matches as ``<unk>``); with
+    ``min_similarity`` below 1, their near copies too: a sentence whose similarity to a line,
     ``difflib.SequenceMatcher``'s ratio over the words (twice the words they have in common, in
-    order, over the words of both), is at least ``min_similarity``. For a training corpus's
-    boilerplate, :func:`textae.corpora.text.recurring_block_lines` (``--refuse-boilerplate``),
-    which a decoder reproduces whole, or nearly (``annualized average rate of return for expenses
-    ...`` for ``... after expenses ...``), and a parser may read as a clause (``the percent
-    difference compares actual profit with the 30-day estimate where at least three analysts
-    have issues forecasts ...``, a footnote with the newspaper's own typo).
+    order, over the words of both), is at least ``min_similarity``; and any sentence that holds
+    one of ``spans`` (runs of words) word for word.
+
+    For a training corpus's boilerplate, :func:`textae.corpora.text.recurring_block_lines` and
+    :func:`textae.corpora.text.block_spans` (``--refuse-boilerplate``), which a decoder
+    reproduces whole, nearly (``annualized average rate of return for expenses ...`` for
+    ``... after expenses ...``) or blended (``london interbank offered rates libor N N N days
+    ...``), and a parser may read as a clause (``the percent difference compares actual profit
+    with the 30-day estimate where at least three analysts have issues forecasts ...``, a
+    footnote with the newspaper's own typo).
 
     Raises:
-        ValueError: ``min_similarity`` outside (0, 1].
+        ValueError: ``min_similarity`` outside (0, 1], or an empty span.
     """
     if not 0 < min_similarity <= 1:
         raise ValueError(f"min_similarity must be in (0, 1] (1: word for word), got {min_similarity!r}")
     refused = {tuple(vocab.encode(line)) for line in lines}
+    refused_spans = {tuple(vocab.encode(span)) for span in spans}
+    if () in refused_spans:
+        raise ValueError("spans must each hold at least one word")
+    span_lengths = sorted({len(span) for span in refused_spans})
 
     def near(row: tuple[int, ...]) -> bool:
         for line in refused:
@@ -388,8 +397,13 @@ def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity:
                 return True
         return False
 
+    def holds_span(row: tuple[int, ...]) -> bool:
+        return any(row[i:i + length] in refused_spans for length in span_lengths
+                   for i in range(len(row) - length + 1))
+
     def judge(rows: list[list[int]]) -> list[bool]:
-        return [not (tuple(row) in refused or (min_similarity < 1 and near(tuple(row)))) for row in rows]
+        return [not (tuple(row) in refused or (min_similarity < 1 and near(tuple(row))) or holds_span(tuple(row)))
+                for row in rows]
 
     return judge
 

@@ -123,7 +123,7 @@ def test_refuse_boilerplate_keeps_beam_search_off_a_training_text_s_recurring_li
     corpus = tmp_path / "train.txt"
     corpus.write_text("\n".join(text) + "\n", encoding="utf-8")
     refused = script("interpolate.py", "--checkpoint", str(vae_model), *pair, *flags, "--refuse-boilerplate",
-                     str(corpus), "--boilerplate-similarity", "1", "--fallback-beam-sizes", "8")
+                     str(corpus), "--boilerplate-similarity", "1", "--boilerplate-span", "0", "--fallback-beam-sizes", "8")
     assert refused.returncode == 0, refused.stderr
     steps = [line.split(None, 1)[1] if len(line.split(None, 1)) == 2 else "" for line in refused.stdout.splitlines()[2:]]
     assert len(steps) == 3 and not set(steps) & set(outputs), (outputs, steps)
@@ -303,6 +303,10 @@ BAD_VALUES = [
      "--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got 0.0"),
     ("interpolate.py", ["--decode", "beam", "--refuse-boilerplate", "F", "--boilerplate-similarity", "nan"],
      "--boilerplate-similarity must be above 0 and at most 1"),
+    ("sample.py", ["--decode", "beam", "--boilerplate-span", "4"], "--boilerplate-span says which runs of words "
+     "--refuse-boilerplate refuses; add --refuse-boilerplate"),
+    ("interpolate.py", ["--decode", "beam", "--refuse-boilerplate", "F", "--boilerplate-span", "-1"],
+     "--boilerplate-span must be 0 (off) or more words, got -1"),
     ("sample.py", ["--decode", "beam", "--beam-size", "10", "--clause-parser", "DIR", "--fallback-beam-sizes", "20,20"],
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "

@@ -160,7 +160,7 @@ def test_real_ptb_boilerplate_is_its_tables_and_footnotes_not_its_repeated_sente
     from collections import Counter
 
     from textae.corpora.ptb import load_ptb
-    from textae.corpora.text import recurring_block_lines
+    from textae.corpora.text import block_spans, recurring_block_lines
 
     train = [tuple(line) for line in load_ptb("train", data_dir) if line]
     kept = recurring_block_lines(train)
@@ -168,6 +168,9 @@ def test_real_ptb_boilerplate_is_its_tables_and_footnotes_not_its_repeated_sente
     assert any("interbank" in line and "offered" in line for line in kept)
     most_repeated, count = Counter(line for line in train if len(line) >= 3).most_common(1)[0]
     assert count >= 20 and most_repeated not in kept
+    spans = block_spans(train, kept, 5)  # the runs of five words only those lines hold
+    assert any("libor" in span for span in spans)
+    assert 300 <= len(spans) <= 400
 
 
 def test_real_mr_and_its_folds(data_dir):

@@ -317,6 +317,12 @@ def test_line_filter_refuses_its_lines_word_for_word_unknown_words_as_unk():
     for bad in (0, 1.5, float("nan")):
         with pytest.raises(ValueError, match="min_similarity"):
             line_filter(vocab, [], min_similarity=bad)
+    # runs of words: a sentence holding one anywhere is refused, whatever else it says
+    spans = line_filter(vocab, [], spans=[("money", "rose"), ("zzyzx", "N", "N")])
+    assert spans([[ids["call"], ids["money"], ids["rose"], ids["N"]], [ids["rose"], ids["money"]],
+                  [ids["<unk>"], ids["N"], ids["N"]], [ids["money"]], []]) == [False, True, False, True, True]
+    with pytest.raises(ValueError, match="at least one word"):
+        line_filter(vocab, [], spans=[()])
 
 
 def test_all_of_passes_what_every_judge_passes_and_asks_each_only_about_the_survivors():

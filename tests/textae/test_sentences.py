@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from textae.corpora.text import load_text_corpus, recurring_block_lines
+from textae.corpora.text import block_spans, load_text_corpus, recurring_block_lines
 from textae.sentences import build_sentence_vocab, collate_sentences, encode_sentences
 
 
@@ -46,6 +46,19 @@ def test_recurring_block_lines_are_a_box_reprinted_whole_not_a_sentence_repeated
     for bad in ({"min_count": 1}, {"min_count": 2.5}, {"min_count": True}, {"min_share": 0}, {"min_share": 1.5}):
         with pytest.raises(ValueError, match="min_count|min_share"):
             recurring_block_lines(text, **bad)
+
+
+def test_block_spans_are_the_runs_of_words_only_the_boilerplate_holds():
+    box = {("london", "interbank", "offered", "rates", "N"), ("call", "money", "N")}
+    text = [["london", "interbank", "offered", "rates", "N"], ["call", "money", "N"],
+            ["interbank", "offered", "rates", "rose"], ["money", "N", "is", "tight"]]
+    assert block_spans(text, box, 3) == {("london", "interbank", "offered"), ("offered", "rates", "N"),
+                                         ("call", "money", "N")}  # the prose holds the other runs
+    assert block_spans(text, box, 5) == {("london", "interbank", "offered", "rates", "N")}  # call money is shorter
+    assert block_spans(text, box, 6) == set() and block_spans(text, set(), 2) == set()
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="length must be an int >= 1"):
+            block_spans(text, box, bad)
 
 
 def test_evaluation_protocol_on_tiny_models():

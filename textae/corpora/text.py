@@ -72,6 +72,28 @@ def recurring_block_lines(sentences: Sequence[Sequence[str]], *, min_count: int 
             if max(*before[line].values(), *after[line].values()) >= min_share * counts[line]}
 
 
+def block_spans(sentences: Sequence[Sequence[str]], lines: set[tuple[str, ...]], length: int) -> set[tuple[str, ...]]:
+    """The runs of ``length`` words of ``lines`` (e.g. :func:`recurring_block_lines`) that no other
+    line of ``sentences`` holds: what only the boilerplate says (``london interbank offered rates
+    libor``, ``merrill lynch ready assets trust``), by which a decoder's blend of two table lines,
+    or of a table line and a sentence, gives itself away.
+
+    Raises:
+        ValueError: ``length`` below 1.
+    """
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be an int >= 1 (words in a run), got {length!r}")
+
+    def runs(line: Sequence[str]) -> set[tuple[str, ...]]:
+        return {tuple(line[i:i + length]) for i in range(len(line) - length + 1)}
+
+    inside = set().union(*(runs(line) for line in lines))
+    for sentence in sentences:
+        if tuple(sentence) not in lines:
+            inside -= runs(sentence)
+    return inside
+
+
 def _utf8_with_a_sentence(path: Path) -> bool:
     """Whether ``path`` has a non-blank line; reads it block by block as strict UTF-8.
 

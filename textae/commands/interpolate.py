@@ -44,10 +44,12 @@ a beam of 10 held only table lines such as "call money N N N to N N", one of 20 
 With --refuse-boilerplate (the text the model was trained on, one sentence per line in its
 documents' order) the lines that text reprints as parts of recurring blocks, such as a
 newspaper's daily tables and their footnotes, are refused too, with their near copies
-(--boilerplate-similarity, 0.8 by default): the decoder reproduces them whole, and the parser
-reads some as clauses ("the percent difference compares actual profit with the 30-day estimate
-where at least three analysts have issues forecasts in the past N days", a footnote with the
-newspaper's own typo). The last example is the decoding BENCHMARKS.md reads on fresh test pairs.
+(--boilerplate-similarity, 0.8 by default) and any sentence holding five words in a row that
+only those lines hold (--boilerplate-span), such as "london interbank offered rates libor": the
+decoder reproduces them whole, nearly or blended, and the parser reads some as clauses ("the
+percent difference compares actual profit with the 30-day estimate where at least three analysts
+have issues forecasts in the past N days", a footnote with the newspaper's own typo). The last
+example is the decoding BENCHMARKS.md reads on fresh test pairs.
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

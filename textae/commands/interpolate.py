@@ -48,8 +48,9 @@ newspaper's daily tables and their footnotes, are refused too, with their near c
 only those lines hold (--boilerplate-span), such as "london interbank offered rates libor": the
 decoder reproduces them whole, nearly or blended, and the parser reads some as clauses ("the
 percent difference compares actual profit with the 30-day estimate where at least three analysts
-have issues forecasts in the past N days", a footnote with the newspaper's own typo). The last
-example is the decoding BENCHMARKS.md reads on fresh test pairs.
+have issues forecasts in the past N days", a footnote with the newspaper's own typo). BENCHMARKS.md
+reads the last two examples' decodings side by side on fresh test pairs: the beam's next choice
+after a refusal is as often bad, so the last one does not lower the count of bad steps.
 
 Input words are split on spaces; a word the vocabulary lacks is tried lower-cased (PTB's
 vocabulary is lower-case), and is otherwise shown as it maps (<unk>).

@@ -6,7 +6,8 @@ temperature) and beam-search decoding, each with an optional ban on ``<unk>`` an
 n-grams; beam search can rank its finished sentences with a length penalty and re-rank them
 with an external language model (``fluency_model``) and keep to the ones a judge accepts
 (``acceptable``; :func:`clause_filter` asks a Penn Treebank parser for a clause with a verb,
-and with verb frames, for no verb left without the complement it needs),
+and with verb frames, for no verb left without the complement it needs; :func:`line_filter`
+refuses given lines, such as a training text's boilerplate; :func:`all_of` joins judges),
 searching wider beams (``fallback_beam_sizes``) from a latent code whose beam it rejects whole.
 ``interpolate`` gives the latent path that ``scripts/interpolate.py`` decodes.
 

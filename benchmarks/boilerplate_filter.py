@@ -113,21 +113,24 @@ def main(argv=None) -> int:
     for verdict, steps in (("bad", bad), ("ok", ok)):
         for step in sorted(steps & words):
             print(f"refused, judged {verdict}: {step}")
-    # near copies, judged as --refuse-boilerplate judges them (PTB's vocabulary is its training words)
+    # near copies and runs of words, judged as --refuse-boilerplate judges them (PTB's
+    # vocabulary is its training words)
     vocab = build_sentence_vocab(train)
-    judged_rows = {step: vocab.encode(step.split()) for step in verdicts}
+    judged_rows = [vocab.encode(step.split()) for step in verdicts]
     test_rows = [vocab.encode(line) for line in test]
+    kept = recurring_block_lines(train, min_count=args.min_count, min_share=args.min_share)
+
+    def refusals(**options) -> tuple[dict, set[str], list[tuple[str, ...]]]:
+        """line_filter(vocab, kept, **options)'s counts, the judged steps and test lines it refuses."""
+        judge = line_filter(vocab, kept, **options)
+        refused_steps = {step for step, passed in zip(verdicts, judge(judged_rows), strict=True) if not passed}
+        refused_test = [line for line, passed in zip(test, judge(test_rows), strict=True) if not passed]
+        return ({"test_lines_refused": len(refused_test), "judged_bad_refused": len(refused_steps & bad),
+                 "judged_ok_refused": len(refused_steps & ok)}, refused_steps, refused_test)
+
     near: dict = {}
     for similarity in SIMILARITIES:
-        judge = line_filter(vocab, [list(line) for line in recurring_block_lines(train, min_count=args.min_count,
-                                                                                  min_share=args.min_share)],
-                            min_similarity=similarity)
-        refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
-                         if not passed}
-        refused_test = [line for line, passed in zip(test, judge(test_rows), strict=True) if not passed]
-        near[f"min_similarity_{similarity}"] = {"test_lines_refused": len(refused_test),
-                                                "judged_bad_refused": len(refused_steps & bad),
-                                                "judged_ok_refused": len(refused_steps & ok)}
+        near[f"min_similarity_{similarity}"], refused_steps, refused_test = refusals(min_similarity=similarity)
         if similarity == BOILERPLATE_SIMILARITY:
             for step in sorted(refused_steps - words):
                 print(f"near copy refused, judged {'bad' if step in bad else 'ok'}: {step}")
@@ -135,27 +138,15 @@ def main(argv=None) -> int:
                 if " ".join(line) not in words:
                     print(f"near copy refused, PTB test line: {' '.join(line)}")  # printed only
     metrics["near_copies"] = near
-    kept = recurring_block_lines(train, min_count=args.min_count, min_share=args.min_share)
     with_spans: dict = {}
     for length in SPANS:  # word-for-word copies and the runs only the kept lines hold, no near copies
-        judge = line_filter(vocab, [list(line) for line in kept], spans=block_spans(train, kept, length))
-        refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
-                         if not passed}
-        with_spans[f"span_{length}"] = {"spans": len(block_spans(train, kept, length)),
-                                        "test_lines_refused": judge(test_rows).count(False),
-                                        "judged_bad_refused": len(refused_steps & bad),
-                                        "judged_ok_refused": len(refused_steps & ok)}
+        spans = block_spans(train, kept, length)
+        with_spans[f"span_{length}"] = {"spans": len(spans), **refusals(spans=spans)[0]}
     metrics["runs_of_words"] = with_spans
     # the whole default filter of --refuse-boilerplate
-    judge = line_filter(vocab, [list(line) for line in kept], min_similarity=BOILERPLATE_SIMILARITY,
-                        spans=block_spans(train, kept, BOILERPLATE_SPAN))
-    refused_steps = {step for step, passed in zip(verdicts, judge(list(judged_rows.values())), strict=True)
-                     if not passed}
-    refused_test = [line for line, passed in zip(test, judge(test_rows), strict=True) if not passed]
-    metrics["default_filter"] = {"min_similarity": BOILERPLATE_SIMILARITY, "span": BOILERPLATE_SPAN,
-                                 "test_lines_refused": len(refused_test),
-                                 "judged_bad_refused": len(refused_steps & bad),
-                                 "judged_ok_refused": len(refused_steps & ok)}
+    counts, refused_steps, refused_test = refusals(min_similarity=BOILERPLATE_SIMILARITY,
+                                                   spans=block_spans(train, kept, BOILERPLATE_SPAN))
+    metrics["default_filter"] = {"min_similarity": BOILERPLATE_SIMILARITY, "span": BOILERPLATE_SPAN, **counts}
     for step in sorted(refused_steps):
         print(f"the default filter refuses, judged {'bad' if step in bad else 'ok'}: {step}")
     for line in refused_test:

@@ -424,8 +424,8 @@ def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
 
 def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:
     """The judge of ``--refuse-boilerplate`` and ``--clause-parser`` together (``None`` with
-    neither), for ``generate(acceptable=...)``: a sentence must pass both, the word-for-word
-    check first (:func:`textae.decoding.all_of`).
+    neither), for ``generate(acceptable=...)``: a sentence must pass both, the boilerplate check
+    first, as it is the cheaper (:func:`textae.decoding.all_of`).
 
     Raises:
         CheckpointError: from :func:`load_clause_filter`.

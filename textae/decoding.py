@@ -402,9 +402,11 @@ def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity:
         return any(row[i:i + length] in refused_spans for length in span_lengths
                    for i in range(len(row) - length + 1))
 
+    def refuses(row: tuple[int, ...]) -> bool:
+        return row in refused or (min_similarity < 1 and near(row)) or holds_span(row)
+
     def judge(rows: list[list[int]]) -> list[bool]:
-        return [not (tuple(row) in refused or (min_similarity < 1 and near(tuple(row))) or holds_span(tuple(row)))
-                for row in rows]
+        return [not refuses(tuple(row)) for row in rows]
 
     return judge
 

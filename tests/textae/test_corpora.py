@@ -155,8 +155,8 @@ def test_real_ptb(data_dir):
 
 def test_real_ptb_boilerplate_is_its_tables_and_footnotes_not_its_repeated_sentences(data_dir):
     """In PTB's training text, the lines recurring in blocks are the daily boxes' (about 50), among
-    them the money-rates box; the line the text repeats most often in prose (a short sentence,
-    28 times) is not one."""
+    them the money-rates box; the line of three words or more the text repeats most often (a
+    short sentence of prose, seen at least 20 times) is not one."""
     from collections import Counter
 
     from textae.corpora.ptb import load_ptb

@@ -50,8 +50,8 @@ def recurring_block_lines(sentences: Sequence[Sequence[str]], *, min_count: int 
     (``the average of interbank offered rates for dollar deposits in the london market ...``,
     ``call money N N N to N N``), the earnings-surprise table's footnotes (``the percent
     difference compares actual profit with the 30-day estimate ...``), the mortgage-yield and
-    auction lines; ``terms were n't disclosed`` (28 times) and ``sales rose N N to $ N billion
-    from $ N billion`` are not.
+    auction lines; ``terms were n't disclosed`` (its most repeated line of three words or more)
+    and ``sales rose N N to $ N billion from $ N billion`` are not.
 
     Raises:
         ValueError: ``min_count`` below 2, or ``min_share`` outside (0, 1].

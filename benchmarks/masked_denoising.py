@@ -106,7 +106,7 @@ def run(arguments: list[str], reuse: bool) -> dict:
     output = REPO / arguments[arguments.index("--output-dir") + 1]
     if not (reuse and (output / "test_report.json").is_file()):
         print("+ python " + shlex.join(arguments), flush=True)
-        subprocess.run([sys.executable, *arguments], cwd=REPO, check=True)
+        subprocess.run([sys.executable, *arguments, "--overwrite"], cwd=REPO, check=True)  # a run to train again
     return json.loads((output / "test_report.json").read_text())
 
 

@@ -153,10 +153,10 @@ def ensure_model(name: str, runs: Path, retrain: bool, fill: dict[str, Path],
     if stand_in and not trained:
         folder, command = runs / STAND_INS / folder_name, command + ONE_STEP
         if retrain or not (folder / "model" / "config.json").is_file():
-            subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false"], cwd=REPO,
+            subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false", "--overwrite"], cwd=REPO,
                            check=True)
     elif retrain or not trained:
-        subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false"], cwd=REPO,
+        subprocess.run([sys.executable, *command, "--output-dir", str(folder), "--progress", "false", "--overwrite"], cwd=REPO,
                        check=True)
         trained = True
     return folder / "model", " ".join(["python", *command, "--output-dir", shown(folder)]), trained

@@ -86,7 +86,7 @@ def run_script(arguments: list[str], environment: dict[str, str] | None = None) 
     """Runs a training script in its own process (``environment``: variables to set) and
     returns its test_report.json."""
     print("+ python " + shlex.join(arguments), flush=True)
-    subprocess.run([sys.executable, *arguments], cwd=REPO, check=True,
+    subprocess.run([sys.executable, *arguments, "--overwrite"], cwd=REPO, check=True,
                    env={**os.environ, **environment} if environment else None)
     output = Path(arguments[arguments.index("--output-dir") + 1])
     return json.loads((REPO / output / "test_report.json").read_text())

@@ -124,7 +124,7 @@ def run(command: list[str], reuse: bool, record: Path, available_only: bool) -> 
     if not (reuse and in_folder):
         if available_only:
             return None
-        subprocess.run([sys.executable, *command], cwd=REPO, check=True)
+        subprocess.run([sys.executable, *command, "--overwrite"], cwd=REPO, check=True)  # a run to train again
     report = json.loads((REPO / output / "test_report.json").read_text())
     report["config"] = json.loads((REPO / output / "run_config.json").read_text())["model"]
     if report["config"].get("softmax_shortlist"):  # the work of its output layer depends on it (epoch_flops)

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         commands.append("python " + " ".join(run))
         output = REPO / run[-1]
         if not (args.reuse and (output / "test_report.json").is_file()):
-            subprocess.run([sys.executable, *run], cwd=REPO, check=True)
+            subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)  # a run to train again
         report = json.loads((output / "test_report.json").read_text())
         lines = [json.loads(line) for line in (output / "metrics.jsonl").read_text().splitlines()]
         for line in lines:

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         commands.append("python " + " ".join(run_command))
         run = REPO / run_command[-1]
         if not (args.reuse and (run / "test_report.json").is_file()):
-            subprocess.run([sys.executable, *run_command], cwd=REPO, check=True)
+            subprocess.run([sys.executable, *run_command, "--overwrite"], cwd=REPO, check=True)  # a run to train again
         for name, value in read_run(run, args.iw_samples).items():
             per_seed[name].append(value)
         seconds = epoch_seconds(run)

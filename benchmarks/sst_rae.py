@@ -51,7 +51,7 @@ def main() -> None:
     for seed in args.seeds:
         output = Path(args.runs_dir) / f"seed{seed}"
         command = [sys.executable, str(REPO / "scripts" / "train_rae.py"), "--sst", "--seed", str(seed),
-                   "--output-dir", str(output), "--progress", "false", *shlex.split(args.extra_args)]
+                   "--output-dir", str(output), "--progress", "false", "--overwrite", *shlex.split(args.extra_args)]
         started = time.perf_counter()
         subprocess.run(command, check=True)
         seconds.append(time.perf_counter() - started)

@@ -253,7 +253,8 @@ def test_parser_speed_stands_in_for_a_missing_model_with_its_command_run_one_ste
     folder, command, trained = bench.ensure_model("sst_parser_guide", runs, False, fill, stand_in=True)
     assert not trained and folder == runs / "speed-stand-ins" / "parser-sst-guide-seed0" / "model"
     assert ran[0][1:] == ["scripts/train_parser.py", "--sst", "--guide", str(fill["guide"]), "--max-steps", "1",
-                          "--max-eval-sentences", "8", "--output-dir", str(folder.parent), "--progress", "false"]
+                          "--max-eval-sentences", "8", "--output-dir", str(folder.parent), "--progress", "false",
+                          "--overwrite"]  # a stand-in trained again replaces the earlier one
     assert "--max-steps 1" in command
     assert bench.ensure_model("sst_parser_guide", runs, False, fill, stand_in=True)[0] == folder and len(ran) == 1
 

@@ -16,6 +16,7 @@ import functools
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -142,15 +143,19 @@ def seed_int(text: str) -> int:
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, default_output: str, resume: str = "",
                       dry_run: str) -> None:
-    """The four flags every training program has, with the same wording everywhere:
+    """The five flags every training program has, with the same wording everywhere:
     ``--output-dir`` (default ``default_output``, e.g. ``runs/parser-<preset>-seed<seed>``),
-    ``--seed``, ``--resume`` (``resume`` adds to its help, e.g. ``" (same tokenizer)"``) and
-    ``--dry-run`` (``dry_run`` says what it runs, e.g. ``"2 training batches"``)."""
+    ``--seed``, ``--resume`` (``resume`` adds to its help, e.g. ``" (same tokenizer)"``),
+    ``--overwrite`` (see :func:`write_run_config`) and ``--dry-run`` (``dry_run`` says what it
+    runs, e.g. ``"2 training batches"``)."""
     parser.add_argument("--output-dir", default=None,
                         help=f"where to write the run (default: {default_output}; with --dry-run a temporary folder)")
     parser.add_argument("--seed", type=seed_int, default=0, help="seeds Python, numpy and torch (default: 0)")
     parser.add_argument("--resume", action="store_true",
                         help=f"continue the run in --output-dir from its last checkpoint{resume}")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start a new run in an --output-dir that already holds one, deleting its model, "
+                             "checkpoints, log and test report first (without it such a folder is refused)")
     parser.add_argument("--dry-run", action="store_true",
                         help=f"{dry_run} (`--dry-run --help` shows the values it sets)")
 
@@ -203,13 +208,13 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
                              "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
                              "(default: greedy)")
-    parser.add_argument("--beam-size", type=int, default=5, metavar="K",
+    parser.add_argument("--beam-size", type=int, default=None, metavar="K",
                         help="for --decode beam: hypotheses kept at each step (default: 5)")
-    parser.add_argument("--length-penalty", type=float, default=1.0, metavar="P",
+    parser.add_argument("--length-penalty", type=float, default=None, metavar="P",
                         help="for --decode beam: a finished sentence scores its summed log probability divided by "
                              "length**P; 1.0 is the mean per word (favours long outputs), 0.0 the plain sum "
                              "(favours short ones) (default: 1.0)")
-    parser.add_argument("--temperature", type=float, default=1.0,
+    parser.add_argument("--temperature", type=float, default=None,
                         help="for --decode sample: > 0, lower is closer to greedy (default: 1.0)")
     parser.add_argument("--min-length", type=int, default=1, metavar="N",
                         help="words per output sentence at least (<eos> is not taken before); 0 allows an empty "
@@ -222,7 +227,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "vocabulary (scripts/train_vae.py --model lstm_lm); beam search's finished sentences "
                              "are re-ranked by their score plus --fluency-weight times the LM's mean log "
                              "probability per token, which steers away from fragments (default: no re-ranking)")
-    parser.add_argument("--fluency-weight", type=float, default=2.0, metavar="W",
+    parser.add_argument("--fluency-weight", type=float, default=None, metavar="W",
                         help="for --fluency-lm: weight of the LM's mean log probability per token (default: 2.0)")
     parser.add_argument("--clause-parser", metavar="DIR",
                         help="for --decode beam: the model/ folder of a labelled Penn Treebank parser "
@@ -269,8 +274,25 @@ def beam_widths(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated beam widths such as 20,40, got {text!r}") from None
 
 
+# The decoding flags that only one --decode strategy (or one other flag) reads, with their
+# defaults: given for another, they would be ignored without a word, so they are refused.
+DECODING_DEFAULTS = {"beam_size": 5, "length_penalty": 1.0, "temperature": 1.0, "fluency_weight": 2.0}
+
+
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag."""
+    """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag, or
+    for a flag the chosen decoding would ignore (``--beam-size`` without ``--decode beam``,
+    ``--temperature`` without ``--decode sample``, ``--fluency-weight`` without ``--fluency-lm``);
+    then sets the flags not given to their defaults (:data:`DECODING_DEFAULTS`)."""
+    for name, needs in (("beam_size", "beam"), ("length_penalty", "beam"), ("temperature", "sample")):
+        if getattr(args, name) is not None and args.decode != needs:
+            parser.error(f"--{name.replace('_', '-')} is for --decode {needs}; add --decode {needs} "
+                         f"(got --decode {args.decode})")
+    if args.fluency_weight is not None and args.fluency_lm is None:
+        parser.error("--fluency-weight weighs the --fluency-lm's score; add --fluency-lm")
+    for name, default in DECODING_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.no_repeat_ngram < 0:
         parser.error("--no-repeat-ngram must be >= 0")
     if args.min_length < 0:
@@ -569,12 +591,29 @@ def ensure_folder(path: str | os.PathLike, flag: str) -> Path:
     return path
 
 
+# The training programs, by the name each is started under less its form (train_rae.py,
+# textae-train-rae and textae/commands/train_rae.py are all train_rae).
+TRAINING_PROGRAMS = ("train_rae", "train_parser", "train_paraphrase", "train_vae", "train_mlm")
+
+
+def training_program(command: str) -> str | None:
+    """The training program a recorded ``command`` line (or ``sys.argv[0]``) ran, ``None`` for
+    another (``pytest``, a user's own script)."""
+    name = Path(command.split(" ", 1)[0]).name.removesuffix(".py").removeprefix("textae-").replace("-", "_")
+    return name if name in TRAINING_PROGRAMS else None
+
+
 def _require_same_model(path: Path, earlier: dict[str, Any], now: dict[str, Any]) -> None:
     """Raises :class:`textae.train.ResumeError` when a resumed command would build another
-    model than the run recorded in ``path`` (its ``model_name`` or a field of its ``model``
-    section), naming the flags to give, before ``path`` is overwritten."""
+    model than the run recorded in ``path`` (the program that made it, its ``model_name`` or a
+    field of its ``model`` section), naming what to run or the flags to give, before ``path``
+    is overwritten."""
     from textae.train import ResumeError
 
+    made_by, running = training_program(str(earlier.get("command", ""))), training_program(sys.argv[0])
+    if made_by and running and made_by != running:
+        raise ResumeError(f"the run in {path.parent} was made by {made_by}.py ({path.name}): resume it with "
+                          f"{made_by}.py --resume, or give this program another --output-dir")
     if "model_name" in earlier and "model_name" in now and earlier["model_name"] != now["model_name"]:
         raise ResumeError(f"the run in {path.parent} trained {earlier['model_name']} ({path.name}), this command "
                           f"builds {now['model_name']}: resume with --model {earlier['model_name']}")
@@ -590,19 +629,49 @@ def _require_same_model(path: Path, earlier: dict[str, Any], now: dict[str, Any]
                           f"{shown}{more}; resume with the settings the run was started with")
 
 
-def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any]) -> Path:
+# What a training run writes in its --output-dir that a new run must not mix with: a folder
+# holding one of RUN_MARKERS holds a run; --overwrite deletes RUN_OUTPUTS (and the partial
+# evaluations a CPU evaluation keeps, eval-<split>-progress.pt) before the new run starts.
+RUN_MARKERS = ("run_config.json", "checkpoints", "model", "metrics.jsonl")
+RUN_OUTPUTS = ("checkpoints", "model", "metrics.jsonl", "test_report.json")
+
+
+def existing_run(output_dir: str | os.PathLike) -> list[str]:
+    """The entries of ``RUN_MARKERS`` that ``output_dir`` holds (none: no run there)."""
+    return [name for name in RUN_MARKERS if (Path(output_dir) / name).exists()]
+
+
+def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any], *, overwrite: bool = False) -> Path:
     """Writes ``run_config.json``: every config section, the command line and git commit.
 
     When ``sections["train"]`` resumes a run, the run must have a checkpoint (else
     :class:`textae.train.ResumeError`, before anything is written), and the commands of the
-    earlier invocations are kept under ``previous_commands``, oldest first."""
+    earlier invocations are kept under ``previous_commands``, oldest first. A new run (no
+    ``resume``) in a folder that already holds one (:func:`existing_run`) is refused with a
+    :class:`UsageError` unless ``overwrite``, which deletes that run's model, checkpoints, log
+    and test report first: a second run never silently replaces, or mixes its files with, a
+    finished one."""
     from textae.train import require_checkpoint
 
     output_dir = Path(output_dir)
     path = output_dir / "run_config.json"
     resume = bool(getattr(sections.get("train"), "resume", False))
+    if resume and overwrite:
+        raise UsageError("--resume continues the run in --output-dir and --overwrite starts it again: give one")
     if resume:
         require_checkpoint(output_dir)
+    elif existing := existing_run(output_dir):
+        if not overwrite:
+            raise UsageError(f"--output-dir {output_dir} already holds a run ({', '.join(existing)}): continue it "
+                             "with --resume, start it again with --overwrite, or choose another --output-dir")
+        for name in RUN_OUTPUTS:
+            target = output_dir / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+        for partial in output_dir.glob("eval-*-progress.pt"):
+            partial.unlink()
     payload = {
         name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
         for name, value in sections.items()

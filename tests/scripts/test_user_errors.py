@@ -161,3 +161,34 @@ def test_a_checkpoint_folder_given_as_a_model_points_to_the_runs_model(tmp_path,
 def test_a_select_rate_that_masks_nothing_is_named(tmp_path, data_dir):
     check(run_script("train_mlm.py", "--tiny", "--dry-run", "--progress", "false", "--select-rate", "1e-9",
                      "--output-dir", str(tmp_path / "run")), "train_mlm.py", "held nothing to score", "--select-rate")
+
+
+@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py"])
+def test_a_new_run_never_silently_replaces_an_earlier_one(name, tmp_path, data_dir):
+    (tmp_path / "run_config.json").write_text("{}")
+    (tmp_path / "checkpoints").mkdir()
+    result = run_script(name, "--tiny", "--dry-run", "--progress", "false", "--output-dir", str(tmp_path))
+    check(result, name, f"--output-dir {tmp_path} already holds a run (run_config.json, checkpoints): continue it "
+                        "with --resume, start it again with --overwrite")
+    assert (tmp_path / "run_config.json").read_text() == "{}"  # untouched
+
+
+def test_overwrite_starts_the_run_again(tmp_path, data_dir):
+    (tmp_path / "checkpoints" / "step-99999999").mkdir(parents=True)
+    (tmp_path / "test_report.json").write_text("{}")
+    result = run_script("train_rae.py", "--tiny", "--dry-run", "--progress", "false", "--no-logreg", "--output-dir",
+                        str(tmp_path), "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "checkpoints" / "step-99999999").exists()  # the earlier run's files went first
+    assert json.loads((tmp_path / "test_report.json").read_text())  # the new run's report
+    check(run_script("train_rae.py", "--tiny", "--resume", "--overwrite", "--output-dir", str(tmp_path)),
+          "train_rae.py", "--resume continues the run in --output-dir and --overwrite starts it again: give one")
+
+
+def test_resuming_another_program_s_run_names_the_program_that_made_it(rae_model):
+    run = rae_model.parent
+    before = (run / "run_config.json").read_text()
+    check(run_script("train_vae.py", "--tiny", "--resume", "--progress", "false", "--output-dir", str(run)),
+          "train_vae.py", f"the run in {run} was made by train_rae.py (run_config.json): resume it with train_rae.py "
+                          "--resume, or give this program another --output-dir")
+    assert (run / "run_config.json").read_text() == before

@@ -227,6 +227,36 @@ def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model)
     assert (output / "run_config.json").read_text() == config_before
     missing = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output / "nothing"), "--eval-only")
     assert missing.returncode != 0 and "needs a trained model" in missing.stderr
+    for flag in ("--resume", "--overwrite"):
+        both = script("train_vae.py", "--tiny", "--output-dir", str(output), "--eval-only", flag)
+        assert both.returncode == 2 and f"--eval-only trains nothing, so {flag} does not apply" in both.stderr
+
+
+def test_eval_only_scores_the_data_the_run_recorded(tmp_path):
+    """A run trained on the user's own files is re-scored on those files, not on the preset's
+    corpus, unless a flag names other data."""
+    lines = ["the company said it would buy the unit", "shares fell in new york", "the market rose",
+             "profit rose sharply in the quarter", "the bank said it expects a loss"]
+    files = {}
+    for name, rows in (("train", lines * 4), ("dev", lines[:3]), ("test", lines[2:])):
+        files[name] = tmp_path / f"{name}.txt"
+        files[name].write_text("\n".join(rows) + "\n")
+    output = tmp_path / "run"
+    common = ["--tiny", "--output-dir", str(output), "--eval-splits", "test", "--iw-samples", "3", "--progress", "false"]
+    trained = script("train_vae.py", *common, "--max-epochs", "1", "--train-file", str(files["train"]),
+                     "--dev-file", str(files["dev"]), "--test-file", str(files["test"]))
+    assert trained.returncode == 0, trained.stderr
+    first = json.loads((output / "test_report.json").read_text())["test"]
+    again = script("train_vae.py", *common, "--eval-only")
+    assert again.returncode == 0, again.stderr
+    assert "20/3/3 sentences" in again.stdout  # the recorded files, not PTB
+    second = json.loads((output / "test_report.json").read_text())["test"]
+    assert second["nll"] == pytest.approx(first["nll"]) and second["kl"] == pytest.approx(first["kl"])
+    other = tmp_path / "other.txt"
+    other.write_text("the unit fell\n")
+    elsewhere = script("train_vae.py", *common, "--eval-only", "--test-file", str(other))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "20/3/1 sentences" in elsewhere.stdout  # an explicit flag still wins
 
 
 def test_denoising_autoencoder_trains_and_interpolates(tmp_path, data_dir):
@@ -289,7 +319,8 @@ BAD_VALUES = [
     ("sample.py", ["--decode", "beam", "--length-penalty", "nan"], "--length-penalty must be between -10 and 10"),
     ("interpolate.py", ["--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--fluency-lm", "DIR"], "--fluency-lm re-ranks beam search's sentences"),
-    ("interpolate.py", ["--decode", "beam", "--fluency-weight", "-1"], "--fluency-weight must be a finite number >= 0"),
+    ("interpolate.py", ["--decode", "beam", "--fluency-lm", "D", "--fluency-weight", "-1"],
+     "--fluency-weight must be a finite number >= 0"),
     ("interpolate.py", ["--clause-parser", "DIR"], "--clause-parser judges beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--clause-parser", "DIR"], "--clause-parser judges beam search's sentences"),
     ("interpolate.py", ["--decode", "beam", "--fallback-beam-sizes", "20"], "--fallback-beam-sizes widens the beam "
@@ -311,6 +342,18 @@ BAD_VALUES = [
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "
      "beam widths such as 20,40, got '20 40'"),
+    ("sample.py", ["--reconstruct", "A", "--fit-codes", "B"], "--reconstruct decodes the codes of its own sentences "
+     "and --fit-codes samples new ones: give one"),
+    ("sample.py", ["--reconstruct", "A", "--num", "3"], "--num counts samples; --reconstruct prints one"),
+    # a flag the chosen decoding would ignore is refused, not dropped without a word
+    ("interpolate.py", ["--beam-size", "10"], "--beam-size is for --decode beam; add --decode beam (got --decode greedy)"),
+    ("sample.py", ["--decode", "sample", "--length-penalty", "0.5"], "--length-penalty is for --decode beam; add "
+     "--decode beam (got --decode sample)"),
+    ("interpolate.py", ["--decode", "beam", "--temperature", "0.5"], "--temperature is for --decode sample; add "
+     "--decode sample (got --decode beam)"),
+    ("sample.py", ["--temperature", "0.5"], "--temperature is for --decode sample"),
+    ("interpolate.py", ["--decode", "beam", "--fluency-weight", "1"], "--fluency-weight weighs the --fluency-lm's "
+     "score; add --fluency-lm"),
 ]
 
 

@@ -68,7 +68,53 @@ def test_resuming_keeps_the_earlier_commands(tmp_path, monkeypatch):
     assert payload["command"] == "train.py --third --resume"
     assert payload["previous_commands"] == ["train.py --first", "train.py --second --resume"]
     monkeypatch.setattr("sys.argv", ["train.py", "--fresh"])
-    assert "previous_commands" not in json.loads(write_run_config(tmp_path, {"train": Resuming(resume=False)}).read_text())
+    fresh = write_run_config(tmp_path, {"train": Resuming(resume=False)}, overwrite=True)
+    assert "previous_commands" not in json.loads(fresh.read_text())
+
+
+def test_a_new_run_in_a_folder_holding_one_is_refused_unless_overwrite(tmp_path):
+    from textae.cli import UsageError
+
+    write_run_config(tmp_path, {"train": Resuming(resume=False)})  # the first run in an empty folder
+    with pytest.raises(UsageError, match=r"already holds a run \(run_config.json\): continue it with --resume, "
+                                         r"start it again with --overwrite, or choose another --output-dir"):
+        write_run_config(tmp_path, {"train": Resuming(resume=False)})
+    for folder in ("checkpoints", "model"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "weights").write_text("old")
+    for name in ("metrics.jsonl", "test_report.json", "eval-test-progress.pt", "notes.txt"):
+        (tmp_path / name).write_text("old")
+    with pytest.raises(UsageError, match="--resume continues the run in --output-dir and --overwrite starts it again"):
+        write_run_config(tmp_path, {"train": Resuming()}, overwrite=True)
+    write_run_config(tmp_path, {"train": Resuming(resume=False)}, overwrite=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt", "run_config.json"]  # the user's file stays
+    (tmp_path / "run_config.json").unlink()
+    write_run_config(tmp_path, {"train": Resuming(resume=False)})  # a folder of other files is no run
+
+
+@pytest.mark.parametrize("command, program", [
+    ("train_rae.py --sst", "train_rae"), ("textae-train-vae --ptb", "train_vae"),
+    ("/src/textae/commands/train_parser.py", "train_parser"), ("pytest -q", None), ("interpolate.py a b", None),
+])
+def test_training_program_names_each_form_of_a_program_alike(command, program):
+    from textae.cli import training_program
+
+    assert training_program(command) == program
+
+
+def test_resuming_another_program_s_run_names_that_program(tmp_path, monkeypatch):
+    from textae.train import ResumeError
+
+    monkeypatch.setattr("sys.argv", ["train_rae.py", "--tiny"])
+    write_run_config(tmp_path, {"train": Resuming(resume=False)})
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "latest").write_text("step-1")
+    monkeypatch.setattr("sys.argv", ["textae-train-vae", "--tiny", "--resume"])
+    with pytest.raises(ResumeError, match=r"was made by train_rae.py \(run_config.json\): resume it with "
+                                          r"train_rae.py --resume, or give this program another --output-dir"):
+        write_run_config(tmp_path, {"train": Resuming()})
+    monkeypatch.setattr("sys.argv", ["textae-train-rae", "--tiny", "--resume"])  # the same program, another form
+    write_run_config(tmp_path, {"train": Resuming()})
 
 
 def test_help_shows_defaults_once_and_hides_empty_ones():
@@ -107,14 +153,14 @@ def test_help_shows_the_value_under_each_preset():
     assert "--big: 0.5; --tiny: 0.0" in parser.format_help()  # argparse formats these help strings
 
 
-def test_add_run_arguments_gives_every_training_program_the_same_four_flags():
+def test_add_run_arguments_gives_every_training_program_the_same_five_flags():
     parser = argparse.ArgumentParser()
     add_run_arguments(parser, default_output="runs/x-<preset>-seed<seed>", resume=" (same tokenizer)",
                       dry_run="2 training batches")
     args = parser.parse_args([])
-    assert (args.output_dir, args.seed, args.resume, args.dry_run) == (None, 0, False, False)
-    args = parser.parse_args(["--output-dir", "out", "--seed", "3", "--resume", "--dry-run"])
-    assert (args.output_dir, args.seed, args.resume, args.dry_run) == ("out", 3, True, True)
+    assert (args.output_dir, args.seed, args.resume, args.overwrite, args.dry_run) == (None, 0, False, False, False)
+    args = parser.parse_args(["--output-dir", "out", "--seed", "3", "--resume", "--overwrite", "--dry-run"])
+    assert (args.output_dir, args.seed, args.resume, args.overwrite, args.dry_run) == ("out", 3, True, True, True)
     text = " ".join(parser.format_help().split())
     assert "default: runs/x-<preset>-seed<seed>; with --dry-run a temporary folder" in text
     assert "from its last checkpoint (same tokenizer)" in text

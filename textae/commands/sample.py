@@ -51,7 +51,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, help="model directory of a train_vae.py run")
-    parser.add_argument("--num", type=int, default=10, help="prior samples to print (default: 10)")
+    parser.add_argument("--num", type=int, default=None,
+                        help="prior samples to print (default: 10; not with --reconstruct, which prints one line "
+                             "per sentence)")
     parser.add_argument("--reconstruct", help="a file of sentences to reconstruct instead")
     parser.add_argument("--fit-codes", metavar="FILE",
                         help="sample from a Gaussian fitted to the codes of these sentences (one per line) instead "
@@ -64,6 +66,11 @@ def main(argv=None) -> int:
                         help="seeds the prior draws of z and --decode sample (default: 0)")
     args = parser.parse_args(argv)
     check_decoding_arguments(parser, args)
+    if args.reconstruct and args.fit_codes:
+        parser.error("--reconstruct decodes the codes of its own sentences and --fit-codes samples new ones: give one")
+    if args.reconstruct and args.num is not None:
+        parser.error("--num counts samples; --reconstruct prints one reconstruction per sentence of its file")
+    args.num = 10 if args.num is None else args.num
     if args.num < 1:
         parser.error(f"--num must be at least 1 (sentences to sample), got {args.num}")
     if args.max_length < 1:

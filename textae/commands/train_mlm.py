@@ -232,7 +232,7 @@ def main(argv=None) -> dict:
     eval_loaders = {split: make_loader(encoded[split], data.eval_batch_size, collate) for split in ("dev", "test")}
     model = BertMaskedLM(model_config)
     write_run_config(output_dir, {"preset": preset_name, "data": data, "model": model_config, "train": train_config,
-                                  "vocab_size": len(tokenizer)})
+                                  "vocab_size": len(tokenizer)}, overwrite=args.overwrite)
     pieces = sum(len(row) - 2 for row in encoded["train"])
     print(f"bert_mlm: {len(encoded['train'])}/{len(encoded['dev'])}/{len(encoded['test'])} sentences, "
           f"{pieces} training pieces, vocabulary {len(tokenizer)}, output {output_dir}", flush=True)

@@ -311,7 +311,8 @@ def main(argv=None) -> dict:
     train_loader = make_loader(train, data.batch_size, TreeBatch.collate, shuffle=True, seed=args.seed,
                                sort_keys=[int(item.height[-1]) for item in train])
     dev_loader = make_loader(dev, 256, TreeBatch.collate)
-    write_run_config(output_dir, {"preset": preset_name, "data": data, "model": model_config, "train": train_config})
+    write_run_config(output_dir, {"preset": preset_name, "data": data, "model": model_config, "train": train_config},
+                     overwrite=args.overwrite)
     print(f"unfolding RAE: {len(train)} pre-training trees ({held_out} held out), vocabulary {len(vocab)}; "
           f"MSRP {len(pairs['train'])}/{len(pairs['test'])} pairs; output {output_dir}", flush=True)
     fit_started = time.perf_counter()

@@ -250,7 +250,8 @@ def main(argv=None) -> dict:
                                seed=args.seed, word_dropout=data_config.word_dropout)
     eval_loaders = {split: ChartLoader(examples[split], vocab, labeled, 64, shuffle=False, seed=0)
                     for split in ("dev", "test")}
-    write_run_config(output_dir, {"preset": preset_name, "data": data_config, "model": model_config, "train": train_config})
+    write_run_config(output_dir, {"preset": preset_name, "data": data_config, "model": model_config, "train": train_config},
+                     overwrite=args.overwrite)
     print(f"chart parser ({'labelled' if labeled else 'unlabelled'}): "
           f"{len(examples['train'])}/{len(examples['dev'])}/{len(examples['test'])} sentences, "
           f"{len(vocab.words)} words, {len(vocab.labels)} labels, output {output_dir}", flush=True)

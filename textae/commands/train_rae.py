@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> dict:
             coverage = load_into_embedding(embedding_of(model), vocab, data_config.word_vectors, size_flag=size_flag)
         except (OSError, WordVectorsError) as error:
             raise UsageError(f"--word-vectors: {error}") from None
-    write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data_config, "model": model_config, "train": train_config})
+    write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data_config, "model": model_config, "train": train_config},
+                     overwrite=args.overwrite)
     print(f"{model_name}: {sum(len(t) for t in splits.values())} trees "
           f"({len(splits['train'])}/{len(splits['dev'])}/{len(splits['test'])}), vocabulary {len(vocab)}, "
           f"output {output_dir}", flush=True)

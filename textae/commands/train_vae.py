@@ -26,6 +26,7 @@ after an interruption and it goes on from there, to the same figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -161,7 +162,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                       dry_run="2 training batches, a few evaluation sentences")
     parser.add_argument("--eval-only", action="store_true",
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
-                             "--iw-samples or --eval-splits) and rewrite test_report.json")
+                             "--iw-samples or --eval-splits) and rewrite test_report.json; the data flags default "
+                             "to those the run recorded in its run_config.json (its corpus files, --max-length, "
+                             "--max-eval-sentences), so give one only to score other data")
     # The model flags are those of the chosen model's config (read --model first); the help shows
     # the values each preset gives them for that model (and under --dry-run).
     known = peek(argv, switches=("--dry-run",), options=("--model",))
@@ -175,6 +178,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                             presets=presets_shown)
     args = parser.parse_args(argv)
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
+    if args.eval_only and (args.resume or args.overwrite):
+        parser.error(f"--eval-only trains nothing, so {'--resume' if args.resume else '--overwrite'} does not apply")
     return args
 
 
@@ -188,6 +193,25 @@ def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
             (("train", "train"), ("dev", "valid"), ("test", "test"))}
 
 
+# What --eval-only scores anew rather than reads from the run's record: the evaluation itself.
+EVALUATION_FIELDS = ("iw_samples", "eval_splits", "eval_autocast")
+
+
+def recorded_data(output_dir: str) -> dict:
+    """The data settings a trained run recorded in ``run_config.json`` (its corpus files, data
+    folder, length cut, evaluation subset), less :data:`EVALUATION_FIELDS`: ``--eval-only``
+    scores the data the run was trained and selected on unless a flag names other data. An
+    unreadable or missing record gives nothing (the preset's values apply, as for a model
+    folder copied without its run)."""
+    path = Path(output_dir) / "run_config.json"
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("data")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    names = {field.name for field in dataclasses.fields(SentenceDataConfig)} - set(EVALUATION_FIELDS)
+    return {name: value for name, value in recorded.items() if name in names} if isinstance(recorded, dict) else {}
+
+
 @user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
@@ -196,7 +220,7 @@ def main(argv=None) -> dict:
     preset = preset_values(preset_name, model_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-vae-dry-run-") if args.dry_run
                                      else f"runs/vae-{preset_name}-{model_name}-seed{args.seed}")
-    data = build_dataclass(SentenceDataConfig, args, preset)
+    data = build_dataclass(SentenceDataConfig, args, {**preset, **recorded_data(output_dir)} if args.eval_only else preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     config_class, model_class = MODELS[model_name]
     build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
@@ -219,7 +243,7 @@ def main(argv=None) -> dict:
     eval_loaders = {split: make_loader(encoded[split], 64, collate_sentences) for split in ("dev", "test")}
     if not args.eval_only:  # an evaluation keeps the training run's record
         write_run_config(output_dir, {"preset": preset_name, "model_name": model_name, "data": data,
-                                      "model": model_config, "train": train_config})
+                                      "model": model_config, "train": train_config}, overwrite=args.overwrite)
     print(f"{model_name}: {len(encoded['train'])}/{len(encoded['dev'])}/{len(encoded['test'])} sentences, "
           f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
     report_path = Path(output_dir) / "test_report.json"

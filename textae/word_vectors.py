@@ -10,17 +10,20 @@ worker) and loads a word2vec text file into any model's embedding.
     coverage = load_into_embedding(model.embedding, vocab, "runs/vectors/vectors.txt")
 
 File format: word2vec text — a header line ``<count> <size>``, then ``word v1 ... v_size``
-per line (UTF-8), fields separated by single spaces. Words must not contain an ASCII space
-or a line break (treebank tokens never do; SST's U+00A0 inside tokens is kept).
+per line (UTF-8), fields separated by single spaces; whitespace at the end of a line is
+ignored, and a gzipped file is read as it is. Words must not contain an ASCII space or a line
+break (treebank tokens never do; SST's U+00A0 inside tokens is kept).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import torch
@@ -89,38 +92,59 @@ def save_word2vec_text(vectors, path: str | os.PathLike) -> Path:
 
 
 def read_word2vec_text(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
-    """Reads a word2vec text file: ``(words, [count, size] float32 matrix)``.
+    """Reads a word2vec text file, gzipped or not: ``(words, [count, size] float32 matrix)``.
+
+    Whitespace at the end of a line is ignored (the word2vec C tool and fastText's ``.vec``
+    files end every line with a space); the word is everything before a line's first space.
 
     Raises:
         FileNotFoundError: no such file.
-        WordVectorsError: a bad header or a line with the wrong number of values.
+        WordVectorsError: a bad header, a line with the wrong number of values, or a file
+            that is not UTF-8 text (e.g. binary word2vec) or a damaged gzip file.
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        header = handle.readline().split()
-        if len(header) != 2 or not all(part.isdigit() for part in header):
-            raise WordVectorsError(f"{path}: line 1 must be '<count> <size>' (word2vec text format), got {header!r}")
-        count, size = map(int, header)
-        words: list[str] = []
-        matrix = np.empty((count, size), dtype=np.float32)
-        for line_number, line in enumerate(handle, start=2):
-            parts = line.rstrip("\n").split(" ")
-            if len(parts) != size + 1:
-                raise WordVectorsError(f"{path}:{line_number}: expected a word and {size} values, got {len(parts) - 1}")
-            if len(words) == count:
-                raise WordVectorsError(f"{path}: more than the {count} vectors the header announces")
-            try:
-                matrix[len(words)] = np.asarray(parts[1:], dtype=np.float32)
-            except ValueError as error:
-                raise WordVectorsError(f"{path}:{line_number}: {error}") from None
-            words.append(parts[0])
-    if len(words) != count:
-        raise WordVectorsError(f"{path}: the header announces {count} vectors, the file has {len(words)}")
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"  # gzip's magic number, whatever the file's name
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8") if gzipped else path.open(encoding="utf-8")) as handle:
+            words, matrix = _read_word2vec_lines(handle, path)
+    except UnicodeDecodeError as error:
+        raise WordVectorsError(
+            f"{path} is not a word2vec text file (it is not UTF-8 text: {error.reason}); convert a binary word2vec "
+            "file with gensim: KeyedVectors.load_word2vec_format(path, binary=True).save_word2vec_format(out)"
+        ) from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise WordVectorsError(f"{path}: a damaged gzip file ({error or 'it ends too early'})") from None
     finite = np.isfinite(matrix).all(axis=1)
     if not finite.all():  # copied into a model, one such row makes every loss NaN
         bad = int(np.flatnonzero(~finite)[0])
         raise WordVectorsError(f"{path}: the vector of {words[bad]!r} (line {bad + 2}) holds nan or inf"
                                f"{f', as do {int((~finite).sum()) - 1} more' if (~finite).sum() > 1 else ''}")
+    return words, matrix
+
+
+def _read_word2vec_lines(handle: IO[str], path: Path) -> tuple[list[str], np.ndarray]:
+    """The words and vectors of an open word2vec text file (see :func:`read_word2vec_text`)."""
+    header = handle.readline().split()
+    if len(header) != 2 or not all(part.isdigit() for part in header):
+        raise WordVectorsError(f"{path}: line 1 must be '<count> <size>' (word2vec text format), got {header!r}")
+    count, size = map(int, header)
+    words: list[str] = []
+    matrix = np.empty((count, size), dtype=np.float32)
+    for line_number, line in enumerate(handle, start=2):
+        word, _, values = line.rstrip().partition(" ")
+        parts = values.split(" ") if values else []
+        if len(parts) != size:
+            raise WordVectorsError(f"{path}:{line_number}: expected a word and {size} values, got {len(parts)}")
+        if len(words) == count:
+            raise WordVectorsError(f"{path}: more than the {count} vectors the header announces")
+        try:
+            matrix[len(words)] = np.asarray(parts, dtype=np.float32)
+        except ValueError as error:
+            raise WordVectorsError(f"{path}:{line_number}: {error}") from None
+        words.append(word)
+    if len(words) != count:
+        raise WordVectorsError(f"{path}: the header announces {count} vectors, the file has {len(words)}")
     return words, matrix
 
 

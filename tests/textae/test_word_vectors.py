@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import struct
+
 import pytest
 import torch
 from torch import nn
@@ -64,3 +67,33 @@ def test_wrong_size_and_missing_table_are_clear_errors(tmp_path):
         load_into_embedding(nn.Embedding(5, 3), Vocab(["cat"]), path)
     with pytest.raises(TypeError, match="no word-vector table"):
         embedding_of(nn.Linear(2, 2))
+
+
+def test_trailing_whitespace_is_ignored_and_words_are_kept_whole(tmp_path):
+    # The word2vec C tool and fastText's .vec files end every line (the header too) with a space.
+    path = tmp_path / "v.vec"
+    path.write_text("2 3 \nfilm\u00a0noir 1 2 3 \nthe 4 5 6\t\r\n", encoding="utf-8")
+    words, matrix = read_word2vec_text(path)
+    assert words == ["film\u00a0noir", "the"]
+    assert matrix.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
+def test_a_gzipped_file_is_read_as_it_is(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("1 2\ncat 1 2\n")
+    words, matrix = read_word2vec_text(path)
+    assert words == ["cat"] and matrix.tolist() == [[1.0, 2.0]]
+    damaged = tmp_path / "damaged.txt.gz"
+    damaged.write_bytes(path.read_bytes()[:-6])
+    with pytest.raises(WordVectorsError, match="damaged.txt.gz: a damaged gzip file"):
+        read_word2vec_text(damaged)
+
+
+def test_a_binary_word2vec_file_is_named_with_how_to_convert_it(tmp_path):
+    path = tmp_path / "vectors.bin"
+    vector = struct.pack("<2f", 0.5, -1.25) + b"\xff\xfe\x80"  # float32 bytes are rarely UTF-8
+    path.write_bytes(b"1 2\ncat " + vector + b"\n")
+    with pytest.raises(WordVectorsError, match=r"vectors.bin is not a word2vec text file") as caught:
+        read_word2vec_text(path)
+    assert "binary=True" in str(caught.value)

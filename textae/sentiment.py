@@ -63,6 +63,19 @@ def _binary_subset(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray
     return features[keep], (labels[keep] >= 3).astype(np.int64)
 
 
+def probe_problem(splits: dict[str, tuple[np.ndarray, np.ndarray]], examples: str = "roots") -> str | None:
+    """Why a logistic-regression probe cannot run on ``splits`` (``{"train": (x, y), "dev": ...,
+    "test": ...}``), or None when it can: a split without examples (``examples`` names them in
+    the reason, e.g. ``"non-neutral roots"``), or training labels of one class only."""
+    for name in ("train", "dev", "test"):
+        if len(splits[name][1]) == 0:
+            return f"{name} has no {examples}"
+    classes = np.unique(splits["train"][1])
+    if len(classes) < 2:
+        return f"the {len(splits['train'][1])} train {examples} all have one class (label {int(classes[0])})"
+    return None
+
+
 def logistic_probe(
     train: dict[str, np.ndarray],
     dev: dict[str, np.ndarray],
@@ -71,22 +84,30 @@ def logistic_probe(
     *,
     regularisation: Sequence[float] = (0.01, 0.1, 1.0, 10.0),
     seed: int = 0,
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     """Logistic regression on frozen features, C chosen on dev; accuracies in percent.
 
     Fine: 5 classes on all roots. Binary: a separate classifier trained and scored on
     the non-neutral roots (0-1 negative, 3-4 positive), as Socher et al. (2013).
+
+    A task that cannot be probed (a split without examples, or one class in train: tiny
+    runs) is skipped: its accuracies and C are left out and ``"<task>_skipped"`` says why
+    (:func:`probe_problem`).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    results: dict[str, float] = {}
+    results: dict[str, float | str] = {}
     for task in ("fine", "binary"):
         splits = {}
         for name, split in (("train", train), ("dev", dev), ("test", test)):
             x, y = split[feature], split["label"]
             splits[name] = _binary_subset(x, y) if task == "binary" else (x, y)
+        problem = probe_problem(splits, "non-neutral roots" if task == "binary" else "roots")
+        if problem is not None:
+            results[f"{task}_skipped"] = problem
+            continue
         best = None
         for c in regularisation:
             classifier = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
@@ -99,4 +120,3 @@ def logistic_probe(
         results[f"test_root_{task}_acc"] = 100.0 * classifier.score(*splits["test"])
         results[f"{task}_C"] = c
     return results
-

@@ -134,3 +134,17 @@ def test_denoising_rae_trains_from_the_script(data_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     config = json.loads((tmp_path / "model" / "config.json").read_text())["config"]
     assert config["leaf_mask_rate"] == 0.2 and config["unk_id"] == 1 and config["pad_id"] == 0
+
+
+def test_a_probe_that_cannot_run_is_skipped_after_training(data_dir, tmp_path):
+    # One test tree, which is neutral: no non-neutral root to score the binary probe on. The
+    # training is done by then, so the run ends normally with the probe marked as skipped.
+    result = script("train_rae.py", "--tiny", "--dry-run", "--max-eval-trees", "1", "--output-dir", str(tmp_path),
+                    "--progress", "false", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "note: logistic-regression probe of binary labels skipped: test has no non-neutral roots" in result.stderr
+    report = json.loads((tmp_path / "test_report.json").read_text())
+    for feature in ("root", "root_mean"):
+        assert report["logreg"][feature]["binary_skipped"] == "test has no non-neutral roots"
+        assert 0 <= report["logreg"][feature]["test_root_fine_acc"] <= 100
+    assert [line.split()[4] for line in result.stdout.splitlines() if line.startswith("logreg")] == ["skipped"] * 4

@@ -44,12 +44,13 @@ always the correct ones.
 
 Deliberate differences from the C program, all on input it mishandles: a test line that does
 not parse is a skip (EVALB reads what it can and marks an error); a gold line that does not
-parse raises the reader's typed error with the file and line; the two files must have the same
-number of lines once blank lines at the end of the longer one are dropped (EVALB scores the
-common part); EVALB's fixed limits (200 words or brackets, 5000 bytes per line) and ``DEBUG``
-output are absent; an undefined F-measure (no bracket matched) is 0.0 in the API and is
-written ``-nan`` in the report, as EVALB prints it on x86-64 Linux. As in EVALB, a blank gold
-line is a sentence without words.
+parse raises the reader's typed error with the file and line, as does a line of either file
+that is not UTF-8 (EVALB reads bytes); the two files must have the same number of lines once
+blank lines at the end of the longer one are dropped (EVALB scores the common part); EVALB's
+fixed limits (200 words or brackets, 5000 bytes per line) and ``DEBUG`` output are absent; an
+undefined F-measure (no bracket matched) is 0.0 in the API and is written ``-nan`` in the
+report, as EVALB prints it on x86-64 Linux. As in EVALB, a blank gold line is a sentence
+without words.
 
 Example:
     >>> from parsers import parse_tree
@@ -1011,7 +1012,7 @@ def evaluate_files(
     Args:
         gold_path: Gold trees, one per line (a blank line is a sentence without words).
         test_path: Test trees, one per line; an empty line or one that does not parse is a
-            skip (status 2).
+            skip (status 2); one that is not UTF-8 is an error, as in the gold file.
         params: The EVALB settings; default `EvalbParams.collins`.
 
     Returns:
@@ -1019,8 +1020,8 @@ def evaluate_files(
 
     Raises:
         OSError: If a file cannot be read.
-        TreeParseError: A subclass naming the gold file, line and column, if a gold line is
-            malformed (or not UTF-8).
+        TreeParseError: A subclass naming the file, line and column, if a gold line is
+            malformed, or a gold or test line is not UTF-8 (``TreeEncodingError``).
         EvalbInputError: If the files have different numbers of lines (blank lines at the
             end of the longer one are ignored).
         TooManyErrorsError: If there are more error sentences than ``params.max_error + 1``.
@@ -1038,8 +1039,9 @@ def evaluate_files(
     test: list[tuple[Tree, ...] | None] = []
     skip_reasons = []
     for number, raw in enumerate(test_lines, start=1):
+        text = _decode_line(raw, test_source, number)  # not UTF-8 is an error, as in the gold file, not a skip
         try:
-            trees = _parse_line(_decode_line(raw, test_source, number), test_source, number)
+            trees = _parse_line(text, test_source, number)
         except TreeParseError as error:
             test.append(None)
             skip_reasons.append(f"the test line does not parse: {error}")

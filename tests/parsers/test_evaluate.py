@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers import Tree, TreeParseError, UnbalancedBracketsError, parse_tree
+from parsers import Tree, TreeEncodingError, TreeParseError, UnbalancedBracketsError, parse_tree
 from parsers.evaluate import (
     EvalbInputError,
     EvalbParams,
@@ -356,6 +356,14 @@ def test_malformed_gold_line_raises_with_file_and_line(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"(S (A a))\n(S (A \xff))\n")
     with pytest.raises(TreeParseError, match=r"bad\.txt:2:7: undecodable byte 0xff"):
         evaluate_files(tmp_path / "bad.txt", test)
+
+
+def test_a_test_line_that_is_not_utf8_raises_as_a_gold_line_does(tmp_path):
+    gold, test = write_pair(tmp_path, ["(S (A a))", "(S (A b))"], ["(S (A a))", "(S (A b))"])
+    test.write_bytes(b"(S (A a))\n(S (A \xff))\n")  # not a skipped sentence: the whole file is unreadable
+    with pytest.raises(TreeEncodingError, match=r"test\.txt:2:7: undecodable byte 0xff") as caught:
+        evaluate_files(gold, test)
+    assert caught.value.source == str(test) and caught.value.line == 2
 
 
 def test_files_must_have_the_same_number_of_lines(tmp_path):

@@ -106,3 +106,34 @@ def test_bad_inputs_are_one_line_errors(sample, tmp_path):
         run(sample / "sample.gld", sample / "sample.tst", "-p", sample / "sample.prm", "-e", "1"),
         "sentence 16", "error 3", "MAX_ERROR + 1 = 2",
     )
+
+
+def test_a_test_file_that_is_not_utf8_is_an_error_as_a_gold_file_is(tmp_path):
+    gold, test = tmp_path / "gold.txt", tmp_path / "test.txt"
+    gold.write_bytes(b"(S (A a))\n(S (A \xe9))\n")
+    test.write_bytes(b"(S (A a))\n(S (A \xe9))\n")
+    assert_one_line_error(run(gold, test), "gold.txt:2:7:", "undecodable byte 0xe9")
+    gold.write_text("(S (A a))\n(S (A \u00e9))\n", encoding="utf-8")
+    assert_one_line_error(run(gold, test), "test.txt:2:7:", "undecodable byte 0xe9")  # was 1 skipped sentence
+
+
+@pytest.mark.parametrize(("flag", "message"), [("-e", "-e/--max-error must be >= 0"),
+                                               ("--cutoff-len", "-c/--cutoff-len must be >= 0")])
+def test_negative_max_error_and_cutoff_are_refused(sample, flag, message):
+    result = run(sample / "sample.gld", sample / "sample.tst", flag, "-1")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert f"eval_parser.py: error: {message}" in result.stderr and "got -1" in result.stderr
+
+
+def test_placeholder_labels_suggest_unlabeled_on_stderr(tmp_path):
+    gold, test = tmp_path / "gold.txt", tmp_path / "test.txt"
+    gold.write_text("(S (NP (DT the) (NN cat)) (VP (VBD sat)))\n" * 2)
+    test.write_text("(X (X (X the) (X cat)) (X (X sat)))\n" * 2)  # parse.py's unlabelled output
+    result = run(gold, test)
+    assert result.returncode == 0 and "Bracketing Recall         =   0.00" in result.stdout
+    assert "note:" not in result.stdout  # stdout stays EVALB's report
+    assert result.stderr.count("\n") == 1 and "every test bracket is labelled 'X'" in result.stderr
+    assert "--unlabeled" in result.stderr
+    assert run(gold, test, "--unlabeled").stderr == ""
+    test.write_text("(X (Y (X the) (X cat)) (Z (X sat)))\n" * 2)  # real labels, all wrong: no hint
+    assert run(gold, test).stderr == ""

@@ -337,3 +337,11 @@ def test_a_damaged_parser_model_is_named_not_a_traceback(parser_model, tmp_path)
     result = script("parse.py", "--model", str(damaged), "Fine.")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "its model.safetensors is damaged or not a safetensors file" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["balanced", "left", "right"])
+def test_a_model_with_a_baseline_parser_is_refused(name, tmp_path):
+    # The baselines have no model: a --model given with one (even a missing folder) is a mistake.
+    result = script("parse.py", "--parser", name, "--model", str(tmp_path / "none"), "Fine.")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert f"parse.py: error: --model is the chart parser's model; --parser {name} needs none" in result.stderr

@@ -14,7 +14,8 @@ Examples:
     echo "Not bad at all." | python scripts/parse.py --parser right
 
 Parsers: chart (textae's trained span parser; needs --model, the model/ folder of a
-scripts/train_parser.py run), right / left (branching baselines), balanced.
+scripts/train_parser.py run), right / left (branching baselines), balanced; the baselines
+take no --model.
 Empty or whitespace-only input prints nothing. Sentences longer than the parser's limit
 (512 tokens for the chart parser) are reported on stderr and skipped; other problems
 (undecodable bytes, control characters, a --model folder that is not a chart-parser
@@ -62,6 +63,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("give the text as arguments or as --file, not both")
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.model is not None and args.parser != "chart":
+        parser.error(f"--model is the chart parser's model; --parser {args.parser} needs none")
     return args
 
 

@@ -34,6 +34,12 @@ CASES = [
     ("train_parser.py", ["--tiny", "--max-eval-sentences", "-1"], "max_eval_sentences must be >= 0"),
     ("train_mlm.py", ["--tiny", "--max-eval-sentences", "-1000"], "max_eval_sentences must be >= 0"),
     ("train_paraphrase.py", ["--tiny", "--max-pairs", "-4070"], "max_pairs must be >= 0"),
+    # too few for the classifier's cross-validation (2 pairs of each class) or for pre-training
+    # (one tree held out, one trained on): refused before the data is read, not after training
+    ("train_paraphrase.py", ["--tiny", "--dry-run", "--max-pairs", "2"], "max_pairs must be 0 (all) or at least 4"),
+    ("train_paraphrase.py", ["--tiny", "--max-pretrain-sentences", "1"],
+     "max_pretrain_sentences must be 0 (all) or at least 2"),
+    ("train_mlm.py", ["--tiny", "--vocab-size", "3"], "--vocab-size must exceed the 5 special tokens it includes (at least 6)"),
 ]
 
 

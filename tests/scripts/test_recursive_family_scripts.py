@@ -81,6 +81,37 @@ def test_paraphrase_without_a_parser_model_says_what_to_do(data_dir, tmp_path):
     assert result.returncode != 0 and "train_parser.py --sst" in result.stderr
 
 
+def test_paraphrase_parser_model_that_is_not_a_chart_parser_is_named(data_dir, tmp_path, rae_model):
+    # A textae model folder and a run folder: the chart parser's loader refuses both, which
+    # ends as a usage error naming the flag (as parse.py and classify.py do), not a traceback.
+    for folder in (rae_model, rae_model.parent):
+        result = run_script("train_paraphrase.py", "--tiny", "--dry-run", "--parser", "chart", "--parser-model",
+                            str(folder), "--output-dir", str(tmp_path / "run"), "--data-dir", str(data_dir))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"train_paraphrase.py: error: --parser-model: {folder} is not a chart-parser directory" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_paraphrase_trees_cache_that_is_a_file_is_refused_up_front(data_dir, tmp_path):
+    cache = tmp_path / "cache.txt"
+    cache.write_text("")
+    for given, where in ((cache, "is a file"), (cache / "sub", f"lies under the file {cache}")):
+        result = run_script("train_paraphrase.py", "--tiny", "--trees-cache", str(given), "--output-dir",
+                            str(tmp_path / "run"), "--data-dir", str(data_dir))
+        assert result.returncode == 2 and f"train_paraphrase.py: error: --trees-cache: {given} {where}" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_paraphrase_needs_two_training_pairs_of_each_class():
+    from textae.cli import UsageError
+    from textae.commands.train_paraphrase import check_class_counts
+
+    check_class_counts([1, 0, 1, 0], max_pairs=4)
+    with pytest.raises(UsageError, match="the first 5 MSRP train pairs hold 4 paraphrases and 1 other pairs; .* "
+                                         "needs 2 of each: raise --max-pairs"):
+        check_class_counts([1, 1, 0, 1, 1], max_pairs=5)
+
+
 def test_binary_labels_train_a_two_class_model_that_classify_reads(data_dir, tmp_path):
     result = run_script("train_rae.py", "--tiny", "--dry-run", "--model", "deep_recursive", "--embedding-size", "6",
                         "--hidden-size", "6", "--labels", "binary", "--output-dir", str(tmp_path),

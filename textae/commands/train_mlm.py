@@ -58,6 +58,7 @@ from textae.corpora.ptb import load_ptb
 from textae.corpora.text import load_text_corpus
 from textae.mlm import (
     PRE_TOKENIZERS,
+    SPECIAL_TOKENS,
     MLMCollator,
     continuation_table,
     encode_for_mlm,
@@ -123,8 +124,11 @@ class MLMDataConfig:
     def __post_init__(self) -> None:
         if self.pre_tokenizer not in PRE_TOKENIZERS:
             raise ValueError(f"pre_tokenizer must be one of {PRE_TOKENIZERS}, got {self.pre_tokenizer!r}")
-        check_minimums(self, {"vocab_size": 1, "min_frequency": 1, "batch_size": 1, "eval_batch_size": 1,
+        check_minimums(self, {"min_frequency": 1, "batch_size": 1, "eval_batch_size": 1,
                               "max_train_sentences": 0, "max_eval_sentences": 0})
+        if self.vocab_size <= len(SPECIAL_TOKENS):  # refused before reading data, not by the tokenizer trainer
+            raise ValueError(f"--vocab-size must exceed the {len(SPECIAL_TOKENS)} special tokens it includes (at least "
+                             f"{len(SPECIAL_TOKENS) + 1}), got {self.vocab_size}")
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3 ([CLS], a piece, [SEP]), got {self.max_length}")
 

@@ -73,6 +73,10 @@ from textae.vocab import Vocab
 from textae.word_vectors import WordVectorsError, load_into_embedding
 
 PRETRAIN_CORPORA = ("msrp", "ptb", "sst")
+# Pre-training holds out 1 in 20 trees, at least one, for early stopping and trains on the rest.
+MIN_PRETRAIN_SENTENCES = 2
+# The classifier's C is chosen by stratified cross-validation, which needs 2 folds, so 2 pairs of each class.
+MIN_PAIRS_PER_CLASS = 2
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,12 @@ class ParaphraseDataConfig:
         if self.parser not in ("chart", "right", "left", "balanced"):
             raise ValueError(f"parser must be chart, right, left or balanced, got {self.parser!r}")
         check_minimums(self, {"batch_size": 1, "pool_size": 1, "max_pretrain_sentences": 0, "max_pairs": 0, "cv_folds": 2})
+        if 0 < self.max_pretrain_sentences < MIN_PRETRAIN_SENTENCES:
+            raise ValueError(f"max_pretrain_sentences must be 0 (all) or at least {MIN_PRETRAIN_SENTENCES} (one is held "
+                             f"out for early stopping, one is trained on), got {self.max_pretrain_sentences}")
+        if 0 < self.max_pairs < 2 * MIN_PAIRS_PER_CLASS:
+            raise ValueError(f"max_pairs must be 0 (all) or at least {2 * MIN_PAIRS_PER_CLASS} (the cross-validation "
+                             f"needs {MIN_PAIRS_PER_CLASS} training pairs of each class), got {self.max_pairs}")
 
 
 PRESETS: dict[str, dict] = {
@@ -189,7 +199,10 @@ def parse_sentences(sentences: list[list[str]], data: ParaphraseDataConfig, cach
         if [tree.leaves() for tree in trees] == sentences:
             return trees
         print(f"ignoring stale parse cache {cache} (different sentences)", flush=True)
-    parser = load_parser(data.parser, data.parser_model if data.parser == "chart" else None)
+    try:
+        parser = load_parser(data.parser, data.parser_model if data.parser == "chart" else None)
+    except (OSError, ValueError) as error:  # a run folder, another model's folder, a damaged model
+        raise UsageError(f"--parser-model: {error}") from error
     started = time.perf_counter()
     trees = []
     with tqdm(total=len(sentences), desc=f"parsing {cache_name}", unit="sentence", disable=not progress,
@@ -273,6 +286,25 @@ def classify(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_
             "C": float(search.best_params_["logisticregression__C"]), "cv_acc": 100.0 * float(search.best_score_)}
 
 
+def check_cache_folder(path: Path) -> None:
+    """:class:`UsageError` naming ``--trees-cache`` when ``path`` is a file or lies under one
+    (found before any parsing, not when the first parse is written)."""
+    existing = next((folder for folder in (path, *path.parents) if folder.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"lies under the file {existing}"
+        raise UsageError(f"--trees-cache: {path} {where}; give a folder (or --trees-cache '' for no cache)")
+
+
+def check_class_counts(labels: list[int], max_pairs: int) -> None:
+    """:class:`UsageError` when MSRP train has fewer than :data:`MIN_PAIRS_PER_CLASS` pairs of
+    a class, which the classifier's cross-validation needs (checked before pre-training)."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=2)
+    if counts.min() < MIN_PAIRS_PER_CLASS:
+        taken = f"the first {max_pairs} MSRP train pairs hold" if max_pairs else "MSRP train holds"
+        raise UsageError(f"{taken} {counts[1]} paraphrases and {counts[0]} other pairs; the classifier's "
+                         f"cross-validation needs {MIN_PAIRS_PER_CLASS} of each: raise --max-pairs")
+
+
 @user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
@@ -283,15 +315,22 @@ def main(argv=None) -> dict:
     data = build_dataclass(ParaphraseDataConfig, args, preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # model flags checked before reading data
+    if data.trees_cache:
+        check_cache_folder(Path(data.trees_cache))
     set_seed(args.seed)
     started = time.perf_counter()
 
     pairs = {split: load_msrp(split, data.data_dir or None, max_pairs=data.max_pairs or None) for split in ("train", "test")}
+    check_class_counts([pair.label for pair in pairs["train"]], data.max_pairs)
     msrp_trees = {}
     for split, rows in pairs.items():
         sentences = [tokens for pair in rows for tokens in (pair.tokens1, pair.tokens2)]
         msrp_trees[split] = parse_sentences(sentences, data, f"msrp-{split}-{len(sentences)}", train_config.progress)
     pretrain = pretraining_trees(data, msrp_trees["train"], train_config.progress)
+    if len(pretrain) < MIN_PRETRAIN_SENTENCES:
+        raise UsageError(f"pre-training needs at least {MIN_PRETRAIN_SENTENCES} sentences of 2 or more words (one is "
+                         f"held out), got {len(pretrain)} from --pretrain-corpora {data.pretrain_corpora}; raise "
+                         "--max-pretrain-sentences or --max-pairs, or add corpora")
     all_words = [tree.leaves() for tree in pretrain] + [t.leaves() for trees in msrp_trees.values() for t in trees]
     vocab = Vocab.build(all_words, lowercase=True)
     model_config = build_dataclass(UnfoldingRAEConfig, args, preset, vocab_size=len(vocab))

@@ -212,6 +212,17 @@ def test_sampling_and_reconstruction(vae_model, tmp_path):
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
 
 
+@pytest.mark.parametrize("flag", ["--reconstruct", "--fit-codes"])
+def test_sampling_names_the_flag_of_a_file_it_cannot_read(vae_model, tmp_path, flag):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("le caf\xe9 ferm\xe9\n".encode("latin-1"))
+    result = script("sample.py", "--checkpoint", str(vae_model), flag, str(latin1))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"sample.py: error: {flag} {latin1} is not UTF-8 text (invalid continuation byte at byte 6)" in result.stderr
+    result = script("sample.py", "--checkpoint", str(vae_model), flag, str(tmp_path))
+    assert result.returncode == 2 and f"sample.py: error: {flag}: cannot read {tmp_path}: Is a directory" in result.stderr
+
+
 def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model):
     output = vae_model.parent
     config_before = (output / "run_config.json").read_text()

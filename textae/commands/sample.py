@@ -91,24 +91,28 @@ def main(argv=None) -> int:
               "FILE (sentences whose codes define the Gaussian to sample from) or --reconstruct FILE", file=sys.stderr)
         return 2
 
-    def read_rows(path: str) -> list[list[int]] | None:
+    def read_rows(path: str, flag: str) -> list[list[int]] | None:
         try:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            print(f"{program_name()}: error: cannot read {path}: {error}", file=sys.stderr)
+        except UnicodeDecodeError as error:
+            print(f"{program_name()}: error: {flag} {path} is not UTF-8 text ({error.reason} at byte {error.start}); "
+                  "give a UTF-8 file of one sentence per line", file=sys.stderr)
+            return None
+        except OSError as error:
+            print(f"{program_name()}: error: {flag}: cannot read {path}: {error.strerror or error}", file=sys.stderr)
             return None
         return [encode_user_words(line.split()[: args.max_length], vocab) for line in lines if line.strip()]
 
     with torch.no_grad():
         if args.reconstruct:
-            rows = read_rows(args.reconstruct)
+            rows = read_rows(args.reconstruct, "--reconstruct")
             if rows is None:
                 return 2
             if not rows:
                 return 0
             z, _ = model.encoder(collate_sentences(rows))
         elif args.fit_codes:
-            rows = read_rows(args.fit_codes)
+            rows = read_rows(args.fit_codes, "--fit-codes")
             if rows is None:
                 return 2
             if len(rows) < 2:

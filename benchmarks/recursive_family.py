@@ -185,7 +185,7 @@ def train_fold(sentences, labels, train_index, args, seed):
         model.eval()
         with torch.no_grad():
             batch = model.batch([sentences[i] for i in dev_index], [labels[i] for i in dev_index], vocab)
-            correct, total = model.eval_counts(batch)["root_fine_acc"]
+            correct, total = model.eval_counts(batch)["root_binary_acc"]  # a 2-class model
         if correct / total > best_accuracy:
             best_accuracy, best_state, waited = correct / total, copy.deepcopy(model.state_dict()), 0
         else:

@@ -49,7 +49,9 @@ def sentiment_counts(logits: Tensor, labels: Tensor, roots: Tensor) -> dict[str,
 
     Returns:
         name -> (correct, total) for ``root_fine_acc``, ``root_binary_acc``,
-        ``all_fine_acc``, ``all_binary_acc`` (the last two only when inner nodes are labelled).
+        ``all_fine_acc``, ``all_binary_acc`` (the ``all_`` ones only when inner nodes are
+        labelled; the ``fine`` ones only for a 5-class model: a 2-class model's accuracy is
+        its binary one, not a fine-grained figure).
     """
     with torch.no_grad():
         fine = logits.argmax(dim=-1)  # [N]
@@ -63,10 +65,13 @@ def sentiment_counts(logits: Tensor, labels: Tensor, roots: Tensor) -> dict[str,
 
         is_root = torch.zeros_like(labelled)
         is_root[roots] = True
-        add("root_fine_acc", fine == labels, labelled & is_root)
+        fine_grained = logits.shape[-1] != 2
+        if fine_grained:
+            add("root_fine_acc", fine == labels, labelled & is_root)
         add("root_binary_acc", binary == binary_gold, binary_mask & is_root)
         if bool((labelled & ~is_root).any()):
-            add("all_fine_acc", fine == labels, labelled)
+            if fine_grained:
+                add("all_fine_acc", fine == labels, labelled)
             add("all_binary_acc", binary == binary_gold, binary_mask)
         return counts
 

@@ -123,6 +123,7 @@ def test_binary_labels_train_a_two_class_model_that_classify_reads(data_dir, tmp
     assert run_config["train"]["early_stopping_metric"] == "root_binary_acc"
     report = json.loads((tmp_path / "test_report.json").read_text())
     assert "logreg" not in report and 0 <= report["test"]["root_binary_acc"] <= 100
+    assert "root_fine_acc" not in report["test"] and "all_fine_acc" not in report["test"]  # a 2-class model has none
     classified = run_script("classify.py", "--checkpoint", str(tmp_path / "model"), "--json",
                             "(3 (2 a) (3 (3 good) (2 film)))")
     assert classified.returncode == 0, classified.stderr

@@ -16,6 +16,7 @@ import functools
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -192,8 +193,22 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
     except ValueError as error:
         if usage_error is None:
             raise
-        usage_error(str(error))
+        usage_error(flag_names(str(error), [name for name in names if hasattr(args, name)]))
         raise  # usage_error returned (it should exit)
+
+
+def flag_names(message: str, fields: list[str]) -> str:
+    """A config's error ``message`` as a command-line user reads it: each of ``fields`` (those
+    that are flags) named as its flag, ``batch_size must be >= 1`` -> ``--batch-size must be >= 1``.
+    A field of one word is renamed only where it opens the message, so that a plain word such
+    as "dropout" or "parser" in the middle of a sentence stays as it is."""
+    for name in sorted(fields, key=len, reverse=True):  # max_eval_sentences before eval_sentences
+        flag = "--" + name.replace("_", "-")
+        if "_" in name:
+            message = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flag, message)
+        elif re.match(rf"{re.escape(name)}(?![\w-])", message):
+            message = flag + message[len(name):]
+    return message
 
 
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:

@@ -72,10 +72,10 @@ def test_resume_without_a_run_is_a_message(tmp_path, data_dir):
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--pre-tokenizer", "spaces"], "pre_tokenizer must be one of"),
-    (["--num-heads", "3"], "not divisible by num_heads"),
+    (["--pre-tokenizer", "spaces"], "--pre-tokenizer must be one of"),
+    (["--num-heads", "3"], "not divisible by --num-heads"),
     (["--max-length", "100"], "exceeds --max-position-embeddings"),
-    (["--select-rate", "0"], "select_rate"),
+    (["--select-rate", "0"], "--select-rate"),
     (["--optimizer", "lion"], "optimizer must be one of"),
     (["--train-file", "a.txt"], "all three"),
     (["--hidden-size", "wide"], "invalid int value"),

@@ -72,7 +72,7 @@ def test_paraphrase_tiny_run_reports_every_variant(data_dir, tmp_path):
 
 def test_paraphrase_cross_validation_needs_two_folds(tmp_path):
     result = run_script("train_paraphrase.py", "--tiny", "--cv-folds", "1", "--output-dir", str(tmp_path))
-    assert result.returncode == 2 and "cv_folds must be >= 2" in result.stderr
+    assert result.returncode == 2 and "--cv-folds must be >= 2" in result.stderr
 
 
 def test_paraphrase_without_a_parser_model_says_what_to_do(data_dir, tmp_path):
@@ -192,7 +192,7 @@ def test_the_chart_parser_stacks_on_a_guide_parser(data_dir, tmp_path):
     assert missing.returncode != 0 and "error: --guide:" in missing.stderr and "did you mean" in missing.stderr
     assert "Traceback" not in missing.stderr
     unguided = run_script("train_parser.py", *common, "--guide-spans", "true", "--output-dir", str(tmp_path / "u"))
-    assert unguided.returncode == 2 and "guide_spans needs a guide parser" in unguided.stderr
+    assert unguided.returncode == 2 and "--guide-spans needs a guide parser" in unguided.stderr
 
 
 def test_paraphrase_dry_run_leaves_no_parse_cache():

@@ -432,7 +432,7 @@ def test_a_two_level_softmax_model_trains_interpolates_and_refuses_a_shortlist_p
     assert len([line for line in walk.stdout.splitlines() if line[:3].strip().isdigit()]) == 3
     refused = script("train_vae.py", "--tiny", "--dry-run", "--softmax-shortlist", "100000", "--output-dir",
                      str(tmp_path / "refused"), "--progress", "false")
-    assert refused.returncode == 2 and "softmax_shortlist must be 0 (off) or between 4" in refused.stderr
+    assert refused.returncode == 2 and "--softmax-shortlist must be 0 (off) or between 4" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "refused" / "model").exists()
 
 

@@ -197,3 +197,16 @@ def test_running_out_of_memory_is_one_line_that_says_what_to_lower(error, capsys
     with pytest.raises(RuntimeError, match="shapes"):
         other()
     assert issubclass(torch.OutOfMemoryError, RuntimeError)  # the CUDA kind is caught by its type
+
+
+def test_a_config_error_names_the_flag_a_user_gives():
+    from textae.cli import flag_names
+
+    fields = ["batch_size", "max_eval_sentences", "eval_sentences", "dropout", "parser"]
+    assert flag_names("batch_size must be >= 1, got 0", fields) == "--batch-size must be >= 1, got 0"
+    assert flag_names("max_eval_sentences must be >= 0", fields) == "--max-eval-sentences must be >= 0"
+    assert flag_names("dropout must be in [0, 1)", fields) == "--dropout must be in [0, 1)"
+    # a plain word inside a sentence, a longer name holding a field's name, a name that is no flag: as they are
+    assert flag_names("the parser needs dropout below batch_size_limit", fields) == \
+        "the parser needs dropout below batch_size_limit"
+    assert flag_names("vocab_size must be >= 2", fields) == "vocab_size must be >= 2"

@@ -198,13 +198,11 @@ def main(argv=None) -> dict:
     preset = preset_values(preset_name, args.dry_run)
     output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-mlm-dry-run-") if args.dry_run
                                      else f"runs/mlm-{preset_name}-seed{args.seed}")
-    try:  # a value a config rejects is a usage error (exit 2 with the message), not a traceback
-        data = build_dataclass(MLMDataConfig, args, preset)
-        train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed,
-                                       resume=args.resume)
-        model_config = build_dataclass(BertMLMConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)
-    except ValueError as error:
-        parser.error(str(error))
+    args.usage_error = parser.error  # a value a config rejects is a usage error (textae.cli.build_dataclass)
+    data = build_dataclass(MLMDataConfig, args, preset)
+    train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed,
+                                   resume=args.resume)
+    model_config = build_dataclass(BertMLMConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)
     if data.max_length > model_config.max_position_embeddings:
         parser.error(f"--max-length {data.max_length} exceeds --max-position-embeddings "
                      f"{model_config.max_position_embeddings}")

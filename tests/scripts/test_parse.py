@@ -345,3 +345,10 @@ def test_a_model_with_a_baseline_parser_is_refused(name, tmp_path):
     result = script("parse.py", "--parser", name, "--model", str(tmp_path / "none"), "Fine.")
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
     assert f"parse.py: error: --model is the chart parser's model; --parser {name} needs none" in result.stderr
+
+
+def test_the_lm_text_parser_has_a_folder_of_its_own():
+    from textae.commands.train_parser import default_output_dir
+
+    assert default_output_dir("ptb_sample", False, 0) == "runs/parser-ptb_sample-seed0"  # the --guide parser
+    assert default_output_dir("ptb_sample", True, 1) == "runs/parser-ptb_sample-lmtext-seed1"  # README's --clause-parser

@@ -181,7 +181,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument("--sst", action="store_true", help="unlabelled binary bracketing of SST (default)")
     group.add_argument("--ptb-sample", action="store_true", help="labelled parsing of the WSJ sample")
     group.add_argument("--tiny", action="store_true", help="200 SST sentences, a tiny model, 2 epochs")
-    add_run_arguments(parser, default_output="runs/parser-<preset>-seed<seed>",
+    add_run_arguments(parser, default_output="runs/parser-<preset>-seed<seed>, runs/parser-ptb_sample-lmtext-seed<seed> with --lm-text true",
                       dry_run="2 training batches, a few dev/test sentences")
     # The help shows the values each preset gives the flags (and under --dry-run).
     dry_run = peek(argv, switches=("--dry-run",)).dry_run
@@ -197,14 +197,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def default_output_dir(preset_name: str, lm_text: bool, seed: int) -> str:
+    """``runs/parser-<preset>-seed<seed>``; with ``--lm-text true`` ``runs/parser-ptb_sample-lmtext-seed<seed>``,
+    so that the LM-text parser never lands in the folder of the WSJ parser that ``--guide`` reads."""
+    return f"runs/parser-{preset_name}{'-lmtext' if lm_text else ''}-seed{seed}"
+
+
 @user_errors
 def main(argv=None) -> dict:
     args = parse_args(argv)
     preset_name = "ptb_sample" if args.ptb_sample else "tiny" if args.tiny else "sst"
     preset = preset_values(preset_name, args.dry_run)
-    output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-parser-dry-run-") if args.dry_run
-                                     else f"runs/parser-{preset_name}-seed{args.seed}")
     data_config = build_dataclass(ParserDataConfig, args, preset)
+    output_dir = args.output_dir or (tempfile.mkdtemp(prefix="textae-parser-dry-run-") if args.dry_run
+                                     else default_output_dir(preset_name, data_config.lm_text, args.seed))
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     labeled = preset["labeled"]
     # Model flags are checked before the data (and so the real sizes) are read.

@@ -101,6 +101,28 @@ def add_dataclass_arguments(
             )
 
 
+def parse_model_flags(parser: argparse.ArgumentParser, argv: list[str] | None, configs: dict[str, type],
+                      chosen: str) -> argparse.Namespace:
+    """``parser.parse_args(argv)`` of a script whose model flags depend on ``--model`` (the
+    parser holds those of ``chosen`` only): a flag that belongs to another model's config
+    (``configs``: model name -> config class) is refused naming that model, e.g. ``--num-layers
+    is a flag of --model deep_recursive``, rather than as an unrecognized argument alone."""
+    args, unknown = parser.parse_known_args(argv)
+    for token in unknown:
+        flag = token.split("=", 1)[0]
+        if not flag.startswith("--"):
+            continue
+        field = flag[2:].replace("-", "_")
+        owners = [name for name, config in configs.items()
+                  if name != chosen and field in {item.name for item in dataclasses.fields(config)}]
+        if owners:
+            parser.error(f"{flag} is a flag of --model {' / '.join(owners)}, not of {chosen}: add --model {owners[0]} "
+                         f"(`--model NAME --help` lists a model's flags)")
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def peek(argv: list[str] | None, *, switches: tuple[str, ...] = (), options: tuple[str, ...] = ()) -> argparse.Namespace:
     """The values of a few flags, read before the full parser exists (a script's flags and their
     help depend on them, e.g. on ``--model``): ``switches`` become booleans, ``options`` strings

@@ -192,3 +192,14 @@ def test_resuming_another_program_s_run_names_the_program_that_made_it(rae_model
           "train_vae.py", f"the run in {run} was made by train_rae.py (run_config.json): resume it with train_rae.py "
                           "--resume, or give this program another --output-dir")
     assert (run / "run_config.json").read_text() == before
+
+
+@pytest.mark.parametrize("name, flags, message", [
+    ("train_rae.py", ["--num-layers", "2"], "--num-layers is a flag of --model deep_recursive, not of "
+                                            "semi_supervised_rae: add --model deep_recursive"),
+    ("train_rae.py", ["--model", "rae", "--leaf-mask-rate", "0.2"], "--leaf-mask-rate is a flag of --model denoising_rae"),
+    ("train_vae.py", ["--input-mask-rate=0.15"], "--input-mask-rate is a flag of --model sentence_ae, not of sentence_vae"),
+    ("train_vae.py", ["--no-such-flag", "3"], "unrecognized arguments: --no-such-flag 3"),
+])
+def test_another_model_s_flag_names_that_model(name, flags, message):
+    check(run_script(name, "--tiny", "--dry-run", *flags), name, message)

@@ -37,6 +37,7 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     check_minimums,
+    parse_model_flags,
     peek,
     user_errors,
     with_dry_run,
@@ -169,7 +170,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             title="model", presets=presets_shown)
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), help_texts=HELP, title="training",
                             presets=presets_shown)
-    args = parser.parse_args(argv)
+    args = parse_model_flags(parser, argv, {name: MODELS[name][0] for name in TREE_MODELS},
+                             chosen or "semi_supervised_rae")
     if args.sst and args.tiny:
         parser.error("choose one preset: --sst or --tiny")
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)

@@ -43,6 +43,7 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     check_minimums,
+    parse_model_flags,
     peek,
     user_errors,
     with_dry_run,
@@ -144,6 +145,9 @@ def preset_values(preset_name: str, model_name: str | None = None, dry_run: bool
     return with_dry_run(preset, dry_run, DRY_RUN)
 
 
+SENTENCE_MODELS = ["sentence_vae", "lstm_lm", "sentence_ae"]  # the --model choices
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,7 +159,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                               "100.5, mean of 3 seeds; on 2 CPU cores ~2 h of training and ~3 h more for the "
                               "500-sample test estimate; ~4 minutes in all on an H200 with --device cuda)")
     presets.add_argument("--tiny", action="store_true", help="300 PTB sentences, a tiny model, 2 epochs")
-    parser.add_argument("--model", choices=["sentence_vae", "lstm_lm", "sentence_ae"], default=None,
+    parser.add_argument("--model", choices=SENTENCE_MODELS, default=None,
                         help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
                              "with --input-mask-rate); `--model NAME --help` lists that model's flags")
     add_run_arguments(parser, default_output="runs/vae-<preset>-<model>-seed<seed>",
@@ -176,7 +180,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                             title="model", presets=presets_shown)
     add_dataclass_arguments(parser, TrainConfig, skip=("output_dir", "seed", "resume"), title="training",
                             presets=presets_shown)
-    args = parser.parse_args(argv)
+    args = parse_model_flags(parser, argv, {name: MODELS[name][0] for name in SENTENCE_MODELS}, chosen or "sentence_vae")
     args.usage_error = parser.error  # bad config values end as usage errors (textae.cli.build_dataclass)
     if args.eval_only and (args.resume or args.overwrite):
         parser.error(f"--eval-only trains nothing, so {'--resume' if args.resume else '--overwrite'} does not apply")

@@ -203,3 +203,8 @@ def test_resuming_another_program_s_run_names_the_program_that_made_it(rae_model
 ])
 def test_another_model_s_flag_names_that_model(name, flags, message):
     check(run_script(name, "--tiny", "--dry-run", *flags), name, message)
+
+
+def test_a_min_freq_that_leaves_no_word_is_refused(tmp_path, data_dir):
+    check(run_script("train_vae.py", "--tiny", "--dry-run", "--min-freq", "100000", "--output-dir", str(tmp_path)),
+          "train_vae.py", "--min-freq 100000: no training word is seen that often, so every word would be <unk>")

@@ -54,6 +54,7 @@ from textae.corpora.text import load_text_corpus
 from textae.models import MODELS
 from textae.models.sentence_vae import SentenceVAEConfig
 from textae.sentences import (
+    SPECIALS,
     build_sentence_vocab,
     collate_sentences,
     encode_sentences,
@@ -238,6 +239,9 @@ def main(argv=None) -> dict:
         vocab = Vocab.load(Path(output_dir) / "model" / "vocab.json")  # exactly the trained model's
     else:
         vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
+        if len(vocab) <= len(SPECIALS):  # every word would be <unk>: a model of nothing, with a low perplexity
+            raise UsageError(f"--min-freq {data.min_freq}: no training word is seen that often, so every word would "
+                             "be <unk>; lower --min-freq")
     encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
     model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
     model = model_class(model_config)

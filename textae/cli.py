@@ -687,7 +687,8 @@ def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any], *,
     ``resume``) in a folder that already holds one (:func:`existing_run`) is refused with a
     :class:`UsageError` unless ``overwrite``, which deletes that run's model, checkpoints, log
     and test report first: a second run never silently replaces, or mixes its files with, a
-    finished one."""
+    finished one. Under ``torchrun`` only rank 0 checks the folder and writes (the other
+    processes would find rank 0's record and take it for an earlier run)."""
     from textae.train import require_checkpoint
 
     output_dir = Path(output_dir)
@@ -697,7 +698,9 @@ def write_run_config(output_dir: str | os.PathLike, sections: dict[str, Any], *,
         raise UsageError("--resume continues the run in --output-dir and --overwrite starts it again: give one")
     if resume:
         require_checkpoint(output_dir)
-    elif existing := existing_run(output_dir):
+    if int(os.environ.get("RANK", "0")) != 0:
+        return path
+    if not resume and (existing := existing_run(output_dir)):
         if not overwrite:
             raise UsageError(f"--output-dir {output_dir} already holds a run ({', '.join(existing)}): continue it "
                              "with --resume, start it again with --overwrite, or choose another --output-dir")

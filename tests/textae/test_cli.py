@@ -210,3 +210,11 @@ def test_a_config_error_names_the_flag_a_user_gives():
     assert flag_names("the parser needs dropout below batch_size_limit", fields) == \
         "the parser needs dropout below batch_size_limit"
     assert flag_names("vocab_size must be >= 2", fields) == "vocab_size must be >= 2"
+
+
+def test_under_torchrun_only_rank_0_checks_the_folder_and_writes(tmp_path, monkeypatch):
+    write_run_config(tmp_path, {"train": Resuming(resume=False)})  # rank 0's record
+    before = (tmp_path / "run_config.json").read_text()
+    monkeypatch.setenv("RANK", "1")
+    assert write_run_config(tmp_path, {"train": Resuming(resume=False)}) == tmp_path / "run_config.json"
+    assert (tmp_path / "run_config.json").read_text() == before  # not taken for an earlier run, not rewritten

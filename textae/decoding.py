@@ -59,8 +59,10 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     Args:
         decoder: a ``SentenceDecoder`` (``model.decoder``); its steps apply no dropout,
             whatever its mode.
-        z: ``[B, Z]`` latent codes with ``B == size``, or ``None`` for a decoder without a
-            latent (the language model's) or to start from a zero state.
+        z: ``[B, Z]`` latent codes with ``B == size`` (a tensor, or anything ``torch.as_tensor``
+            takes, moved to the decoder's device and precision; finite values), or ``None`` for
+            a decoder without a latent (the language model's) or to start from a zero state
+            (not for a decoder that reads z at every step, ``feed_latent``).
         max_length: words per sentence at most; a sentence that has not ended by then is cut.
         min_length: words per sentence at least: ``<eos>`` is not emitted before (default 1, so
             no sentence is empty; a short beam's length normalisation otherwise lets an ending
@@ -106,6 +108,19 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             raise ValueError(f"{name} must be an int, got {value!r}")
     if size < 0:
         raise ValueError(f"size must be an int >= 0, got {size}")
+    if z is not None:  # a list, a numpy array or float64 codes (interpolate's, numpy's default) as the decoder's
+        try:
+            z = torch.as_tensor(z)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(f"z must be a [size, Z] tensor of latent codes, got {type(z).__name__}: {error}") from None
+        if not z.is_floating_point():
+            raise TypeError(f"z must hold floating-point latent codes, got {z.dtype}")
+        if not bool(torch.isfinite(z).all()):
+            raise ValueError("z holds NaN or infinite values: no sentence can be decoded from them")
+        weight = decoder.output.weight
+        z = z.to(device=weight.device, dtype=weight.dtype)
+    elif getattr(decoder, "feed_latent", False):
+        raise ValueError("this decoder reads z at every step (feed_latent): pass z; z=None is for a language model")
     if z is not None and (z.dim() != 2 or z.shape[0] != size):
         raise ValueError(f"z must be [size, Z] = [{size}, Z] latent codes, got shape {tuple(z.shape)}")
     latent_size = getattr(decoder, "latent_size", None)

@@ -7,9 +7,10 @@ sentences, T tokens.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,22 @@ def collate_sentences(rows: Sequence[Sequence[int]], pad_id: int = 0) -> Sentenc
 SENTENCE_MODEL_TYPES = ("sentence_vae", "sentence_ae")  # an encoder to a code, a decoder from it
 
 
+def keeps_mode(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorates a function of a model (its first argument) that puts it in eval mode: the
+    model's train/eval mode is as it was when the function returns, so a call from a
+    training callback does not leave training without its dropout."""
+
+    @functools.wraps(function)
+    def wrapper(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
+        was_training = model.training
+        try:
+            return function(model, *args, **kwargs)
+        finally:
+            model.train(was_training)
+
+    return wrapper
+
+
 def model_fingerprint(model: torch.nn.Module) -> str:
     """A SHA-1 of the model's parameters and buffers (names, shapes and values)."""
     digest = hashlib.sha1()
@@ -56,11 +73,14 @@ def model_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-@torch.no_grad()
 def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int = 500,
                        bleu_sentences: int = 1000, seed: int = 0, iw_autocast: str = "none",
                        progress_file: str | Path | None = None, save_every: float = 120.0) -> dict[str, float]:
     """The protocol of He et al. (2019) for a sentence VAE or an LSTM language model.
+
+    It runs the model in eval mode under its own random state (``seed``) and leaves both as it
+    found them: the model's train/eval mode and torch's global random state (so a call from a
+    training callback changes neither the dropout nor the draws of the training that follows).
 
     Returns (per sentence unless said): ``nll`` (VAE: importance-weighted with ``iw_samples``
     draws; LM: exact), ``ppl`` = exp(total NLL / tokens incl. <eos>), and for a VAE also
@@ -83,10 +103,6 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     results then hold ``seconds_before_resume`` (the time the earlier calls spent).
     ``batches`` must come in the same order each time (an unshuffled loader).
     """
-    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
-
-    from textae.metrics import active_units, mutual_information
-
     if iw_autocast not in ("none", "bf16"):
         raise ValueError(f"iw_autocast must be 'none' or 'bf16', got {iw_autocast!r}")
     if getattr(model, "model_type", None) not in (*SENTENCE_MODEL_TYPES, "lstm_lm"):
@@ -94,8 +110,31 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
                         f"{getattr(model, 'model_type', type(model).__name__)}")
     if isinstance(iw_samples, bool) or not isinstance(iw_samples, int) or iw_samples < 1:
         raise ValueError(f"iw_samples must be an int >= 1, got {iw_samples!r}")
-    torch.manual_seed(seed)
-    model.eval()
+    if isinstance(bleu_sentences, bool) or not isinstance(bleu_sentences, int) or bleu_sentences < 1:
+        raise ValueError(f"bleu_sentences must be an int >= 1 (sentences reconstructed for BLEU), got {bleu_sentences!r}")
+    if isinstance(batches, SentenceBatch):
+        raise TypeError("batches must be an iterable of SentenceBatch (e.g. [batch] or a loader), got one SentenceBatch")
+    device = next(model.parameters()).device
+    was_training = model.training
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            model.eval()
+            return _evaluate_sentences(model, batches, iw_samples=iw_samples, bleu_sentences=bleu_sentences, seed=seed,
+                                       iw_autocast=iw_autocast, progress_file=progress_file, save_every=save_every)
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def _evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch], *, iw_samples: int,
+                        bleu_sentences: int, seed: int, iw_autocast: str, progress_file: str | Path | None,
+                        save_every: float) -> dict[str, float]:
+    """:func:`evaluate_sentences` once its arguments are checked, the model in eval mode and the random state seeded."""
+    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
+
+    from textae.metrics import active_units, mutual_information
+
     is_vae = hasattr(model, "encoder")
     variational = is_vae and not getattr(model, "deterministic", False)
     totals = {"nll": 0.0, "reconstruction": 0.0, "kl": 0.0}
@@ -200,6 +239,7 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     return results
 
 
+@keeps_mode
 @torch.no_grad()
 def next_word_accuracy(model: torch.nn.Module, batches: Iterable[SentenceBatch]) -> dict[str, float]:
     """Top-1 accuracy of a language model's next-token guesses, in percent: over the words
@@ -222,6 +262,7 @@ def next_word_accuracy(model: torch.nn.Module, batches: Iterable[SentenceBatch])
     return {"word_acc": 100.0 * correct_words / max(words, 1), "token_acc": 100.0 * correct_all / total}
 
 
+@keeps_mode
 @torch.no_grad()
 def latent_gaussian(model: torch.nn.Module, batches: Iterable[SentenceBatch]) -> tuple[Tensor, Tensor]:
     """Mean ``[Z]`` and covariance ``[Z, Z]`` of the posterior means over ``batches``.
@@ -244,6 +285,7 @@ def gaussian_draws(noise: Tensor, mean: Tensor, covariance: Tensor) -> Tensor:
     return mean + noise @ torch.linalg.cholesky(covariance.double() + jitter).float().T
 
 
+@keeps_mode
 @torch.no_grad()
 def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None = None, covariance: Tensor | None = None,
                      seed: int = 0, max_length: int = 40, **decoding: Any) -> list[list[int]]:
@@ -259,6 +301,7 @@ def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None 
     return generate(model.decoder, z, count, max_length=max_length, **decoding)
 
 
+@keeps_mode
 @torch.no_grad()
 def language_model_perplexity(lm: torch.nn.Module, sentences: Sequence[Sequence[int]], batch_size: int = 256) -> float:
     """exp(total NLL / tokens incl. <eos>) of id sentences under an LSTM language model;

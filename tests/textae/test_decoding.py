@@ -459,3 +459,24 @@ def test_generate_names_what_it_was_given_wrongly():
         generate(language_model.decoder, z, 2)
     with pytest.raises(TypeError, match=r"lm.decoder"):
         generate(model.decoder, z, 2, strategy="beam", fluency_model=language_model)
+
+
+def test_generate_takes_z_as_any_array_in_the_decoder_s_precision_and_refuses_what_cannot_be_decoded():
+    import numpy as np
+
+    model = make("sentence_vae", latent_size=4).eval()
+    z = torch.randn(2, 4)
+    expected = generate(model.decoder, z, 2, max_length=6)
+    assert generate(model.decoder, z.double(), 2, max_length=6) == expected  # float64, e.g. from numpy
+    assert generate(model.decoder, z.tolist(), 2, max_length=6) == expected
+    assert generate(model.decoder, np.asarray(z.tolist()), 2, max_length=6, strategy="beam") == \
+        generate(model.decoder, z, 2, max_length=6, strategy="beam")
+    with pytest.raises(ValueError, match="z holds NaN or infinite values"):
+        generate(model.decoder, torch.full((2, 4), float("nan")), 2)
+    with pytest.raises(TypeError, match="z must hold floating-point latent codes, got torch.int64"):
+        generate(model.decoder, torch.zeros(2, 4, dtype=torch.long), 2)
+    with pytest.raises(TypeError, match="z must be a \\[size, Z\\] tensor of latent codes, got str"):
+        generate(model.decoder, "codes", 2)
+    fed = make("sentence_vae", latent_size=4, feed_latent=True).eval()
+    with pytest.raises(ValueError, match="reads z at every step \\(feed_latent\\): pass z"):
+        generate(fed.decoder, None, 2)

@@ -82,6 +82,7 @@ def test_evaluation_protocol_on_tiny_models():
             assert results["nll"] <= results["elbo_nll"] + 0.5  # the IW bound is (nearly always) tighter
             assert 0 <= results["active_units"] <= 3 and 0 <= results["recon_bleu"] <= 100
         else:
+            model.eval()  # evaluate_sentences left it in training mode, as it found it
             exact = -sum(float(model(batch).sum().detach()) for batch in batches) / 4
             assert math.isclose(results["nll"], exact, rel_tol=1e-6)
 
@@ -253,3 +254,92 @@ def test_models_and_evaluation_refuse_a_batch_or_model_of_the_wrong_kind():
     with pytest.raises(ValueError, match="iw_samples must be an int >= 1"):
         evaluate_sentences(vae, [sentences_batch(ROWS)], iw_samples=0)
     assert torch.isfinite(torch.tensor(evaluate_sentences(make("lstm_lm"), [sentences_batch(ROWS)])["nll"]))
+
+
+@pytest.mark.parametrize("rows, error, message", [
+    ([["the", "market"]], TypeError, "sentence 0: rows must hold int token ids (vocab.encode(words)"),
+    (["the market"], TypeError, "sentence 0: rows must be lists of token ids (vocab.encode(words))"),
+    ([[4, 5], [5.7, 6.2]], TypeError, "sentence 1: rows must hold int token ids"),
+    ([[4, True]], TypeError, "got True"),
+    ([[4, -3]], ValueError, "sentence 0: token ids are >= 0, got -3"),
+    ([[[4, 5]]], TypeError, "got [4, 5]"),
+])
+def test_collate_refuses_rows_that_are_not_token_ids(rows, error, message):
+    with pytest.raises(error) as raised:
+        collate_sentences(rows)
+    assert message in str(raised.value)
+
+
+def test_collate_takes_tensor_and_numpy_rows_as_lists():
+    import numpy as np
+    import torch
+
+    expected = collate_sentences([[4, 5, 6], [7]])
+    for rows in ([torch.tensor([4, 5, 6]), torch.tensor([7])], [np.array([4, 5, 6]), np.array([7])]):
+        batch = collate_sentences(rows)
+        assert torch.equal(batch.tokens, expected.tokens) and torch.equal(batch.lengths, expected.lengths)
+    with pytest.raises(TypeError, match="a tensor row must be 1-D integer ids"):
+        collate_sentences([torch.tensor([4.0, 5.0])])
+
+
+def test_ids_past_the_model_s_vocabulary_and_a_misbuilt_batch_are_named_not_an_index_error():
+    import torch
+
+    from textae.models import MODELS
+    from textae.models.sentence_vae import SentenceBatch
+
+    for name in ("sentence_vae", "lstm_lm", "sentence_ae"):
+        config_class, model_class = MODELS[name]
+        model = model_class(config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3))
+        with pytest.raises(ValueError, match=r"token ids must be between 0 and vocab_size - 1 \(9\), got 10000: "
+                                             r"were the sentences encoded with this model's vocabulary"):
+            model.loss(collate_sentences([[5, 10_000]]))
+    model = MODELS["sentence_vae"][1](MODELS["sentence_vae"][0](vocab_size=10, embedding_size=6, hidden_size=8,
+                                                                   latent_size=3))
+    tokens = torch.tensor([[4, 5, 0], [6, 0, 0]])
+    with pytest.raises(ValueError, match=r"holds \[B, T\] tokens and \[B\] lengths, got \(2, 3\) and \(1,\)"):
+        model.encoder(SentenceBatch(tokens, torch.tensor([2])))
+    with pytest.raises(ValueError, match="lengths must be between 0 and the batch's width 3"):
+        model.encoder(SentenceBatch(tokens, torch.tensor([2, 4])))
+
+
+def test_evaluation_leaves_the_model_s_mode_and_the_global_random_state_as_it_found_them():
+    import torch
+
+    from textae.models import MODELS
+    from textae.sentences import evaluate_sentences
+
+    torch.manual_seed(0)
+    config_class, model_class = MODELS["sentence_vae"]
+    model = model_class(config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3))
+    batches = [collate_sentences([[4, 5, 6], [7, 8]])]
+    model.train()
+    state = torch.get_rng_state()
+    first = evaluate_sentences(model, batches, iw_samples=5)
+    assert model.training and torch.equal(torch.get_rng_state(), state)
+    assert evaluate_sentences(model, batches, iw_samples=5) == first  # its own seed: the same figures
+    with pytest.raises(ValueError, match="bleu_sentences must be an int >= 1"):
+        evaluate_sentences(model, batches, iw_samples=5, bleu_sentences=0)
+    with pytest.raises(TypeError, match="an iterable of SentenceBatch .* got one SentenceBatch"):
+        evaluate_sentences(model, batches[0], iw_samples=5)
+
+
+def test_the_other_sentence_measures_leave_the_model_s_mode_as_they_found_it():
+    import torch
+
+    from textae.models import MODELS
+    from textae.sentences import language_model_perplexity, latent_gaussian, next_word_accuracy, sample_sentences
+
+    config_class = MODELS["sentence_vae"][0]
+    vae = MODELS["sentence_vae"][1](config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3)).train()
+    lm = MODELS["lstm_lm"][1](config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3)).train()
+    batches = [collate_sentences([[4, 5, 6], [7, 8]])]
+    latent_gaussian(vae, batches)
+    sample_sentences(vae, 2, max_length=4)
+    next_word_accuracy(lm, batches)
+    language_model_perplexity(lm, [[4, 5], [6]])
+    assert vae.training and lm.training
+    vae.eval()
+    latent_gaussian(vae, batches)
+    assert not vae.training
+    assert torch.is_grad_enabled()

@@ -270,7 +270,7 @@ def main(argv=None) -> dict:
         model_dir = result.model_dir
         report = {"model": model_name, "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
                   "steps": result.steps, "train_seconds": result.train_seconds}
-    best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device))  # evaluated on --device
+    best = model_class.from_pretrained(model_dir).to(resolve_device(train_config.device)).eval()  # evaluated on --device
     for split in [name for name in data.eval_splits.split(",") if name]:
         evaluated = time.perf_counter()
         on_cpu = next(best.parameters()).device.type == "cpu"  # a CPU evaluation can be resumed

@@ -72,7 +72,7 @@ class CodeEncoder(nn.Module):
 
     def forward(self, batch: SentenceBatch) -> tuple[Tensor, None]:
         """``([B, Z] codes, None)``: the VAE's ``(mu, logvar)`` with no variance."""
-        require_sentence_batch(batch, "the sentence encoder")
+        require_sentence_batch(batch, "the sentence encoder", self.embedding.num_embeddings)
         embedded = self.embedding(batch.tokens)  # [B, T, E]
         _, last_hidden = padded_lstm(self.lstm, embedded, batch.lengths.clamp(min=1))  # [B, D]; empty: one pad token
         return self.code(last_hidden), None  # [B, Z]

@@ -124,9 +124,12 @@ class SentenceBatch:
 
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[int]], pad_id: int = 0) -> SentenceBatch:
-        """Token-id lists padded with ``pad_id`` into ``[B, T]`` tokens and ``[B]`` lengths."""
+        """Token-id lists (or 1-D integer tensors) padded with ``pad_id`` into ``[B, T]`` tokens
+        and ``[B]`` lengths. ``TypeError`` for rows of words or of anything but int ids (encode
+        words with ``vocab.encode`` first), ``ValueError`` for a negative id."""
         if len(rows) == 0:
             raise ValueError("cannot collate an empty list of sentences")
+        rows = [_id_row(row, index) for index, row in enumerate(rows)]
         tokens = torch.full((len(rows), max(1, max(map(len, rows)))), pad_id, dtype=torch.long)  # [B, T]
         for index, row in enumerate(rows):
             if row:
@@ -138,6 +141,26 @@ class SentenceBatch:
 
     def __len__(self) -> int:
         return len(self.lengths)
+
+
+def _id_row(row: object, index: int) -> list[int]:
+    """Sentence ``index`` of :meth:`SentenceBatch.from_rows` as a list of int ids."""
+    if isinstance(row, Tensor):
+        if row.dim() != 1 or row.is_floating_point() or row.is_complex():
+            raise TypeError(f"sentence {index}: a tensor row must be 1-D integer ids, got {row.dtype} of shape "
+                            f"{tuple(row.shape)}")
+        row = row.tolist()
+    if isinstance(row, str) or not isinstance(row, Sequence) and not hasattr(row, "tolist"):
+        raise TypeError(f"sentence {index}: rows must be lists of token ids (vocab.encode(words)), got "
+                        f"{type(row).__name__}")
+    ids = row.tolist() if hasattr(row, "tolist") else list(row)  # a numpy row too
+    for token in ids:
+        if isinstance(token, bool) or not isinstance(token, int):
+            raise TypeError(f"sentence {index}: rows must hold int token ids (vocab.encode(words) turns words into "
+                            f"them), got {token!r}")
+        if token < 0:
+            raise ValueError(f"sentence {index}: token ids are >= 0, got {token}")
+    return ids
 
 
 def padded_lstm(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor,
@@ -163,12 +186,28 @@ def padded_lstm(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor,
     return outputs, last
 
 
-def require_sentence_batch(batch: object, reader: str) -> None:
+def require_sentence_batch(batch: object, reader: str, vocab_size: int | None = None) -> None:
     """``TypeError`` unless ``batch`` is a :class:`SentenceBatch` (``reader`` names the model
-    part that needs one), where a tree batch would fail on a missing attribute inside."""
+    part that needs one), where a tree batch would fail on a missing attribute inside;
+    ``ValueError`` when its lengths do not fit its tokens or, given ``vocab_size``, when an id
+    is past the model's vocabulary (ids of another run's vocabulary), which the embedding
+    would only report as an index out of range."""
     if not isinstance(batch, SentenceBatch):
         raise TypeError(f"{reader} reads a SentenceBatch (collate_sentences of token-id lists), "
                         f"got {type(batch).__name__}")
+    tokens, lengths = batch.tokens, batch.lengths
+    if tokens.dim() != 2 or lengths.dim() != 1 or len(lengths) != len(tokens):
+        raise ValueError(f"a SentenceBatch holds [B, T] tokens and [B] lengths, got {tuple(tokens.shape)} and "
+                         f"{tuple(lengths.shape)}")
+    if tokens.numel() and vocab_size is not None:
+        low, high = tokens.aminmax()
+        if int(low) < 0 or int(high) >= vocab_size:
+            raise ValueError(f"token ids must be between 0 and vocab_size - 1 ({vocab_size - 1}), got "
+                             f"{int(low) if int(low) < 0 else int(high)}: were the sentences encoded with this "
+                             f"model's vocabulary (load_vocab of its folder)?")
+    if len(lengths) and (int(lengths.min()) < 0 or int(lengths.max()) > tokens.shape[1]):
+        raise ValueError(f"lengths must be between 0 and the batch's width {tokens.shape[1]}, got "
+                         f"{lengths.tolist()}")
 
 
 def kl_weight(config: SentenceVAEConfig, step: int) -> float:
@@ -192,7 +231,7 @@ class SentenceEncoder(nn.Module):
 
     def forward(self, batch: SentenceBatch) -> tuple[Tensor, Tensor]:
         """Returns ``mu, logvar``, each ``[B, Z]``."""
-        require_sentence_batch(batch, "the sentence encoder")
+        require_sentence_batch(batch, "the sentence encoder", self.embedding.num_embeddings)
         embedded = self.embedding(batch.tokens)  # [B, T, E]
         lengths = batch.lengths.clamp(min=1)  # an empty sentence reads one pad token
         _, last_hidden = padded_lstm(self.lstm, embedded, lengths)  # [B, D]
@@ -244,7 +283,7 @@ class SentenceDecoder(nn.Module):
     def states_and_targets(self, batch: SentenceBatch, z: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
         """``([N, D] LSTM outputs, [N] targets, [N] the sentence of each)`` over the N real
         positions (each sentence's tokens and its <eos>), sentence after sentence."""
-        require_sentence_batch(batch, "the sentence decoder")
+        require_sentence_batch(batch, "the sentence decoder", self.config.vocab_size)
         config = self.config
         size, width = batch.tokens.shape  # B, T
         embedded = self.dropout(self.embedding(self.inputs(batch)))  # [B, T+1, E]

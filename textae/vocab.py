@@ -17,15 +17,19 @@ UNK = "<unk>"
 
 
 def require_words(words: object, what: str) -> None:
-    """:class:`VocabError` when ``words`` is a str: it is a sequence too, and would be counted or
+    """:class:`NotWordsError` when ``words`` is a str: it is a sequence too, and would be counted or
     encoded character by character where a sequence of words is meant (``what`` names it)."""
     if isinstance(words, str):
-        raise VocabError(f"{what} is a str ({words[:40]!r}), not a sequence of words; split it first, "
-                         "e.g. text.split()")
+        raise NotWordsError(f"{what} is a str ({words[:40]!r}), not a sequence of words; split it first, "
+                            "e.g. text.split()")
 
 
 class VocabError(ValueError):
     """A vocabulary file or build argument is invalid."""
+
+
+class NotWordsError(VocabError, TypeError):
+    """A str where a sequence of words goes (a :class:`VocabError` and a ``TypeError``)."""
 
 
 class Vocab:
@@ -99,14 +103,18 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.itos)
 
-    def __contains__(self, word: str) -> bool:
-        return self.normalize(word) in self.stoi
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.normalize(word) in self.stoi  # like a dict: 5 is just absent
 
     def normalize(self, word: str) -> str:
         return word.lower() if self.lowercase else word
 
     def index(self, word: str) -> int:
-        """The id of ``word``, or of ``<unk>`` for an unknown word."""
+        """The id of ``word``, or of ``<unk>`` for an unknown word; a word that is not a str
+        (an id given to :meth:`encode`) is a ``TypeError``, not ``<unk>``."""
+        if not isinstance(word, str):
+            raise TypeError(f"a word must be a str, got {type(word).__name__} {word!r}: encode takes words (str); "
+                            "decode takes ids")
         found = self.stoi.get(self.normalize(word))
         if found is not None:
             return found
@@ -120,9 +128,15 @@ class Vocab:
         return [self.index(word) for word in words]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        """The words of ``ids``; an id outside ``[0, len(self))`` is a :class:`VocabError`."""
+        """The words of ``ids``; an id outside ``[0, len(self))`` is a :class:`VocabError`, a str
+        (or a str among the ids) a ``TypeError``: "23" would be decoded character by character."""
+        if isinstance(ids, str | bytes):
+            raise TypeError(f"decode takes ids (ints), got {type(ids).__name__} {ids[:40]!r}; encode takes words (str)")
         words = []
         for i in ids:
+            if isinstance(i, str | bytes):
+                raise TypeError(f"decode takes ids (ints), got the {type(i).__name__} {i!r} among them; "
+                                "encode takes words (str)")
             i = int(i)
             if not 0 <= i < len(self.itos):
                 raise VocabError(f"id {i} is outside this vocabulary of {len(self.itos)} words")
@@ -146,6 +160,9 @@ class Vocab:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            raise VocabError(f"cannot read vocabulary {path}: it is not UTF-8 text ({error.reason} at byte "
+                             f"{error.start}); a vocab.json written by Vocab.save is") from None
         except (OSError, json.JSONDecodeError) as error:
             raise VocabError(f"cannot read vocabulary {path}: {error}") from error
         if not isinstance(data, dict) or data.get("format") != "textae.vocab/1":

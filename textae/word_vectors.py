@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from textae.vocab import Vocab
+from textae.vocab import Vocab, require_words
 
 
 class WordVectorsError(ValueError):
@@ -43,7 +43,7 @@ def _stable_hash(text: str) -> int:
 
 
 def train_skipgram(
-    sentences: Sequence[Sequence[str]],
+    sentences: Iterable[Sequence[str]],
     *,
     size: int = 100,
     window: int = 5,
@@ -56,10 +56,24 @@ def train_skipgram(
     """Skip-gram with negative sampling over token lists; returns gensim ``KeyedVectors``.
 
     One worker (the default) makes the result a function of ``seed`` alone; more workers
-    are faster but not repeatable.
+    are faster but not repeatable. ``sentences`` may be any iterable (a generator is read
+    once, into a list); each sentence is a list of words, not a str.
+
+    Raises:
+        TypeError: a sentence is a str (:class:`~textae.vocab.NotWordsError`).
+        ValueError: no sentence, or ``size``, ``window``, ``negative``, ``epochs`` or
+            ``workers`` below 1 (``min_count`` below 0).
     """
     from gensim.models import Word2Vec
 
+    # negative=0 (without gensim's hierarchical softmax, which this does not use) hangs in gensim.
+    for name, value, least in (("size", size, 1), ("window", window, 1), ("min_count", min_count, 0),
+                               ("negative", negative, 1), ("epochs", epochs, 1), ("workers", workers, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"train_skipgram()'s {name} must be an int >= {least}, got {value!r}")
+    sentences = list(sentences)  # the word count and gensim each read them: a generator would be used up
+    for number, sentence in enumerate(sentences):
+        require_words(sentence, f"train_skipgram()'s sentence {number} (sentences must be lists of words)")
     if not sentences:
         raise ValueError("train_skipgram() needs at least one sentence")
     counts = Counter(word for sentence in sentences for word in sentence)

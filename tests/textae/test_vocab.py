@@ -71,3 +71,26 @@ def test_strings_where_word_sequences_go_and_out_of_range_ids_are_refused(tmp_pa
     (tmp_path / "v.json").write_text(data)
     with pytest.raises(VocabError, match="lacks words"):
         Vocab.load(tmp_path / "v.json")
+
+
+def test_ids_words_and_non_str_lookups_are_told_apart(tmp_path):
+    vocab = Vocab.build([["the", "cat"], ["the", "dog"]])
+    with pytest.raises(TypeError, match=r"encode takes words \(str\); decode takes ids"):
+        vocab.encode([5, 6])  # used to give [<unk>, <unk>]
+    with pytest.raises(TypeError, match=r"decode takes ids \(ints\), got str '23'"):
+        vocab.decode("23")  # used to decode "2" and "3"
+    with pytest.raises(TypeError, match="decode takes ids"):
+        vocab.decode(["2"])
+    assert vocab.decode([2, 3]) == ["the", "cat"]
+    lowered = Vocab(["a", "b"], lowercase=True)
+    assert 3 not in lowered and None not in lowered and "A" in lowered  # 3 used to raise AttributeError
+    # A str where a sentence goes is a VocabError and a TypeError.
+    with pytest.raises(TypeError, match="split it first"):
+        vocab.encode("the cat")
+
+
+def test_load_of_a_file_that_is_not_utf8_names_it(tmp_path):
+    path = tmp_path / "vocab.json"
+    path.write_bytes(b'{"format": "textae.vocab/1", "words": ["caf\xe9"]}')  # Latin-1
+    with pytest.raises(VocabError, match=f"cannot read vocabulary {path}: it is not UTF-8"):
+        Vocab.load(path)

@@ -97,3 +97,15 @@ def test_a_binary_word2vec_file_is_named_with_how_to_convert_it(tmp_path):
     with pytest.raises(WordVectorsError, match=r"vectors.bin is not a word2vec text file") as caught:
         read_word2vec_text(path)
     assert "binary=True" in str(caught.value)
+
+
+def test_skipgram_refuses_strings_for_sentences_and_bad_sizes_and_reads_a_generator_once():
+    with pytest.raises(TypeError, match=r"sentence 0 .sentences must be lists of words. is a str"):
+        train_skipgram(["the cat sat", "the dog sat"], size=4, epochs=1, min_count=1)  # used to learn letters
+    for name, value in (("size", 0), ("epochs", 0), ("size", -3), ("window", 0), ("negative", 0), ("size", 2.5)):
+        with pytest.raises(ValueError, match=f"{name} must be an int >= 1"):
+            train_skipgram([["a", "b"]], min_count=1, **{name: value})
+    sentences = [["the", "cat", "sat"], ["the", "dog", "sat"]] * 5
+    from_generator = train_skipgram((s for s in sentences), size=4, epochs=1, min_count=1)  # gensim: "build vocabulary"
+    from_list = train_skipgram(sentences, size=4, epochs=1, min_count=1)
+    assert (from_generator.vectors == from_list.vectors).all()

@@ -32,8 +32,20 @@ def binary_predictions(logits: Tensor) -> Tensor:
 
 def binary_targets(labels: Tensor, num_classes: int = 5) -> tuple[Tensor, Tensor]:
     """``[N] -> ([N] 0/1 targets, [N] mask)``: 5-class labels with the neutral ones masked;
-    with ``num_classes`` 2 the labels are already 0/1 (unlabelled: -100)."""
+    with ``num_classes`` 2 the labels are already 0/1 (unlabelled: -100).
+
+    Raises:
+        ValueError: a label outside ``0 .. num_classes - 1`` that is not -100 (a 5-class
+            label given to a 2-class model would be counted as a binary target).
+    """
     labelled = labels >= 0
+    valid = (labels == -100) | (labelled & (labels < num_classes))  # -100: textae.trees.IGNORE_LABEL
+    if not bool(valid.all()):
+        bad = int(labels[~valid][0])
+        fix = ("labels of a 2-class model are 0/1: encode with textae.sentiment.binary_label "
+               "(encode_trees(..., binary=True), as train_rae.py --labels binary does)" if num_classes == 2 else
+               f"labels of a {num_classes}-class model are 0..{num_classes - 1}")
+        raise ValueError(f"label {bad} is not a class of a {num_classes}-class model nor -100 (unlabelled); {fix}")
     if num_classes == 2:
         return labels.clamp(min=0), labelled
     return (labels >= POSITIVE_CLASSES[0]).long(), labelled & (labels != NEUTRAL_CLASS)

@@ -82,17 +82,29 @@ def encode_tree(
     """Flattens one binary tree whose leaves are preterminals ``(label word)``.
 
     Args:
-        tree: a binary tree (run ``parsers.transforms.collapse_unary`` and
+        tree: a binary ``parsers.Tree`` (run ``parsers.transforms.collapse_unary`` and
             ``binarize`` first on treebank trees).
-        vocab: maps each word to its id (unknown words to ``<unk>``).
-        label_fn: maps a node label string to a class id; ``None`` for no labels.
+        vocab: a :class:`~textae.vocab.Vocab`; maps each word to its id (unknown words to ``<unk>``).
+        label_fn: maps a node label string to a class id (an int >= 0, or ``IGNORE_LABEL``
+            for an unlabelled node); ``None`` for no labels.
         labels: ``"all"`` (every node supervised, as SST), ``"root"`` (only the root,
             as MR) or ``"none"``.
         keep_tree: keep a reference to ``tree`` (for printing per-node results).
 
     Raises:
-        TreeStructureError: a node has other than two children (or one word).
+        TypeError: ``tree`` is not a ``parsers.Tree`` (e.g. bracket text), ``vocab`` not a
+            ``Vocab``, or ``label_fn`` returned something other than an int.
+        TreeStructureError: a node has other than two children (or one word), or
+            ``label_fn`` refused a label or returned a negative class other than ``IGNORE_LABEL``.
     """
+    if isinstance(tree, str):
+        raise TypeError(f"encode_tree() takes a parsers.Tree, got the str {tree[:60]!r}; parse it first with "
+                        "parsers.parse_tree(text)")
+    if not isinstance(tree, Tree):
+        raise TypeError(f"encode_tree() takes a parsers.Tree, got {type(tree).__name__}")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"encode_tree() needs a textae.vocab.Vocab, got {type(vocab).__name__}; build one with "
+                        "Vocab.build(sentences) or Vocab(words)")
     if labels not in ("all", "root", "none"):
         raise ValueError(f"labels must be 'all', 'root' or 'none', got {labels!r}")
     token_ids: list[int] = []
@@ -103,13 +115,21 @@ def encode_tree(
     num_leaves: list[int] = []
     use_labels = labels == "all" and label_fn is not None
 
-    def label_of(node: Tree) -> int:
-        if not use_labels:
-            return IGNORE_LABEL
+    def class_of(node: Tree) -> int:
         try:
-            return label_fn(node.label)
+            value = label_fn(node.label)
         except ValueError as error:
             raise TreeStructureError(f"node label {node.label!r} is not a class: {error}") from error
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"label_fn returned {value!r} ({type(value).__name__}) for node label {node.label!r}; "
+                            f"it must return an int class id (or IGNORE_LABEL {IGNORE_LABEL} for no label)")
+        if value < 0 and value != IGNORE_LABEL:
+            raise TreeStructureError(f"label_fn returned {value} for node label {node.label!r}; classes are ints "
+                                     f">= 0, and IGNORE_LABEL ({IGNORE_LABEL}) marks an unlabelled node")
+        return int(value)
+
+    def label_of(node: Tree) -> int:
+        return class_of(node) if use_labels else IGNORE_LABEL
 
     finished: list[int] = []  # rows of subtrees already flattened, awaiting their parent
     work: list[tuple[Tree, bool]] = [(tree, False)]
@@ -144,7 +164,7 @@ def encode_tree(
             num_leaves.append(num_leaves[left_row] + num_leaves[right_row])
             node_labels.append(label_of(node))
     if labels == "root" and label_fn is not None:
-        node_labels[-1] = label_fn(tree.label)
+        node_labels[-1] = class_of(tree)
     as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
     return EncodedTree(
         token_ids=as_array(token_ids),
@@ -173,6 +193,9 @@ class TreeBatch:
     level_offsets: list[int]  # level_bounds as Python ints, so loops never sync a device
     trees: list[Tree | None]  # the source trees, for printing (None where not kept)
     node_order: Tensor  # [N] row in the batch of each tree's post-order node (tree-major)
+    # The largest node label as a Python int (IGNORE_LABEL when none), so a model checks its
+    # labels against num_classes without syncing a device; None when not known (built by hand).
+    max_label: int | None = None
 
     @property
     def num_trees(self) -> int:
@@ -204,16 +227,28 @@ class TreeBatch:
                 "tree_index", "node_labels", "num_leaves", "node_order",
             )
         }
-        return TreeBatch(**moved, level_offsets=self.level_offsets, trees=self.trees)
+        return TreeBatch(**moved, level_offsets=self.level_offsets, trees=self.trees, max_label=self.max_label)
 
     def __len__(self) -> int:
         return self.num_trees
 
     @classmethod
     def collate(cls, encoded: Sequence[EncodedTree]) -> TreeBatch:
-        """Merges per-tree arrays into one level-major batch (vectorised numpy)."""
+        """Merges per-tree arrays into one level-major batch (vectorised numpy).
+
+        Raises:
+            TypeError: an item is not an :class:`EncodedTree` (a ``parsers.Tree`` must be
+                encoded first with ``encode_tree(tree, vocab)``).
+            ValueError: no trees, or a negative label other than ``IGNORE_LABEL``.
+        """
         if len(encoded) == 0:
             raise ValueError("cannot collate an empty list of trees")
+        for number, item in enumerate(encoded):
+            if not isinstance(item, EncodedTree):
+                hint = ("; encode trees first with encode_tree(tree, vocab)" if isinstance(item, Tree) else
+                        "; parse it (parsers.parse_tree), then encode_tree(tree, vocab)" if isinstance(item, str) else "")
+                raise TypeError(f"TreeBatch.collate() takes EncodedTree items, got {type(item).__name__} "
+                                f"at position {number}{hint}")
         sizes = np.fromiter((tree.num_nodes for tree in encoded), dtype=np.int64, count=len(encoded))
         offsets = np.zeros(len(encoded), dtype=np.int64)
         np.cumsum(sizes[:-1], out=offsets[1:])
@@ -237,6 +272,11 @@ class TreeBatch:
         level_bounds = np.zeros(height.max() + 2, dtype=np.int64)
         np.cumsum(np.bincount(height), out=level_bounds[1:])
         tree_index = np.repeat(np.arange(len(encoded), dtype=np.int64), sizes)[order]
+        labels = np.concatenate([tree.labels for tree in encoded])
+        if ((labels < 0) & (labels != IGNORE_LABEL)).any():  # an EncodedTree built by hand; encode_tree refuses these
+            bad = int(labels[(labels < 0) & (labels != IGNORE_LABEL)][0])
+            raise ValueError(f"node label {bad} is negative; classes are >= 0 and IGNORE_LABEL ({IGNORE_LABEL}) "
+                             "marks an unlabelled node")
         as_tensor = torch.from_numpy
         return cls(
             token_ids=as_tensor(np.concatenate([tree.token_ids for tree in encoded])[order]),
@@ -246,11 +286,12 @@ class TreeBatch:
             level_bounds=as_tensor(level_bounds),
             roots=as_tensor(new_row[offsets + sizes - 1]),
             tree_index=as_tensor(tree_index),
-            node_labels=as_tensor(np.concatenate([tree.labels for tree in encoded])[order]),
+            node_labels=as_tensor(labels[order]),
             num_leaves=as_tensor(np.concatenate([tree.num_leaves for tree in encoded])[order]),
             level_offsets=level_bounds.tolist(),
             trees=[tree.tree for tree in encoded],
             node_order=as_tensor(new_row),
+            max_label=int(labels.max()),
         )
 
 

@@ -136,3 +136,18 @@ def test_loss_functions_refuse_shapes_that_would_broadcast():
     pair, leaves = torch.zeros(3, 4), torch.ones(3)
     with pytest.raises(ValueError, match=r"four \[n, D\] tensors"):
         child_reconstruction_error(pair, pair, pair, torch.zeros(3, 1), leaves, leaves)
+
+
+def test_binary_targets_refuse_labels_that_are_not_classes():
+    from textae.metrics import binary_targets
+
+    with pytest.raises(ValueError, match=r"label 4 is not a class of a 2-class model .*binary_label"):
+        binary_targets(torch.tensor([4, 1, -100]), 2)  # 4 used to pass through as a binary target
+    with pytest.raises(ValueError, match="label -5 is not a class of a 2-class model"):
+        binary_targets(torch.tensor([0, -5]), 2)
+    with pytest.raises(ValueError, match="label 7 is not a class of a 5-class model"):
+        binary_targets(torch.tensor([7, 0]), 5)  # 7 used to count as positive
+    targets, mask = binary_targets(torch.tensor([1, 0, -100]), 2)
+    assert targets.tolist() == [1, 0, 0] and mask.tolist() == [True, True, False]
+    targets, mask = binary_targets(torch.tensor([4, 2, 0, -100]))
+    assert targets.tolist() == [1, 0, 0, 0] and mask.tolist() == [True, False, True, False]

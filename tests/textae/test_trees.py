@@ -130,3 +130,35 @@ def test_labels_that_are_not_sentiment_classes_are_refused():
         with pytest.raises(TreeStructureError, match="not an SST sentiment class"):  # "7" counted as positive
             encode_tree(parse_tree(bad), vocab)
     assert encode_tree(parse_tree("(S (NP a) (VP b))"), vocab, label_fn=None).labels.tolist() == [IGNORE_LABEL] * 3
+
+
+def test_inputs_of_the_wrong_kind_are_refused_with_the_fix():
+    tree = parse_tree("(2 (2 a) (2 b))")
+    vocab = Vocab.build([tree.leaves()])
+    with pytest.raises(TypeError, match=r"got Tree at position 0; encode trees first with encode_tree\(tree, vocab\)"):
+        TreeBatch.collate([tree])  # used to fail on int() of a method
+    with pytest.raises(TypeError, match=r"got the str '\(2 \(2 a\) \(2 b\)\)'; parse it first with parsers.parse_tree"):
+        encode_tree("(2 (2 a) (2 b))", vocab)
+    with pytest.raises(TypeError, match="needs a textae.vocab.Vocab, got list"):
+        encode_tree(tree, ["a", "b"])  # used to look words up by list position
+
+
+def test_labels_from_label_fn_must_be_classes_or_ignore_label():
+    tree = parse_tree("(3 (2 a) (4 b))")
+    vocab = Vocab.build([tree.leaves()])
+    with pytest.raises(TreeStructureError, match="label_fn returned -5 for node label '2'"):
+        encode_tree(tree, vocab, label_fn=lambda label: -5)
+    with pytest.raises(TreeStructureError, match="label_fn returned -5 for node label '3'"):
+        encode_tree(tree, vocab, label_fn=lambda label: -5, labels="root")
+    with pytest.raises(TypeError, match=r"label_fn returned '2' \(str\)"):
+        encode_tree(tree, vocab, label_fn=str)
+    assert encode_tree(tree, vocab, label_fn=lambda label: IGNORE_LABEL).labels.tolist() == [IGNORE_LABEL] * 3
+    encoded = encode_tree(tree, vocab)
+    assert TreeBatch.collate([encoded]).max_label == 4
+    assert TreeBatch.collate([encode_tree(tree, vocab, labels="none")]).max_label == IGNORE_LABEL
+    from dataclasses import replace
+
+    import numpy as np
+
+    with pytest.raises(ValueError, match="node label -5 is negative"):  # an EncodedTree built by hand
+        TreeBatch.collate([replace(encoded, labels=np.array([0, -5, 1]))])

@@ -40,6 +40,7 @@ from torch import Tensor, nn
 
 from textae.losses import node_cross_entropy, sum_per_tree
 from textae.metrics import sentiment_counts
+from textae.models.semi_supervised_rae import check_node_labels
 from textae.serialization import PretrainedMixin, check_field_types
 from textae.trees import TreeBatch, require_tree_batch
 
@@ -194,6 +195,7 @@ class DeepRecursiveNet(PretrainedMixin, nn.Module):
         return DeepRecursiveOutput(node_states=states, root_states=states[batch.roots], logits=self.classifier(states))
 
     def loss(self, batch: TreeBatch, step: int = 0) -> dict[str, Tensor]:
+        check_node_labels(batch, self.config.num_classes)  # a named error, not the cross-entropy's index error
         output = self(batch)
         node_weights = torch.full_like(output.logits[:, 0], self.config.beta)  # [N]
         node_weights[batch.roots] = 1.0

@@ -99,3 +99,13 @@ def test_word_dropout_rate_is_the_share_of_words_dropped():
 def test_bad_word_dropout_values_are_refused(field, value):
     with pytest.raises(ValueError, match=field):
         DeepRecursiveConfig(vocab_size=10, **{field: value})
+
+
+def test_five_class_labels_for_a_two_class_net_are_refused_naming_the_fix():
+    trees = random_treebank(1, 6, min_leaves=3)  # SST-style labels 0..4
+    vocab = Vocab.build(tree.leaves() for tree in trees)
+    batch = TreeBatch.collate([encode_tree(tree, vocab, label_fn=int) for tree in trees])
+    assert batch.max_label >= 2
+    model = DeepRecursiveNet(DeepRecursiveConfig(vocab_size=len(vocab), hidden_size=4, embedding_size=4, num_classes=2))
+    with pytest.raises(ValueError, match=r"out of range for a model with num_classes=2 .*--labels binary"):
+        model.loss(batch)

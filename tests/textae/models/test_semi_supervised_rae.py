@@ -91,3 +91,24 @@ def test_batched_loss_and_gradients_equal_the_per_node_recursive_reference():
     for batched_grad, parameter in zip(batched_grads, model.parameters(), strict=True):
         torch.testing.assert_close(batched_grad, parameter.grad, rtol=0, atol=1e-12)
 
+
+
+def test_labels_beyond_num_classes_are_refused_naming_the_fix(setup):
+    from dataclasses import replace
+
+    from textae.sentiment import encode_trees
+
+    vocab, batch, tree = setup  # 5-class labels (up to 4)
+    model = SemiSupervisedRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=4, num_classes=2))
+    message = r"node label 4 is out of range for a model with num_classes=2 .*binary_label .*--labels binary"
+    with pytest.raises(ValueError, match=message):  # used to end in torch's IndexError: Target 4 is out of bounds
+        model.loss(batch)
+    with pytest.raises(ValueError, match=message):  # a batch built by hand: checked on its tensor
+        model.loss(replace(batch, max_label=None))
+    three = SemiSupervisedRAE(SemiSupervisedRAEConfig(vocab_size=len(vocab), hidden_size=4, num_classes=3))
+    with pytest.raises(ValueError, match="set num_classes to at least 5"):
+        three.loss(batch)
+    binary = TreeBatch.collate(encode_trees([tree], vocab, binary=True))
+    assert binary.max_label == 1
+    assert torch.isfinite(model.loss(binary)["loss"])
+    assert torch.isfinite(model.loss(replace(binary, max_label=None))["loss"])

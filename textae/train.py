@@ -239,7 +239,8 @@ class ShuffledBatchSampler:
 
     With ``sort_keys`` (e.g. tree heights) examples are sorted by key within pools of
     ``pool_batches`` batches before batching, so a batch holds trees of similar height
-    (fewer levels to loop over), while batch order stays shuffled.
+    (fewer levels to loop over), while batch order stays shuffled; without ``shuffle``
+    the keys are unused (the order is the examples').
     ``set_epoch`` and ``skip`` let a resumed run replay the same epoch exactly.
     """
 
@@ -253,15 +254,20 @@ class ShuffledBatchSampler:
         sort_keys: Sequence[int] | None = None,
         pool_batches: int = 50,
     ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__} {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if num_examples < 1:
             raise ValueError("cannot batch an empty dataset")
+        keys = None if sort_keys is None else np.asarray(sort_keys)
+        if keys is not None and keys.shape != (num_examples,):
+            raise ValueError(f"sort_keys must hold one key per example ({num_examples}), got shape {keys.shape}")
         self.num_examples = num_examples
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        self.sort_keys = None if sort_keys is None else np.asarray(sort_keys)
+        self.sort_keys = keys
         self.pool_batches = pool_batches
         self.epoch = 0
         self.start_batch = 0
@@ -327,11 +333,12 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer
 
 def _check_loss_terms(model: nn.Module, terms: Any) -> None:
     """``TypeError`` / ``ValueError`` naming what a model's ``loss`` returned that breaks the
-    contract (a dict holding a scalar tensor ``"loss"`` that has a gradient)."""
+    contract (a dict holding a scalar tensor ``"loss"`` that has a gradient, and ``"num_items"``)."""
     name = type(model).__name__
     if not isinstance(terms, dict) or "loss" not in terms:
         raise TypeError(f"{name}.loss() must return a dict with a scalar 'loss' (and 'num_items'), got "
                         f"{type(terms).__name__}{' with keys ' + str(sorted(terms)) if isinstance(terms, dict) else ''}")
+    _require_num_items(model, terms)
     loss = terms["loss"]
     if not isinstance(loss, Tensor) or loss.dim() != 0:
         shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
@@ -339,6 +346,15 @@ def _check_loss_terms(model: nn.Module, terms: Any) -> None:
     if not loss.requires_grad:
         raise ValueError(f"{name}.loss()['loss'] has no gradient: it was computed without autograd (under "
                          "torch.no_grad(), from detached tensors) or from no trainable parameter")
+
+
+def _require_num_items(model: nn.Module, terms: dict) -> None:
+    """``TypeError`` when a model's loss terms lack ``"num_items"``, which :func:`evaluate` weights
+    them by (checked in training too, so a run does not fail only at its first evaluation)."""
+    if "num_items" not in terms:
+        raise TypeError(f"{type(model).__name__}.loss() must return 'num_items' (an int tensor: how many items "
+                        f"the batch's loss averages over, e.g. torch.tensor(batch_size)) with 'loss'; got keys "
+                        f"{sorted(terms)}")
 
 
 @torch.no_grad()
@@ -358,6 +374,7 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device | str = "c
         batches += 1
         batch = batch.to(device)
         terms = model.loss(batch, step)
+        _require_num_items(model, terms)
         items = float(terms["num_items"])
         total_items += items
         for name, value in terms.items():
@@ -722,9 +739,13 @@ def fit(
         on_step: called after every optimisation step with the step and its loss terms.
 
     Raises:
+        TypeError: ``cfg`` is not a :class:`TrainConfig`, or the model breaks its contract.
         NonFiniteLossError: the loss became NaN or infinite.
         ResumeError: ``cfg.resume`` without a checkpoint in ``cfg.output_dir``.
     """
+    if not isinstance(cfg, TrainConfig):
+        hint = "; write TrainConfig(**settings)" if isinstance(cfg, dict) else ""
+        raise TypeError(f"fit() takes a TrainConfig as cfg, got {type(cfg).__name__}{hint}")
     if isinstance(train_loader, Iterator):  # a generator would be used up by the first epoch
         raise TypeError("fit() needs a loader it can go through once per epoch (a DataLoader, e.g. make_loader's, "
                         f"or a list of batches), got a one-pass iterator ({type(train_loader).__name__})")
@@ -961,6 +982,13 @@ def make_loader(
 
     It gets its own ``torch.Generator``: a DataLoader draws a seed from the global RNG
     each time it is iterated, which would shift dropout masks after a resume.
+
+    ``sort_keys`` (one per example) groups examples of similar key into batches only when
+    ``shuffle`` is on; with ``shuffle=False`` the order is the list's and the keys are unused.
+
+    Raises:
+        TypeError: ``batch_size`` is not an int.
+        ValueError: ``batch_size`` below 1, no examples, or ``sort_keys`` of another length.
     """
     sampler = ShuffledBatchSampler(len(examples), batch_size, shuffle=shuffle, seed=seed, sort_keys=sort_keys)
     return torch.utils.data.DataLoader(

@@ -395,3 +395,38 @@ def test_fit_refuses_loaders_and_loss_dicts_that_break_the_contract(tmp_path):
     fails(Bare(), [_Dummy()], TypeError, "must return a dict with a scalar 'loss'")
     fails(Vector(), [_Dummy()], ValueError, r"must be a scalar tensor \(reduce it")
     fails(Detached(), [_Dummy()], ValueError, "has no gradient")
+
+
+def test_loss_without_num_items_is_refused_before_training_and_in_evaluate(tmp_path):
+    from textae.train import evaluate
+
+    class Uncounted(_Drift):  # used to train, then fail at the first evaluation with KeyError: 'num_items'
+        def loss(self, batch, step=0):
+            return {"loss": self.weight.sum()}
+
+    cfg = TrainConfig(output_dir=str(tmp_path), max_epochs=1, optimizer="sgd", learning_rate=0.1, progress=False)
+    with pytest.raises(TypeError, match="must return 'num_items'"):
+        fit(Uncounted(), [_Dummy()], [_Dummy()], cfg, save_model=lambda m, d: None)
+    with pytest.raises(TypeError, match="Uncounted.loss.. must return 'num_items'"):
+        evaluate(Uncounted(), [_Dummy()])
+
+
+def test_fit_refuses_a_dict_of_settings(tmp_path):
+    with pytest.raises(TypeError, match=r"fit\(\) takes a TrainConfig as cfg, got dict; write TrainConfig\(\*\*settings\)"):
+        fit(_Drift(), [_Dummy()], None, {"max_epochs": 1, "output_dir": str(tmp_path)})
+
+
+def test_make_loader_checks_sort_keys_and_batch_size_when_it_is_made():
+    examples = list(range(10))
+    for shuffle in (True, False):  # the wrong length failed only when iterated, and only with shuffle=True
+        with pytest.raises(ValueError, match=r"one key per example \(10\), got shape \(9,\)"):
+            make_loader(examples, 4, list, shuffle=shuffle, sort_keys=list(range(9)))
+    for bad in (2.5, "4", True):
+        with pytest.raises(TypeError, match="batch_size must be an int"):
+            make_loader(examples, bad, list)
+    # Valid calls: sort_keys are used with shuffle, unused without it (the order is the list's).
+    assert [batch for batch in make_loader(examples, 4, list, sort_keys=examples[::-1])] == [
+        [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    import numpy as np
+
+    assert sum(len(batch) for batch in make_loader(examples, np.int64(3), list, shuffle=True, sort_keys=examples)) == 10

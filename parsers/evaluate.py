@@ -853,17 +853,30 @@ def _evaluate(
 # ---------------------------------------------------------------------- public entry points
 
 
+def _check_params(params: object, caller: str) -> EvalbParams:
+    """``params``, or `EvalbParams.collins` for None; a ``TypeError`` for anything else that is
+    not an `EvalbParams` (``EvalbParams.collins`` without its parentheses, a name such as "collins")."""
+    if params is None:
+        return EvalbParams.collins()
+    if not isinstance(params, EvalbParams):
+        hint = " (call it: EvalbParams.collins())" if callable(params) else ""
+        raise TypeError(f"{caller}: params must be an EvalbParams (e.g. EvalbParams.collins(), "
+                        f"EvalbParams.from_file(path)), got {type(params).__name__} {params!r}{hint}")
+    return params
+
+
 def evaluate_trees(
-    gold: Sequence[Tree],
-    test: Sequence[Tree | None],
+    gold: Tree | Sequence[Tree],
+    test: Tree | Sequence[Tree | None],
     params: EvalbParams | None = None,
 ) -> EvalbResult:
     """Score test trees against gold trees the way EVALB scores two files.
 
     Args:
-        gold: The gold trees, one per sentence.
-        test: The test trees, aligned with ``gold``; None marks a sentence the parser did not
-            produce (scored as a skip, like an empty line).
+        gold: The gold trees, one per sentence (a single `Tree` is one sentence).
+        test: The test trees, aligned with ``gold`` (a single `Tree` with a single gold
+            tree); None marks a sentence the parser did not produce (scored as a skip,
+            like an empty line).
         params: The EVALB settings; default `EvalbParams.collins`.
 
     Returns:
@@ -872,12 +885,12 @@ def evaluate_trees(
     Raises:
         EvalbInputError: If the two sequences differ in length.
         TooManyErrorsError: If there are more error sentences than ``params.max_error + 1``.
-        TypeError: If an item is not a `Tree` (or None in ``test``).
+        TypeError: If an item is not a `Tree` (or None in ``test``), or ``params`` is not an
+            `EvalbParams`.
     """
-    if params is None:
-        params = EvalbParams.collins()
-    gold = list(gold)
-    test = list(test)
+    params = _check_params(params, "evaluate_trees()")
+    gold = [gold] if isinstance(gold, Tree) else list(gold)
+    test = [test] if isinstance(test, Tree) else list(test)
     if len(gold) != len(test):
         raise EvalbInputError(f"{len(gold)} gold trees but {len(test)} test trees; they must pair up")
     for index, tree in enumerate(gold):
@@ -922,7 +935,7 @@ def bracket_f1(
     gold_trees = [gold] if isinstance(gold, Tree) else list(gold)
     test_trees = [test] if isinstance(test, Tree) else list(test)
     settings = dataclasses.replace(
-        params or EvalbParams.collins(), labeled=labeled, max_error=len(gold_trees)
+        _check_params(params, "bracket_f1()"), labeled=labeled, max_error=len(gold_trees)
     )
     result = evaluate_trees(gold_trees, test_trees, settings)
     for row in result.sentences:
@@ -1025,9 +1038,9 @@ def evaluate_files(
         EvalbInputError: If the files have different numbers of lines (blank lines at the
             end of the longer one are ignored).
         TooManyErrorsError: If there are more error sentences than ``params.max_error + 1``.
+        TypeError: If ``params`` is not an `EvalbParams`.
     """
-    if params is None:
-        params = EvalbParams.collins()
+    params = _check_params(params, "evaluate_files()")
     gold_source, test_source = os.fspath(gold_path), os.fspath(test_path)
     gold_lines = _read_lines(gold_path)
     test_lines = _read_lines(test_path)

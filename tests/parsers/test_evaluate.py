@@ -466,3 +466,20 @@ def test_parameter_file_problems(tmp_path):
     with pytest.raises(TypeError, match="cutoff_length"):
         EvalbParams(cutoff_length=40.0)  # type: ignore[arg-type]
     assert EvalbParams(delete_labels=["A"]).delete_labels == ("A",)  # type: ignore[arg-type]
+
+
+def test_params_that_are_not_evalb_params_are_refused_and_single_trees_are_one_sentence(tmp_path):
+    gold = parse_tree("(S (NP (DT the) (NN cat)) (VP (VBD sat)))")
+    test = parse_tree("(S (DT the) (VP (NN cat) (VBD sat)))")
+    for bad, hint in ((EvalbParams.collins, r"\(call it: EvalbParams.collins\(\)\)"), ("collins", "got str 'collins'")):
+        with pytest.raises(TypeError, match=r"evaluate_trees\(\): params must be an EvalbParams .*" + hint):
+            evaluate_trees([gold], [test], bad)  # used to fail on a missing attribute
+        with pytest.raises(TypeError, match=r"bracket_f1\(\): params must be an EvalbParams"):
+            bracket_f1(gold, test, params=bad)
+    path = tmp_path / "trees.txt"
+    path.write_text(str(gold) + "\n")
+    with pytest.raises(TypeError, match=r"evaluate_files\(\): params must be an EvalbParams"):
+        evaluate_files(path, path, EvalbParams.collins)
+    single = evaluate_trees(gold, test)  # used to raise "'Tree' object is not iterable"
+    assert single.summary_all == evaluate_trees([gold], [test]).summary_all
+    assert len(single.sentences) == 1

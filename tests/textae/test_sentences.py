@@ -328,7 +328,12 @@ def test_the_other_sentence_measures_leave_the_model_s_mode_as_they_found_it():
     import torch
 
     from textae.models import MODELS
-    from textae.sentences import language_model_perplexity, latent_gaussian, next_word_accuracy, sample_sentences
+    from textae.sentences import (
+        language_model_perplexity,
+        latent_gaussian,
+        next_word_accuracy,
+        sample_sentences,
+    )
 
     config_class = MODELS["sentence_vae"][0]
     vae = MODELS["sentence_vae"][1](config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3)).train()

@@ -310,7 +310,8 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     """``steps`` points from ``start`` to ``end`` (both ``[Z]``), ends included: ``[steps, Z]``.
 
     ``spherical`` follows the great circle (slerp), which keeps points at a typical norm
-    under a Gaussian prior instead of cutting through the low-density centre.
+    under a Gaussian prior instead of cutting through the low-density centre. Opposite codes
+    (``end`` a negative multiple of ``start``) have no one great circle: a ``ValueError``.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
         raise ValueError(f"steps must be an int >= 2, got {steps!r}")
@@ -321,7 +322,11 @@ def interpolate(start: Tensor, end: Tensor, steps: int, *, spherical: bool = Fal
     weights = torch.linspace(0, 1, steps, dtype=start.dtype, device=start.device).unsqueeze(1)  # [steps, 1]
     if not spherical:
         return (1 - weights) * start + weights * end
-    cosine = F.cosine_similarity(start, end, dim=0).clamp(-1 + 1e-7, 1 - 1e-7)
+    exact = F.cosine_similarity(start, end, dim=0)
+    if float(exact.detach()) < -1 + 1e-6:  # every great circle joins them; sin(angle) ~ 0 would blow up
+        raise ValueError("spherical interpolation between opposite codes is undefined (every great circle joins "
+                         "them): use spherical=False, or codes that are not opposite")
+    cosine = exact.clamp(-1 + 1e-7, 1 - 1e-7)
     angle = torch.arccos(cosine)
     if float(angle.detach()) < 1e-4:  # nearly parallel: slerp equals lerp
         return (1 - weights) * start + weights * end

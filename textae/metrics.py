@@ -92,8 +92,11 @@ def active_units(mu: Tensor, threshold: float = 0.01) -> int:
     """Latent dimensions whose posterior mean varies over the data: Cov_x(E_q[z|x]) > threshold.
 
     Args:
-        mu: ``[N, Z]`` posterior means of N sentences (Burda et al. 2016's measure).
+        mu: ``[N, Z]`` posterior means of N sentences (Burda et al. 2016's measure), N >= 2
+            (one sentence has no variance to measure: a ``ValueError``, not 0 active units).
     """
+    if mu.dim() != 2 or mu.shape[0] < 2:
+        raise ValueError(f"active_units() needs [N, Z] posterior means of N >= 2 sentences, got shape {tuple(mu.shape)}")
     return int((mu.var(dim=0, unbiased=True) > threshold).sum())
 
 
@@ -107,6 +110,9 @@ def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | 
     Args:
         mu, logvar: ``[N, Z]`` posterior parameters of N sentences.
     """
+    if mu.dim() != 2 or mu.shape != logvar.shape or mu.shape[0] < 1 or not mu.is_floating_point():
+        raise ValueError(f"mutual_information() needs [N, Z] floating-point mu and logvar of one shape, N >= 1; got "
+                         f"{tuple(mu.shape)} {mu.dtype} and {tuple(logvar.shape)} {logvar.dtype}")
     size, latent = mu.shape  # N, Z
     log_two_pi = math.log(2 * math.pi)
     negative_entropy = (-0.5 * latent * log_two_pi - 0.5 * (1 + logvar).sum(dim=-1)).mean()

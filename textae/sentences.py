@@ -88,7 +88,8 @@ def evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch],
     ``active_units`` and ``recon_bleu`` (greedy reconstructions from the posterior means of
     the first ``bleu_sentences`` sentences, corpus BLEU x 100). A deterministic autoencoder
     (``SentenceAE``) defines no likelihood of x: it reports only ``reconstruction``
-    (-log p(x|mu)), ``active_units`` and ``recon_bleu``.
+    (-log p(x|mu)), ``active_units`` and ``recon_bleu``. ``active_units`` needs two sentences
+    or more (the variance of one has no meaning): with one it is left out.
 
     ``iw_autocast="bf16"`` runs only the importance-weighted estimate (500 decoder passes
     per sentence, nearly all of the cost) under bfloat16 autocast; log-softmax and the
@@ -219,7 +220,6 @@ def _evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch]
     if is_vae and not variational:
         results.update(
             reconstruction=totals["reconstruction"] / sentences,
-            active_units=float(active_units(torch.cat(mus))),
             recon_bleu=100.0 * corpus_bleu(references[:bleu_sentences], hypotheses[:bleu_sentences],
                                            smoothing_function=SmoothingFunction().method1),
         )
@@ -230,10 +230,11 @@ def _evaluate_sentences(model: torch.nn.Module, batches: Iterable[SentenceBatch]
             kl=totals["kl"] / sentences,
             elbo_nll=(totals["reconstruction"] + totals["kl"]) / sentences,
             mi=mutual_information(mu, logvar, torch.Generator(device=mu.device).manual_seed(seed)),
-            active_units=float(active_units(mu)),
             recon_bleu=100.0 * corpus_bleu(references[:bleu_sentences], hypotheses[:bleu_sentences],
                                            smoothing_function=SmoothingFunction().method1),
         )
+    if is_vae and sentences >= 2:  # one sentence's means have no variance: no active-unit count
+        results["active_units"] = float(active_units(torch.cat(mus)))
     if progress_file is not None:
         progress_file.unlink(missing_ok=True)
     return results
@@ -293,6 +294,11 @@ def sample_sentences(model: torch.nn.Module, count: int, *, mean: Tensor | None 
     N(mean, covariance) (see :func:`latent_gaussian`); ``decoding`` (``strategy``,
     ``temperature``, ``beam_size``, ``length_penalty``, ``ban_unk``, ``no_repeat_ngram``)
     goes to :func:`textae.decoding.generate` as it is."""
+    if (mean is None) != (covariance is None):
+        raise ValueError("sample_sentences() draws from N(mean, covariance): give both (see latent_gaussian) or "
+                         "neither (the prior N(0, I))")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count must be an int >= 0, got {count!r}")
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(count, model.config.latent_size, generator=generator)  # [count, Z]

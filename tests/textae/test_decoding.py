@@ -480,3 +480,10 @@ def test_generate_takes_z_as_any_array_in_the_decoder_s_precision_and_refuses_wh
     fed = make("sentence_vae", latent_size=4, feed_latent=True).eval()
     with pytest.raises(ValueError, match="reads z at every step \\(feed_latent\\): pass z"):
         generate(fed.decoder, None, 2)
+
+
+def test_spherical_interpolation_between_opposite_codes_is_refused():
+    start = torch.tensor([1.0, 2.0, -0.5])
+    with pytest.raises(ValueError, match="opposite codes is undefined"):
+        interpolate(start, -2 * start, 5, spherical=True)
+    assert torch.allclose(interpolate(start, -2 * start, 3)[1], -0.5 * start)  # a straight line still goes

@@ -348,3 +348,32 @@ def test_the_other_sentence_measures_leave_the_model_s_mode_as_they_found_it():
     latent_gaussian(vae, batches)
     assert not vae.training
     assert torch.is_grad_enabled()
+
+
+def test_latent_measures_refuse_what_they_cannot_measure():
+    import torch
+
+    from textae.corpora.mr import mr_folds
+    from textae.metrics import active_units, mutual_information
+    from textae.models import MODELS
+    from textae.sentences import evaluate_sentences, sample_sentences
+
+    with pytest.raises(ValueError, match="N >= 2 sentences, got shape \\(1, 3\\)"):
+        active_units(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match="mu and logvar of one shape"):
+        mutual_information(torch.zeros(4, 3), torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="mu and logvar of one shape, N >= 1"):
+        mutual_information(torch.zeros(0, 3), torch.zeros(0, 3))
+    with pytest.raises(ValueError, match="folds must be an int between 2 and the 4 examples, got 0"):
+        mr_folds([0, 1, 0, 1], 0)
+    config_class, model_class = MODELS["sentence_vae"]
+    model = model_class(config_class(vocab_size=10, embedding_size=6, hidden_size=8, latent_size=3))
+    with pytest.raises(ValueError, match="give both \\(see latent_gaussian\\) or neither"):
+        sample_sentences(model, 2, mean=torch.zeros(3))
+    with pytest.raises(ValueError, match="count must be an int >= 0, got -1"):
+        sample_sentences(model, -1)
+    with pytest.raises(ValueError, match="step must be an int >= 0"):
+        model.loss(collate_sentences([[4, 5]]), step=-5)
+    assert model.loss(collate_sentences([[4, 5]]), step=torch.tensor(3))["loss"].isfinite()  # a 0-d int tensor
+    one = evaluate_sentences(model, [collate_sentences([[4, 5, 6]])], iw_samples=3)
+    assert "active_units" not in one and one["sentences"] == 1  # one sentence: no variance to count

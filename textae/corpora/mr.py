@@ -41,7 +41,10 @@ def load_mr(data_dir: str | os.PathLike | None = None, *, download: bool = True)
 
 
 def mr_folds(labels: list[int], folds: int = 10, seed: int = 0) -> list[list[int]]:
-    """``folds`` disjoint lists of example indices, each with the same share of each class."""
+    """``folds`` disjoint lists of example indices, each with the same share of each class
+    (``ValueError`` for fewer than 2 folds or more folds than examples: a fold would be empty)."""
+    if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= len(labels):
+        raise ValueError(f"folds must be an int between 2 and the {len(labels)} examples, got {folds!r}")
     rng = random.Random(seed)
     assignment: list[list[int]] = [[] for _ in range(folds)]
     for label in sorted(set(labels)):

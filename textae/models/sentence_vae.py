@@ -36,6 +36,7 @@ E embedding, Z latent, V vocabulary, K importance samples.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -211,6 +212,13 @@ def require_sentence_batch(batch: object, reader: str, vocab_size: int | None = 
 
 
 def kl_weight(config: SentenceVAEConfig, step: int) -> float:
+    """beta(step) of ``config.kl_schedule``; ``step`` is an optimiser step, an int >= 0."""
+    try:
+        step = operator.index(step)  # numpy and 0-d tensor ints too
+    except TypeError:
+        step = -1
+    if step < 0:
+        raise ValueError("step must be an int >= 0 (the optimiser step the KL weight follows)")
     if config.kl_schedule == "constant":
         return 1.0
     if config.kl_schedule == "linear":

@@ -65,7 +65,7 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             (not for a decoder that reads z at every step, ``feed_latent``).
         max_length: words per sentence at most; a sentence that has not ended by then is cut.
         min_length: words per sentence at least: ``<eos>`` is not emitted before (default 1, so
-            no sentence is empty; a short beam's length normalisation otherwise lets an ending
+            no sentence is empty unless ``max_length`` is 0; a short beam's length normalisation otherwise lets an ending
             at the first step, one log probability divided by 1, outscore every sentence).
         strategy: ``greedy`` (argmax), ``sample`` (softmax with ``temperature``) or
             ``beam`` (beam search of width ``beam_size``).

@@ -88,13 +88,26 @@ def train_skipgram(
 
 
 def save_word2vec_text(vectors, path: str | os.PathLike) -> Path:
-    """Writes gensim ``KeyedVectors`` (or a ``{word: array}`` dict) as word2vec text."""
+    """Writes gensim ``KeyedVectors`` (or a ``{word: array}`` dict) as word2vec text.
+
+    Raises:
+        WordVectorsError: no vectors, vectors of different sizes or with NaN or infinite
+            values (which :func:`read_word2vec_text` would refuse), or a word word2vec text
+            cannot hold."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(vectors, dict):
-        words, matrix = list(vectors), np.stack([np.asarray(v, dtype=np.float32) for v in vectors.values()])
+        if not vectors:
+            raise WordVectorsError("no vectors to save (an empty dict)")
+        rows = [np.asarray(v, dtype=np.float32) for v in vectors.values()]
+        if any(row.shape != rows[0].shape or row.ndim != 1 for row in rows):
+            raise WordVectorsError(f"every vector must be 1-D of one size, got shapes {sorted({r.shape for r in rows})}")
+        words, matrix = list(vectors), np.stack(rows)
     else:
         words, matrix = list(vectors.index_to_key), np.asarray(vectors.vectors, dtype=np.float32)
+    if not np.isfinite(matrix).all():
+        bad = words[int(np.flatnonzero(~np.isfinite(matrix).all(axis=1))[0])]
+        raise WordVectorsError(f"the vector of {bad!r} holds NaN or infinite values")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         handle.write(f"{len(words)} {matrix.shape[1]}\n")
         for word, row in zip(words, matrix, strict=True):

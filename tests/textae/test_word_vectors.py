@@ -109,3 +109,15 @@ def test_skipgram_refuses_strings_for_sentences_and_bad_sizes_and_reads_a_genera
     from_generator = train_skipgram((s for s in sentences), size=4, epochs=1, min_count=1)  # gensim: "build vocabulary"
     from_list = train_skipgram(sentences, size=4, epochs=1, min_count=1)
     assert (from_generator.vectors == from_list.vectors).all()
+
+
+def test_saving_refuses_what_reading_would_refuse(tmp_path):
+    from textae.word_vectors import WordVectorsError, save_word2vec_text
+
+    with pytest.raises(WordVectorsError, match="no vectors to save"):
+        save_word2vec_text({}, tmp_path / "empty.txt")
+    with pytest.raises(WordVectorsError, match="every vector must be 1-D of one size"):
+        save_word2vec_text({"a": [0.1, 0.2], "b": [0.3]}, tmp_path / "ragged.txt")
+    with pytest.raises(WordVectorsError, match="the vector of 'b' holds NaN or infinite values"):
+        save_word2vec_text({"a": [0.1, 0.2], "b": [float("nan"), 0.3]}, tmp_path / "nan.txt")
+    assert not (tmp_path / "nan.txt").exists()

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+from textae.trees import BINARY_LABELS_HINT, IGNORE_LABEL
+
 NEGATIVE_CLASSES = (0, 1)
 NEUTRAL_CLASS = 2
 POSITIVE_CLASSES = (3, 4)
@@ -39,12 +41,10 @@ def binary_targets(labels: Tensor, num_classes: int = 5) -> tuple[Tensor, Tensor
             label given to a 2-class model would be counted as a binary target).
     """
     labelled = labels >= 0
-    valid = (labels == -100) | (labelled & (labels < num_classes))  # -100: textae.trees.IGNORE_LABEL
+    valid = (labels == IGNORE_LABEL) | (labelled & (labels < num_classes))
     if not bool(valid.all()):
         bad = int(labels[~valid][0])
-        fix = ("labels of a 2-class model are 0/1: encode with textae.sentiment.binary_label "
-               "(encode_trees(..., binary=True), as train_rae.py --labels binary does)" if num_classes == 2 else
-               f"labels of a {num_classes}-class model are 0..{num_classes - 1}")
+        fix = BINARY_LABELS_HINT if num_classes == 2 else f"labels of a {num_classes}-class model are 0..{num_classes - 1}"
         raise ValueError(f"label {bad} is not a class of a {num_classes}-class model nor -100 (unlabelled); {fix}")
     if num_classes == 2:
         return labels.clamp(min=0), labelled

@@ -35,6 +35,9 @@ from parsers import Tree
 from textae.vocab import Vocab
 
 IGNORE_LABEL = -100
+# How to mend 5-class labels given to a 2-class model (check_node_labels, metrics.binary_targets).
+BINARY_LABELS_HINT = ("labels of a 2-class model are 0/1: encode the trees with textae.sentiment.binary_label "
+                      "(encode_trees(trees, vocab, binary=True), as train_rae.py --labels binary does)")
 
 
 class TreeStructureError(ValueError):
@@ -330,3 +333,24 @@ def require_tree_batch(batch: object, reader: str) -> None:
     that needs one), where a sentence batch would fail on a missing attribute inside."""
     if not isinstance(batch, TreeBatch):
         raise TypeError(f"{reader} reads a TreeBatch (TreeBatch.collate of encoded trees), got {type(batch).__name__}")
+
+
+def check_node_labels(batch: TreeBatch, num_classes: int) -> None:
+    """``ValueError`` naming the fix when a node label is not a class of a ``num_classes`` model
+    (0 .. num_classes - 1, or -100 unlabelled), where the cross-entropy would fail on an index.
+
+    Reads ``batch.max_label`` (a Python int from collate: no device sync); a batch built by
+    hand without it is checked on its tensor."""
+    largest = batch.max_label
+    if largest is None:
+        labels = batch.node_labels
+        labelled = labels[labels != IGNORE_LABEL]
+        if labelled.numel() and bool((labelled < 0).any()):
+            raise ValueError(f"node label {int(labelled.min())} is negative; classes are >= 0 and "
+                             f"{IGNORE_LABEL} marks an unlabelled node")
+        largest = int(labelled.max()) if labelled.numel() else IGNORE_LABEL
+    if largest >= num_classes:
+        fix = (BINARY_LABELS_HINT if num_classes == 2 else
+               f"set num_classes to at least {largest + 1}, or encode the trees with labels 0..{num_classes - 1}")
+        raise ValueError(f"node label {largest} is out of range for a model with num_classes={num_classes} "
+                         f"(classes 0..{num_classes - 1}, {IGNORE_LABEL} unlabelled); {fix}")

@@ -275,6 +275,7 @@ def test_collate_takes_tensor_and_numpy_rows_as_lists():
     import torch
 
     expected = collate_sentences([[4, 5, 6], [7]])
+    assert expected.max_id == 7 and expected.to("cpu").max_id == 7  # models check it with no device sync
     for rows in ([torch.tensor([4, 5, 6]), torch.tensor([7])], [np.array([4, 5, 6]), np.array([7])]):
         batch = collate_sentences(rows)
         assert torch.equal(batch.tokens, expected.tokens) and torch.equal(batch.lengths, expected.lengths)

@@ -40,9 +40,8 @@ from torch import Tensor, nn
 
 from textae.losses import node_cross_entropy, sum_per_tree
 from textae.metrics import sentiment_counts
-from textae.models.semi_supervised_rae import check_node_labels
 from textae.serialization import PretrainedMixin, check_field_types
-from textae.trees import TreeBatch, require_tree_batch
+from textae.trees import TreeBatch, check_node_labels, require_tree_batch
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from textae.losses import node_cross_entropy, sum_per_tree
 from textae.metrics import sentiment_counts
 from textae.models.rae import ChildDecoder, RecursiveEncoder
 from textae.serialization import PretrainedMixin, check_field_types
-from textae.trees import IGNORE_LABEL, TreeBatch
+from textae.trees import TreeBatch, check_node_labels
 
 
 @dataclass(frozen=True)
@@ -138,36 +138,13 @@ class SemiSupervisedRAE(PretrainedMixin, nn.Module):
         return rae_parameter_groups(self)
 
 
-def check_node_labels(batch: TreeBatch, num_classes: int) -> None:
-    """``ValueError`` naming the fix when a node label is not a class of a ``num_classes`` model
-    (0 .. num_classes - 1, or -100 unlabelled), where the cross-entropy would fail on an index.
-
-    Reads ``batch.max_label`` (a Python int from collate: no device sync); a batch built by
-    hand without it is checked on its tensor."""
-    largest = batch.max_label
-    if largest is None:
-        labels = batch.node_labels
-        labelled = labels[labels != IGNORE_LABEL]
-        if labelled.numel() and bool((labelled < 0).any()):
-            raise ValueError(f"node label {int(labelled.min())} is negative; classes are >= 0 and "
-                             f"{IGNORE_LABEL} marks an unlabelled node")
-        largest = int(labelled.max()) if labelled.numel() else IGNORE_LABEL
-    if largest >= num_classes:
-        fix = ("labels of a 2-class model are 0/1: encode the trees with textae.sentiment.binary_label "
-               "(encode_trees(trees, vocab, binary=True), as train_rae.py --labels binary does)"
-               if num_classes == 2 else f"set num_classes to at least {largest + 1}, or encode the trees with "
-               f"labels 0..{num_classes - 1}")
-        raise ValueError(f"node label {largest} is out of range for a model with num_classes={num_classes} "
-                         f"(classes 0..{num_classes - 1}, {IGNORE_LABEL} unlabelled); {fix}")
-
-
 def semi_supervised_loss(output: SemiSupervisedRAEOutput, batch: TreeBatch,
                          config: SemiSupervisedRAEConfig) -> dict[str, Tensor]:
     """Per tree alpha * (sum of E_rec) + (1 - alpha) * (root CE + beta * other nodes' CE),
     mean over trees; with the parts as detached logging scalars.
 
     Raises:
-        ValueError: a node label is not a class of the model (see :func:`check_node_labels`).
+        ValueError: a node label is not a class of the model (see :func:`textae.trees.check_node_labels`).
     """
     check_node_labels(batch, config.num_classes)
     internal_tree_index = batch.tree_index[batch.num_leaf_nodes :]  # [n]

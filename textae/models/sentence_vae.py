@@ -122,6 +122,9 @@ class SentenceBatch:
 
     tokens: Tensor  # [B, T] ids, pad_id after each sentence's end
     lengths: Tensor  # [B] real tokens (>= 0)
+    # The largest id as a Python int (from_rows), so a model checks it against its vocabulary
+    # without syncing a device; None for a batch built by hand, whose tensors are checked.
+    max_id: int | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[int]], pad_id: int = 0) -> SentenceBatch:
@@ -135,10 +138,11 @@ class SentenceBatch:
         for index, row in enumerate(rows):
             if row:
                 tokens[index, : len(row)] = torch.tensor(row, dtype=torch.long)
-        return cls(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long))
+        return cls(tokens, torch.tensor([len(row) for row in rows], dtype=torch.long),
+                   max_id=max((max(row) for row in rows if row), default=pad_id))
 
     def to(self, device: torch.device | str) -> SentenceBatch:
-        return SentenceBatch(self.tokens.to(device), self.lengths.to(device))
+        return SentenceBatch(self.tokens.to(device), self.lengths.to(device), self.max_id)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -192,7 +196,9 @@ def require_sentence_batch(batch: object, reader: str, vocab_size: int | None = 
     part that needs one), where a tree batch would fail on a missing attribute inside;
     ``ValueError`` when its lengths do not fit its tokens or, given ``vocab_size``, when an id
     is past the model's vocabulary (ids of another run's vocabulary), which the embedding
-    would only report as an index out of range."""
+    would only report as an index out of range. A batch from :meth:`SentenceBatch.from_rows`
+    (``max_id`` known, ids and lengths checked there) costs no device sync; one built by hand
+    has its tensors checked."""
     if not isinstance(batch, SentenceBatch):
         raise TypeError(f"{reader} reads a SentenceBatch (collate_sentences of token-id lists), "
                         f"got {type(batch).__name__}")
@@ -200,25 +206,26 @@ def require_sentence_batch(batch: object, reader: str, vocab_size: int | None = 
     if tokens.dim() != 2 or lengths.dim() != 1 or len(lengths) != len(tokens):
         raise ValueError(f"a SentenceBatch holds [B, T] tokens and [B] lengths, got {tuple(tokens.shape)} and "
                          f"{tuple(lengths.shape)}")
-    if tokens.numel() and vocab_size is not None:
-        low, high = tokens.aminmax()
-        if int(low) < 0 or int(high) >= vocab_size:
-            raise ValueError(f"token ids must be between 0 and vocab_size - 1 ({vocab_size - 1}), got "
-                             f"{int(low) if int(low) < 0 else int(high)}: were the sentences encoded with this "
-                             f"model's vocabulary (load_vocab of its folder)?")
-    if len(lengths) and (int(lengths.min()) < 0 or int(lengths.max()) > tokens.shape[1]):
-        raise ValueError(f"lengths must be between 0 and the batch's width {tokens.shape[1]}, got "
-                         f"{lengths.tolist()}")
+    largest = batch.max_id
+    if largest is None and tokens.numel():  # built by hand
+        low, high = (int(value) for value in tokens.aminmax())
+        if low < 0:
+            raise ValueError(f"token ids are >= 0, got {low}")
+        if int(lengths.min()) < 0 or int(lengths.max()) > tokens.shape[1]:
+            raise ValueError(f"lengths must be between 0 and the batch's width {tokens.shape[1]}, got "
+                             f"{lengths.tolist()}")
+        largest = high
+    if vocab_size is not None and largest is not None and largest >= vocab_size:
+        raise ValueError(f"token ids must be between 0 and vocab_size - 1 ({vocab_size - 1}), got {largest}: were "
+                         f"the sentences encoded with this model's vocabulary (load_vocab of its folder)?")
 
 
 def kl_weight(config: SentenceVAEConfig, step: int) -> float:
-    """beta(step) of ``config.kl_schedule``; ``step`` is an optimiser step, an int >= 0."""
-    try:
-        step = operator.index(step)  # numpy and 0-d tensor ints too
-    except TypeError:
-        step = -1
-    if step < 0:
-        raise ValueError("step must be an int >= 0 (the optimiser step the KL weight follows)")
+    """beta(step) of ``config.kl_schedule``; ``step`` is an optimiser step, an int >= 0
+    (numpy and 0-d tensor ints too)."""
+    if not hasattr(step, "__index__") or operator.index(step) < 0:
+        raise ValueError(f"step must be an int >= 0 (the optimiser step the KL weight follows), got {step!r}")
+    step = operator.index(step)
     if config.kl_schedule == "constant":
         return 1.0
     if config.kl_schedule == "linear":
@@ -437,7 +444,7 @@ class SentenceVAE(PretrainedMixin, nn.Module):
             count = min(chunk, samples - start)
             eps = torch.randn(count, *mu.shape, device=mu.device)  # [K, B, Z]
             z = mu + eps * std  # [K, B, Z]
-            repeated = SentenceBatch(batch.tokens.repeat(count, 1), batch.lengths.repeat(count))
+            repeated = SentenceBatch(batch.tokens.repeat(count, 1), batch.lengths.repeat(count), batch.max_id)
             log_likelihood = self.decoder.token_log_likelihood(repeated, z.reshape(-1, z.shape[-1])).view(count, -1)  # [K, B]
             log_prior = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)  # [K, B]
             log_posterior = -0.5 * (eps.pow(2) + math.log(2 * math.pi) + logvar).sum(-1)  # [K, B]

@@ -369,17 +369,43 @@ def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_p
                 "vocab_size": 10002}
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0 + size / 1024)  # the better size is kept
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
-    bench.main(["--configs", "h256-fp32", "h512-bf16", "--name", "epoch"])
-    assert asked == [[*bench.BASE, "--device", "cpu"], [*bench.BASE, *bench.H512, "--autocast", "bf16", "--device", "cpu"]]
-    metrics = json.loads((tmp_path / "epoch.json").read_text())["metrics"]
-    assert metrics["epoch_seconds_h256_fp32"] == 100.0
+    bench.main(["--configs", "h256-fp32", "h512-bf16", "--name", "epoch", "--seeds", "0"])
+    assert asked == [[*bench.BASE, "--device", "cpu", "--seed", "0"],
+                     [*bench.BASE, *bench.H512, "--autocast", "bf16", "--device", "cpu", "--seed", "0"]]
+    result = json.loads((tmp_path / "epoch.json").read_text())
+    metrics = result["metrics"]
+    assert metrics["epoch_seconds_h256_fp32"] == 100.0 and result["seeds"] == [0]
     assert metrics["train_tokens_per_second_h512_bf16"] == pytest.approx(9295.89)
     # 3 x tokens x (2 LSTMs x 8H(E+H) + 2HV) at H = E = 256, V = 10002, over 100 s
-    assert metrics["train_gflops_h256_fp32"] == pytest.approx(3 * 929_589 * (2 * 8 * 256 * 512 + 2 * 256 * 10002) / 1e11)
-    assert "epoch_seconds_h256_bf16" not in metrics
+    gflops = 3 * 929_589 * (2 * 8 * 256 * 512 + 2 * 256 * 10002) / 1e11
+    assert metrics["train_gflops_h256_fp32"] == pytest.approx(gflops)
+    assert metrics["matmul_peak_gflops"] == 102.0 and metrics["peak_share_h256_fp32"] == pytest.approx(100 * gflops / 102)
+    assert "--seed" not in metrics["args_h256_fp32"] and "epoch_seconds_h256_bf16" not in metrics
     with pytest.raises(SystemExit):
         bench.main(["--device", "tpu"])
+
+
+def test_vae_epoch_times_every_seed_and_reports_their_mean_and_spread(tmp_path, monkeypatch):
+    import json
+
+    bench = _benchmark("vae_epoch")
+    seconds = {"0": 90.0, "1": 100.0, "2": 110.0}
+
+    def timed_epoch(runs_dir, flags):
+        return {"seconds": seconds[flags[flags.index("--seed") + 1]], "args": " ".join(flags), "hidden_size": 256,
+                "embedding_size": 256, "vocab_size": 10002}
+
+    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
+    bench.main(["--configs", "h256-fp32", "--name", "epoch"])  # seeds 0 1 2 by default
+    result = json.loads((tmp_path / "epoch.json").read_text())
+    metrics = result["metrics"]
+    assert result["seeds"] == [0, 1, 2] and metrics["epoch_seconds_h256_fp32_per_seed"] == [90.0, 100.0, 110.0]
+    assert metrics["epoch_seconds_h256_fp32"] == 100.0 and metrics["epoch_seconds_h256_fp32_std"] == pytest.approx(8.165, abs=1e-3)
+    assert metrics["train_tokens_per_second_h256_fp32"] == pytest.approx(9295.89)  # at the mean epoch
 
 
 def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch):
@@ -395,8 +421,9 @@ def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch)
                 "vocab_size": 10002, "softmax_shortlist": shortlist, "rare_tokens": 120_000 if shortlist else 0}
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
-    bench.main(["--configs", "h256-fp32", "h256-fp32-shortlist", "--name", "epoch"])
+    bench.main(["--configs", "h256-fp32", "h256-fp32-shortlist", "--name", "epoch", "--seeds", "0"])
     metrics = json.loads((tmp_path / "epoch.json").read_text())["metrics"]
     lstm = 2 * 8 * 256 * 512
     assert metrics["train_gflops_h256_fp32"] == pytest.approx(3 * 929_589 * (lstm + 2 * 256 * 10002) / 1e11)

@@ -353,23 +353,36 @@ class SentenceDecoder(nn.Module):
         shortlist = self.config.softmax_shortlist
         if not shortlist:  # (without autograd: one fused log-softmax in float32, F.cross_entropy)
             return token_nll(self.output(states), targets)
+        head_layer, tail_layer = self.split_output()
         rare = targets >= shortlist  # [N]
-        nll = token_nll(self.head_logits(states), torch.where(rare, shortlist, targets))  # [N]
+        nll = token_nll(self.head_logits(states, head_layer), torch.where(rare, shortlist, targets))  # [N]
         rows = rare.nonzero(as_tuple=True)[0]  # [R]
         if len(rows):
-            nll = nll.index_add(0, rows, token_nll(self.tail_logits(states[rows]), targets[rows] - shortlist))
+            nll = nll.index_add(0, rows, token_nll(self.tail_logits(states[rows], tail_layer), targets[rows] - shortlist))
         return nll
 
-    def head_logits(self, states: Tensor) -> Tensor:
-        """``[rows, S+1]`` the two-level softmax's first logits: the S shortlist words, then the rare-word class."""
+    def split_output(self) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+        """The output layer's ``(weight, bias)`` cut at ``softmax_shortlist`` S: rows below S (the
+        head's words) and the rest (the tail's). One split for both halves: its backward joins the
+        two gradients into one [V, D] tensor, where two slices would each have zero-filled one
+        (a tied output layer's gradient is the size of the embedding table)."""
         shortlist = self.config.softmax_shortlist
-        shortlist_logits = F.linear(states, self.output.weight[:shortlist], self.output.bias[:shortlist])
-        return torch.cat([shortlist_logits, self.rare_class(states)], dim=-1)
+        sizes = [shortlist, self.config.vocab_size - shortlist]
+        (head_weight, tail_weight), (head_bias, tail_bias) = (part.split(sizes) for part in
+                                                              (self.output.weight, self.output.bias))
+        return (head_weight, head_bias), (tail_weight, tail_bias)
 
-    def tail_logits(self, states: Tensor) -> Tensor:
-        """``[rows, V-S]`` the two-level softmax's second logits: the words past the shortlist."""
-        shortlist = self.config.softmax_shortlist
-        return F.linear(states, self.output.weight[shortlist:], self.output.bias[shortlist:])
+    def head_logits(self, states: Tensor, layer: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """``[rows, S+1]`` the two-level softmax's first logits: the S shortlist words, then the
+        rare-word class (``layer``: the head half of :meth:`split_output`, split here if not given)."""
+        weight, bias = layer or self.split_output()[0]
+        return torch.cat([F.linear(states, weight, bias), self.rare_class(states)], dim=-1)
+
+    def tail_logits(self, states: Tensor, layer: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """``[rows, V-S]`` the two-level softmax's second logits: the words past the shortlist
+        (``layer``: the tail half of :meth:`split_output`, split here if not given)."""
+        weight, bias = layer or self.split_output()[1]
+        return F.linear(states, weight, bias)
 
     def output_scores(self, states: Tensor) -> Tensor:
         """``[rows, V]`` scores whose softmax is the next-word distribution at each of ``[rows, D]``
@@ -378,8 +391,9 @@ class SentenceDecoder(nn.Module):
         shortlist = self.config.softmax_shortlist
         if not shortlist:
             return self.output(states)
-        head = self.head_logits(states).float().log_softmax(dim=-1)  # [rows, S+1]
-        tail = self.tail_logits(states).float().log_softmax(dim=-1)  # [rows, V-S]
+        head_layer, tail_layer = self.split_output()
+        head = self.head_logits(states, head_layer).float().log_softmax(dim=-1)  # [rows, S+1]
+        tail = self.tail_logits(states, tail_layer).float().log_softmax(dim=-1)  # [rows, V-S]
         return torch.cat([head[:, :shortlist], tail + head[:, shortlist:]], dim=-1)
 
     def step(self, current: Tensor, z: Tensor | None, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:

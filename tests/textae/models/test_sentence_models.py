@@ -262,6 +262,26 @@ def test_two_level_softmax_is_a_distribution_whose_target_path_matches_the_full_
     torch.testing.assert_close(scores[:, SHORTLIST:].exp().sum(-1), head[:, -1].exp())
 
 
+@pytest.mark.parametrize("tie", [False, True])
+def test_two_level_softmax_gradients_match_the_full_distributions(tie):
+    """Training's path (the tail scored only at rare targets, the output layer split once) gives
+    the gradients of the dense path (every row's full distribution, output_scores), for the
+    states, the output layer (the embedding table when tied) and the rare-word class."""
+    model = make("sentence_vae", softmax_shortlist=SHORTLIST, tie_output=tie, hidden_size=8)
+    decoder = model.decoder
+    states = torch.randn(6, 8)
+    targets = torch.tensor([0, 3, 6, 7, 9, 11])
+    parameters = [decoder.output.weight, decoder.output.bias, decoder.rare_class.weight]
+    gradients = []
+    for loss in (lambda h: decoder.target_nll(h, targets).sum(),
+                 lambda h: -decoder.output_scores(h).gather(1, targets[:, None]).sum()):
+        rows = states.clone().requires_grad_()
+        gradients.append(torch.autograd.grad(loss(rows), [rows, *parameters]))
+    for sparse, dense in zip(*gradients, strict=True):
+        torch.testing.assert_close(sparse, dense)
+    assert float(gradients[0][1][SHORTLIST:].abs().sum()) > 0 and float(gradients[0][1][:SHORTLIST].abs().sum()) > 0
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_two_level_softmax_model_scores_batched_as_alone_and_learns(name, tmp_path):
     model = make(name, softmax_shortlist=SHORTLIST).eval()

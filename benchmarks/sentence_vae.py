@@ -33,7 +33,8 @@ the other precision than --iw-autocast is kept (iw_autocast_per_seed says which)
 CPU without native bfloat16 an estimate made here runs in float32. --record-only only writes
 the records of the runs that have finished (between sessions, before the runs' machine goes).
 
-The issue's epoch floor is for hidden 256: --time-epoch times one epoch alone, with
+The issue's epoch floor is for hidden 256: --time-epoch times one epoch alone for each of --seeds
+(epoch_seconds: their mean, per seed and std beside it), with
 --time-epoch-args in place of --extra-args when given (so larger runs can be reported beside
 the 256-unit epoch, its sizes setting train_gflops; epoch_timed_with says which).
 
@@ -197,16 +198,21 @@ def timed_epoch(runs_dir: str, extra: list[str]) -> dict:
 
 
 def epoch_timing(args: argparse.Namespace, records: Path) -> dict:
-    """--time-epoch: the timed epoch, read from its record (with --reuse, when it ran with the
-    same flags) or timed now and recorded. A record from before the flags were kept counts as
-    made with --extra-args."""
+    """--time-epoch: the timed epoch of each of --seeds (``seconds_per_seed``; ``seconds`` their
+    mean), read from its record (with --reuse, when it ran with the same flags and seeds) or
+    timed now and recorded. A record from before the flags were kept counts as made with
+    --extra-args, one from before the seeds were kept as seed 0's alone."""
     flags = args.extra_args if args.time_epoch_args is None else args.time_epoch_args
     record = records / "timed-epoch.json"
     if args.reuse and record.is_file():
         timing = read_record(record)
-        if shlex.split(timing.get("args", args.extra_args)) == shlex.split(flags):
-            return timing
-    timing = timed_epoch(args.runs_dir, shlex.split(flags))
+        if (shlex.split(timing.get("args", args.extra_args)) == shlex.split(flags)
+                and timing.get("seeds", [0]) == list(args.seeds)):
+            return {"seconds_per_seed": [timing["seconds"]], **timing}
+    timings = [timed_epoch(args.runs_dir, [*shlex.split(flags), "--seed", str(seed)]) for seed in args.seeds]
+    per_seed = [each["seconds"] for each in timings]
+    timing = {**timings[0], "args": shlex.join(shlex.split(flags)), "seeds": list(args.seeds),
+              "seconds": statistics.fmean(per_seed), "seconds_per_seed": per_seed}
     save_record(record, timing)
     return {**timing, "machine": machine()}
 
@@ -244,12 +250,14 @@ def check_bf16(runs_dir: str, output_dir: str, sentences: int, reuse: bool) -> d
             "fp32_seconds": results["none"]["eval_seconds"], "bf16_seconds": results["bf16"]["eval_seconds"]}
 
 
-def use_timed_epoch(metrics: dict, seconds: float, timed_on: str) -> None:
+def use_timed_epoch(metrics: dict, seconds_per_seed: list[float], timed_on: str) -> None:
     """--time-epoch: the runs' own epoch figures (mean, per seed, std) move to
-    epoch_seconds_of_the_runs*, and epoch_seconds becomes the one epoch timed alone."""
+    epoch_seconds_of_the_runs*, and epoch_seconds* become those of the epochs timed alone
+    (one per seed: mean, per seed, std)."""
     for suffix in ("", "_per_seed", "_std"):
         metrics[f"epoch_seconds_of_the_runs{suffix}"] = metrics.pop(f"epoch_seconds{suffix}")
-    metrics["epoch_seconds"], metrics["epoch_timed_on"] = seconds, timed_on
+    add_seeded(metrics, "epoch_seconds", seconds_per_seed)
+    metrics["epoch_timed_on"] = timed_on
 
 
 INTERPOLATION_DECODINGS = ((), SHORT_BEAM_DECODING)  # then SHORT_BEAM_DECODING re-ranked by the LM, if there is one
@@ -305,8 +313,8 @@ def main() -> None:
                         help="folder of the runs, <model>-seed<S> inside (default: runs/benchmark-vae); use "
                              "another one for another configuration, e.g. with --extra-args '--tie-output true'")
     parser.add_argument("--time-epoch", action="store_true",
-                        help="time one VAE training epoch alone on the machine (all threads) for epoch_seconds and "
-                             "train_gflops, instead of the median epoch of the runs (which may have shared the machine)")
+                        help="time one VAE training epoch of each seed alone on the machine (all threads) for "
+                             "epoch_seconds and train_gflops, instead of the median epoch of the runs (which may have shared the machine)")
     parser.add_argument("--time-epoch-args", metavar="ARGS",
                         help="with --time-epoch: train_vae.py flags for the timed epoch in place of --extra-args, "
                              "quoted (e.g. the runs' flags without --hidden-size/--embedding-size, to time the "
@@ -407,7 +415,7 @@ def main() -> None:
     config = vae[0][1]["config"]
     if args.time_epoch:
         timing = epoch_timing(args, records)
-        use_timed_epoch(metrics, timing["seconds"], timing["machine"])
+        use_timed_epoch(metrics, timing["seconds_per_seed"], timing["machine"])
         config = {key: timing.get(key, config.get(key, 0))
                   for key in ("hidden_size", "embedding_size", "vocab_size", "softmax_shortlist", "rare_tokens")}
         metrics["epoch_timed_with"] = f"hidden {config['hidden_size']}, embedding {config['embedding_size']}: " + (

@@ -186,8 +186,9 @@ def test_sentence_vae_record_only_keeps_finished_runs_and_skips_the_rest(tmp_pat
 
 def test_sentence_vae_timed_epoch_record_is_reused_only_with_the_same_flags(tmp_path, monkeypatch):
     """--time-epoch-args times the epoch with other flags than the runs' (the issue's 256-unit
-    epoch beside 512-unit runs); its record keeps the flags and sizes, and --reuse reads it
-    back only for the same flags (a record without flags counts as made with --extra-args)."""
+    epoch beside 512-unit runs), once per seed; its record keeps the flags, seeds and sizes, and
+    --reuse reads it back only for the same flags and seeds (a record without flags counts as
+    made with --extra-args, one without seeds as seed 0's)."""
     import argparse
     import json
 
@@ -206,26 +207,30 @@ def test_sentence_vae_timed_epoch_record_is_reused_only_with_the_same_flags(tmp_
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
     records = tmp_path / "records"
     args = argparse.Namespace(extra_args="--hidden-size 512 --time-budget-minutes 85", time_epoch_args="--autocast bf16",
-                              reuse=True, runs_dir="runs")
+                              reuse=True, runs_dir="runs", seeds=[0, 1])
     timing = bench.epoch_timing(args, records)
-    assert timing["seconds"] == 191.0 and timing["hidden_size"] == 256 and timing["args"] == "--autocast bf16"
-    assert timed[0][-2:] == ["--autocast", "bf16"] and "--hidden-size" not in timed[0]
-    assert bench.epoch_timing(args, records)["seconds"] == 191.0 and len(timed) == 1  # reused
+    assert timing["seconds_per_seed"] == [191.0, 192.0] and timing["seconds"] == 191.5
+    assert timing["hidden_size"] == 256 and timing["args"] == "--autocast bf16" and timing["seeds"] == [0, 1]
+    assert [command[-4:] for command in timed] == [["--autocast", "bf16", "--seed", "0"], ["--autocast", "bf16", "--seed", "1"]]
+    assert "--hidden-size" not in timed[0]
+    assert bench.epoch_timing(args, records)["seconds_per_seed"] == [191.0, 192.0] and len(timed) == 2  # reused
+    args.seeds = [0]  # other seeds: timed again
+    assert bench.epoch_timing(args, records)["seconds_per_seed"] == [193.0] and len(timed) == 3
     args.time_epoch_args = None  # the runs' own flags: timed again, without their budget
-    assert bench.epoch_timing(args, records)["seconds"] == 192.0 and "--time-budget-minutes" not in timed[1]
-    bench.save_record(records / "timed-epoch.json", {"seconds": 180.0})  # an older record, no flags kept
-    assert bench.epoch_timing(args, records)["seconds"] == 180.0 and len(timed) == 2
+    assert bench.epoch_timing(args, records)["seconds"] == 194.0 and "--time-budget-minutes" not in timed[3]
+    bench.save_record(records / "timed-epoch.json", {"seconds": 180.0})  # an older record: no flags, no seeds kept
+    assert bench.epoch_timing(args, records)["seconds_per_seed"] == [180.0] and len(timed) == 4
 
 
-def test_sentence_vae_timed_epoch_replaces_the_runs_figures_without_their_spread():
+def test_sentence_vae_timed_epochs_replace_the_runs_figures():
     from textae.benchmarking import add_seeded
 
     bench = _sentence_vae_benchmark()
     metrics: dict = {}
     add_seeded(metrics, "epoch_seconds", [170.0, 230.0])
-    bench.use_timed_epoch(metrics, 190.0, "machine A")
+    bench.use_timed_epoch(metrics, [180.0, 200.0], "machine A")
     assert metrics["epoch_seconds"] == 190.0 and metrics["epoch_timed_on"] == "machine A"
-    assert "epoch_seconds_std" not in metrics and "epoch_seconds_per_seed" not in metrics
+    assert metrics["epoch_seconds_per_seed"] == [180.0, 200.0] and metrics["epoch_seconds_std"] == 10.0
     assert metrics["epoch_seconds_of_the_runs"] == 200.0
     assert metrics["epoch_seconds_of_the_runs_per_seed"] == [170.0, 230.0]
     assert metrics["epoch_seconds_of_the_runs_std"] == 30.0

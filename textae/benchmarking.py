@@ -24,15 +24,29 @@ import torch
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
+def cpu_name(cpuinfo: str) -> str:
+    """The first processor's model name in ``/proc/cpuinfo`` text, with its family and model
+    numbers where given (``AMD EPYC, family 25 model 1``): virtual machines often show only a
+    brand, and hosts of one brand can differ ~3x in speed; '' when the text names none."""
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        if not line.strip():
+            if fields:
+                break  # the first processor's block is enough
+            continue
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    name = fields.get("model name", "")
+    if name and fields.get("cpu family") and fields.get("model"):
+        name += f", family {fields['cpu family']} model {fields['model']}"
+    return name
+
+
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        cpu = cpu_name(Path("/proc/cpuinfo").read_text()) or platform.processor() or platform.machine()
     except OSError:
-        pass
+        cpu = platform.processor() or platform.machine()
     # The vector ISA matters to every timing, and bf16 figures need native bfloat16.
     cpu += f", {torch.backends.cpu.get_cpu_capability()}"
     from textae.train import native_bf16

@@ -30,6 +30,14 @@ def test_machine_names_the_thread_count_in_good_english(monkeypatch):
     assert "with 2 threads," in benchmarking.machine()
 
 
+def test_cpu_name_gives_the_first_processors_model_with_its_family_and_model_numbers():
+    text = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC\n\n"
+            "processor\t: 1\ncpu family\t: 23\nmodel\t\t: 49\nmodel name\t: AMD EPYC 7B12\n")
+    assert benchmarking.cpu_name(text) == "AMD EPYC, family 25 model 1"
+    assert benchmarking.cpu_name("processor\t: 0\nmodel name\t: Some CPU\n") == "Some CPU"  # no numbers given
+    assert benchmarking.cpu_name("processor\t: 0\nBogoMIPS\t: 50.00\n") == ""  # e.g. an ARM board's
+
+
 def test_machine_says_whether_bfloat16_is_native(monkeypatch):
     import textae.train
 

@@ -27,7 +27,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 def cpu_name(cpuinfo: str) -> str:
     """The first processor's model name in ``/proc/cpuinfo`` text, with its family and model
     numbers where given (``AMD EPYC, family 25 model 1``): virtual machines often show only a
-    brand, and hosts of one brand can differ ~3x in speed; '' when the text names none."""
+    brand, and hosts showing one brand have differed about threefold in float32 matmul peak here
+    (BENCHMARKS.md, issue #4, session 30); '' when the text names none."""
     fields: dict[str, str] = {}
     for line in cpuinfo.splitlines():
         if not line.strip():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
 
 from tests.scripts.conftest import run_script, subprocess_script
-from textae.train import native_bf16
+from textae.train import Bf16FallbackWarning, native_bf16
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -226,11 +227,15 @@ def test_sampling_names_the_flag_of_a_file_it_cannot_read(vae_model, tmp_path, f
 def test_eval_only_rescores_a_trained_run_without_touching_its_record(vae_model):
     output = vae_model.parent
     config_before = (output / "run_config.json").read_text()
-    result = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--eval-only",
-                    "--eval-splits", "test", "--iw-samples", "7", "--eval-autocast", "bf16")
+    native = native_bf16("cpu")  # without it the estimate runs in float32, and says so
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = script("train_vae.py", "--tiny", "--dry-run", "--output-dir", str(output), "--eval-only",
+                        "--eval-splits", "test", "--iw-samples", "7", "--eval-autocast", "bf16")
     assert result.returncode == 0, result.stderr
+    fallbacks = [w for w in caught if issubclass(w.category, Bf16FallbackWarning)]
+    assert len(fallbacks) == (0 if native else 1) and all("running in float32" in str(w.message) for w in fallbacks)
     report = json.loads((output / "test_report.json").read_text())
-    native = native_bf16("cpu")  # without it the estimate ran in float32
     assert report["test"]["iw_samples"] == 7 and report["test"]["iw_autocast"] == ("bf16" if native else "none")
     assert "best_step" in report  # the training part of the report is kept
     assert "seconds_before_resume" not in report["test"] and report["test"]["eval_seconds"] > 0

@@ -34,7 +34,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from benchmarks.output_layer import matmul_gflops  # noqa: E402
+from benchmarks.output_layer import matmul_peak_gflops  # noqa: E402
 from benchmarks.sentence_vae import epoch_flops, timed_epoch  # noqa: E402
 from textae.benchmarking import add_seeded, write_result  # noqa: E402
 from textae.train import DeviceError, resolve_device  # noqa: E402
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     metrics: dict = {"device": str(device)}
     if device.type == "cpu":  # what the achieved GFLOP/s stand beside (read before the epochs, alone)
-        metrics["matmul_peak_gflops"] = max(matmul_gflops(size) for size in (1024, 2048))
+        metrics["matmul_peak_gflops"] = matmul_peak_gflops()
         print(f"float32 matmul peak: {metrics['matmul_peak_gflops']:.1f} GFLOP/s", flush=True)
     for name in args.configs:
         timings = [timed_epoch(args.runs_dir, [*CONFIGS[name], "--device", str(device), "--seed", str(seed)])

@@ -374,7 +374,7 @@ def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_p
                 "vocab_size": 10002}
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
-    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0 + size / 1024)  # the better size is kept
+    monkeypatch.setattr(bench, "matmul_peak_gflops", lambda: 102.0)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
     bench.main(["--configs", "h256-fp32", "h512-bf16", "--name", "epoch", "--seeds", "0"])
     assert asked == [[*bench.BASE, "--device", "cpu", "--seed", "0"],
@@ -392,6 +392,12 @@ def test_vae_epoch_reports_seconds_tokens_and_gflops_of_each_configuration(tmp_p
         bench.main(["--device", "tpu"])
 
 
+def test_matmul_peak_is_the_best_of_the_sizes_timed(monkeypatch):
+    bench = _benchmark("output_layer")
+    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0 + size / 1024)
+    assert bench.matmul_peak_gflops() == 102.0 and bench.matmul_peak_gflops((512,)) == 100.5
+
+
 def test_vae_epoch_times_every_seed_and_reports_their_mean_and_spread(tmp_path, monkeypatch):
     import json
 
@@ -403,7 +409,7 @@ def test_vae_epoch_times_every_seed_and_reports_their_mean_and_spread(tmp_path, 
                 "embedding_size": 256, "vocab_size": 10002}
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
-    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0)
+    monkeypatch.setattr(bench, "matmul_peak_gflops", lambda: 100.0)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
     bench.main(["--configs", "h256-fp32", "--name", "epoch"])  # seeds 0 1 2 by default
     result = json.loads((tmp_path / "epoch.json").read_text())
@@ -426,7 +432,7 @@ def test_vae_epoch_counts_the_work_of_a_two_level_softmax(tmp_path, monkeypatch)
                 "vocab_size": 10002, "softmax_shortlist": shortlist, "rare_tokens": 120_000 if shortlist else 0}
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
-    monkeypatch.setattr(bench, "matmul_gflops", lambda size: 100.0)
+    monkeypatch.setattr(bench, "matmul_peak_gflops", lambda: 100.0)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path)
     bench.main(["--configs", "h256-fp32", "h256-fp32-shortlist", "--name", "epoch", "--seeds", "0"])
     metrics = json.loads((tmp_path / "epoch.json").read_text())["metrics"]
@@ -504,7 +510,7 @@ def test_shortlist_ptb_scores_each_seed_beside_the_full_softmax_runs(tmp_path, m
 
     bench = _benchmark("shortlist_ptb")
     monkeypatch.setattr(bench, "REPO", tmp_path)
-    monkeypatch.setattr(bench, "matmul_gflops", lambda size: size / 100)
+    monkeypatch.setattr(bench, "matmul_peak_gflops", lambda: 20.48)
     monkeypatch.setattr("textae.benchmarking.RESULTS", tmp_path / "results")
     full = {f"vae_test_{name}{suffix}": 1.0 for name in bench.METRICS for suffix in ("", "_std")}
     (tmp_path / "benchmarks" / "results").mkdir(parents=True)

@@ -372,16 +372,16 @@ class SentenceDecoder(nn.Module):
                                                               (self.output.weight, self.output.bias))
         return (head_weight, head_bias), (tail_weight, tail_bias)
 
-    def head_logits(self, states: Tensor, layer: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    def head_logits(self, states: Tensor, layer: tuple[Tensor, Tensor]) -> Tensor:
         """``[rows, S+1]`` the two-level softmax's first logits: the S shortlist words, then the
-        rare-word class (``layer``: the head half of :meth:`split_output`, split here if not given)."""
-        weight, bias = layer or self.split_output()[0]
+        rare-word class (``layer``: the head half of :meth:`split_output`)."""
+        weight, bias = layer
         return torch.cat([F.linear(states, weight, bias), self.rare_class(states)], dim=-1)
 
-    def tail_logits(self, states: Tensor, layer: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    def tail_logits(self, states: Tensor, layer: tuple[Tensor, Tensor]) -> Tensor:
         """``[rows, V-S]`` the two-level softmax's second logits: the words past the shortlist
-        (``layer``: the tail half of :meth:`split_output`, split here if not given)."""
-        weight, bias = layer or self.split_output()[1]
+        (``layer``: the tail half of :meth:`split_output`)."""
+        weight, bias = layer
         return F.linear(states, weight, bias)
 
     def output_scores(self, states: Tensor) -> Tensor:

@@ -257,7 +257,7 @@ def test_two_level_softmax_is_a_distribution_whose_target_path_matches_the_full_
     targets = torch.tensor([0, 3, 6, 7, 9, 11])  # head, head, last head id, first / middle / last rare id
     torch.testing.assert_close(decoder.target_nll(states, targets), -scores.gather(1, targets[:, None])[:, 0])
     # p(rare word) = p_head(rare class) * p_rare(word): the rare ids' probabilities sum to the class's
-    head = decoder.head_logits(states).log_softmax(-1)  # [6, S+1]
+    head = decoder.head_logits(states, decoder.split_output()[0]).log_softmax(-1)  # [6, S+1]
     torch.testing.assert_close(scores[:, :SHORTLIST], head[:, :SHORTLIST])
     torch.testing.assert_close(scores[:, SHORTLIST:].exp().sum(-1), head[:, -1].exp())
 

@@ -53,6 +53,10 @@ def _parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
 
 
+#: the ``type=`` of a BOOL flag (true/false, yes/no, on/off, 1/0), as the config flags read them
+parse_bool = _parse_bool
+
+
 def _shown(value: Any) -> str:
     """A value as ``--help`` shows it: ``str(value)``, ``""`` for an empty string, with argparse's
     ``%`` escaped (help texts are %-formatted)."""

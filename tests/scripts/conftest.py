@@ -71,3 +71,12 @@ def rae_model(tmp_path_factory, data_dir):
                         "--no-logreg")
     assert result.returncode == 0, result.stderr
     return output / "model"
+
+
+@pytest.fixture(scope="session")
+def ptb_parser(tmp_path_factory, data_dir):
+    """A labelled (WSJ-sample) chart parser, two training batches: its labels include S."""
+    output = tmp_path_factory.mktemp("parser")
+    result = run_script("train_parser.py", "--ptb-sample", "--dry-run", "--output-dir", str(output), "--progress", "false")
+    assert result.returncode == 0, result.stderr
+    return output / "model"

@@ -78,15 +78,6 @@ def test_the_readme_python_walk_runs_as_written(vae_model, capsys):
     assert len(lines) == 8 and all("<unk>" not in line.split() for line in lines)
 
 
-@pytest.fixture(scope="module")
-def ptb_parser(tmp_path_factory, data_dir):
-    """A labelled (WSJ-sample) chart parser, two training batches: its labels include S."""
-    output = tmp_path_factory.mktemp("parser")
-    result = script("train_parser.py", "--ptb-sample", "--dry-run", "--output-dir", str(output), "--progress", "false")
-    assert result.returncode == 0, result.stderr
-    return output / "model"
-
-
 def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path, monkeypatch):
     flags = ["--steps", "3", "--decode", "beam", "--beam-size", "3", "--clause-parser", str(ptb_parser)]
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags,

@@ -22,6 +22,7 @@ from collections.abc import Callable
 COMMANDS: dict[str, str] = {
     "classify": "textae-classify",
     "eval_parser": "textae-eval-parser",
+    "filter_text": "textae-filter-text",
     "interpolate": "textae-interpolate",
     "parse": "textae-parse",
     "sample": "textae-sample",
@@ -54,6 +55,7 @@ def _entry_point(module: str) -> Callable[[], int]:
 
 run_classify = _entry_point("classify")
 run_eval_parser = _entry_point("eval_parser")
+run_filter_text = _entry_point("filter_text")
 run_interpolate = _entry_point("interpolate")
 run_parse = _entry_point("parse")
 run_sample = _entry_point("sample")

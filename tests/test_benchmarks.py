@@ -552,3 +552,61 @@ def test_boilerplate_filter_counts_each_judged_sentence_once_bad_if_any_reading_
     assert bench.judged_sentences([first]) == {"prices were mixed": False, "call money N": True}
     assert bench.judged_sentences([first, second]) == {"prices were mixed": True, "call money N": True,
                                                        "bonds rose": False}
+
+
+def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpolations(tmp_path, monkeypatch):
+    import json
+
+    bench = _benchmark("prose_vae")
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    results = tmp_path / "benchmarks" / "results"
+    monkeypatch.setattr(bench, "RESULTS", results)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", results)
+    monkeypatch.setattr(bench, "RECORDS", results / "sentence_vae_runs" / "shortlist-ptb")
+    ran, written = [], []
+
+    def finished_run(folder, seed, vocab_size, shift):
+        folder.mkdir(parents=True)
+        test = {"nll": 104.0 + seed + shift, "ppl": 118.0, "elbo_nll": 107.0 + shift, "kl": 5.5, "mi": 3.5,
+                "active_units": 32.0, "iw_samples": 50}
+        (folder / "test_report.json").write_text(json.dumps({"test": test}))
+        (folder / "run_config.json").write_text(json.dumps({"model": {"vocab_size": vocab_size}}))
+
+    for seed in (0, 1):
+        finished_run(bench.RECORDS / f"sl2000-seed{seed}", seed, 10002, 0.0)
+
+    def fake_run(command, **kwargs):
+        ran.append(command[1:])
+        if command[1].endswith("filter_text.py"):
+            folder = tmp_path / "runs"
+            folder.mkdir(parents=True)
+            (folder / "ptb.train.sentences.txt").write_text("a sentence\n")
+            counts = {"lines": 10, "kept": 8, "refused_as_boilerplate": 1, "refused_as_not_a_sentence": 1}
+            (folder / "ptb.train.filter.json").write_text(json.dumps({"counts": counts}))
+            return
+        assert command[command.index("--train-file") + 1] == "runs/ptb.train.sentences.txt"
+        finished_run(tmp_path / command[command.index("--output-dir") + 1], int(command[command.index("--seed") + 1]),
+                     9950, 2.0)
+
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate):
+        assert clause_parser == "PARSER" and first_pair == 110 and boilerplate.endswith("ptb.train.txt")
+        written.append((model_dir.parent.name, path))
+        (tmp_path / path).write_text("steps\n")
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
+    monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "prose_vae_interpolations_prose_seed1_pairs111_judged.tsv").write_text(
+        "# a reader's verdicts\nverdict\tstep\nok\tthe company said\nbad\tprime rate N N\nok\tstocks fell\n")
+    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full"])
+    assert [command[0].split("/")[-1] for command in ran] == ["filter_text.py", "train_vae.py", "train_vae.py"]
+    assert [name for name, _ in written] == ["sentence_vae-seed0", "sl2000-seed0", "sentence_vae-seed1", "sl2000-seed1"]
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["filter_kept"] == 8 and metrics["filter_kept_percent"] == 80.0
+    assert metrics["vae_test_iw_nll_per_seed"] == [106.0, 107.0] and metrics["full_text_vae_test_elbo_nll"] == 107.0
+    assert metrics["vocab_size_per_seed"] == [9950, 9950] and metrics["full_text_vocab_size_per_seed"] == [10002, 10002]
+    assert metrics["interpolations_judged"] == {"prose_vae_interpolations_prose_seed1_pairs111": {"steps": 3,
+                                                                                               "judged_bad": 1}}
+    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse"])
+    assert len(ran) == 3 and len(written) == 4  # filtered text, runs and interpolation files all kept

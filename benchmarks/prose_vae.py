@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""A sentence VAE trained on PTB's prose only, beside the same run on the whole training text.
+
+PTB's training text holds the newspaper's tables, boxes, footnotes and headlines beside its prose,
+and a VAE trained on it decodes such lines between sentences (BENCHMARKS.md, issue #4: most of the
+interpolation steps read as bad). Here the training text is first kept to the lines the decoding's
+own judges pass, then the same VAE is trained on it:
+
+1. `scripts/filter_text.py ptb.train.txt <runs-dir>/ptb.train.sentences.txt --clause-parser <--parser>
+   --refuse-boilerplate ptb.train.txt` (refused lines and counts beside it; skipped when it exists);
+2. for each seed, `scripts/train_vae.py --ptb` with shortlist_ptb.py's flags (hidden 256,
+   --softmax-shortlist 2000, 16 epochs, 50 importance samples) and `--train-file` that text
+   (dev and test stay PTB's own) into <runs-dir>/sentence_vae-seed<S> (--reuse reads a run that
+   has its test report);
+3. for each seed, the interpolations of both models, this one and shortlist_ptb.py's run of the same
+   seed on the whole text (--full-runs-dir, or its record under results/sentence_vae_runs/), between
+   the ten PTB test pairs after --pairs-from, under BENCHMARKS.md's decodings ending with short beam
+   + --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
+   results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
+4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
+   (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
+   elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
+   file a reader has judged (the same name ending _judged.tsv, `verdict<TAB>step` rows of the last
+   decoding), its bad steps.
+
+The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
+its own training text's, so its test figures are not those of the same task: they say what
+training on prose costs on PTB, not a better or worse model.
+
+    python benchmarks/prose_vae.py --seeds 2 --parser runs/parser-ptb_sample-lmtext-seed0/model \\
+        --runs-dir runs/prose-vae --full-runs-dir runs/shortlist-ptb --pairs-from 110
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+from benchmarks.sentence_vae import write_interpolations  # noqa: E402
+from benchmarks.shortlist_ptb import FLAGS, read_run  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, read_judged, write_result  # noqa: E402
+from textae.corpora import ptb as ptb_corpus  # noqa: E402
+from textae.corpora.download import ensure_corpus  # noqa: E402
+
+REPO = _HERE.parent
+SHORTLIST = 2000
+IW_SAMPLES = 50
+RECORDS = RESULTS / "sentence_vae_runs" / "shortlist-ptb"  # shortlist_ptb.py's runs, committed
+
+
+def filter_command(ptb: Path, runs_dir: str, parser_dir: str) -> list[str]:
+    out = f"{runs_dir}/ptb.train.sentences.txt"
+    return ["scripts/filter_text.py", str(ptb / "ptb.train.txt"), out, "--clause-parser", parser_dir,
+            "--refuse-boilerplate", str(ptb / "ptb.train.txt"), "--refused", f"{runs_dir}/ptb.train.refused.txt",
+            "--report", f"{runs_dir}/ptb.train.filter.json", "--progress", "false"]
+
+
+def train_command(ptb: Path, runs_dir: str, seed: int) -> list[str]:
+    return ["scripts/train_vae.py", "--ptb", "--seed", str(seed), *FLAGS, "--softmax-shortlist", str(SHORTLIST),
+            "--iw-samples", str(IW_SAMPLES), "--train-file", f"{runs_dir}/ptb.train.sentences.txt",
+            "--dev-file", str(ptb / "ptb.valid.txt"), "--test-file", str(ptb / "ptb.test.txt"),
+            "--output-dir", f"{runs_dir}/sentence_vae-seed{seed}"]
+
+
+def vocab_size(run: Path) -> int:
+    return int(json.loads((run / "run_config.json").read_text())["model"]["vocab_size"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
+    parser.add_argument("--parser", required=True, metavar="DIR",
+                        help="the model/ folder of scripts/train_parser.py --ptb-sample --lm-text true (the filter's "
+                             "and the interpolations' clause judge)")
+    parser.add_argument("--runs-dir", default="runs/prose-vae", help="default: runs/prose-vae")
+    parser.add_argument("--full-runs-dir", default="runs/shortlist-ptb",
+                        help="shortlist_ptb.py's --runs-dir, whose sl2000-seed<S>/model the whole-text interpolations "
+                             "decode (default: runs/shortlist-ptb); its test figures are read from its record")
+    parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
+    parser.add_argument("--pairs-from", type=int, default=110, metavar="N",
+                        help="interpolate the ten test pairs after the first N (default: 110, the first pairs "
+                             "no earlier session read)")
+    parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
+    args = parser.parse_args(argv)
+    ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
+    commands = []
+    run = filter_command(ptb, args.runs_dir, args.parser)
+    commands.append("python " + " ".join(run))
+    if not (REPO / run[2]).is_file():
+        subprocess.run([sys.executable, *run], cwd=REPO, check=True)
+    counts = json.loads((REPO / args.runs_dir / "ptb.train.filter.json").read_text())["counts"]
+    metrics: dict = {"filter_" + key: value for key, value in counts.items()}
+    metrics["filter_kept_percent"] = round(100.0 * counts["kept"] / counts["lines"], 2)
+    prose: dict[str, list[float]] = {}
+    full: dict[str, list[float]] = {}
+    judged: dict[str, dict] = {}
+    for seed in args.seeds:
+        run = train_command(ptb, args.runs_dir, seed)
+        commands.append("python " + " ".join(run))
+        folder = REPO / run[-1]
+        if not (args.reuse and (folder / "test_report.json").is_file()):
+            subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+        full_folder = REPO / args.full_runs_dir / f"sl{SHORTLIST}-seed{seed}"
+        record = RECORDS / f"sl{SHORTLIST}-seed{seed}"
+        for values, figures in ((prose, read_run(folder, IW_SAMPLES)), (full, read_run(record, IW_SAMPLES))):
+            for name, value in figures.items():
+                values.setdefault(name, []).append(value)
+        metrics.setdefault("vocab_size_per_seed", []).append(vocab_size(folder))
+        metrics.setdefault("full_text_vocab_size_per_seed", []).append(vocab_size(record))
+        for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model")):
+            name = f"prose_vae_interpolations_{model}_seed{seed}_pairs{args.pairs_from + 1}"
+            path = RESULTS / f"{name}.txt"
+            if not path.is_file():
+                write_interpolations(model_dir, REPO / "no-lm", args.parser, str(path.relative_to(REPO)),
+                                     first_pair=args.pairs_from, boilerplate=str(ptb / "ptb.train.txt"))
+            verdicts = RESULTS / f"{name}_judged.tsv"
+            if verdicts.is_file():
+                steps, bad = read_judged(verdicts, decoding=None)
+                judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
+    for name, values in prose.items():
+        add_seeded(metrics, f"vae_test_{name}", values)
+    for name, values in full.items():
+        add_seeded(metrics, f"full_text_vae_test_{name}", values)
+    metrics["iw_samples"] = IW_SAMPLES
+    metrics["interpolations_judged"] = judged
+    path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},
+                        notes="full_text_* are shortlist_ptb.py's runs of the same seeds on the whole PTB training "
+                              f"text (their records under {RECORDS.relative_to(REPO)}); test on PTB's whole test "
+                              "text; interpolations judged by one reader, the last decoding of each file. The runs: "
+                              + " ; ".join(commands) + f" (TEXTAE_DATA_DIR={os.environ.get('TEXTAE_DATA_DIR', '')})")
+    print(json.dumps(metrics, indent=1))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

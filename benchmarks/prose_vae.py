@@ -12,8 +12,8 @@ own judges pass, then the same VAE is trained on it:
    --softmax-shortlist 2000, 16 epochs, 50 importance samples) and `--train-file` that text
    (dev and test stay PTB's own) into <runs-dir>/sentence_vae-seed<S> (--reuse reads a run that
    has its test report);
-3. for each seed, the interpolations of both models, this one and shortlist_ptb.py's run of the same
-   seed on the whole text (--full-runs-dir, or its record under results/sentence_vae_runs/), between
+3. for --interpolation-seed (default: the first of --seeds), the interpolations of both models, this
+   one and shortlist_ptb.py's run of the same seed on the whole text (--full-runs-dir, or its record under results/sentence_vae_runs/), between
    the ten PTB test pairs after --pairs-from, under BENCHMARKS.md's decodings ending with short beam
    + --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
@@ -88,8 +88,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs-from", type=int, default=110, metavar="N",
                         help="interpolate the ten test pairs after the first N (default: 110, the first pairs "
                              "no earlier session read)")
+    parser.add_argument("--interpolation-seed", type=int, metavar="S",
+                        help="the seed whose two models interpolate (one of --seeds; default: the first)")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
+    if args.interpolation_seed is None:
+        args.interpolation_seed = args.seeds[0]
+    if args.interpolation_seed not in args.seeds:
+        parser.error(f"--interpolation-seed {args.interpolation_seed} is not one of --seeds {args.seeds}")
     ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
     commands = []
     run = filter_command(ptb, args.runs_dir, args.parser)
@@ -116,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
         metrics.setdefault("vocab_size_per_seed", []).append(vocab_size(folder))
         metrics.setdefault("full_text_vocab_size_per_seed", []).append(vocab_size(record))
         for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model")):
+            if seed != args.interpolation_seed:
+                break
             name = f"prose_vae_interpolations_{model}_seed{seed}_pairs{args.pairs_from + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():

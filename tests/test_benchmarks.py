@@ -599,14 +599,18 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
     results.mkdir(parents=True, exist_ok=True)
     (results / "prose_vae_interpolations_prose_seed1_pairs111_judged.tsv").write_text(
         "# a reader's verdicts\nverdict\tstep\nok\tthe company said\nbad\tprime rate N N\nok\tstocks fell\n")
-    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full"])
+    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full",
+                "--interpolation-seed", "1"])
     assert [command[0].split("/")[-1] for command in ran] == ["filter_text.py", "train_vae.py", "train_vae.py"]
-    assert [name for name, _ in written] == ["sentence_vae-seed0", "sl2000-seed0", "sentence_vae-seed1", "sl2000-seed1"]
+    assert [name for name, _ in written] == ["sentence_vae-seed1", "sl2000-seed1"]  # one seed's two models
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["filter_kept"] == 8 and metrics["filter_kept_percent"] == 80.0
     assert metrics["vae_test_iw_nll_per_seed"] == [106.0, 107.0] and metrics["full_text_vae_test_elbo_nll"] == 107.0
     assert metrics["vocab_size_per_seed"] == [9950, 9950] and metrics["full_text_vocab_size_per_seed"] == [10002, 10002]
     assert metrics["interpolations_judged"] == {"prose_vae_interpolations_prose_seed1_pairs111": {"steps": 3,
                                                                                                "judged_bad": 1}}
-    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse"])
-    assert len(ran) == 3 and len(written) == 4  # filtered text, runs and interpolation files all kept
+    bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--interpolation-seed", "1"])
+    assert len(ran) == 3 and len(written) == 2  # filtered text, runs and interpolation files all kept
+    with pytest.raises(SystemExit):
+        bench.main(["--seeds", "0", "--parser", "PARSER", "--interpolation-seed", "2"])

@@ -614,3 +614,36 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
     assert len(ran) == 3 and len(written) == 2  # filtered text, runs and interpolation files all kept
     with pytest.raises(SystemExit):
         bench.main(["--seeds", "0", "--parser", "PARSER", "--interpolation-seed", "2"])
+
+
+def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):
+    from textae.benchmarking import read_judged
+
+    bench = _benchmark("blind_judging")
+
+    def interpolation_file(name, steps):
+        body = "\n".join(f"  {i}  {step}" for i, step in enumerate(steps))
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"# model: x\n\n# decoding: greedy\nfrom: a\nto:   b\n  0  old\n\n# decoding: beam\nfrom: a\nto:   b\n"
+                        f"{body}\n", encoding="utf-8")
+        return path
+
+    first = interpolation_file("first", ["prices rose", "the dollar fell", "prices rose"])
+    second = interpolation_file("second", ["prime rate N N", "the dollar fell"])
+    pooled = tmp_path / "steps.tsv"
+    assert bench.main(["pool", str(first), str(second), "--out", str(pooled)]) == 0
+    rows = pooled.read_text().splitlines()
+    assert sorted(rows) == ["?\tprices rose", "?\tprime rate N N", "?\tthe dollar fell"]  # "old" is not the last decoding
+    verdicts = {"prime rate N N": "bad"}
+    pooled.write_text("".join(f"{verdicts.get(row[2:], 'ok')}\t{row[2:]}\n" for row in rows))
+    assert bench.main(["map", str(pooled), str(first), str(second), "--comment", "one reader, blind"]) == 0
+    judged = tmp_path / "second_judged.tsv"
+    assert judged.read_text().startswith("# one reader, blind\nverdict\tstep\n")
+    assert read_judged(judged, decoding=None) == (["prime rate N N", "the dollar fell"], [True, False])
+    assert read_judged(tmp_path / "first_judged.tsv", decoding=None)[1] == [False, False, False]
+    pooled.write_text("?\tprices rose\n")
+    with pytest.raises(SystemExit, match="the verdict must be ok or bad"):
+        bench.main(["map", str(pooled), str(first)])
+    pooled.write_text("ok\tprices rose\n")
+    with pytest.raises(SystemExit, match="no verdict for 'the dollar fell'"):
+        bench.main(["map", str(pooled), str(first)])

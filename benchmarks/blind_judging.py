@@ -1,0 +1,92 @@
+#!/usr/bin/env python
+"""Judge interpolation steps blind: the steps of several files pooled, shuffled, then mapped back.
+
+To compare two models' interpolations (or two decodings) without knowing which wrote a step:
+
+    python benchmarks/blind_judging.py pool A.txt B.txt --out steps.tsv
+        # every distinct step of the last decoding of each file, shuffled (--seed), one per row
+        # as `?<TAB>step`; the reader replaces each ? by ok or bad
+    python benchmarks/blind_judging.py map steps.tsv A.txt B.txt --comment "# who judged, how"
+        # writes A_judged.tsv and B_judged.tsv beside the files: `verdict<TAB>step` for each
+        # step of the last decoding in the file's order (what clause_filter.py, prose_vae.py and
+        # boilerplate_filter.py read), headed by the --comment lines
+
+A step the model decoded twice is judged once. The files are interpolation files as
+benchmarks/sentence_vae.py and prose_vae.py write them (`# decoding: ...` sections of pairs:
+`from:`, `to:`, then one numbered step per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+
+def last_decoding_steps(path: Path) -> list[str]:
+    """The steps of the last ``# decoding:`` section of an interpolation file, in order (an
+    empty step as '')."""
+    text = path.read_text(encoding="utf-8")
+    if "# decoding:" not in text:
+        raise SystemExit(f"blind_judging.py: error: {path} has no '# decoding:' section")
+    steps = []
+    for line in text.split("# decoding:")[-1].splitlines()[1:]:
+        if line.startswith("  ") and line.strip():
+            number, _, step = line.strip().partition(" ")
+            if not number.isdigit():
+                raise SystemExit(f"blind_judging.py: error: {path}: expected a numbered step, got {line!r}")
+            steps.append(step.strip())
+    return steps
+
+
+def read_verdicts(path: Path) -> dict[str, str]:
+    verdicts = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line or line.startswith("#"):
+            continue
+        verdict, _, step = line.partition("\t")
+        if verdict not in ("ok", "bad"):
+            raise SystemExit(f"blind_judging.py: error: {path}, row {number}: the verdict must be ok or bad, got "
+                             f"{verdict!r}")
+        verdicts[step] = verdict
+    return verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    pool = commands.add_parser("pool", help="write the distinct steps of the files, shuffled, for a reader")
+    pool.add_argument("files", nargs="+", type=Path, help="interpolation files")
+    pool.add_argument("--out", type=Path, required=True, help="the TSV the reader fills in")
+    pool.add_argument("--seed", type=int, default=31, help="seed of the shuffle (default: 31)")
+    mapping = commands.add_parser("map", help="write each file's _judged.tsv from the filled-in TSV")
+    mapping.add_argument("verdicts", type=Path, help="the TSV of `pool`, each ? replaced by ok or bad")
+    mapping.add_argument("files", nargs="+", type=Path, help="the same interpolation files")
+    mapping.add_argument("--comment", action="append", default=[],
+                         help="a line heading each _judged.tsv (give it again for more lines; '# ' is added)")
+    args = parser.parse_args(argv)
+    if args.command == "pool":
+        steps = sorted({step for path in args.files for step in last_decoding_steps(path)})
+        random.Random(args.seed).shuffle(steps)
+        args.out.write_text("".join(f"?\t{step}\n" for step in steps), encoding="utf-8")
+        print(f"wrote {len(steps)} distinct steps of {len(args.files)} files to {args.out}", file=sys.stderr)
+        return 0
+    verdicts = read_verdicts(args.verdicts)
+    for path in args.files:
+        steps = last_decoding_steps(path)
+        missing = [step for step in steps if step not in verdicts]
+        if missing:
+            raise SystemExit(f"blind_judging.py: error: {args.verdicts} has no verdict for {missing[0]!r} of {path}")
+        comments = "".join((line if line.startswith("#") else f"# {line}") + "\n" for line in args.comment)
+        rows = "".join(f"{verdicts[step]}\t{step}\n" for step in steps)
+        out = path.with_name(f"{path.stem}_judged.tsv")
+        out.write_text(comments + "verdict\tstep\n" + rows, encoding="utf-8")
+        bad = sum(verdicts[step] == "bad" for step in steps)
+        print(f"{out}: {bad} of {len(steps)} steps bad", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

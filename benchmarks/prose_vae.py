@@ -14,7 +14,7 @@ own judges pass, then the same VAE is trained on it:
    has its test report);
 3. for --interpolation-seed (default: the first of --seeds), the interpolations of both models, this
    one and shortlist_ptb.py's run of the same seed on the whole text (--full-runs-dir, or its record under results/sentence_vae_runs/), between
-   the ten PTB test pairs after --pairs-from, under BENCHMARKS.md's decodings ending with short beam
+   the ten PTB test pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam
    + --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
@@ -28,7 +28,7 @@ its own training text's, so its test figures are not those of the same task: the
 training on prose costs on PTB, not a better or worse model.
 
     python benchmarks/prose_vae.py --seeds 2 --parser runs/parser-ptb_sample-lmtext-seed0/model \\
-        --runs-dir runs/prose-vae --full-runs-dir runs/shortlist-ptb --pairs-from 110
+        --runs-dir runs/prose-vae --full-runs-dir runs/shortlist-ptb --pairs-from 110 120
 """
 
 from __future__ import annotations
@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="shortlist_ptb.py's --runs-dir, whose sl2000-seed<S>/model the whole-text interpolations "
                              "decode (default: runs/shortlist-ptb); its test figures are read from its record")
     parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
-    parser.add_argument("--pairs-from", type=int, default=110, metavar="N",
-                        help="interpolate the ten test pairs after the first N (default: 110, the first pairs "
-                             "no earlier session read)")
+    parser.add_argument("--pairs-from", type=int, nargs="+", default=[110], metavar="N",
+                        help="interpolate the ten test pairs after the first N, for each N given (default: 110, "
+                             "the first pairs no earlier session read)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
@@ -121,14 +121,14 @@ def main(argv: list[str] | None = None) -> None:
                 values.setdefault(name, []).append(value)
         metrics.setdefault("vocab_size_per_seed", []).append(vocab_size(folder))
         metrics.setdefault("full_text_vocab_size_per_seed", []).append(vocab_size(record))
-        for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model")):
-            if seed != args.interpolation_seed:
-                break
-            name = f"prose_vae_interpolations_{model}_seed{seed}_pairs{args.pairs_from + 1}"
+        chosen = [(first, model, model_dir) for first in args.pairs_from
+                  for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))]
+        for first, model, model_dir in chosen if seed == args.interpolation_seed else []:
+            name = f"prose_vae_interpolations_{model}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
                 write_interpolations(model_dir, REPO / "no-lm", args.parser, str(path.relative_to(REPO)),
-                                     first_pair=args.pairs_from, boilerplate=str(ptb / "ptb.train.txt"))
+                                     first_pair=first, boilerplate=str(ptb / "ptb.train.txt"))
             verdicts = RESULTS / f"{name}_judged.tsv"
             if verdicts.is_file():
                 steps, bad = read_judged(verdicts, decoding=None)

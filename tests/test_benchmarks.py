@@ -589,7 +589,7 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
                      9950, 2.0)
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate):
-        assert clause_parser == "PARSER" and first_pair == 110 and boilerplate.endswith("ptb.train.txt")
+        assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
         (tmp_path / path).write_text("steps\n")
 
@@ -600,9 +600,12 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
     (results / "prose_vae_interpolations_prose_seed1_pairs111_judged.tsv").write_text(
         "# a reader's verdicts\nverdict\tstep\nok\tthe company said\nbad\tprime rate N N\nok\tstocks fell\n")
     bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full",
-                "--interpolation-seed", "1"])
+                "--interpolation-seed", "1", "--pairs-from", "110", "120"])
     assert [command[0].split("/")[-1] for command in ran] == ["filter_text.py", "train_vae.py", "train_vae.py"]
-    assert [name for name, _ in written] == ["sentence_vae-seed1", "sl2000-seed1"]  # one seed's two models
+    assert written == [("sentence_vae-seed1", "benchmarks/results/prose_vae_interpolations_prose_seed1_pairs111.txt"),
+                       ("sl2000-seed1", "benchmarks/results/prose_vae_interpolations_full_seed1_pairs111.txt"),
+                       ("sentence_vae-seed1", "benchmarks/results/prose_vae_interpolations_prose_seed1_pairs121.txt"),
+                       ("sl2000-seed1", "benchmarks/results/prose_vae_interpolations_full_seed1_pairs121.txt")]
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["filter_kept"] == 8 and metrics["filter_kept_percent"] == 80.0
     assert metrics["vae_test_iw_nll_per_seed"] == [106.0, 107.0] and metrics["full_text_vae_test_elbo_nll"] == 107.0
@@ -610,8 +613,8 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
     assert metrics["interpolations_judged"] == {"prose_vae_interpolations_prose_seed1_pairs111": {"steps": 3,
                                                                                                "judged_bad": 1}}
     bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
-                "--interpolation-seed", "1"])
-    assert len(ran) == 3 and len(written) == 2  # filtered text, runs and interpolation files all kept
+                "--interpolation-seed", "1", "--pairs-from", "110", "120"])
+    assert len(ran) == 3 and len(written) == 4  # filtered text, runs and interpolation files all kept
     with pytest.raises(SystemExit):
         bench.main(["--seeds", "0", "--parser", "PARSER", "--interpolation-seed", "2"])
 

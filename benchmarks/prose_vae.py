@@ -21,7 +21,9 @@ own judges pass, then the same VAE is trained on it:
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
    elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
    file a reader has judged (the same name ending _judged.tsv, `verdict<TAB>step` rows of the last
-   decoding), its bad steps.
+   decoding; benchmarks/blind_judging.py writes them from a blind reading of both models' steps), its
+   bad steps, and for each model the bad steps and steps of all its judged files
+   (interpolation_bad_steps_{prose,full}, interpolation_steps_{prose,full}).
 
 The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
 its own training text's, so its test figures are not those of the same task: they say what
@@ -139,6 +141,10 @@ def main(argv: list[str] | None = None) -> None:
         add_seeded(metrics, f"full_text_vae_test_{name}", values)
     metrics["iw_samples"] = IW_SAMPLES
     metrics["interpolations_judged"] = judged
+    for model in ("prose", "full"):  # over every judged set: bad steps of all steps
+        sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
+        metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
+        metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)
     path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},
                         notes="full_text_* are shortlist_ptb.py's runs of the same seeds on the whole PTB training "
                               f"text (their records under {RECORDS.relative_to(REPO)}); test on PTB's whole test "

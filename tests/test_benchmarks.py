@@ -612,6 +612,8 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
     assert metrics["vocab_size_per_seed"] == [9950, 9950] and metrics["full_text_vocab_size_per_seed"] == [10002, 10002]
     assert metrics["interpolations_judged"] == {"prose_vae_interpolations_prose_seed1_pairs111": {"steps": 3,
                                                                                                "judged_bad": 1}}
+    assert metrics["interpolation_bad_steps_prose"] == 1 and metrics["interpolation_steps_prose"] == 3
+    assert metrics["interpolation_bad_steps_full"] == 0 and metrics["interpolation_steps_full"] == 0
     bench.main(["--seeds", "0", "1", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
                 "--interpolation-seed", "1", "--pairs-from", "110", "120"])
     assert len(ran) == 3 and len(written) == 4  # filtered text, runs and interpolation files all kept

@@ -320,6 +320,24 @@ def beam_widths(text: str) -> list[int]:
 DECODING_DEFAULTS = {"beam_size": 5, "length_penalty": 1.0, "temperature": 1.0, "fluency_weight": 2.0}
 
 
+def check_boilerplate_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuses (``parser.error``) ``--boilerplate-similarity`` or ``--boilerplate-span`` without
+    ``--refuse-boilerplate``, and their values out of range (for :func:`load_boilerplate_filter`)."""
+    if args.boilerplate_similarity is not None:
+        if args.refuse_boilerplate is None:
+            parser.error("--boilerplate-similarity says which near copies --refuse-boilerplate refuses; add "
+                         "--refuse-boilerplate")
+        if not 0 < args.boilerplate_similarity <= 1:
+            parser.error(f"--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got "
+                         f"{args.boilerplate_similarity}")
+    if args.boilerplate_span is not None:
+        if args.refuse_boilerplate is None:
+            parser.error("--boilerplate-span says which runs of words --refuse-boilerplate refuses; add "
+                         "--refuse-boilerplate")
+        if args.boilerplate_span < 0:
+            parser.error(f"--boilerplate-span must be 0 (off) or more words, got {args.boilerplate_span}")
+
+
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag, or
     for a flag the chosen decoding would ignore (``--beam-size`` without ``--decode beam``,
@@ -349,19 +367,7 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     if args.refuse_boilerplate is not None and args.decode != "beam":
         parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
                      f"{args.decode})")
-    if args.boilerplate_similarity is not None:
-        if args.refuse_boilerplate is None:
-            parser.error("--boilerplate-similarity says which near copies --refuse-boilerplate refuses; add "
-                         "--refuse-boilerplate")
-        if not 0 < args.boilerplate_similarity <= 1:
-            parser.error(f"--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got "
-                         f"{args.boilerplate_similarity}")
-    if args.boilerplate_span is not None:
-        if args.refuse_boilerplate is None:
-            parser.error("--boilerplate-span says which runs of words --refuse-boilerplate refuses; add "
-                         "--refuse-boilerplate")
-        if args.boilerplate_span < 0:
-            parser.error(f"--boilerplate-span must be 0 (off) or more words, got {args.boilerplate_span}")
+    check_boilerplate_arguments(parser, args)
     if args.fallback_beam_sizes:
         if args.clause_parser is None and args.refuse_boilerplate is None:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "

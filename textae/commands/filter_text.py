@@ -32,6 +32,7 @@ from pathlib import Path
 
 from textae.cli import (
     UsageError,
+    check_boilerplate_arguments,
     load_boilerplate_filter,
     load_clause_filter,
     parse_bool,
@@ -69,19 +70,7 @@ def main(argv=None) -> int:
     parser.add_argument("--progress", type=parse_bool, default=True, metavar="BOOL",
                         help="show a progress bar on standard error (default: true)")
     args = parser.parse_args(argv)
-    if args.boilerplate_similarity is not None:
-        if args.refuse_boilerplate is None:
-            parser.error("--boilerplate-similarity says which near copies --refuse-boilerplate refuses; add "
-                         "--refuse-boilerplate")
-        if not 0 < args.boilerplate_similarity <= 1:
-            parser.error(f"--boilerplate-similarity must be above 0 and at most 1 (word-for-word copies only), got "
-                         f"{args.boilerplate_similarity}")
-    if args.boilerplate_span is not None:
-        if args.refuse_boilerplate is None:
-            parser.error("--boilerplate-span says which runs of words --refuse-boilerplate refuses; add "
-                         "--refuse-boilerplate")
-        if args.boilerplate_span < 0:
-            parser.error(f"--boilerplate-span must be 0 (off) or more words, got {args.boilerplate_span}")
+    check_boilerplate_arguments(parser, args)
     if args.clause_parser is None and args.refuse_boilerplate is None:
         parser.error("nothing to filter by: give --clause-parser DIR, --refuse-boilerplate FILE or both")
     source, target = Path(args.input), Path(args.output)

@@ -2,8 +2,8 @@
 """A sentence VAE trained on PTB's prose only, beside the same run on the whole training text.
 
 PTB's training text holds the newspaper's tables, boxes, footnotes and headlines beside its prose,
-and a VAE trained on it decodes such lines between sentences (BENCHMARKS.md, issue #4: most of the
-interpolation steps read as bad). Here the training text is first kept to the lines the decoding's
+and a VAE trained on it decodes such lines between sentences (BENCHMARKS.md, issue #4: many of the
+interpolation steps read as bad are such lines). Here the training text is first kept to the lines the decoding's
 own judges pass, then the same VAE is trained on it:
 
 1. `scripts/filter_text.py ptb.train.txt <runs-dir>/ptb.train.sentences.txt --clause-parser <--parser>
@@ -13,9 +13,10 @@ own judges pass, then the same VAE is trained on it:
    (dev and test stay PTB's own) into <runs-dir>/sentence_vae-seed<S> (--reuse reads a run that
    has its test report);
 3. for --interpolation-seed (default: the first of --seeds), the interpolations of both models, this
-   one and shortlist_ptb.py's run of the same seed on the whole text (--full-runs-dir, or its record under results/sentence_vae_runs/), between
-   the ten PTB test pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam
-   + --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
+   one and shortlist_ptb.py's run of the same seed on the whole text (its model in --full-runs-dir,
+   its test figures from its record under results/sentence_vae_runs/), between the ten PTB test
+   pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam +
+   --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
@@ -30,7 +31,7 @@ its own training text's, so its test figures are not those of the same task: the
 training on prose costs on PTB, not a better or worse model.
 
     python benchmarks/prose_vae.py --seeds 2 --parser runs/parser-ptb_sample-lmtext-seed0/model \\
-        --runs-dir runs/prose-vae --full-runs-dir runs/shortlist-ptb --pairs-from 110 120
+        --runs-dir runs/prose-vae --full-runs-dir runs/shortlist-ptb --pairs-from 110 120 130
 """
 
 from __future__ import annotations

@@ -83,10 +83,10 @@ def matmul_gflops(size: int, repeats: int = 10) -> float:
     return 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9
 
 
-
 def matmul_peak_gflops(sizes: tuple[int, ...] = (1024, 2048)) -> float:
     """The float32 matmul peak the epoch benchmarks stand beside: the best of square multiplies of ``sizes``."""
     return max(matmul_gflops(size) for size in sizes)
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

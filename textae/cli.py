@@ -44,17 +44,14 @@ def _field_type(field: dataclasses.Field, owner: type) -> Any:
     return annotation
 
 
-def _parse_bool(text: str) -> bool:
+def parse_bool(text: str) -> bool:
+    """The ``type=`` of a BOOL flag: true/false, yes/no, on/off, 1/0."""
     lowered = text.lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
     raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
-
-
-#: the ``type=`` of a BOOL flag (true/false, yes/no, on/off, 1/0), as the config flags read them
-parse_bool = _parse_bool
 
 
 def _shown(value: Any) -> str:
@@ -97,7 +94,7 @@ def add_dataclass_arguments(
             shown = _shown(default)
             help_text = f"{help_text} (default: {shown})" if help_text else f"default: {shown}"
         if kind is bool:
-            group.add_argument(_flag(field.name), type=_parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
+            group.add_argument(_flag(field.name), type=parse_bool, default=_UNSET, metavar="BOOL", help=help_text)
         else:
             group.add_argument(
                 _flag(field.name), type=finite_float if kind is float else kind if kind in (int, str) else str,
@@ -459,13 +456,11 @@ BOILERPLATE_SIMILARITY = 0.8
 BOILERPLATE_SPAN = 5
 
 
-def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
-    """The judge of ``--refuse-boilerplate`` (``None`` without it), for ``generate(acceptable=...)``:
-    :func:`textae.decoding.line_filter` over the file's
-    :func:`textae.corpora.text.recurring_block_lines`, encoded with the sentence model's ``vocab``,
-    with ``--boilerplate-similarity`` (:data:`BOILERPLATE_SIMILARITY` when not given), and the
-    runs of ``--boilerplate-span`` words only those lines hold
-    (:func:`textae.corpora.text.block_spans`; :data:`BOILERPLATE_SPAN` words when not given).
+def read_boilerplate(args: argparse.Namespace) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]] | None:
+    """``--refuse-boilerplate``'s file read once (``None`` without the flag): its
+    :func:`textae.corpora.text.recurring_block_lines` and the runs of ``--boilerplate-span``
+    words only those lines hold (:func:`textae.corpora.text.block_spans`; :data:`BOILERPLATE_SPAN`
+    words when not given), as words.
 
     Raises:
         UsageError: the file is missing, not UTF-8 or empty, with the whole one-line message.
@@ -478,16 +473,32 @@ def load_boilerplate_filter(args: argparse.Namespace, vocab: Any) -> Any:
         load_text_corpus,
         recurring_block_lines,
     )
-    from textae.decoding import line_filter
 
     try:
         sentences = load_text_corpus(args.refuse_boilerplate)
     except (OSError, EmptyCorpusError) as error:
         raise UsageError(f"cannot use --refuse-boilerplate {args.refuse_boilerplate}: {error}") from error
-    similarity = BOILERPLATE_SIMILARITY if args.boilerplate_similarity is None else args.boilerplate_similarity
     span = BOILERPLATE_SPAN if args.boilerplate_span is None else args.boilerplate_span
     lines = recurring_block_lines(sentences)
-    spans = block_spans(sentences, lines, span) if span else set()
+    return lines, (block_spans(sentences, lines, span) if span else set())
+
+
+def load_boilerplate_filter(args: argparse.Namespace, vocab: Any,
+                            boilerplate: tuple[set[tuple[str, ...]], set[tuple[str, ...]]] | None = None) -> Any:
+    """The judge of ``--refuse-boilerplate`` (``None`` without it), for ``generate(acceptable=...)``:
+    :func:`textae.decoding.line_filter` over the lines and runs of words of :func:`read_boilerplate`
+    (``boilerplate``, when the caller has read them already), encoded with the sentence model's
+    ``vocab``, with ``--boilerplate-similarity`` (:data:`BOILERPLATE_SIMILARITY` when not given).
+
+    Raises:
+        UsageError: from :func:`read_boilerplate`.
+    """
+    if args.refuse_boilerplate is None:
+        return None
+    from textae.decoding import line_filter
+
+    lines, spans = boilerplate if boilerplate is not None else read_boilerplate(args)
+    similarity = BOILERPLATE_SIMILARITY if args.boilerplate_similarity is None else args.boilerplate_similarity
     return line_filter(vocab, lines, min_similarity=similarity, spans=spans)
 
 

@@ -37,6 +37,7 @@ from textae.cli import (
     load_clause_filter,
     parse_bool,
     program_name,
+    read_boilerplate,
 )
 from textae.serialization import CheckpointError
 
@@ -94,15 +95,12 @@ def main(argv=None) -> int:
     from textae.vocab import Vocab
 
     words = [line.split() for line in lines]
-    known = list(words)
-    if args.refuse_boilerplate:  # its lines' words too, or two unknown words would match as <unk>
-        try:
-            known += [line.split() for line in Path(args.refuse_boilerplate).read_text(encoding="utf-8").splitlines()]
-        except (OSError, UnicodeDecodeError):
-            pass  # load_boilerplate_filter says what is wrong with the file
-    vocab = Vocab.build(known)  # every word, so the judges see the lines as they are
     try:
-        boilerplate = load_boilerplate_filter(args, vocab)
+        found = read_boilerplate(args)
+        # every word of INPUT and of the refused lines (the spans' words are among those), so the
+        # judges see the lines as they are: two words missing from it would both match as <unk>
+        vocab = Vocab.build([*words, *(found[0] if found else ())])
+        boilerplate = load_boilerplate_filter(args, vocab, found)
         clause = load_clause_filter(args, vocab)
     except (CheckpointError, UsageError) as error:
         print(f"{program_name()}: error: {error}", file=sys.stderr)

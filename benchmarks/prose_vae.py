@@ -18,13 +18,21 @@ own judges pass, then the same VAE is trained on it:
    pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam +
    --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
+   With --lm, an LSTM-LM (the same decoder without z, the same flags) is first trained on each
+   model's training text for that seed (<runs-dir>/lstm_lm-seed<S> on the kept text,
+   <runs-dir>/full-text-lstm_lm-seed<S> on the whole one; --reuse reads one that has its test
+   report), and the interpolations re-rank each beam with it (--fluency-lm, the decodings of
+   BENCHMARKS.md with the LM), into results/prose_vae_interpolations_{prose,full}_lm_seed<S>_pairs<N+1>.txt;
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
    elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
-   file a reader has judged (the same name ending _judged.tsv, `verdict<TAB>step` rows of the last
+   file of --interpolation-seed a reader has judged, with the LM or without, whichever run wrote it
+   (the same name ending _judged.tsv, `verdict<TAB>step` rows of the last
    decoding; benchmarks/blind_judging.py writes them from a blind reading of both models' steps), its
    bad steps, and for each model the bad steps and steps of all its judged files
-   (interpolation_bad_steps_{prose,full}, interpolation_steps_{prose,full}).
+   (interpolation_bad_steps_{prose,full}, interpolation_steps_{prose,full}; with the LM:
+   interpolation_bad_steps_{prose,full}_lm, interpolation_steps_{prose,full}_lm); with --lm, the
+   two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
 
 The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
 its own training text's, so its test figures are not those of the same task: they say what
@@ -72,6 +80,15 @@ def train_command(ptb: Path, runs_dir: str, seed: int) -> list[str]:
             "--output-dir", f"{runs_dir}/sentence_vae-seed{seed}"]
 
 
+def lm_command(ptb: Path, runs_dir: str, seed: int, text: str) -> list[str]:
+    """The LSTM-LM of one seed on the kept text (``text`` "prose") or on PTB's whole training text ("full")."""
+    files = ["--train-file", f"{runs_dir}/ptb.train.sentences.txt", "--dev-file", str(ptb / "ptb.valid.txt"),
+             "--test-file", str(ptb / "ptb.test.txt")] if text == "prose" else []  # else the --ptb preset's own
+    name = "lstm_lm" if text == "prose" else "full-text-lstm_lm"
+    return ["scripts/train_vae.py", "--ptb", "--model", "lstm_lm", "--seed", str(seed), *FLAGS,
+            "--softmax-shortlist", str(SHORTLIST), *files, "--output-dir", f"{runs_dir}/{name}-seed{seed}"]
+
+
 def vocab_size(run: Path) -> int:
     return int(json.loads((run / "run_config.json").read_text())["model"]["vocab_size"])
 
@@ -93,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
                              "the first pairs no earlier session read)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")
+    parser.add_argument("--lm", action="store_true",
+                        help="train an LSTM-LM on each model's training text (for --interpolation-seed) and "
+                             "re-rank the interpolations' beams with it; their files are named _lm_")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
     if args.interpolation_seed is None:
@@ -124,25 +144,38 @@ def main(argv: list[str] | None = None) -> None:
                 values.setdefault(name, []).append(value)
         metrics.setdefault("vocab_size_per_seed", []).append(vocab_size(folder))
         metrics.setdefault("full_text_vocab_size_per_seed", []).append(vocab_size(record))
+        if seed != args.interpolation_seed:
+            continue
+        lm_dirs = {"prose": REPO / "no-lm", "full": REPO / "no-lm"}
+        for text in ("prose", "full") if args.lm else ():
+            run = lm_command(ptb, args.runs_dir, seed, text)
+            commands.append("python " + " ".join(run))
+            lm_folder = REPO / run[-1]
+            if not (args.reuse and (lm_folder / "test_report.json").is_file()):
+                subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+            report = json.loads((lm_folder / "test_report.json").read_text())["test"]
+            prefix = "lm_test" if text == "prose" else "full_text_lm_test"
+            metrics[f"{prefix}_nll"], metrics[f"{prefix}_ppl"] = float(report["nll"]), float(report["ppl"])
+            lm_dirs[text] = lm_folder / "model"
         chosen = [(first, model, model_dir) for first in args.pairs_from
                   for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))]
-        for first, model, model_dir in chosen if seed == args.interpolation_seed else []:
-            name = f"prose_vae_interpolations_{model}_seed{seed}_pairs{first + 1}"
+        for first, model, model_dir in chosen:
+            name = f"prose_vae_interpolations_{model}{'_lm' if args.lm else ''}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
-                write_interpolations(model_dir, REPO / "no-lm", args.parser, str(path.relative_to(REPO)),
+                write_interpolations(model_dir, lm_dirs[model], args.parser, str(path.relative_to(REPO)),
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"))
-            verdicts = RESULTS / f"{name}_judged.tsv"
-            if verdicts.is_file():
-                steps, bad = read_judged(verdicts, decoding=None)
-                judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
+    # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
+    for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
+        steps, bad = read_judged(verdicts, decoding=None)
+        judged[verdicts.name.removesuffix("_judged.tsv")] = {"steps": len(steps), "judged_bad": sum(bad)}
     for name, values in prose.items():
         add_seeded(metrics, f"vae_test_{name}", values)
     for name, values in full.items():
         add_seeded(metrics, f"full_text_vae_test_{name}", values)
     metrics["iw_samples"] = IW_SAMPLES
     metrics["interpolations_judged"] = judged
-    for model in ("prose", "full"):  # over every judged set: bad steps of all steps
+    for model in ("prose", "full", "prose_lm", "full_lm"):  # over every judged set: bad steps of all steps
         sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)

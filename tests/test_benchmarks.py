@@ -621,6 +621,64 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
         bench.main(["--seeds", "0", "--parser", "PARSER", "--interpolation-seed", "2"])
 
 
+def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_one(tmp_path, monkeypatch):
+    import json
+
+    bench = _benchmark("prose_vae")
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    results = tmp_path / "benchmarks" / "results"
+    monkeypatch.setattr(bench, "RESULTS", results)
+    monkeypatch.setattr("textae.benchmarking.RESULTS", results)
+    monkeypatch.setattr(bench, "RECORDS", results / "sentence_vae_runs" / "shortlist-ptb")
+    ran, written = [], []
+    test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
+    for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
+        folder.mkdir(parents=True)
+        (folder / "test_report.json").write_text(json.dumps({"test": test}))
+        (folder / "run_config.json").write_text(json.dumps({"model": {"vocab_size": 9970}}))
+    (tmp_path / "runs" / "ptb.train.sentences.txt").write_text("a sentence\n")
+    counts = {"lines": 10, "kept": 8, "refused_as_boilerplate": 1, "refused_as_not_a_sentence": 1}
+    (tmp_path / "runs" / "ptb.train.filter.json").write_text(json.dumps({"counts": counts}))
+
+    def fake_run(command, **kwargs):
+        ran.append(command[1:])
+        assert command[command.index("--model") + 1] == "lstm_lm"
+        folder = tmp_path / command[command.index("--output-dir") + 1]
+        folder.mkdir(parents=True)
+        prose = "--train-file" in command
+        (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
+
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate):
+        written.append((model_dir.parent.name, lm_dir.parent.name, path))
+        (tmp_path / path).write_text("steps\n")
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
+    monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
+    for name, rows in (("prose_seed2_pairs111", "ok\tx\nbad\ty\n"), ("prose_lm_seed2_pairs141", "bad\tx\nbad\ty\nok\tz\n"),
+                       ("full_lm_seed2_pairs141", "ok\tx\n"), ("full_lm_seed1_pairs141", "bad\tx\n")):
+        (results / f"prose_vae_interpolations_{name}_judged.tsv").write_text(f"verdict\tstep\n{rows}")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "140"])
+    assert [command[command.index("--output-dir") + 1] for command in ran] == ["runs/lstm_lm-seed2",
+                                                                               "runs/full-text-lstm_lm-seed2"]
+    assert ran[0][ran[0].index("--train-file") + 1] == "runs/ptb.train.sentences.txt" and "--train-file" not in ran[1]
+    assert written == [("sentence_vae-seed2", "lstm_lm-seed2",
+                        "benchmarks/results/prose_vae_interpolations_prose_lm_seed2_pairs141.txt"),
+                       ("sl2000-seed2", "full-text-lstm_lm-seed2",
+                        "benchmarks/results/prose_vae_interpolations_full_lm_seed2_pairs141.txt")]
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["lm_test_nll"] == 104.0 and metrics["full_text_lm_test_nll"] == 103.0
+    # the judged files of seed 2, with the LM and without; seed 1's is not counted
+    assert (metrics["interpolation_bad_steps_prose_lm"], metrics["interpolation_steps_prose_lm"]) == (2, 3)
+    assert (metrics["interpolation_bad_steps_full_lm"], metrics["interpolation_steps_full_lm"]) == (0, 1)
+    assert (metrics["interpolation_bad_steps_prose"], metrics["interpolation_steps_prose"]) == (1, 2)
+    assert metrics["interpolation_steps_full"] == 0 and len(metrics["interpolations_judged"]) == 3
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "140"])
+    assert len(ran) == 2 and len(written) == 2  # LMs and interpolation files kept
+
+
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):
     from textae.benchmarking import read_judged
 

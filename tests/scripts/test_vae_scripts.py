@@ -430,6 +430,14 @@ def test_a_two_level_softmax_model_trains_interpolates_and_refuses_a_shortlist_p
                      str(tmp_path / "refused"), "--progress", "false")
     assert refused.returncode == 2 and "--softmax-shortlist must be 0 (off) or between 4" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "refused" / "model").exists()
+    # a shortlist the real run's vocabulary holds but the dry run's few sentences do not: the dry run shrinks it
+    vocabulary = json.loads((output / "model" / "config.json").read_text())["config"]["vocab_size"]
+    full_vocabulary = script("train_vae.py", "--tiny", "--dry-run", "--softmax-shortlist", str(vocabulary + 10),
+                             "--output-dir", str(tmp_path / "shrunk"), "--progress", "false")
+    assert full_vocabulary.returncode == 0, full_vocabulary.stderr
+    assert f"--softmax-shortlist {vocabulary + 10} is past the dry run's vocabulary" in full_vocabulary.stderr
+    shrunk = json.loads((tmp_path / "shrunk" / "model" / "config.json").read_text())["config"]
+    assert shrunk["softmax_shortlist"] == shrunk["vocab_size"] // 2
 
 
 def test_interpolation_report_names_a_failing_run(tmp_path):

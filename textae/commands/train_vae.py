@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -164,7 +165,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="sentence_vae (default), lstm_lm (the baseline) or sentence_ae (plain, or denoising "
                              "with --input-mask-rate); `--model NAME --help` lists that model's flags")
     add_run_arguments(parser, default_output="runs/vae-<preset>-<model>-seed<seed>",
-                      dry_run="2 training batches, a few evaluation sentences")
+                      dry_run="2 training batches, a few evaluation sentences (a --softmax-shortlist the "
+                              "real vocabulary holds but these few words do not is halved to fit)")
     parser.add_argument("--eval-only", action="store_true",
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
                              "--iw-samples or --eval-splits) and rewrite test_report.json; the data flags default "
@@ -231,6 +233,10 @@ def main(argv=None) -> dict:
     build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
     set_seed(args.seed)
     splits = load_splits(data)
+    shortlist = getattr(args, "softmax_shortlist", None)
+    if args.dry_run and shortlist:  # checked against the vocabulary the real run would have, before it is cut
+        build_dataclass(config_class, args, preset,
+                        vocab_size=len(build_sentence_vocab(splits["train"], min_freq=data.min_freq)))
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:
@@ -243,7 +249,12 @@ def main(argv=None) -> dict:
             raise UsageError(f"--min-freq {data.min_freq}: no training word is seen that often, so every word would "
                              "be <unk>; lower --min-freq")
     encoded = {split: encode_sentences(rows, vocab, data.max_length or None) for split, rows in splits.items()}
-    model_config = build_dataclass(config_class, args, preset, vocab_size=len(vocab))
+    fixed = {"vocab_size": len(vocab)}
+    if args.dry_run and shortlist and shortlist >= len(vocab) - 1:  # fits the real run, not the dry run's few words
+        fixed["softmax_shortlist"] = len(vocab) // 2
+        print(f"--dry-run: --softmax-shortlist {shortlist} is past the dry run's vocabulary of {len(vocab)} words; "
+              f"it uses {fixed['softmax_shortlist']}", file=sys.stderr)
+    model_config = build_dataclass(config_class, args, preset, **fixed)
     model = model_class(model_config)
     lengths = [len(row) for row in encoded["train"]]
     train_loader = make_loader(encoded["train"], data.batch_size, collate_sentences, shuffle=True, seed=args.seed,

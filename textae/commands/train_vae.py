@@ -166,7 +166,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "with --input-mask-rate); `--model NAME --help` lists that model's flags")
     add_run_arguments(parser, default_output="runs/vae-<preset>-<model>-seed<seed>",
                       dry_run="2 training batches, a few evaluation sentences (a --softmax-shortlist the "
-                              "real vocabulary holds but these few words do not is halved to fit)")
+                              "real vocabulary holds but these few words do not becomes half their number)")
     parser.add_argument("--eval-only", action="store_true",
                         help="no training: evaluate the model in --output-dir/model again (e.g. with other "
                              "--iw-samples or --eval-splits) and rewrite test_report.json; the data flags default "

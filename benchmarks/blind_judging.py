@@ -11,7 +11,9 @@ To compare two models' interpolations (or two decodings) without knowing which w
         # step of the last decoding in the file's order (what clause_filter.py, prose_vae.py and
         # boilerplate_filter.py read), headed by the --comment lines
 
-A step the model decoded twice is judged once. The files are interpolation files as
+A step the model decoded twice is judged once. `pool --known C_judged.tsv` writes the steps an
+earlier reading already judged (e.g. another decoding of the same pairs) with that verdict, so
+the reader judges only the new ones and one sentence keeps one verdict. The files are interpolation files as
 benchmarks/sentence_vae.py and prose_vae.py write them (`# decoding: ...` sections of pairs:
 `from:`, `to:`, then one numbered step per line).
 """
@@ -41,9 +43,11 @@ def last_decoding_steps(path: Path) -> list[str]:
 
 
 def read_verdicts(path: Path) -> dict[str, str]:
+    """``step -> ok|bad`` from a filled-in pool TSV or a ``_judged.tsv`` (its comments and
+    ``verdict<TAB>step`` header skipped)."""
     verdicts = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or line == "verdict\tstep":
             continue
         verdict, _, step = line.partition("\t")
         if verdict not in ("ok", "bad"):
@@ -61,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     pool.add_argument("files", nargs="+", type=Path, help="interpolation files")
     pool.add_argument("--out", type=Path, required=True, help="the TSV the reader fills in")
     pool.add_argument("--seed", type=int, default=31, help="seed of the shuffle (default: 31)")
+    pool.add_argument("--known", type=Path, action="append", default=[], metavar="TSV",
+                      help="verdicts already given (a _judged.tsv or a filled-in pool TSV, e.g. of another decoding "
+                           "of the same pairs; give it again for more): a step they judge is written with that "
+                           "verdict instead of ?, so one sentence gets one verdict")
     mapping = commands.add_parser("map", help="write each file's _judged.tsv from the filled-in TSV")
     mapping.add_argument("verdicts", type=Path, help="the TSV of `pool`, each ? replaced by ok or bad")
     mapping.add_argument("files", nargs="+", type=Path, help="the same interpolation files")
@@ -70,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "pool":
         steps = sorted({step for path in args.files for step in last_decoding_steps(path)})
         random.Random(args.seed).shuffle(steps)
-        args.out.write_text("".join(f"?\t{step}\n" for step in steps), encoding="utf-8")
-        print(f"wrote {len(steps)} distinct steps of {len(args.files)} files to {args.out}", file=sys.stderr)
+        known = {step: verdict for path in args.known for step, verdict in read_verdicts(path).items()}
+        args.out.write_text("".join(f"{known.get(step, '?')}\t{step}\n" for step in steps), encoding="utf-8")
+        given = sum(step in known for step in steps)
+        print(f"wrote {len(steps)} distinct steps of {len(args.files)} files to {args.out}"
+              + (f" ({given} with their --known verdict, {len(steps) - given} to judge)" if args.known else ""),
+              file=sys.stderr)
         return 0
     verdicts = read_verdicts(args.verdicts)
     for path in args.files:

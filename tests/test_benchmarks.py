@@ -710,3 +710,8 @@ def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_f
     pooled.write_text("ok\tprices rose\n")
     with pytest.raises(SystemExit, match="no verdict for 'the dollar fell'"):
         bench.main(["map", str(pooled), str(first)])
+    # another decoding of the same pairs: the steps second_judged.tsv judged keep their verdicts, the new one is left
+    third = interpolation_file("third", ["prime rate N N", "bonds rallied"])
+    again = tmp_path / "again.tsv"
+    assert bench.main(["pool", str(third), "--out", str(again), "--known", str(judged)]) == 0
+    assert sorted(again.read_text().splitlines()) == ["?\tbonds rallied", "bad\tprime rate N N"]

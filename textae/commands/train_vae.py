@@ -230,10 +230,10 @@ def main(argv=None) -> dict:
     data = build_dataclass(SentenceDataConfig, args, {**preset, **recorded_data(output_dir)} if args.eval_only else preset)
     train_config = build_dataclass(TrainConfig, args, preset, output_dir=output_dir, seed=args.seed, resume=args.resume)
     config_class, model_class = MODELS[model_name]
-    build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad model flags: refused before reading
+    placeholder = build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad flags: refused before reading
     set_seed(args.seed)
     splits = load_splits(data)
-    shortlist = getattr(args, "softmax_shortlist", None)
+    shortlist = getattr(placeholder, "softmax_shortlist", 0)  # the flag's, else the preset's, else the default
     if args.dry_run and shortlist:  # checked against the vocabulary the real run would have, before it is cut
         build_dataclass(config_class, args, preset,
                         vocab_size=len(build_sentence_vocab(splits["train"], min_freq=data.min_freq)))

@@ -46,7 +46,11 @@ def read_verdicts(path: Path) -> dict[str, str]:
     """``step -> ok|bad`` from a filled-in pool TSV or a ``_judged.tsv`` (its comments and
     ``verdict<TAB>step`` header skipped)."""
     verdicts = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"blind_judging.py: error: cannot read verdicts from {path}: {error}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line or line.startswith("#") or line == "verdict\tstep":
             continue
         verdict, _, step = line.partition("\t")

@@ -715,3 +715,5 @@ def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_f
     again = tmp_path / "again.tsv"
     assert bench.main(["pool", str(third), "--out", str(again), "--known", str(judged)]) == 0
     assert sorted(again.read_text().splitlines()) == ["?\tbonds rallied", "bad\tprime rate N N"]
+    with pytest.raises(SystemExit, match="cannot read verdicts from .*missing_judged.tsv"):
+        bench.main(["pool", str(third), "--out", str(again), "--known", str(tmp_path / "missing_judged.tsv")])

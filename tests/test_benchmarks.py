@@ -554,15 +554,21 @@ def test_boilerplate_filter_counts_each_judged_sentence_once_bad_if_any_reading_
                                                        "bonds rose": False}
 
 
-def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpolations(tmp_path, monkeypatch):
-    import json
-
+def _prose_vae_in(tmp_path, monkeypatch):
+    """benchmarks/prose_vae.py with its repository, results and shortlist_ptb.py records under tmp_path."""
     bench = _benchmark("prose_vae")
     monkeypatch.setattr(bench, "REPO", tmp_path)
     results = tmp_path / "benchmarks" / "results"
     monkeypatch.setattr(bench, "RESULTS", results)
     monkeypatch.setattr("textae.benchmarking.RESULTS", results)
     monkeypatch.setattr(bench, "RECORDS", results / "sentence_vae_runs" / "shortlist-ptb")
+    return bench, results
+
+
+def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpolations(tmp_path, monkeypatch):
+    import json
+
+    bench, results = _prose_vae_in(tmp_path, monkeypatch)
     ran, written = [], []
 
     def finished_run(folder, seed, vocab_size, shift):
@@ -624,12 +630,7 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
 def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_one(tmp_path, monkeypatch):
     import json
 
-    bench = _benchmark("prose_vae")
-    monkeypatch.setattr(bench, "REPO", tmp_path)
-    results = tmp_path / "benchmarks" / "results"
-    monkeypatch.setattr(bench, "RESULTS", results)
-    monkeypatch.setattr("textae.benchmarking.RESULTS", results)
-    monkeypatch.setattr(bench, "RECORDS", results / "sentence_vae_runs" / "shortlist-ptb")
+    bench, results = _prose_vae_in(tmp_path, monkeypatch)
     ran, written = [], []
     test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
     for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):

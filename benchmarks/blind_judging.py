@@ -13,9 +13,9 @@ To compare two models' interpolations (or two decodings) without knowing which w
 
 A step the model decoded twice is judged once. `pool --known C_judged.tsv` writes the steps an
 earlier reading already judged (e.g. another decoding of the same pairs) with that verdict, so
-the reader judges only the new ones and one sentence keeps one verdict. The files are interpolation files as
-benchmarks/sentence_vae.py and prose_vae.py write them (`# decoding: ...` sections of pairs:
-`from:`, `to:`, then one numbered step per line).
+the reader judges only the new ones and one sentence keeps one verdict. The files are
+interpolation files as benchmarks/sentence_vae.py and prose_vae.py write them (`# decoding: ...`
+sections of pairs: `from:`, `to:`, then one numbered step per line).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ own judges pass, then the same VAE is trained on it:
    pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam +
    --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
-   With --lm, an LSTM-LM (the same decoder without z, the same flags) is first trained on each
+   with --lm, an LSTM-LM (the same decoder without z, the same flags) is first trained on each
    model's training text for that seed (<runs-dir>/lstm_lm-seed<S> on the kept text,
    <runs-dir>/full-text-lstm_lm-seed<S> on the whole one; --reuse reads one that has its test
    report), and the interpolations re-rank each beam with it (--fluency-lm, the decodings of

@@ -438,6 +438,10 @@ def test_a_two_level_softmax_model_trains_interpolates_and_refuses_a_shortlist_p
     assert f"--softmax-shortlist {vocabulary + 10} is past the dry run's vocabulary" in full_vocabulary.stderr
     shrunk = json.loads((tmp_path / "shrunk" / "model" / "config.json").read_text())["config"]
     assert shrunk["softmax_shortlist"] == shrunk["vocab_size"] // 2
+    # past what --tiny's 300 sentences hold (though PTB's whole training text holds it): refused as the real run would be
+    past_tiny = script("train_vae.py", "--tiny", "--dry-run", "--softmax-shortlist", "5000", "--output-dir",
+                       str(tmp_path / "past_tiny"), "--progress", "false")
+    assert past_tiny.returncode == 2 and "--softmax-shortlist must be 0 (off)" in past_tiny.stderr
 
 
 def test_interpolation_report_names_a_failing_run(tmp_path):

@@ -235,8 +235,9 @@ def main(argv=None) -> dict:
     splits = load_splits(data)
     shortlist = getattr(placeholder, "softmax_shortlist", 0)  # the flag's, else the preset's, else the default
     if args.dry_run and shortlist:  # checked against the vocabulary the real run would have, before it is cut
-        build_dataclass(config_class, args, preset,
-                        vocab_size=len(build_sentence_vocab(splits["train"], min_freq=data.min_freq)))
+        real_cut = build_dataclass(SentenceDataConfig, args, preset_values(preset_name, model_name)).max_train_sentences
+        real_train = splits["train"][:real_cut] if real_cut else splits["train"]
+        build_dataclass(config_class, args, preset, vocab_size=len(build_sentence_vocab(real_train, min_freq=data.min_freq)))
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:

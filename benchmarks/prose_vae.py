@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="shortlist_ptb.py's --runs-dir, whose sl2000-seed<S>/model the whole-text interpolations "
                              "decode (default: runs/shortlist-ptb); its test figures are read from its record")
     parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
-    parser.add_argument("--pairs-from", type=int, nargs="+", default=[110], metavar="N",
-                        help="interpolate the ten test pairs after the first N, for each N given (default: 110, "
+    parser.add_argument("--pairs-from", type=int, nargs="+", default=[170], metavar="N",
+                        help="interpolate the ten test pairs after the first N, for each N given (default: 170, "
                              "the first pairs no earlier session read)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")

@@ -31,7 +31,9 @@ own judges pass, then the same VAE is trained on it:
    decoding; benchmarks/blind_judging.py writes them from a blind reading of both models' steps), its
    bad steps, and for each model the bad steps and steps of all its judged files
    (interpolation_bad_steps_{prose,full}, interpolation_steps_{prose,full}; with the LM:
-   interpolation_bad_steps_{prose,full}_lm, interpolation_steps_{prose,full}_lm); with --lm, the
+   interpolation_bad_steps_{prose,full}_lm, interpolation_steps_{prose,full}_lm) and the bad steps
+   its judged files hold more than once, with their counts (interpolation_repeated_bad_steps_<model>,
+   commonest first); with --lm, the
    two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
 
 The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
@@ -49,6 +51,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     prose: dict[str, list[float]] = {}
     full: dict[str, list[float]] = {}
     judged: dict[str, dict] = {}
+    bad_steps: dict[str, list[str]] = {}  # judged file -> its steps judged bad, in order
     for seed in args.seeds:
         run = train_command(ptb, args.runs_dir, seed)
         commands.append("python " + " ".join(run))
@@ -168,7 +172,9 @@ def main(argv: list[str] | None = None) -> None:
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
         steps, bad = read_judged(verdicts, decoding=None)
-        judged[verdicts.name.removesuffix("_judged.tsv")] = {"steps": len(steps), "judged_bad": sum(bad)}
+        name = verdicts.name.removesuffix("_judged.tsv")
+        judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
+        bad_steps[name] = [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
     for name, values in prose.items():
         add_seeded(metrics, f"vae_test_{name}", values)
     for name, values in full.items():
@@ -179,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
         sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)
+        repeated = Counter(step for name, steps in bad_steps.items() if f"_{model}_seed" in name for step in steps)
+        metrics[f"interpolation_repeated_bad_steps_{model}"] = {step: n for step, n in repeated.most_common() if n > 1}
     path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},
                         notes="full_text_* are shortlist_ptb.py's runs of the same seeds on the whole PTB training "
                               f"text (their records under {RECORDS.relative_to(REPO)}); test on PTB's whole test "

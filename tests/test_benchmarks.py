@@ -656,7 +656,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
     monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
     monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
-    for name, rows in (("prose_seed2_pairs111", "ok\tx\nbad\ty\n"), ("prose_lm_seed2_pairs141", "bad\tx\nbad\ty\nok\tz\n"),
+    for name, rows in (("prose_seed2_pairs111", "ok\tx\nbad\ty\n"), ("prose_lm_seed2_pairs141", "bad\tx\nok\tz\nbad\tx\n"),
                        ("full_lm_seed2_pairs141", "ok\tx\n"), ("full_lm_seed1_pairs141", "bad\tx\n")):
         (results / f"prose_vae_interpolations_{name}_judged.tsv").write_text(f"verdict\tstep\n{rows}")
     bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
@@ -673,6 +673,8 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     # the judged files of seed 2, with the LM and without; seed 1's is not counted
     assert (metrics["interpolation_bad_steps_prose_lm"], metrics["interpolation_steps_prose_lm"]) == (2, 3)
     assert (metrics["interpolation_bad_steps_full_lm"], metrics["interpolation_steps_full_lm"]) == (0, 1)
+    assert metrics["interpolation_repeated_bad_steps_prose_lm"] == {"x": 2}  # one sentence judged bad twice
+    assert metrics["interpolation_repeated_bad_steps_prose"] == {}  # y and x once each
     assert (metrics["interpolation_bad_steps_prose"], metrics["interpolation_steps_prose"]) == (1, 2)
     assert metrics["interpolation_steps_full"] == 0 and len(metrics["interpolations_judged"]) == 3
     bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",

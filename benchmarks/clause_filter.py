@@ -34,13 +34,20 @@ which verbs need one is counted in the WSJ sample's gold trees, read from the da
 and since session 27 a root clause without its subject (`parsers.frames.missing_subject`: a time
 adjunct such as `yesterday`, never a subject in the sample, bracketed in the subject's place, or a
 root question with no noun phrase) or without a verb that can be its predicate
-(`parsers.frames.missing_predicate`: `guaranteed by the new york stock exchange`).
+(`parsers.frames.missing_predicate`: `guaranteed by the new york stock exchange`). Since session
+33 it refuses four more kinds, written on the bad steps of pairs 111-170
+(`results/prose_vae_interpolations_*_judged.tsv`): a subordinate clause the parser left flat
+(`textae.decoding.flat_subordinate`: `if you do n't know it`), an auxiliary or modal with
+nothing after it but negation (`parsers.agreement.stranded_auxiliary`: `odds are n't`), `one of`
+with a singular noun (`parsers.agreement.one_of_singular`: `one of the new york city is ...`) and
+`ago` dating a present tense (`parsers.agreement.present_with_ago`: `this is a few years ago`).
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
 sample); and under each parser's run-folder name, for each judged file and summed over them,
 bad_rejected and good_rejected (the judge --clause-parser applies), the same by the judge of
-session 26 (*_by_session_26_judge: without session 27's subject and predicate checks), without
+sessions 27-32 (*_by_session_27_judge: without session 33's four checks), by that of
+session 26 (*_by_session_26_judge: without session 27's subject and predicate checks either), without
 the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
 clause root and a verb alone (the judge before session 19) and by the root label alone, the root
 labels seen, and ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
@@ -101,17 +108,29 @@ def main(argv=None) -> int:
                              "any filter)")
     args = parser.parse_args(argv)
 
-    from parsers.frames import missing_complement, missing_subject
+    from parsers.agreement import one_of_singular, present_with_ago, stranded_auxiliary
+    from parsers.frames import missing_complement, missing_predicate, missing_subject
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
     from textae.corpora.wsj_sample import wsj_sample_verb_frames
-    from textae.decoding import CLAUSE_LABELS, clause_with_verb, is_clause, is_sentence, root_label
+    from textae.decoding import (
+        CLAUSE_LABELS,
+        clause_with_verb,
+        flat_subordinate,
+        is_clause,
+        is_sentence,
+        root_label,
+    )
 
     frames = wsj_sample_verb_frames()
 
     def judge(tree) -> bool:  # what --clause-parser applies
         return is_sentence(tree, frames)
+
+    def judge_of_session_27(tree) -> bool:  # without session 33's checks
+        return is_clause(tree) and not (missing_complement(tree, frames) or missing_subject(tree, frames)
+                                        or missing_predicate(tree))
 
     def judge_of_session_26(tree) -> bool:  # the complement check, without session 27's checks
         return is_clause(tree) and not missing_complement(tree, frames)
@@ -134,7 +153,8 @@ def main(argv=None) -> int:
             for step, tree, judged_bad in zip(steps, trees, bad, strict=True):
                 print(f"{root_label(tree):6s} {'   ' if judge(tree) else 'out'} {'BAD ' if judged_bad else '    '}{step}")
             counts = {}
-            for judge_name, rule in [("", judge), ("_by_session_26_judge", judge_of_session_26),
+            for judge_name, rule in [("", judge), ("_by_session_27_judge", judge_of_session_27),
+                                     ("_by_session_26_judge", judge_of_session_26),
                                      ("_without_complement_check", is_clause),
                                      ("_by_clause_and_verb", clause_with_verb),
                                      ("_by_root_alone", lambda tree: root_label(tree) in CLAUSE_LABELS)]:
@@ -145,21 +165,28 @@ def main(argv=None) -> int:
             measured[name] = counts
             totals.update({key: value for key, value in counts.items() if key != "roots"})
             print(f"{parser_name(folder)} on {name}: judged bad {sum(bad)}/{len(steps)}: rejected "
-                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_26_judge']} by session 26's judge, "
+                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_27_judge']} by sessions 27-32's judge, "
+                  f"{counts['bad_rejected_by_session_26_judge']} by session 26's, "
                   f"{counts['bad_rejected_without_complement_check']} by that of sessions 19-25); others rejected "
-                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_by_session_26_judge']}, "
+                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_by_session_27_judge']}, "
+                  f"{counts['good_rejected_by_session_26_judge']}, "
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
+        CHECKS = [("complement", lambda tree: missing_complement(tree, frames)),  # noqa: N806
+                  ("subject", lambda tree: missing_subject(tree, frames)), ("predicate", missing_predicate),
+                  ("flat subordinate", flat_subordinate), ("stranded auxiliary", stranded_auxiliary),
+                  ("one-of-singular", one_of_singular), ("ago-with-present", present_with_ago)]
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
             if is_clause(tree) and not judge(tree):
-                check = ("complement" if missing_complement(tree, frames) else
-                         "subject" if missing_subject(tree, frames) else "predicate")
+                check = next(name for name, rule in CHECKS if rule(tree))
                 print(f"PTB test line turned away by the {check} check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured.update({
             "ptb_test_accepted_percent": 100.0 * sum(map(judge, ptb_trees)) / len(sample),
+            "ptb_test_accepted_by_session_27_judge_percent":
+                100.0 * sum(map(judge_of_session_27, ptb_trees)) / len(sample),
             "ptb_test_accepted_by_session_26_judge_percent":
                 100.0 * sum(map(judge_of_session_26, ptb_trees)) / len(sample),
             "ptb_test_accepted_without_complement_check_percent": 100.0 * sum(map(is_clause, ptb_trees)) / len(sample),
@@ -171,7 +198,8 @@ def main(argv=None) -> int:
         print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "
               f"{sum(sum(bad) for _, bad in judged.values())}; others rejected {totals['good_rejected']}; PTB test "
               f"lines accepted {measured['ptb_test_accepted_percent']:.1f}% of {len(sample)} "
-              f"({measured['ptb_test_accepted_by_session_26_judge_percent']:.1f}% by session 26's judge, "
+              f"({measured['ptb_test_accepted_by_session_27_judge_percent']:.1f}% by sessions 27-32's judge, "
+              f"{measured['ptb_test_accepted_by_session_26_judge_percent']:.1f}% by session 26's, "
               f"{measured['ptb_test_accepted_without_complement_check_percent']:.1f}% by that of sessions 19-25, "
               f"{measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")
     path = write_result(args.name, seeds=[args.seed], metrics=metrics, published={},
@@ -183,8 +211,11 @@ def main(argv=None) -> int:
                               "is licensed; since session 26) nor parsers.frames.missing_subject (a root clause "
                               "whose subject's place holds a time adjunct such as 'yesterday', or a root question "
                               "with no noun phrase; since session 27) nor parsers.frames.missing_predicate (a "
-                              "root S with no finite, modal or base-form verb; since session 27); the "
-                              "*_by_session_26_judge figures are without session 27's two checks, the "
+                              "root S with no finite, modal or base-form verb; since session 27) nor, since "
+                              "session 33, textae.decoding.flat_subordinate, parsers.agreement.stranded_auxiliary, "
+                              "one_of_singular or present_with_ago; the *_by_session_27_judge figures are without "
+                              "session 33's four checks, the *_by_session_26_judge ones without session 27's two "
+                              "checks either, the "
                               "*_without_complement_check ones without any of the three (sessions 19-25); per parser (its run folder's name), for each "
                               "judged file and summed: bad_rejected, good_rejected, the same by a clause root and a "
                               "verb alone (the judge before session 19) and by the root label alone; "

@@ -275,7 +275,9 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "after it, no verb left without the complement it needs, as in 'we do n't want to "
                              "do', nor a time adjunct in the subject's place, as in 'trading yesterday closed at $ N', "
                              "nor a participle alone, as in 'guaranteed by the exchange', "
-                             "by the counts of the WSJ sample treebank in the data directory) is output, the "
+                             "by the counts of the WSJ sample treebank in the data directory; nor an auxiliary "
+                             "without its verb phrase, as in 'odds are n't', 'one of' with a singular, as in 'one "
+                             "of the company', or 'ago' with a present, as in 'this is a few years ago') is output, the "
                              "best of all only when none is; keeps out fragments such as noun phrases (default: no "
                              "filter)")
     parser.add_argument("--refuse-boilerplate", metavar="FILE",

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from parsers import frames
+from parsers import agreement, frames
 from parsers.tokenize import to_ptb_tokens
 from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 
@@ -46,6 +46,8 @@ CLAUSE_LABELS = frozenset({"S", "SINV", "SQ", "SBARQ"})
 VERB_TAGS = frames.VERB_TAGS | {"MD"}
 # Part-of-speech tags of wh-words: wh-determiner, wh-pronoun, possessive wh-pronoun, wh-adverb.
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+# Words that open a subordinate clause and never a main one (``if you do n't know it``).
+SUBORDINATORS = frozenset({"if", "because", "although", "though", "unless", "whether", "while", "whereas"})
 
 
 @torch.no_grad()
@@ -470,13 +472,20 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     """:func:`clause_filter`'s verdict on a parse: :func:`is_clause`, and given ``verb_frames``,
     no verb left without the complement it needs (:func:`parsers.frames.missing_complement`)
     and no root clause without its subject (:func:`parsers.frames.missing_subject`) nor
-    without a verb that can be its predicate (:func:`parsers.frames.missing_predicate`). Without
+    without a verb that can be its predicate (:func:`parsers.frames.missing_predicate`), and
+    (since session 33) no subordinate clause left flat alone (:func:`flat_subordinate`), no
+    auxiliary left without its verb phrase, no ``one of`` with a singular noun and no present
+    tense dated by ``ago`` (:mod:`parsers.agreement`). Without
     ``verb_frames`` it is the judge of sessions 19-25, kept for comparison."""
     if not is_clause(tree):
         return False
     return verb_frames is None or not (frames.missing_complement(tree, verb_frames)
                                        or frames.missing_subject(tree, verb_frames)
-                                       or frames.missing_predicate(tree))
+                                       or frames.missing_predicate(tree)
+                                       or flat_subordinate(tree)
+                                       or agreement.stranded_auxiliary(tree)
+                                       or agreement.one_of_singular(tree)
+                                       or agreement.present_with_ago(tree))
 
 
 def root_label(tree: Tree) -> str:
@@ -518,6 +527,20 @@ def opens_as_subordinate(tree: Tree) -> bool:
     if root_label(tree) != "S" or not children:
         return False
     return children[0].startswith("WH") or (children[0] == "IN" and children[1:] == ["S"])
+
+
+def flat_subordinate(tree: Tree) -> bool:
+    """Whether an ``S`` parse is a subordinate clause that the parser left flat, its subordinator
+    (``SUBORDINATORS``: if, because, although, ...) beside one subject and one verb phrase and no
+    other clause: ``(S (IN if) (NP (PRP you)) (VP ...))`` for ``if you do n't know it``.
+    (:func:`opens_as_subordinate` finds the subordinate clause bracketed as ``(S (IN if) (S
+    ...))``.) Part of :func:`is_sentence`'s judge with verb frames since session 33."""
+    children = [child for child in tree.children if not isinstance(child, str) and child.label != "CC"]
+    if root_label(tree) != "S" or not children or children[0].label != "IN":
+        return False
+    labels = [child.label.split("+")[0] for child in children[1:]]
+    return (children[0].word.lower() in SUBORDINATORS
+            and [label for label in labels if label in ("NP", "VP", "S", "SBAR")] == ["NP", "VP"])
 
 
 def ends_in_open_wh(tree: Tree) -> bool:

@@ -420,12 +420,24 @@ def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence)
     ("(S (NP (NNS prices)) (VP (MD will) (VP (VB rise))))", True),
     ("(S (VP (VB buy) (NP (PRP it))))", True),  # an imperative's base form
     ("(SQ (VBZ is) (NP (PRP it)) (VP (VBN sold)))", True),  # a question: is_clause's to judge
+    # session 33's checks: a subordinate clause left flat, an auxiliary without its verb phrase,
+    # ``one of`` with a singular, ``ago`` with a present (parsers.agreement)
+    ("(S (IN if) (NP (PRP you)) (VP (VBP do) (RB n't) (VP (VB know) (NP (PRP it)))))", False),
+    ("(S (IN because) (NP (PRP it)) (VP (VBD fell)))", False),
+    ("(S (NP (NNS odds)) (VP (VBP are) (RB n't)))", False),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NN company)))) (VP (VBD left)))", False),
+    ("(S (NP (DT this)) (VP (VBZ is) (ADVP (NP (DT a) (NN year)) (RB ago))))", False),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS banks)))) (VP (VBD left) (ADVP (NP (DT a) (NN year)) "
+     "(RB ago))))", True),
+    # the subordinate clause with its main clause; ``so`` is no subordinator
+    ("(S (IN if) (NP (PRP it)) (VP (VBZ falls)) (, ,) (S (NP (PRP we)) (VP (VBP buy))))", True),
+    ("(S (IN so) (NP (NNS prices)) (VP (VBD rose)))", True),
 ])
-def test_is_sentence_with_frames_needs_a_verb_that_can_be_the_predicate(bracketed, sentence):
+def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracketed, sentence):
     from parsers.frames import VerbFrames
 
     tree = parse_tree(bracketed)
-    assert is_clause(tree)  # each is a clause with a verb; only the frames' judge turns a participle away
+    assert is_clause(tree)  # each is a clause with a verb; only the judge with frames turns the bad ones away
     assert is_sentence(tree) is True
     assert is_sentence(tree, VerbFrames(frozenset())) is sentence
 

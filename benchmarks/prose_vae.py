@@ -15,7 +15,7 @@ own judges pass, then the same VAE is trained on it:
 3. for --interpolation-seed (default: the first of --seeds), the interpolations of both models, this
    one and shortlist_ptb.py's run of the same seed on the whole text (its model in --full-runs-dir,
    its test figures from its record under results/sentence_vae_runs/), between the ten PTB test
-   pairs after each --pairs-from, under BENCHMARKS.md's decodings ending with short beam +
+   pairs after each --pairs-from (--interpolate full: the whole-text model's alone), under BENCHMARKS.md's decodings ending with short beam +
    --clause-parser + --fallback-beam-sizes 20,40 + --refuse-boilerplate (no LM re-ranking), into
    results/prose_vae_interpolations_{prose,full}_seed<S>_pairs<N+1>.txt (kept when present);
    with --lm, an LSTM-LM (the same decoder without z, the same flags) is first trained on each
@@ -31,7 +31,9 @@ own judges pass, then the same VAE is trained on it:
    decoding; benchmarks/blind_judging.py writes them from a blind reading of both models' steps), its
    bad steps, and for each model the bad steps and steps of all its judged files
    (interpolation_bad_steps_{prose,full}, interpolation_steps_{prose,full}; with the LM:
-   interpolation_bad_steps_{prose,full}_lm, interpolation_steps_{prose,full}_lm) and the bad steps
+   interpolation_bad_steps_{prose,full}_lm, interpolation_steps_{prose,full}_lm; likewise for any
+   other judged file named prose_vae_interpolations_<variant>_seed<S>_pairs<N>: interpolation_bad_steps_<variant>)
+   and the bad steps
    its judged files hold more than once, with their counts (interpolation_repeated_bad_steps_<model>,
    commonest first); with --lm, the
    two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
@@ -113,6 +115,10 @@ def main(argv: list[str] | None = None) -> None:
                              "the first pairs no earlier session read)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")
+    parser.add_argument("--interpolate", nargs="+", choices=["prose", "full"], default=["prose", "full"],
+                        metavar="MODEL",
+                        help="the models whose interpolations are written: prose (trained on the kept text), full "
+                             "(on the whole text) or both (the default)")
     parser.add_argument("--lm", action="store_true",
                         help="train an LSTM-LM on each model's training text (for --interpolation-seed) and "
                              "re-rank the interpolations' beams with it; their files are named _lm_")
@@ -162,7 +168,8 @@ def main(argv: list[str] | None = None) -> None:
             metrics[f"{prefix}_nll"], metrics[f"{prefix}_ppl"] = float(report["nll"]), float(report["ppl"])
             lm_dirs[text] = lm_folder / "model"
         chosen = [(first, model, model_dir) for first in args.pairs_from
-                  for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))]
+                  for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))
+                  if model in args.interpolate]
         for first, model, model_dir in chosen:
             name = f"prose_vae_interpolations_{model}{'_lm' if args.lm else ''}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
@@ -181,7 +188,10 @@ def main(argv: list[str] | None = None) -> None:
         add_seeded(metrics, f"full_text_vae_test_{name}", values)
     metrics["iw_samples"] = IW_SAMPLES
     metrics["interpolations_judged"] = judged
-    for model in ("prose", "full", "prose_lm", "full_lm"):  # over every judged set: bad steps of all steps
+    # over every judged set: bad steps of all steps, for the four decodings and any other file name's
+    # (e.g. full_lm_s27judge: the whole-text model's LM decoding by sessions 27-32's judge)
+    variants = {name.removeprefix("prose_vae_interpolations_").rsplit("_seed", 1)[0] for name in judged}
+    for model in ("prose", "full", "prose_lm", "full_lm", *sorted(variants - {"prose", "full", "prose_lm", "full_lm"})):
         sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)

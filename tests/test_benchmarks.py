@@ -657,7 +657,8 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
     monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
     for name, rows in (("prose_seed2_pairs111", "ok\tx\nbad\ty\n"), ("prose_lm_seed2_pairs141", "bad\tx\nok\tz\nbad\tx\n"),
-                       ("full_lm_seed2_pairs141", "ok\tx\n"), ("full_lm_seed1_pairs141", "bad\tx\n")):
+                       ("full_lm_seed2_pairs141", "ok\tx\n"), ("full_lm_seed1_pairs141", "bad\tx\n"),
+                       ("full_lm_oldjudge_seed2_pairs141", "bad\tx\nbad\ty\n")):
         (results / f"prose_vae_interpolations_{name}_judged.tsv").write_text(f"verdict\tstep\n{rows}")
     bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
                 "--lm", "--pairs-from", "140"])
@@ -676,10 +677,16 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     assert metrics["interpolation_repeated_bad_steps_prose_lm"] == {"x": 2}  # one sentence judged bad twice
     assert metrics["interpolation_repeated_bad_steps_prose"] == {}  # y and x once each
     assert (metrics["interpolation_bad_steps_prose"], metrics["interpolation_steps_prose"]) == (1, 2)
-    assert metrics["interpolation_steps_full"] == 0 and len(metrics["interpolations_judged"]) == 3
+    assert metrics["interpolation_steps_full"] == 0 and len(metrics["interpolations_judged"]) == 4
+    # another decoding's files, named by it, are counted under that name and not under full_lm
+    assert (metrics["interpolation_bad_steps_full_lm_oldjudge"], metrics["interpolation_steps_full_lm_oldjudge"]) == (2, 2)
     bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
                 "--lm", "--pairs-from", "140"])
     assert len(ran) == 2 and len(written) == 2  # LMs and interpolation files kept
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "170", "--interpolate", "full"])
+    assert written[2:] == [("sl2000-seed2", "full-text-lstm_lm-seed2",  # the whole-text model's alone
+                            "benchmarks/results/prose_vae_interpolations_full_lm_seed2_pairs171.txt")]
 
 
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):

@@ -23,6 +23,8 @@ own judges pass, then the same VAE is trained on it:
    <runs-dir>/full-text-lstm_lm-seed<S> on the whole one; --reuse reads one that has its test
    report), and the interpolations re-rank each beam with it (--fluency-lm, the decodings of
    BENCHMARKS.md with the LM), into results/prose_vae_interpolations_{prose,full}_lm_seed<S>_pairs<N+1>.txt;
+   with --borrow-accepted, one decoding more, the last with interpolate.py --borrow-accepted
+   (files named _borrow_: results/prose_vae_interpolations_full_lm_borrow_seed<S>_pairs<N+1>.txt);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
    elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lm", action="store_true",
                         help="train an LSTM-LM on each model's training text (for --interpolation-seed) and "
                              "re-rank the interpolations' beams with it; their files are named _lm_")
+    parser.add_argument("--borrow-accepted", action="store_true",
+                        help="add interpolate.py --borrow-accepted to the last decoding (a step whose beams hold no "
+                             "sentence the judges accept takes the accepted sentence of another step it scores "
+                             "highest); the files are named _borrow_")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
     if args.interpolation_seed is None:
@@ -171,11 +177,13 @@ def main(argv: list[str] | None = None) -> None:
                   for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))
                   if model in args.interpolate]
         for first, model, model_dir in chosen:
-            name = f"prose_vae_interpolations_{model}{'_lm' if args.lm else ''}_seed{seed}_pairs{first + 1}"
+            variant = model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
+            name = f"prose_vae_interpolations_{variant}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
                 write_interpolations(model_dir, lm_dirs[model], args.parser, str(path.relative_to(REPO)),
-                                     first_pair=first, boilerplate=str(ptb / "ptb.train.txt"))
+                                     first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
+                                     borrow=args.borrow_accepted)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
         steps, bad = read_judged(verdicts, decoding=None)

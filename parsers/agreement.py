@@ -50,7 +50,6 @@ EMPTY_AFTER_AUXILIARY = frozenset({"n't", "not", "never", "no", "longer", "also"
                                    "too"})
 # Clauses that date the present: their first verb present (VBZ, VBP) or a modal.
 PRESENT_TAGS = frozenset({"VBZ", "VBP", "MD"})
-NON_FINITE_TAGS = frozenset({"VBN", "VBG", "VB", "TO"})
 CLAUSES = frozenset({"S", "SINV", "SQ"})
 
 
@@ -95,8 +94,23 @@ def one_of_singular(tree: Tree) -> bool:
         if len(parts) < 2 or _words(parts[0]) != ["of"] or _category(parts[1]) != "NP":
             continue
         head = _head_noun(parts[1])
-        if head is not None and head.label in SINGULAR_NOUN_TAGS:
+        if head is not None and head.label in SINGULAR_NOUN_TAGS and not _quantity(parts[1]):
             return True
+    return False
+
+
+def _quantity(phrase: Tree) -> bool:
+    """Whether a noun phrase is a quantity of something (``a handful of blue-chip stocks``, ``a
+    group of banks``): a noun phrase followed by ``of`` and another noun phrase, whose noun
+    ``one of`` counts."""
+    while not phrase.is_preterminal:
+        children = _nodes(phrase)
+        if len(children) >= 2 and _category(children[0]) == "NP" and _category(children[1]) == "PP" \
+                and _words(children[1])[:1] == ["of"]:
+            return True
+        if not children or _category(children[0]) != "NP" or _possessive(children[0]):
+            return False
+        phrase = children[0]
     return False
 
 
@@ -113,28 +127,48 @@ def _clause_verb(clause: Tree) -> Tree | None:
 
 def present_with_ago(tree: Tree) -> bool:
     """Whether ``ago`` dates a clause whose verb is present or a modal (``PRESENT_TAGS``): ``this
-    is a few years ago``, ``a few years ago i 've got ...``. The clause is the nearest one above
-    ``ago``; where a prepositional phrase, a subordinate clause or a non-finite verb's phrase
-    stands between (``up from N a year ago``, ``founded N years ago``), ``ago`` dates that and
-    the parse passes."""
+    is a few years ago``, ``a few years ago i 've got ...``. The verb is that of the nearest verb
+    phrase above ``ago``, or where none stands between it and its clause, the clause's. Where a
+    preposition governs the time (``up from N a year ago``, ``than a year ago``: a prepositional
+    phrase on the way up, or a preposition just before the time's words however the parser
+    bracketed them), or a subordinate clause or a non-finite or past verb's phrase stands between
+    (``founded N years ago``, ``the computer introduced a few weeks ago``), ``ago`` dates
+    something else, and the parse passes."""
     parents = _parents(tree)
-    for leaf in tree.preterminals():
-        if leaf.word.lower() != "ago":
+    leaves = tree.preterminals()
+    for at, leaf in enumerate(leaves):
+        if leaf.word.lower() != "ago" or _governed(leaves, at):
             continue
-        clause = None
+        verb = None
         for node in _ancestors(leaf, parents):
             category = _category(node)
+            if category == "SBAR" or (category == "PP" and _first_word(node) != "ago"):
+                break
+            if _is_vp(node) and not node.is_preterminal:
+                verb = next((child for child in _nodes(node) if child.is_preterminal
+                             and (child.label in VERB_TAGS or child.label in ("MD", "TO"))), None)
+                if verb is not None:
+                    break
             if category in CLAUSES:
-                clause = node
+                verb = _clause_verb(node)
                 break
-            if category in ("PP", "SBAR") or (_is_vp(node) and _first_verb_tag(node) in NON_FINITE_TAGS):
-                break
-        if clause is None:
-            continue
-        verb = _clause_verb(clause)
         if verb is not None and verb.label in PRESENT_TAGS:
             return True
     return False
+
+
+# The words of a time before ``ago`` (``a few years``, ``N N``, ``two months``), skipped back over
+# to the word that governs it.
+TIME_TAGS = frozenset({"DT", "CD", "JJ", "NN", "NNS"})
+
+
+def _governed(leaves: list[Tree], at: int) -> bool:
+    """Whether the word before the time phrase that ends in ``ago`` (at ``at``) is a preposition
+    (``from a year ago``, ``than N years ago``, ``with N N a year ago``)."""
+    before = at - 1
+    while before >= 0 and leaves[before].label in TIME_TAGS:
+        before -= 1
+    return before >= 0 and before < at - 1 and leaves[before].label in ("IN", "TO")
 
 
 def _first_verb_tag(phrase: Tree) -> str | None:
@@ -178,7 +212,8 @@ def _ellipsis_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
     it was``, ``as it has``, ``as they do``) or after a wh-word (``how big it is``), as a parser
     shows them, with the clause bracketed under the word or left flat beside it: some phrase on
     the way up is an ``SBAR`` or ``PP`` opening with ``than`` or ``as``, or comes right after
-    ``than`` or ``as`` (or a phrase that opens with one), or after a wh-phrase beside it."""
+    ``than`` or ``as`` (or a phrase that opens with one), or after a wh-phrase beside it; or a
+    clause conjoined after another (``... or you do n't``, ``... and it will``)."""
     below = phrase
     for node in ancestors:
         if _category(node) in ("SBAR", "PP") and _first_word(node) in ("than", "as"):
@@ -188,6 +223,9 @@ def _ellipsis_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
         if at and (_first_word(children[at - 1]) in ("than", "as")
                    or any(child.label.startswith("WH") for child in children[:at])):
             return True
+        if at and _category(below) in CLAUSES and children[at - 1].label == "CC" and any(
+                _category(child) in CLAUSES for child in children[:at - 1]):
+            return True  # a second conjunct: ``you 've either got a chair or you do n't``
         below = node
     return False
 

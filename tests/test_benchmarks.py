@@ -304,6 +304,10 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert "words (pairs 11-20)\n" in (tmp_path / "fresh.txt").read_text()
     bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt")  # ... and boilerplate refused
     assert asked[-1] == [*asked[3], (*asked[3][-1], "--refuse-boilerplate", "ptb.train.txt")]
+    bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True)  # ... and borrowing
+    assert asked[-1] == [*asked[-2], (*asked[-2][-1], "--borrow-accepted")]
+    bench.write_interpolations(vae, lm, boilerplate="ptb.train.txt", borrow=True)  # nothing judged: nothing to borrow
+    assert "--borrow-accepted" not in asked[-1][-1]
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
@@ -594,7 +598,8 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
         finished_run(tmp_path / command[command.index("--output-dir") + 1], int(command[command.index("--seed") + 1]),
                      9950, 2.0)
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
+        assert not borrow
         assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
         (tmp_path / path).write_text("steps\n")
@@ -631,7 +636,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     import json
 
     bench, results = _prose_vae_in(tmp_path, monkeypatch)
-    ran, written = [], []
+    ran, written, borrowed = [], [], []
     test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
     for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
         folder.mkdir(parents=True)
@@ -649,8 +654,9 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
         prose = "--train-file" in command
         (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
+        borrowed.append(borrow)
         (tmp_path / path).write_text("steps\n")
 
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
@@ -687,6 +693,11 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
                 "--lm", "--pairs-from", "170", "--interpolate", "full"])
     assert written[2:] == [("sl2000-seed2", "full-text-lstm_lm-seed2",  # the whole-text model's alone
                             "benchmarks/results/prose_vae_interpolations_full_lm_seed2_pairs171.txt")]
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "170", "--interpolate", "full", "--borrow-accepted"])
+    assert written[3:] == [("sl2000-seed2", "full-text-lstm_lm-seed2",  # borrowing: a file of its own
+                            "benchmarks/results/prose_vae_interpolations_full_lm_borrow_seed2_pairs171.txt")]
+    assert borrowed == [False, False, False, True]
 
 
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):

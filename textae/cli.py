@@ -238,7 +238,8 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
-    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--fallback-beam-sizes``;
+    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--fallback-beam-sizes``,
+    ``--borrow-accepted``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
     and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
@@ -304,6 +305,12 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "turn from a step whose beam held no sentence they accept, each wider than the last "
                              "(e.g. 20,40 after --beam-size 10); the first that holds one gives the output (default: "
                              "none, the best of all)")
+    parser.add_argument("--borrow-accepted", action="store_true",
+                        help="for --clause-parser or --refuse-boilerplate: a step whose beams (the fallback ones "
+                             "too) held no sentence they accept outputs, of the sentences accepted at the other "
+                             "steps decoded with it (the other steps of the interpolation; the other samples), the "
+                             "one its own latent code scores highest, as its beam ranks sentences (default: the "
+                             "best of its first beam, which they refused)")
 
 
 def beam_widths(text: str) -> list[int]:
@@ -367,6 +374,9 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
                      f"{args.decode})")
     check_boilerplate_arguments(parser, args)
+    if args.borrow_accepted and args.clause_parser is None and args.refuse_boilerplate is None:
+        parser.error("--borrow-accepted takes sentences --clause-parser (or --refuse-boilerplate) accepted at other "
+                     "steps; add --clause-parser")
     if args.fallback_beam_sizes:
         if args.clause_parser is None and args.refuse_boilerplate is None:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
@@ -386,7 +396,8 @@ def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keywords of :func:`textae.decoding.generate` from :func:`add_decoding_arguments`' flags."""
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
             "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram,
-            "min_length": args.min_length, "fallback_beam_sizes": args.fallback_beam_sizes}
+            "min_length": args.min_length, "fallback_beam_sizes": args.fallback_beam_sizes,
+            "borrow_accepted": args.borrow_accepted}
 
 
 def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:

@@ -55,7 +55,7 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
              strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
              ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
              fluency_weight: float = 2.0, acceptable: Acceptability | None = None,
-             fallback_beam_sizes: Sequence[int] = ()) -> list[list[int]]:
+             fallback_beam_sizes: Sequence[int] = (), borrow_accepted: bool = False) -> list[list[int]]:
     """Token ids (without <bos>/<eos>) of ``size`` sentences that ``decoder`` decodes from ``z``.
 
     Args:
@@ -96,6 +96,13 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             PTB decoder's beam at a point near the corpus's table lines can hold nothing but
             them (``call money N N N to N N``); a beam of 20 or 40 there found ``time warner
             declined to comment`` (``benchmarks/sentence_vae.py``'s interpolations).
+        borrow_accepted: with ``acceptable``, a ``z`` whose beams (the fallback ones too) held
+            no sentence the judge accepts takes, of the sentences accepted for the other codes
+            of this call (the other steps of an interpolation), the one this ``z`` scores
+            highest, by the score its own beam ranks by (its decoder's length-normalised log
+            probability given this ``z``, plus the fluency term with a ``fluency_model``): the
+            best accepted sentence found near it, in place of one the judge refused. When no
+            code of the call has an accepted sentence, the best of its first beam, as without.
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -153,6 +160,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
                 wider <= narrower for narrower, wider in pairwise(widths)):
             raise ValueError(f"fallback_beam_sizes must be ints, each wider than the one before and the first wider "
                              f"than beam_size ({beam_size}), got {list(fallback_beam_sizes)}")
+    if borrow_accepted and acceptable is None:
+        raise ValueError("borrow_accepted takes sentences acceptable accepted for other codes; pass acceptable")
     if fluency_model is not None:
         if strategy != "beam":
             raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
@@ -163,9 +172,13 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
                              f"decoder {decoder.config.vocab_size}: they must share one vocabulary")
     banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
     if strategy == "beam":
-        return [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned, no_repeat_ngram,
-                            length_penalty, fluency_model, fluency_weight, acceptable, min_length, fallback_beam_sizes)
-                for i in range(size)]
+        found = [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned,
+                             no_repeat_ngram, length_penalty, fluency_model, fluency_weight, acceptable, min_length,
+                             fallback_beam_sizes)
+                 for i in range(size)]
+        if borrow_accepted:
+            found = borrow(decoder, z, found, length_penalty, fluency_model, fluency_weight)
+        return [tokens for tokens, _ in found]
     config = decoder.config
     device = decoder.output.weight.device
     state = decoder.initial_state(z, size, device)
@@ -200,9 +213,10 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
                 banned: list[int], no_repeat_ngram: int, length_penalty: float,
                 fluency_model: SentenceDecoder | None, fluency_weight: float,
                 acceptable: Acceptability | None = None, min_length: int = 1,
-                fallback_beam_sizes: Sequence[int] = ()) -> list[int]:
+                fallback_beam_sizes: Sequence[int] = ()) -> tuple[list[int], bool]:
     """The best hypothesis of a beam search of width ``beam_size`` from one latent code ``z``
-    ``[1, Z]`` (or none): the arguments are those of :func:`generate`, checked there."""
+    ``[1, Z]`` (or none), and whether ``acceptable`` accepted it (``True`` without a judge): the
+    arguments are those of :func:`generate`, checked there."""
 
     def best(hypotheses: list[tuple[float, list[int]]]) -> list[int]:
         return max(hypotheses, key=lambda item: item[0])[1]
@@ -213,7 +227,7 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
 
     first = search(beam_size)
     if acceptable is None:
-        return best(first)
+        return best(first), True
     for width in (beam_size, *fallback_beam_sizes):
         hypotheses = first if width == beam_size else search(width)
         verdicts = acceptable([tokens for _, tokens in hypotheses])
@@ -221,8 +235,36 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
             raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(hypotheses)} hypotheses")
         accepted = [item for item, verdict in zip(hypotheses, verdicts, strict=True) if verdict]
         if accepted:
-            return best(accepted)
-    return best(first)  # none accepted: the best of all, as without a judge
+            return best(accepted), True
+    return best(first), False  # none accepted: the best of all, as without a judge
+
+
+def borrow(decoder: SentenceDecoder, z: Tensor | None, found: list[tuple[list[int], bool]], length_penalty: float,
+           fluency_model: SentenceDecoder | None, fluency_weight: float) -> list[tuple[list[int], bool]]:
+    """:func:`generate`'s ``borrow_accepted``: each code whose beam search found no accepted
+    sentence (``found``: one ``(tokens, accepted)`` per row of ``z``) takes the accepted sentence
+    of the other codes that it scores highest, as beam search scores a finished hypothesis."""
+    pool = list(dict.fromkeys(tuple(tokens) for tokens, accepted in found if accepted))
+    refused = [i for i, (_, accepted) in enumerate(found) if not accepted]
+    if not pool or not refused:
+        return found
+    rows = [list(tokens) for tokens in pool]
+    fluency = mean_token_log_prob(fluency_model, rows) if fluency_model is not None else [0.0] * len(rows)
+    batch = SentenceBatch.from_rows(rows, decoder.config.pad_id).to(decoder.output.weight.device)
+    lengths = (batch.lengths + 1).tolist()  # the words and <eos>, as beam search normalises
+    found = list(found)
+    was_training = decoder.training
+    decoder.eval()
+    try:
+        for i in refused:
+            codes = None if z is None else z[i : i + 1].expand(len(rows), -1)
+            totals = decoder.token_log_likelihood(batch, codes).tolist()  # [P] log p(sentence + <eos> | z_i)
+            scores = [total / length**length_penalty + fluency_weight * extra
+                      for total, length, extra in zip(totals, lengths, fluency, strict=True)]
+            found[i] = (rows[max(range(len(rows)), key=scores.__getitem__)], True)
+    finally:
+        decoder.train(was_training)
+    return found
 
 
 def beam_hypotheses(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
@@ -473,7 +515,9 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     no verb left without the complement it needs (:func:`parsers.frames.missing_complement`)
     and no root clause without its subject (:func:`parsers.frames.missing_subject`) nor
     without a verb that can be its predicate (:func:`parsers.frames.missing_predicate`), and
-    (since session 33) no subordinate clause left flat alone (:func:`flat_subordinate`), no
+    (since session 33) no subordinate clause left flat alone (:func:`flat_subordinate`) or
+    quoted alone (:func:`quoted_subordinate`), no root S without a verb phrase or clause
+    (:func:`lacks_main_clause`), no
     auxiliary left without its verb phrase, no ``one of`` with a singular noun and no present
     tense dated by ``ago`` (:mod:`parsers.agreement`). Without
     ``verb_frames`` it is the judge of sessions 19-25, kept for comparison."""
@@ -483,6 +527,8 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
                                        or frames.missing_subject(tree, verb_frames)
                                        or frames.missing_predicate(tree)
                                        or flat_subordinate(tree)
+                                       or lacks_main_clause(tree)
+                                       or quoted_subordinate(tree)
                                        or agreement.stranded_auxiliary(tree)
                                        or agreement.one_of_singular(tree)
                                        or agreement.present_with_ago(tree))
@@ -527,6 +573,32 @@ def opens_as_subordinate(tree: Tree) -> bool:
     if root_label(tree) != "S" or not children:
         return False
     return children[0].startswith("WH") or (children[0] == "IN" and children[1:] == ["S"])
+
+
+def lacks_main_clause(tree: Tree) -> bool:
+    """Whether a declarative parse (root ``S``) has neither a verb phrase nor a clause among its
+    children (nor a verb the parser left flat beside its subject): a noun phrase with its
+    modifiers (``some of the people who have ...``) or a
+    subordinate clause with an adverb (``even if you do n't want to do it``), which a parser
+    still roots in S. Part of :func:`is_sentence`'s judge with verb frames since session 33."""
+    if tree.is_preterminal or root_label(tree) != "S" or "VP" in tree.label.split("+"):
+        return False
+    children = [child for child in tree.children if not isinstance(child, str)]
+    return not any(child.label in VERB_TAGS  # a verb the parser left flat: (S (NP it) (VBD rose))
+                   or any(part.split("-")[0] in ("VP", "S", "SINV", "SQ", "SBARQ") for part in child.label.split("+"))
+                   for child in children)
+
+
+def quoted_subordinate(tree: Tree) -> bool:
+    """Whether a parse's root ``S`` opens with a clause that is a subordinate clause alone
+    (:func:`opens_as_subordinate`, :func:`flat_subordinate`) before its own subject and verb:
+    the form of a quotation and its speaker (``prices will rise analysts say``) with no sentence
+    quoted (``if you do n't know what we 're going to do it says``). Part of
+    :func:`is_sentence`'s judge with verb frames since session 33."""
+    children = [child for child in tree.children if not isinstance(child, str) and child.label != "CC"]
+    if root_label(tree) != "S" or not children or root_label(children[0]) != "S" or children[0].is_preterminal:
+        return False
+    return opens_as_subordinate(children[0]) or flat_subordinate(children[0])
 
 
 def flat_subordinate(tree: Tree) -> bool:

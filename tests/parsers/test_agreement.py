@@ -29,6 +29,9 @@ ONE_OF_CITY = ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNP new) (NNP yor
     ("(S (NP (NP (CD one)) (PP (IN of) (NP (NP (DT the) (NN nation) (POS 's)) (JJS largest) (NNS banks)))) "
      "(VP (VBD left)))", False),
     ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (JJS largest)))) (VP (VBD left)))", False),
+    # a quantity of a plural: ``one of a handful of stocks``
+    ("(S (NP (DT the) (NN group)) (VP (VBZ is) (NP (NP (CD one)) (PP (IN of) (NP (NP (DT a) (NN handful)) "
+     "(PP (IN of) (NP (NNS stocks))))))))", False),
     # ``one`` alone, ``some of`` + a singular (a part of one thing) and ``one`` with another preposition
     ("(S (NP (CD one)) (VP (VBD left)))", False),
     ("(S (NP (NP (DT some)) (PP (IN of) (NP (DT the) (NN market)))) (VP (VBD fell)))", False),
@@ -56,6 +59,14 @@ def test_one_of_takes_a_plural(bracketed, singular):
     ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJR bigger)) (SBAR (IN than) (S (NP (PRP it)) (VP (VBD was) (ADVP "
      "(NP (DT a) (NN year)) (RB ago)))))))", False),
     ("(S (NP (NNS prices)) (VP (VBP rise)))", False),  # no ``ago`` at all
+    # a preposition before the time however the parser bracketed it; a past verb's phrase (a
+    # reduced relative tagged VBD) nearer than the clause's modal
+    ("(S (NP (NNS payments)) (VP (MD will) (JJ double) (IN from) (NP (DT a) (NN year)) (IN ago)))", False),
+    ("(S (NP (DT that)) (VP (MD ca) (RB n't) (VP (VB be) (VBN said) (VP (VBD introduced) (NP (ADVP (NP (DT a) "
+     "(JJ few) (NNS weeks)) (ADVP (RB ago))))))))", False),
+    # ``ago`` read as heading a prepositional phrase still dates the clause's verb
+    ("(S (NP (DT this)) (VP (VBZ is) (NP (NP (DT a) (JJ few) (NNS years)) (PP (RB ago) (PP (IN in) (NP (DT the) "
+     "(NNS years)))))))", True),
 ])
 def test_ago_dates_a_past_tense(bracketed, present):
     assert present_with_ago(parse_tree(bracketed)) is present
@@ -91,6 +102,9 @@ def test_an_auxiliary_needs_its_verb_phrase(bracketed, stranded):
     # ellipsis after ``as`` or a wh-word where the parser left the clause flat beside it
     "(S (NP (NNS conflicts)) (VP (VBP exist) (PP (IN as) (NP (NN ever))) (SBAR (S (NP (PRP they)) (VP (VBP do))))))",
     "(S (NP (PRP i)) (VP (VB find) (PRT (RP out)) (WHADVP (WRB how)) (ADJP (JJ big)) (NP (PRP it)) (VP (VBZ is))))",
+    # a second conjunct
+    "(S (S (NP (PRP you)) (VP (VBP 've) (VP (VBN got) (NP (DT a) (NN chair))))) (CC or) (S (NP (PRP you)) "
+    "(VP (VBP do) (RB n't))))",
 ])
-def test_ellipsis_after_as_or_a_wh_word_is_no_stranded_auxiliary(bracketed):
+def test_ellipsis_after_as_a_wh_word_or_a_conjunction_is_no_stranded_auxiliary(bracketed):
     assert stranded_auxiliary(parse_tree(bracketed)) is False

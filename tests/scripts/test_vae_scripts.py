@@ -81,7 +81,7 @@ def test_the_readme_python_walk_runs_as_written(vae_model, capsys):
 def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_path, monkeypatch):
     flags = ["--steps", "3", "--decode", "beam", "--beam-size", "3", "--clause-parser", str(ptb_parser)]
     result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags,
-                    "--fallback-beam-sizes", "4,6")
+                    "--fallback-beam-sizes", "4,6", "--borrow-accepted")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2 + 3
     result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", *flags[2:])
@@ -347,6 +347,8 @@ BAD_VALUES = [
      "--boilerplate-span must be 0 (off) or more words, got -1"),
     ("sample.py", ["--decode", "beam", "--beam-size", "10", "--clause-parser", "DIR", "--fallback-beam-sizes", "20,20"],
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
+    ("interpolate.py", ["--decode", "beam", "--borrow-accepted"], "--borrow-accepted takes sentences --clause-parser "
+     "(or --refuse-boilerplate) accepted at other steps; add --clause-parser"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "
      "beam widths such as 20,40, got '20 40'"),
     ("sample.py", ["--reconstruct", "A", "--fit-codes", "B"], "--reconstruct decodes the codes of its own sentences "

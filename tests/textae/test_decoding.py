@@ -21,6 +21,7 @@ from textae.decoding import (
     mean_token_log_prob,
     repeated_ngram_ends,
 )
+from textae.models.sentence_vae import SentenceBatch
 from textae.vocab import Vocab
 
 
@@ -432,6 +433,14 @@ def test_is_clause_reads_sentences_and_turns_away_fragments(bracketed, sentence)
     # the subordinate clause with its main clause; ``so`` is no subordinator
     ("(S (IN if) (NP (PRP it)) (VP (VBZ falls)) (, ,) (S (NP (PRP we)) (VP (VBP buy))))", True),
     ("(S (IN so) (NP (NNS prices)) (VP (VBD rose)))", True),
+    # no verb phrase nor clause under the root: a noun phrase and its relative clause, an adverb
+    # and a subordinate clause; a verb the parser left flat is one
+    ("(S (NP (DT some)) (PP (IN of) (NP (DT the) (NNS people))) (SBAR (WHNP (WP who)) (S (VP (VBP know)))))", False),
+    ("(S (ADVP (RB even)) (SBAR (IN if) (S (NP (PRP you)) (VP (VBP want) (NP (PRP it))))))", False),
+    ("(S (NP (NNS prices)) (VBD rose) (NP (CD N) (NNS points)))", True),
+    # a subordinate clause quoted alone, its speaker after it; a sentence quoted passes
+    ("(S (S (IN if) (S (NP (PRP you)) (VP (VBP know) (NP (PRP it))))) (NP (PRP it)) (VP (VBZ says)))", False),
+    ("(S (S (NP (NNS prices)) (VP (MD will) (VP (VB rise)))) (NP (NNS analysts)) (VP (VBP say)))", True),
 ])
 def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracketed, sentence):
     from parsers.frames import VerbFrames
@@ -499,3 +508,36 @@ def test_spherical_interpolation_between_opposite_codes_is_refused():
     with pytest.raises(ValueError, match="opposite codes is undefined"):
         interpolate(start, -2 * start, 5, spherical=True)
     assert torch.allclose(interpolate(start, -2 * start, 3)[1], -0.5 * start)  # a straight line still goes
+
+
+def test_borrow_accepted_gives_a_refused_code_the_accepted_sentence_it_scores_highest():
+    torch.manual_seed(3)
+    model = make("sentence_vae").eval()
+    decoder = model.decoder
+    z = torch.randn(4, model.config.latent_size) * 4  # codes far apart: their beams differ
+    options = {"strategy": "beam", "beam_size": 3, "max_length": 6}
+    plain = generate(decoder, z, 4, **options)
+    assert len({tuple(row) for row in plain}) > 2
+    kept = {tuple(plain[0]), tuple(plain[3])}  # the judge accepts the first and last codes' sentences alone
+
+    def judge(rows):
+        return [tuple(row) in kept for row in rows]
+
+    refused = generate(decoder, z, 4, **options, acceptable=judge)
+    borrowed = generate(decoder, z, 4, **options, acceptable=judge, borrow_accepted=True)
+    assert borrowed[0] == plain[0] and borrowed[3] == plain[3]  # accepted codes keep their sentence
+    lent = [i for i in (1, 2) if tuple(refused[i]) not in kept]
+    assert lent  # some code's own beams held nothing the judge accepts
+    rows = [list(row) for row in kept]
+    for i in lent:  # the accepted sentence it scores highest: log p(sentence + <eos> | z_i) per token
+        scores = []
+        for row in rows:
+            with torch.no_grad():
+                total = decoder.token_log_likelihood(SentenceBatch.from_rows([row], model.config.pad_id), z[i : i + 1])
+            scores.append(float(total) / (len(row) + 1))
+        assert borrowed[i] == rows[max(range(len(rows)), key=scores.__getitem__)]
+    # nothing accepted anywhere: nothing to borrow, each code's own best
+    none = lambda rows: [False] * len(rows)  # noqa: E731
+    assert generate(decoder, z, 4, **options, acceptable=none, borrow_accepted=True) == plain
+    with pytest.raises(ValueError, match="pass acceptable"):
+        generate(decoder, z, 4, **options, borrow_accepted=True)

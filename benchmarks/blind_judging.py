@@ -29,11 +29,20 @@ from pathlib import Path
 def last_decoding_steps(path: Path) -> list[str]:
     """The steps of the last ``# decoding:`` section of an interpolation file, in order (an
     empty step as '')."""
+    return decoding_steps(path, -1)
+
+
+def decoding_steps(path: Path, index: int) -> list[str]:
+    """The steps of the ``index``-th ``# decoding:`` section of an interpolation file (-1: the
+    last, -2 the one before), in order (an empty step as '')."""
     text = path.read_text(encoding="utf-8")
-    if "# decoding:" not in text:
+    sections = text.split("# decoding:")[1:]
+    if not sections:
         raise SystemExit(f"blind_judging.py: error: {path} has no '# decoding:' section")
+    if not -len(sections) <= index < len(sections):
+        raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
     steps = []
-    for line in text.split("# decoding:")[-1].splitlines()[1:]:
+    for line in sections[index].splitlines()[1:]:
         if line.startswith("  ") and line.strip():
             number, _, step = line.strip().partition(" ")
             if not number.isdigit():

@@ -35,18 +35,21 @@ and since session 27 a root clause without its subject (`parsers.frames.missing_
 adjunct such as `yesterday`, never a subject in the sample, bracketed in the subject's place, or a
 root question with no noun phrase) or without a verb that can be its predicate
 (`parsers.frames.missing_predicate`: `guaranteed by the new york stock exchange`). Since session
-33 it refuses four more kinds, written on the bad steps of pairs 111-170
-(`results/prose_vae_interpolations_*_judged.tsv`): a subordinate clause the parser left flat
-(`textae.decoding.flat_subordinate`: `if you do n't know it`), an auxiliary or modal with
-nothing after it but negation (`parsers.agreement.stranded_auxiliary`: `odds are n't`), `one of`
-with a singular noun (`parsers.agreement.one_of_singular`: `one of the new york city is ...`) and
-`ago` dating a present tense (`parsers.agreement.present_with_ago`: `this is a few years ago`).
+33 it refuses six more kinds (`textae.decoding.sentence_checks` names them all), written on the
+bad steps of pairs 111-200 (`results/prose_vae_interpolations_*_judged.tsv`; the last two on
+171-200): a subordinate clause the parser left flat (`textae.decoding.flat_subordinate`: `if
+you do n't know it`), a root S with no verb phrase or clause (`lacks_main_clause`: `even if you
+do n't want to do it`), a subordinate clause quoted alone (`quoted_subordinate`), an auxiliary or
+modal with nothing after it but negation (`parsers.agreement.stranded_auxiliary`: `odds are
+n't`), `one of` with a singular noun (`parsers.agreement.one_of_singular`: `one of the new york
+city is ...`) and `ago` dating a present tense (`parsers.agreement.present_with_ago`: `this is
+a few years ago`).
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
 sample); and under each parser's run-folder name, for each judged file and summed over them,
 bad_rejected and good_rejected (the judge --clause-parser applies), the same by the judge of
-sessions 27-32 (*_by_session_27_judge: without session 33's four checks), by that of
+sessions 27-32 (*_by_session_27_judge: without session 33's six checks), by that of
 session 26 (*_by_session_26_judge: without session 27's subject and predicate checks either), without
 the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
 clause root and a verb alone (the judge before session 19) and by the root label alone, the root
@@ -108,7 +111,6 @@ def main(argv=None) -> int:
                              "any filter)")
     args = parser.parse_args(argv)
 
-    from parsers.agreement import one_of_singular, present_with_ago, stranded_auxiliary
     from parsers.frames import missing_complement, missing_predicate, missing_subject
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
@@ -117,10 +119,10 @@ def main(argv=None) -> int:
     from textae.decoding import (
         CLAUSE_LABELS,
         clause_with_verb,
-        flat_subordinate,
         is_clause,
         is_sentence,
         root_label,
+        sentence_checks,
     )
 
     frames = wsj_sample_verb_frames()
@@ -128,7 +130,7 @@ def main(argv=None) -> int:
     def judge(tree) -> bool:  # what --clause-parser applies
         return is_sentence(tree, frames)
 
-    def judge_of_session_27(tree) -> bool:  # without session 33's checks
+    def judge_of_session_27(tree) -> bool:  # without session 33's six checks
         return is_clause(tree) and not (missing_complement(tree, frames) or missing_subject(tree, frames)
                                         or missing_predicate(tree))
 
@@ -173,13 +175,9 @@ def main(argv=None) -> int:
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
-        CHECKS = [("complement", lambda tree: missing_complement(tree, frames)),  # noqa: N806
-                  ("subject", lambda tree: missing_subject(tree, frames)), ("predicate", missing_predicate),
-                  ("flat subordinate", flat_subordinate), ("stranded auxiliary", stranded_auxiliary),
-                  ("one-of-singular", one_of_singular), ("ago-with-present", present_with_ago)]
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
             if is_clause(tree) and not judge(tree):
-                check = next(name for name, rule in CHECKS if rule(tree))
+                check = next(name for name, rule in sentence_checks(frames) if rule(tree))
                 print(f"PTB test line turned away by the {check} check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
@@ -212,9 +210,9 @@ def main(argv=None) -> int:
                               "whose subject's place holds a time adjunct such as 'yesterday', or a root question "
                               "with no noun phrase; since session 27) nor parsers.frames.missing_predicate (a "
                               "root S with no finite, modal or base-form verb; since session 27) nor, since "
-                              "session 33, textae.decoding.flat_subordinate, parsers.agreement.stranded_auxiliary, "
-                              "one_of_singular or present_with_ago; the *_by_session_27_judge figures are without "
-                              "session 33's four checks, the *_by_session_26_judge ones without session 27's two "
+                              "session 33, the six others of textae.decoding.sentence_checks (flat or quoted subordinate "
+                              "clause, no main clause, stranded auxiliary, one of + singular, ago + present); the "
+                              "*_by_session_27_judge figures are without session 33's six checks, the *_by_session_26_judge ones without session 27's two "
                               "checks either, the "
                               "*_without_complement_check ones without any of the three (sessions 19-25); per parser (its run folder's name), for each "
                               "judged file and summed: bad_rejected, good_rejected, the same by a clause root and a "

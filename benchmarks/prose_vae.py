@@ -37,7 +37,8 @@ own judges pass, then the same VAE is trained on it:
    other judged file named prose_vae_interpolations_<variant>_seed<S>_pairs<N>: interpolation_bad_steps_<variant>)
    and the bad steps
    its judged files hold more than once, with their counts (interpolation_repeated_bad_steps_<model>,
-   commonest first); with --lm, the
+   commonest first); for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
+   last decoding against the one before; interpolation_borrowed_steps_<variant> summed); with --lm, the
    two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
 
 The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
@@ -61,6 +62,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
+from benchmarks.blind_judging import decoding_steps  # noqa: E402
 from benchmarks.sentence_vae import write_interpolations  # noqa: E402
 from benchmarks.shortlist_ptb import FLAGS, read_run  # noqa: E402
 from textae.benchmarking import RESULTS, add_seeded, read_judged, write_result  # noqa: E402
@@ -190,6 +192,11 @@ def main(argv: list[str] | None = None) -> None:
         name = verdicts.name.removesuffix("_judged.tsv")
         judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
         bad_steps[name] = [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
+        if "_borrow_" in name:  # the steps --borrow-accepted changed: the last decoding against the one before
+            decoded = verdicts.with_name(f"{name}.txt")
+            judged[name]["borrowed_steps"] = sum(
+                before != after for before, after in zip(decoding_steps(decoded, -2), decoding_steps(decoded, -1),
+                                                         strict=True))
     for name, values in prose.items():
         add_seeded(metrics, f"vae_test_{name}", values)
     for name, values in full.items():
@@ -203,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
         sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)
+        if any("borrowed_steps" in counts for counts in sets):
+            metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name, steps in bad_steps.items() if f"_{model}_seed" in name for step in steps)
         metrics[f"interpolation_repeated_bad_steps_{model}"] = {step: n for step, n in repeated.most_common() if n > 1}
     path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},

@@ -698,6 +698,17 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     assert written[3:] == [("sl2000-seed2", "full-text-lstm_lm-seed2",  # borrowing: a file of its own
                             "benchmarks/results/prose_vae_interpolations_full_lm_borrow_seed2_pairs171.txt")]
     assert borrowed == [False, False, False, True]
+    decoded = results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs171.txt"  # two decodings; one step lent
+    decoded.write_text("# decoding: beam\nfrom: a\nto:   b\n  0  x\n  1  if y\n\n"
+                       "# decoding: beam --borrow-accepted\nfrom: a\nto:   b\n  0  x\n  1  x\n")
+    (results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs171_judged.tsv").write_text("verdict\tstep\nok\tx\nok\tx\n")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "170", "--interpolate", "full", "--borrow-accepted"])
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"] == {
+        "steps": 2, "judged_bad": 0, "borrowed_steps": 1}
+    assert metrics["interpolation_borrowed_steps_full_lm_borrow"] == 1 and metrics["interpolation_steps_full_lm_borrow"] == 2
+    assert "interpolation_borrowed_steps_full_lm" not in metrics
 
 
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):
@@ -738,3 +749,13 @@ def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_f
     assert sorted(again.read_text().splitlines()) == ["?\tbonds rallied", "bad\tprime rate N N"]
     with pytest.raises(SystemExit, match="cannot read verdicts from .*missing_judged.tsv"):
         bench.main(["pool", str(third), "--out", str(again), "--known", str(tmp_path / "missing_judged.tsv")])
+
+
+def test_blind_judging_reads_any_decoding_of_a_file_by_its_index(tmp_path):
+    bench = _benchmark("blind_judging")
+    path = tmp_path / "x.txt"
+    path.write_text("# decoding: greedy\nfrom: a\nto:   b\n  0  one\n\n# decoding: beam\nfrom: a\nto:   b\n  0  two\n")
+    assert bench.decoding_steps(path, 0) == bench.decoding_steps(path, -2) == ["one"]
+    assert bench.decoding_steps(path, -1) == bench.last_decoding_steps(path) == ["two"]
+    with pytest.raises(SystemExit, match="has 2 '# decoding:' sections, not -3"):
+        bench.decoding_steps(path, -3)

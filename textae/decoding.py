@@ -523,15 +523,22 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     ``verb_frames`` it is the judge of sessions 19-25, kept for comparison."""
     if not is_clause(tree):
         return False
-    return verb_frames is None or not (frames.missing_complement(tree, verb_frames)
-                                       or frames.missing_subject(tree, verb_frames)
-                                       or frames.missing_predicate(tree)
-                                       or flat_subordinate(tree)
-                                       or lacks_main_clause(tree)
-                                       or quoted_subordinate(tree)
-                                       or agreement.stranded_auxiliary(tree)
-                                       or agreement.one_of_singular(tree)
-                                       or agreement.present_with_ago(tree))
+    return verb_frames is None or not any(check(tree) for _, check in sentence_checks(verb_frames))
+
+
+def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[[Tree], bool]]]:
+    """The checks :func:`is_sentence` applies with ``verb_frames`` after :func:`is_clause`, each
+    named, in the order they were written (sessions 26, 27, 27, then 33): each is true of a
+    parse that fails it."""
+    return [("complement", lambda tree: frames.missing_complement(tree, verb_frames)),
+            ("subject", lambda tree: frames.missing_subject(tree, verb_frames)),
+            ("predicate", frames.missing_predicate),
+            ("flat subordinate", flat_subordinate),
+            ("no main clause", lacks_main_clause),
+            ("quoted subordinate", quoted_subordinate),
+            ("stranded auxiliary", agreement.stranded_auxiliary),
+            ("one-of-singular", agreement.one_of_singular),
+            ("ago-with-present", agreement.present_with_ago)]
 
 
 def root_label(tree: Tree) -> str:

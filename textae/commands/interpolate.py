@@ -36,11 +36,17 @@ clause root S, SINV, SQ or SBARQ with a verb, not a subordinate clause standing 
 left without the complement it needs, as in "we do n't want to do", nor a clause whose
 subject's place holds a time adjunct, as in "in composite trading yesterday closed at $ N", by
 counts of the WSJ sample's gold trees, read from the data directory, nor a participle standing
-alone, as in "guaranteed by the new york stock exchange"), which keeps out noun-phrase fragments such
+alone, as in "guaranteed by the new york stock exchange"; since session 33 nor a subordinate
+clause left flat or quoted alone, nor a root clause with no verb phrase, as in "even if you do
+n't want to do it", nor an auxiliary left without its verb phrase, as in "odds are n't", nor
+"one of" with a singular, as in "one of the new york city is ...", nor "ago" with a present, as
+in "this is a few years ago"), which keeps out noun-phrase fragments such
 as PTB's table lines; the best of all when the parser accepts none, unless
 --fallback-beam-sizes names wider beams to search first at such a step (the last example: where
 a beam of 10 held only table lines such as "call money N N N to N N", one of 20 or 40 found
-"time warner declined to comment").
+"time warner declined to comment"), and unless --borrow-accepted is given: then a step whose
+beams hold nothing the judges accept outputs, of the sentences accepted at the other steps, the
+one its own latent code scores highest (as its beam ranks sentences).
 With --refuse-boilerplate (the text the model was trained on, one sentence per line in its
 documents' order) the lines that text reprints as parts of recurring blocks, such as a
 newspaper's daily tables and their footnotes, are refused too, with their near copies

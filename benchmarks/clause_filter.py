@@ -53,7 +53,8 @@ sessions 27-32 (*_by_session_27_judge: without session 33's six checks), by that
 session 26 (*_by_session_26_judge: without session 27's subject and predicate checks either), without
 the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
 clause root and a verb alone (the judge before session 19) and by the root label alone, the root
-labels seen, and ptb_test_accepted_percent (likewise). The committed clause_filter.json was written before the
+labels seen, ptb_test_accepted_percent (likewise) and ptb_test_turned_away_by_check (the PTB
+lines is_clause accepts that a later check turns away, by the first check each fails). The committed clause_filter.json was written before the
 complement check (its bad_rejected is the *_without_complement_check of later runs).
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
@@ -175,9 +176,11 @@ def main(argv=None) -> int:
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
+        turned_away: collections.Counter = collections.Counter()
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
             if is_clause(tree) and not judge(tree):
                 check = next(name for name, rule in sentence_checks(frames) if rule(tree))
+                turned_away[check] += 1
                 print(f"PTB test line turned away by the {check} check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
@@ -191,6 +194,8 @@ def main(argv=None) -> int:
             "ptb_test_accepted_by_clause_and_verb_percent": 100.0 * sum(map(clause_with_verb, ptb_trees)) / len(sample),
             "ptb_test_clause_root_percent": 100.0 * clause / len(sample),
             "ptb_test_roots": dict(ptb_roots.most_common()),
+            # the clauses with a verb (is_clause) the judge turns away, by the first check they fail
+            "ptb_test_turned_away_by_check": dict(turned_away.most_common()),
         })
         metrics[parser_name(folder)] = measured
         print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "

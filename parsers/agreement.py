@@ -11,13 +11,17 @@ each with a plain syntactic mark:
   of the nation 's largest banks``), a number (``one of the N``) or a pronoun (``one of them``).
 - :func:`present_with_ago`: ``ago`` dating a clause whose verb is present, present perfect or a
   modal (``this is a few years ago``, ``a few years ago he has n't been reached for comment``);
-  ``ago`` counts back from now to a past event, so its clause is in the past tense. Where ``ago``
-  sits in a prepositional phrase (``up from $ N a year ago``), a subordinate clause or a
-  participle's phrase (``founded two years ago``) it dates something else, and the clause passes.
+  ``ago`` counts back from now to a past event, so its clause is in the past tense. Where a
+  preposition governs the time (``up from $ N a year ago``), or ``ago`` sits in a subordinate
+  clause or a participle's phrase (``founded two years ago``), it dates something else, and the
+  clause passes.
 - :func:`stranded_auxiliary` (with :func:`parsers.frames.gap_licensed`): an auxiliary or modal
   with nothing after it but negation or an adverb (``odds are n't``, ``he says it is n't going to
   be``) where no gap is licensed. In running text such ellipsis answers an earlier sentence
   (``but it is n't``); a sentence that stands alone has nothing for it to stand for.
+
+Written in session 33 on those steps, and refined on pairs 171-200 (``benchmarks/clause_filter.py``
+measures them on judged steps and on PTB test lines; BENCHMARKS.md, issue #4).
 
 Each is a function of the parse alone (a parser's output, without empty elements); the parser's
 tags decide singular (``NN``, ``NNP``) and tense (``VBD`` past; ``VBZ``, ``VBP`` present; ``MD``).
@@ -83,7 +87,8 @@ def _head_noun(phrase: Tree) -> Tree | None:
 def one_of_singular(tree: Tree) -> bool:
     """Whether a noun phrase ``one of`` + noun phrase has a singular head noun (``NN``, ``NNP``):
     ``one of the new york city``, ``one of the company``. A plural (``one of the banks``), a number
-    (``one of the N``), a pronoun (``one of them``) or no noun at all passes."""
+    (``one of the N``), a pronoun (``one of them``), a quantity of something (``one of a handful
+    of stocks``, :func:`_quantity`) or no noun at all passes."""
     for node in tree.subtrees():
         if node.is_preterminal or _category(node) != "NP":
             continue

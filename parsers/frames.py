@@ -277,13 +277,17 @@ def _completed_above(phrase: Tree, ancestors: list[Tree]) -> bool:
 
 
 def missing_subject(tree: Tree, frames: VerbFrames) -> bool:
-    """Whether a parse's root clause lacks its subject in one of two ways a parser shows:
+    """Whether a parse's root clause lacks its subject in one of the ways a parser shows:
 
     - a declarative ``S`` whose first finite verb phrase has, before it, a time adjunct that
       the parser bracketed as a noun phrase in the subject's place and no other noun phrase or
       clause (``in composite trading yesterday closed at $ N a share``: ``yesterday``, one of
       ``frames.adjunct_nouns``, is never a subject in the treebank);
-    - a root question ``SQ`` with no noun phrase (``do n't want to be a good thing``).
+    - a root question ``SQ`` with no noun phrase (``do n't want to be a good thing``);
+    - (since session 33) a declarative ``S`` whose noun phrase right before that verb phrase ends
+      in such a noun (``new york stock exchange composite trading yesterday closed at $ N``: the
+      table line ``in ... composite trading yesterday <company> closed at ...`` with its ``in``
+      and its subject lost, the time adjunct glued to the phrase before it).
 
     With nothing but adverbs or a prepositional phrase before the verb phrase the parse passes:
     there a parser more often misread a real sentence (a verb tagged wrong: ``speed up the
@@ -304,10 +308,19 @@ def missing_subject(tree: Tree, frames: VerbFrames) -> bool:
         if not _finite_head(child):
             return False  # an imperative, or a verb phrase without a finite verb
         before = [node for node in children[:at] if node.label not in PUNCTUATION_TAGS]
+        if before and basic_category(before[-1].label) == "NP" and _ends_in_adjunct(before[-1], frames):
+            return True  # the adjunct glued to the noun phrase before it: a fronted phrase, its subject lost
         return (any(_adjunct(node, frames) for node in before)
                 and not any(basic_category(node.label) in SUBJECT_LABELS and not _adjunct(node, frames)
                             for node in before))
     return False
+
+
+def _ends_in_adjunct(node: Tree, frames: VerbFrames) -> bool:
+    """A noun phrase of several words whose last is an adjunct noun (``new york stock exchange
+    composite trading yesterday``)."""
+    words = node.leaves()
+    return len(words) > 1 and str(words[-1]).lower() in frames.adjunct_nouns
 
 
 def _finite_head(phrase: Tree) -> bool:

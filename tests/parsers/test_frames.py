@@ -127,6 +127,12 @@ CLOSED = "(VP (VBD closed) (PP (IN at) (NP ($ $) (CD N))))"
     ("(SQ (VBP do) (NP (PRP you)) (VP (VB want) (NP (PRP it))))", False),
     ("(SBARQ (WHNP (WP who)) (SQ (VP (VBD said) (NP (PRP it)))))", False),
     ("(NP (NN yesterday))", False),  # not a clause: is_clause's to turn away
+    # the adjunct glued to the noun phrase in the subject's place (a table line's fronted phrase,
+    # its subject lost); a noun phrase ending in the adjunct elsewhere, or the adjunct alone after
+    # a subject, passes
+    (f"(S (NP (NNP composite) (NN trading) (NN yesterday)) {CLOSED})", True),
+    ("(S (NP (DT the) (NN stock)) (VP (VBD rose) (NP (NN trading) (NN yesterday))))", False),
+    (f"(S (NP (DT the) (NN stock)) (NP (NN yesterday)) {CLOSED})", False),
 ])
 def test_missing_subject(bracketed, missing):
     assert missing_subject(parse_tree(bracketed), ADJUNCTS) is missing

@@ -51,6 +51,29 @@ def decoding_steps(path: Path, index: int) -> list[str]:
     return steps
 
 
+def decoding_endpoints(path: Path, index: int = -1) -> list[tuple[str, str, int]]:
+    """Each pair of the ``index``-th ``# decoding:`` section of an interpolation file (-1: the
+    last): its two sentences (``from:``, ``to:``, words as the model read them) and its number
+    of steps, in order; none for a file without such a section."""
+    text = path.read_text(encoding="utf-8")
+    sections = text.split("# decoding:")[1:]
+    if not sections:
+        return []
+    if not -len(sections) <= index < len(sections):
+        raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
+    pairs: list[tuple[str, str, int]] = []
+    first = second = None
+    for line in sections[index].splitlines()[1:]:
+        if line.startswith("from:"):
+            first, second = line.removeprefix("from:").strip(), None
+        elif line.startswith("to:"):
+            second = line.removeprefix("to:").strip()
+            pairs.append((first or "", second, 0))
+        elif line.startswith("  ") and line.strip() and pairs:
+            pairs[-1] = (*pairs[-1][:2], pairs[-1][2] + 1)
+    return pairs
+
+
 def read_verdicts(path: Path) -> dict[str, str]:
     """``step -> ok|bad`` from a filled-in pool TSV or a ``_judged.tsv`` (its comments and
     ``verdict<TAB>step`` header skipped)."""

@@ -37,7 +37,11 @@ own judges pass, then the same VAE is trained on it:
    other judged file named prose_vae_interpolations_<variant>_seed<S>_pairs<N>: interpolation_bad_steps_<variant>)
    and the bad steps
    its judged files hold more than once, with their counts (interpolation_repeated_bad_steps_<model>,
-   commonest first); for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
+   commonest first); where the interpolation file is there, the same counted over the pairs whose
+   two ends the clause judge (as it now stands, by --parser) reads as sentences (sentence_pairs,
+   sentence_pair_steps, sentence_pair_bad_steps; interpolation_{bad_steps,steps}_<variant>_sentence_pairs
+   where every judged file of the variant has them): PTB's test text holds table and listing lines,
+   and pairs of them interpolate through table territory; for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
    last decoding against the one before; interpolation_borrowed_steps_<variant> summed); with --lm, the
    two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
 
@@ -62,7 +66,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from benchmarks.blind_judging import decoding_steps  # noqa: E402
+from benchmarks.blind_judging import decoding_endpoints, decoding_steps  # noqa: E402
 from benchmarks.sentence_vae import write_interpolations  # noqa: E402
 from benchmarks.shortlist_ptb import FLAGS, read_run  # noqa: E402
 from textae.benchmarking import RESULTS, add_seeded, read_judged, write_result  # noqa: E402
@@ -73,6 +77,24 @@ REPO = _HERE.parent
 SHORTLIST = 2000
 IW_SAMPLES = 50
 RECORDS = RESULTS / "sentence_vae_runs" / "shortlist-ptb"  # shortlist_ptb.py's runs, committed
+
+
+def endpoint_judge(parser_dir: str):
+    """A judge of sentences (words as an interpolation file writes them, one string each): whether
+    the clause judge of --clause-parser (``textae.decoding.is_sentence`` with the WSJ sample's
+    verb frames, as it stands) reads each as a sentence, by the parser in ``parser_dir``."""
+    from parsers.parser import load_parser
+    from parsers.tokenize import to_ptb_tokens
+    from textae.corpora.wsj_sample import wsj_sample_verb_frames
+    from textae.decoding import is_sentence
+
+    chart, frames = load_parser("chart", parser_dir), wsj_sample_verb_frames()
+
+    def judge(sentences: list[str]) -> list[bool]:
+        trees = chart.parse_many([to_ptb_tokens(sentence.split()) for sentence in sentences])
+        return [is_sentence(tree, frames) for tree in trees]
+
+    return judge
 
 
 def filter_command(ptb: Path, runs_dir: str, parser_dir: str) -> list[str]:
@@ -187,13 +209,29 @@ def main(argv: list[str] | None = None) -> None:
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
                                      borrow=args.borrow_accepted)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
+    judge, is_sentence_end = None, {}
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
         steps, bad = read_judged(verdicts, decoding=None)
         name = verdicts.name.removesuffix("_judged.tsv")
         judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
         bad_steps[name] = [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
+        decoded = verdicts.with_name(f"{name}.txt")
+        if decoded.is_file():  # the pairs whose two ends the clause judge reads as sentences
+            pairs = decoding_endpoints(decoded)
+            if sum(count for _, _, count in pairs) == len(steps):
+                unknown = sorted({end for first, second, _ in pairs for end in (first, second)} - set(is_sentence_end))
+                if unknown:
+                    judge = judge or endpoint_judge(args.parser)
+                    is_sentence_end.update(zip(unknown, judge(unknown), strict=True))
+                at, counts = 0, {"sentence_pairs": 0, "sentence_pair_steps": 0, "sentence_pair_bad_steps": 0}
+                for first, second, count in pairs:
+                    if is_sentence_end[first] and is_sentence_end[second]:
+                        counts["sentence_pairs"] += 1
+                        counts["sentence_pair_steps"] += count
+                        counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
+                    at += count
+                judged[name].update(counts)
         if "_borrow_" in name:  # the steps --borrow-accepted changed: the last decoding against the one before
-            decoded = verdicts.with_name(f"{name}.txt")
             judged[name]["borrowed_steps"] = sum(
                 before != after for before, after in zip(decoding_steps(decoded, -2), decoding_steps(decoded, -1),
                                                          strict=True))
@@ -210,6 +248,10 @@ def main(argv: list[str] | None = None) -> None:
         sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)
+        if sets and all("sentence_pairs" in counts for counts in sets):
+            metrics[f"interpolation_bad_steps_{model}_sentence_pairs"] = sum(
+                counts["sentence_pair_bad_steps"] for counts in sets)
+            metrics[f"interpolation_steps_{model}_sentence_pairs"] = sum(counts["sentence_pair_steps"] for counts in sets)
         if any("borrowed_steps" in counts for counts in sets):
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name, steps in bad_steps.items() if f"_{model}_seed" in name for step in steps)

@@ -662,6 +662,9 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
     monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
     monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
+    asked = []  # the clause judge of the pairs' ends: a line with a number is no sentence
+    monkeypatch.setattr(bench, "endpoint_judge", lambda parser: lambda ends: asked.append((parser, ends)) or [
+        "N" not in end.split() for end in ends])
     for name, rows in (("prose_seed2_pairs111", "ok\tx\nbad\ty\n"), ("prose_lm_seed2_pairs141", "bad\tx\nok\tz\nbad\tx\n"),
                        ("full_lm_seed2_pairs141", "ok\tx\n"), ("full_lm_seed1_pairs141", "bad\tx\n"),
                        ("full_lm_oldjudge_seed2_pairs141", "bad\tx\nbad\ty\n")):
@@ -706,9 +709,23 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
                 "--lm", "--pairs-from", "170", "--interpolate", "full", "--borrow-accepted"])
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"] == {
-        "steps": 2, "judged_bad": 0, "borrowed_steps": 1}
+        "steps": 2, "judged_bad": 0, "borrowed_steps": 1, "sentence_pairs": 1, "sentence_pair_steps": 2,
+        "sentence_pair_bad_steps": 0}
     assert metrics["interpolation_borrowed_steps_full_lm_borrow"] == 1 and metrics["interpolation_steps_full_lm_borrow"] == 2
     assert "interpolation_borrowed_steps_full_lm" not in metrics
+    # the pairs whose two ends the clause judge reads as sentences: a table line's pair is left out
+    pairs = "from: prices rose\nto:   prices fell\n  0  x\n  1  y\nfrom: prices fell\nto:   N N to N\n  0  z\n"
+    decoded.write_text(f"# decoding: beam\n{pairs}\n# decoding: beam --borrow-accepted\n{pairs}")
+    (results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs171_judged.tsv").write_text(
+        "verdict\tstep\nok\tx\nbad\ty\nbad\tz\n")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "170", "--interpolate", "full", "--borrow-accepted"])
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    counts = metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"]
+    assert (counts["sentence_pairs"], counts["sentence_pair_steps"], counts["sentence_pair_bad_steps"]) == (1, 2, 1)
+    assert (metrics["interpolation_bad_steps_full_lm_borrow_sentence_pairs"],
+            metrics["interpolation_steps_full_lm_borrow_sentence_pairs"]) == (1, 2)
+    assert asked[-1] == ("PARSER", ["N N to N", "prices fell", "prices rose"])  # each end judged once
 
 
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):

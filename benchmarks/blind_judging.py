@@ -62,13 +62,12 @@ def decoding_endpoints(path: Path, index: int = -1) -> list[tuple[str, str, int]
     if not -len(sections) <= index < len(sections):
         raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
     pairs: list[tuple[str, str, int]] = []
-    first = second = None
+    first = ""
     for line in sections[index].splitlines()[1:]:
         if line.startswith("from:"):
-            first, second = line.removeprefix("from:").strip(), None
+            first = line.removeprefix("from:").strip()
         elif line.startswith("to:"):
-            second = line.removeprefix("to:").strip()
-            pairs.append((first or "", second, 0))
+            pairs.append((first, line.removeprefix("to:").strip(), 0))
         elif line.startswith("  ") and line.strip() and pairs:
             pairs[-1] = (*pairs[-1][:2], pairs[-1][2] + 1)
     return pairs

@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
                         counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
                     at += count
                 judged[name].update(counts)
-        if "_borrow_" in name:  # the steps --borrow-accepted changed: the last decoding against the one before
+        if "_borrow_" in name and decoded.is_file():  # the steps --borrow-accepted changed: its last two decodings
             judged[name]["borrowed_steps"] = sum(
                 before != after for before, after in zip(decoding_steps(decoded, -2), decoding_steps(decoded, -1),
                                                          strict=True))

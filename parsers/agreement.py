@@ -54,6 +54,7 @@ EMPTY_AFTER_AUXILIARY = frozenset({"n't", "not", "never", "no", "longer", "also"
                                    "too"})
 # Clauses that date the present: their first verb present (VBZ, VBP) or a modal.
 PRESENT_TAGS = frozenset({"VBZ", "VBP", "MD"})
+VERB_OR_MODAL = VERB_TAGS | {"MD"}
 CLAUSES = frozenset({"S", "SINV", "SQ"})
 
 
@@ -119,13 +120,17 @@ def _quantity(phrase: Tree) -> bool:
     return False
 
 
+def _first_verb(phrase: Tree, tags: frozenset[str] = VERB_OR_MODAL) -> Tree | None:
+    """The first of ``phrase``'s children that is a word tagged one of ``tags``."""
+    return next((child for child in _nodes(phrase) if child.is_preterminal and child.label in tags), None)
+
+
 def _clause_verb(clause: Tree) -> Tree | None:
     """A clause's first verb or modal: the first one its verb phrase starts with."""
     for child in _nodes(clause):
         if _is_vp(child) and not child.is_preterminal:
-            return next((leaf for leaf in _nodes(child) if leaf.is_preterminal
-                         and (leaf.label in VERB_TAGS or leaf.label == "MD")), None)
-        if child.is_preterminal and (child.label in VERB_TAGS or child.label == "MD"):
+            return _first_verb(child)
+        if child.is_preterminal and child.label in VERB_OR_MODAL:
             return child  # an inversion's verb (SINV, SQ)
     return None
 
@@ -150,8 +155,7 @@ def present_with_ago(tree: Tree) -> bool:
             if category == "SBAR" or (category == "PP" and _first_word(node) != "ago"):
                 break
             if _is_vp(node) and not node.is_preterminal:
-                verb = next((child for child in _nodes(node) if child.is_preterminal
-                             and (child.label in VERB_TAGS or child.label in ("MD", "TO"))), None)
+                verb = _first_verb(node, VERB_OR_MODAL | {"TO"})
                 if verb is not None:
                     break
             if category in CLAUSES:
@@ -176,12 +180,6 @@ def _governed(leaves: list[Tree], at: int) -> bool:
     return before >= 0 and before < at - 1 and leaves[before].label in ("IN", "TO")
 
 
-def _first_verb_tag(phrase: Tree) -> str | None:
-    first = next((child for child in _nodes(phrase) if child.is_preterminal
-                  and (child.label in VERB_TAGS or child.label in ("MD", "TO"))), None)
-    return None if first is None else first.label
-
-
 def stranded_auxiliary(tree: Tree) -> bool:
     """Whether a verb phrase's first word is an auxiliary (a form of be, have or do) or a modal
     with nothing after it but ``EMPTY_AFTER_AUXILIARY`` (negation, a few adverbs), where no word
@@ -192,14 +190,11 @@ def stranded_auxiliary(tree: Tree) -> bool:
     for phrase in tree.subtrees():
         if phrase.is_preterminal or not _is_vp(phrase):
             continue
+        verb = _first_verb(phrase)
+        if verb is None or (verb.label != "MD" and verb.word.lower() not in AUXILIARIES):
+            continue
         children = _nodes(phrase)
-        position = next((i for i, child in enumerate(children) if child.is_preterminal
-                         and (child.label in VERB_TAGS or child.label == "MD")), None)
-        if position is None:
-            continue
-        verb = children[position]
-        if verb.label != "MD" and verb.word.lower() not in AUXILIARIES:
-            continue
+        position = next(i for i, child in enumerate(children) if child is verb)
         after = [word for child in children[position + 1:] if child.label not in PUNCTUATION_TAGS
                  for word in _words(child)]
         if any(word not in EMPTY_AFTER_AUXILIARY for word in after):

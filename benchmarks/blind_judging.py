@@ -35,14 +35,11 @@ def last_decoding_steps(path: Path) -> list[str]:
 def decoding_steps(path: Path, index: int) -> list[str]:
     """The steps of the ``index``-th ``# decoding:`` section of an interpolation file (-1: the
     last, -2 the one before), in order (an empty step as '')."""
-    text = path.read_text(encoding="utf-8")
-    sections = text.split("# decoding:")[1:]
-    if not sections:
+    lines = _section_lines(path, index)
+    if lines is None:
         raise SystemExit(f"blind_judging.py: error: {path} has no '# decoding:' section")
-    if not -len(sections) <= index < len(sections):
-        raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
     steps = []
-    for line in sections[index].splitlines()[1:]:
+    for line in lines:
         if line.startswith("  ") and line.strip():
             number, _, step = line.strip().partition(" ")
             if not number.isdigit():
@@ -51,19 +48,28 @@ def decoding_steps(path: Path, index: int) -> list[str]:
     return steps
 
 
+def _section_lines(path: Path, index: int) -> list[str] | None:
+    """The lines of the ``index``-th ``# decoding:`` section of an interpolation file after its
+    heading line; ``None`` for a file without such a section.
+
+    Raises:
+        SystemExit: the file has sections, but not an ``index``-th one.
+    """
+    sections = path.read_text(encoding="utf-8").split("# decoding:")[1:]
+    if not sections:
+        return None
+    if not -len(sections) <= index < len(sections):
+        raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
+    return sections[index].splitlines()[1:]
+
+
 def decoding_endpoints(path: Path, index: int = -1) -> list[tuple[str, str, int]]:
     """Each pair of the ``index``-th ``# decoding:`` section of an interpolation file (-1: the
     last): its two sentences (``from:``, ``to:``, words as the model read them) and its number
     of steps, in order; none for a file without such a section."""
-    text = path.read_text(encoding="utf-8")
-    sections = text.split("# decoding:")[1:]
-    if not sections:
-        return []
-    if not -len(sections) <= index < len(sections):
-        raise SystemExit(f"blind_judging.py: error: {path} has {len(sections)} '# decoding:' sections, not {index}")
     pairs: list[tuple[str, str, int]] = []
     first = ""
-    for line in sections[index].splitlines()[1:]:
+    for line in _section_lines(path, index) or []:
         if line.startswith("from:"):
             first = line.removeprefix("from:").strip()
         elif line.startswith("to:"):

@@ -49,7 +49,8 @@ Writes benchmarks/results/<--name>.json (default clause_filter): under judged, e
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
 sample); and under each parser's run-folder name, for each judged file and summed over them,
 bad_rejected and good_rejected (the judge --clause-parser applies), the same by the judge of
-sessions 27-32 (*_by_session_27_judge: without session 33's six checks), by that of
+sessions 27-32 (*_by_session_27_judge: without session 33's six checks, though with session 33's
+addition to the subject check), by that of
 session 26 (*_by_session_26_judge: without session 27's subject and predicate checks either), without
 the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
 clause root and a verb alone (the judge before session 19) and by the root label alone, the root
@@ -112,7 +113,6 @@ def main(argv=None) -> int:
                              "any filter)")
     args = parser.parse_args(argv)
 
-    from parsers.frames import missing_complement, missing_predicate, missing_subject
     from parsers.parser import load_parser
     from parsers.tokenize import to_ptb_tokens
     from textae.corpora.ptb import load_ptb
@@ -131,12 +131,13 @@ def main(argv=None) -> int:
     def judge(tree) -> bool:  # what --clause-parser applies
         return is_sentence(tree, frames)
 
-    def judge_of_session_27(tree) -> bool:  # without session 33's six checks
-        return is_clause(tree) and not (missing_complement(tree, frames) or missing_subject(tree, frames)
-                                        or missing_predicate(tree))
+    checks = sentence_checks(frames)  # in the order they were written: session 26's, 27's two, 33's six
+
+    def judge_of_session_27(tree) -> bool:  # without session 33's six checks (its subject check as it now stands)
+        return is_clause(tree) and not any(check(tree) for _, check in checks[:3])
 
     def judge_of_session_26(tree) -> bool:  # the complement check, without session 27's checks
-        return is_clause(tree) and not missing_complement(tree, frames)
+        return is_clause(tree) and not any(check(tree) for _, check in checks[:1])
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
     lines = [line for line in load_ptb("test") if line]
@@ -179,7 +180,7 @@ def main(argv=None) -> int:
         turned_away: collections.Counter = collections.Counter()
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results
             if is_clause(tree) and not judge(tree):
-                check = next(name for name, rule in sentence_checks(frames) if rule(tree))
+                check = next(name for name, rule in checks if rule(tree))
                 turned_away[check] += 1
                 print(f"PTB test line turned away by the {check} check: {' '.join(line)}\n    {tree}")
         ptb_roots = collections.Counter(root_label(tree) for tree in ptb_trees)

@@ -97,6 +97,46 @@ def endpoint_judge(parser_dir: str):
     return judge
 
 
+class EndJudge:
+    """Whether the clause judge reads a pair's ends as sentences (:func:`endpoint_judge`, loaded
+    on first use; each sentence judged once)."""
+
+    def __init__(self, parser_dir: str):
+        self.parser_dir, self.judge, self.verdicts = parser_dir, None, {}
+
+    def __call__(self, sentences: list[str]) -> list[bool]:
+        unknown = sorted(set(sentences) - set(self.verdicts))
+        if unknown:
+            self.judge = self.judge or endpoint_judge(self.parser_dir)
+            self.verdicts.update(zip(unknown, self.judge(unknown), strict=True))
+        return [self.verdicts[sentence] for sentence in sentences]
+
+
+def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
+    """One judged file's counts (steps, judged_bad; where its interpolation file is beside it,
+    sentence_pairs, sentence_pair_steps and sentence_pair_bad_steps over the pairs whose two ends
+    ``end_judge`` reads as sentences; for a _borrow_ file, borrowed_steps: the steps its last
+    decoding changed against the one before) and its steps judged bad, in order."""
+    steps, bad = read_judged(verdicts, decoding=None)
+    counts = {"steps": len(steps), "judged_bad": sum(bad)}
+    decoded = verdicts.with_name(verdicts.name.removesuffix("_judged.tsv") + ".txt")
+    pairs = decoding_endpoints(decoded) if decoded.is_file() else []
+    if pairs and sum(count for _, _, count in pairs) == len(steps):
+        are_sentences = end_judge([end for first, second, _ in pairs for end in (first, second)])
+        counts.update(sentence_pairs=0, sentence_pair_steps=0, sentence_pair_bad_steps=0)
+        at = 0
+        for i, (_, _, count) in enumerate(pairs):
+            if are_sentences[2 * i] and are_sentences[2 * i + 1]:
+                counts["sentence_pairs"] += 1
+                counts["sentence_pair_steps"] += count
+                counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
+            at += count
+    if "_borrow_" in verdicts.name and decoded.is_file():
+        counts["borrowed_steps"] = sum(before != after for before, after in zip(
+            decoding_steps(decoded, -2), decoding_steps(decoded, -1), strict=True))
+    return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
+
+
 def filter_command(ptb: Path, runs_dir: str, parser_dir: str) -> list[str]:
     out = f"{runs_dir}/ptb.train.sentences.txt"
     return ["scripts/filter_text.py", str(ptb / "ptb.train.txt"), out, "--clause-parser", parser_dir,
@@ -209,32 +249,10 @@ def main(argv: list[str] | None = None) -> None:
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
                                      borrow=args.borrow_accepted)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
-    judge, is_sentence_end = None, {}
+    end_judge = EndJudge(args.parser)
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
-        steps, bad = read_judged(verdicts, decoding=None)
         name = verdicts.name.removesuffix("_judged.tsv")
-        judged[name] = {"steps": len(steps), "judged_bad": sum(bad)}
-        bad_steps[name] = [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
-        decoded = verdicts.with_name(f"{name}.txt")
-        if decoded.is_file():  # the pairs whose two ends the clause judge reads as sentences
-            pairs = decoding_endpoints(decoded)
-            if sum(count for _, _, count in pairs) == len(steps):
-                unknown = sorted({end for first, second, _ in pairs for end in (first, second)} - set(is_sentence_end))
-                if unknown:
-                    judge = judge or endpoint_judge(args.parser)
-                    is_sentence_end.update(zip(unknown, judge(unknown), strict=True))
-                at, counts = 0, {"sentence_pairs": 0, "sentence_pair_steps": 0, "sentence_pair_bad_steps": 0}
-                for first, second, count in pairs:
-                    if is_sentence_end[first] and is_sentence_end[second]:
-                        counts["sentence_pairs"] += 1
-                        counts["sentence_pair_steps"] += count
-                        counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
-                    at += count
-                judged[name].update(counts)
-        if "_borrow_" in name and decoded.is_file():  # the steps --borrow-accepted changed: its last two decodings
-            judged[name]["borrowed_steps"] = sum(
-                before != after for before, after in zip(decoding_steps(decoded, -2), decoding_steps(decoded, -1),
-                                                         strict=True))
+        judged[name], bad_steps[name] = count_judged(verdicts, end_judge)
     for name, values in prose.items():
         add_seeded(metrics, f"vae_test_{name}", values)
     for name, values in full.items():
@@ -243,9 +261,11 @@ def main(argv: list[str] | None = None) -> None:
     metrics["interpolations_judged"] = judged
     # over every judged set: bad steps of all steps, for the four decodings and any other file name's
     # (e.g. full_lm_s27judge: the whole-text model's LM decoding by sessions 27-32's judge)
-    variants = {name.removeprefix("prose_vae_interpolations_").rsplit("_seed", 1)[0] for name in judged}
-    for model in ("prose", "full", "prose_lm", "full_lm", *sorted(variants - {"prose", "full", "prose_lm", "full_lm"})):
-        sets = [counts for name, counts in judged.items() if f"_{model}_seed" in name]
+    by_variant: dict[str, list[str]] = {model: [] for model in ("prose", "full", "prose_lm", "full_lm")}
+    for name in judged:
+        by_variant.setdefault(name.removeprefix("prose_vae_interpolations_").rsplit("_seed", 1)[0], []).append(name)
+    for model, names in by_variant.items():
+        sets = [judged[name] for name in names]
         metrics[f"interpolation_bad_steps_{model}"] = sum(counts["judged_bad"] for counts in sets)
         metrics[f"interpolation_steps_{model}"] = sum(counts["steps"] for counts in sets)
         if sets and all("sentence_pairs" in counts for counts in sets):
@@ -254,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
             metrics[f"interpolation_steps_{model}_sentence_pairs"] = sum(counts["sentence_pair_steps"] for counts in sets)
         if any("borrowed_steps" in counts for counts in sets):
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
-        repeated = Counter(step for name, steps in bad_steps.items() if f"_{model}_seed" in name for step in steps)
+        repeated = Counter(step for name in names for step in bad_steps[name])
         metrics[f"interpolation_repeated_bad_steps_{model}"] = {step: n for step, n in repeated.most_common() if n > 1}
     path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},
                         notes="full_text_* are shortlist_ptb.py's runs of the same seeds on the whole PTB training "

@@ -42,7 +42,9 @@ own judges pass, then the same VAE is trained on it:
    sentence_pair_steps, sentence_pair_bad_steps; interpolation_{bad_steps,steps}_<variant>_sentence_pairs
    where every judged file of the variant has them): PTB's test text holds table and listing lines,
    and pairs of them interpolate through table territory; for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
-   last decoding against the one before; interpolation_borrowed_steps_<variant> summed); with --lm, the
+   last decoding against the one before; interpolation_borrowed_steps_<variant> summed); for every
+   two variants judged on some of the same pairs, their counts over those pairs alone
+   (interpolations_compared, <a>_vs_<b>: the comparisons BENCHMARKS.md reads); with --lm, the
    two LMs' exact test NLL and perplexity (lm_test_nll, lm_test_ppl; full_text_lm_test_nll, _ppl).
 
 The test set is PTB's whole test text, table lines included, and the prose model's vocabulary is
@@ -56,6 +58,7 @@ training on prose costs on PTB, not a better or worse model.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -135,6 +138,31 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
         counts["borrowed_steps"] = sum(before != after for before, after in zip(
             decoding_steps(decoded, -2), decoding_steps(decoded, -1), strict=True))
     return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
+
+
+def compared(judged: dict[str, dict]) -> dict[str, dict]:
+    """For every two variants judged on some of the same test pairs (``<variant>_seed<S>_pairs<N>``
+    files of the same N, e.g. two decodings pooled and read blind together), their counts summed
+    over those pairs alone, under ``<a>_vs_<b>``: the pairs' first numbers (``pairs``), and for each
+    variant its bad steps (``bad_steps``), and where both have them, its bad steps over the sentence
+    pairs (``sentence_pair_bad_steps``, of ``sentence_pair_steps``)."""
+    sets: dict[str, dict[int, dict]] = {}
+    for name, counts in judged.items():
+        variant, _, pairs = name.removeprefix("prose_vae_interpolations_").rpartition("_seed")
+        sets.setdefault(variant, {})[int(pairs.rpartition("_pairs")[2])] = counts
+    result = {}
+    for a, b in itertools.combinations(sorted(sets), 2):
+        shared = sorted(set(sets[a]) & set(sets[b]))
+        if not shared:
+            continue
+        entry = {"pairs": shared, "steps": sum(sets[a][n]["steps"] for n in shared),
+                 "bad_steps": {v: sum(sets[v][n]["judged_bad"] for n in shared) for v in (a, b)}}
+        if all("sentence_pairs" in sets[v][n] for v in (a, b) for n in shared):
+            entry["sentence_pair_steps"] = sum(sets[a][n]["sentence_pair_steps"] for n in shared)
+            entry["sentence_pair_bad_steps"] = {v: sum(sets[v][n]["sentence_pair_bad_steps"] for n in shared)
+                                                for v in (a, b)}
+        result[f"{a}_vs_{b}"] = entry
+    return result
 
 
 def filter_command(ptb: Path, runs_dir: str, parser_dir: str) -> list[str]:
@@ -276,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])
         metrics[f"interpolation_repeated_bad_steps_{model}"] = {step: n for step, n in repeated.most_common() if n > 1}
+    metrics["interpolations_compared"] = compared(judged)
     path = write_result(args.name, seeds=args.seeds, metrics=metrics, published={},
                         notes="full_text_* are shortlist_ptb.py's runs of the same seeds on the whole PTB training "
                               f"text (their records under {RECORDS.relative_to(REPO)}); test on PTB's whole test "

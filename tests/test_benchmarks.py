@@ -776,3 +776,24 @@ def test_blind_judging_reads_any_decoding_of_a_file_by_its_index(tmp_path):
     assert bench.decoding_steps(path, -1) == bench.last_decoding_steps(path) == ["two"]
     with pytest.raises(SystemExit, match="has 2 '# decoding:' sections, not -3"):
         bench.decoding_steps(path, -3)
+
+
+def test_prose_vae_compares_two_variants_over_the_pairs_both_were_judged_on():
+    bench = _benchmark("prose_vae")
+    judged = {
+        "prose_vae_interpolations_full_lm_seed2_pairs171": {"steps": 80, "judged_bad": 14},
+        "prose_vae_interpolations_full_lm_seed2_pairs201": {"steps": 80, "judged_bad": 9, "sentence_pairs": 8,
+                                                            "sentence_pair_steps": 64, "sentence_pair_bad_steps": 5},
+        "prose_vae_interpolations_full_lm_s27judge_seed2_pairs171": {"steps": 80, "judged_bad": 17},
+        "prose_vae_interpolations_full_lm_borrow_seed2_pairs201": {"steps": 80, "judged_bad": 4, "sentence_pairs": 8,
+                                                                   "sentence_pair_steps": 64,
+                                                                   "sentence_pair_bad_steps": 2},
+        "prose_vae_interpolations_full_lm_borrow_seed2_pairs211": {"steps": 80, "judged_bad": 13},
+    }
+    assert bench.compared(judged) == {
+        "full_lm_vs_full_lm_borrow": {"pairs": [201], "steps": 80, "bad_steps": {"full_lm": 9, "full_lm_borrow": 4},
+                                      "sentence_pair_steps": 64,
+                                      "sentence_pair_bad_steps": {"full_lm": 5, "full_lm_borrow": 2}},
+        "full_lm_vs_full_lm_s27judge": {"pairs": [171], "steps": 80,
+                                        "bad_steps": {"full_lm": 14, "full_lm_s27judge": 17}},
+    }

@@ -25,6 +25,10 @@ own judges pass, then the same VAE is trained on it:
    BENCHMARKS.md with the LM), into results/prose_vae_interpolations_{prose,full}_lm_seed<S>_pairs<N+1>.txt;
    with --borrow-accepted, one decoding more, the last with interpolate.py --borrow-accepted
    (files named _borrow_: results/prose_vae_interpolations_full_lm_borrow_seed<S>_pairs<N+1>.txt);
+   with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
+   epochs so that 2 CPU cores train it in about an hour, decodes the same pairs under the same decodings
+   and whole-text LM (files named full512_), and the results hold its best dev ELBO NLL beside the
+   256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
    elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
@@ -79,6 +83,7 @@ from textae.corpora.download import ensure_corpus  # noqa: E402
 REPO = _HERE.parent
 SHORTLIST = 2000
 IW_SAMPLES = 50
+FULL512_EPOCHS = 10
 RECORDS = RESULTS / "sentence_vae_runs" / "shortlist-ptb"  # shortlist_ptb.py's runs, committed
 
 
@@ -188,6 +193,24 @@ def lm_command(ptb: Path, runs_dir: str, seed: int, text: str) -> list[str]:
             "--softmax-shortlist", str(SHORTLIST), *files, "--output-dir", f"{runs_dir}/{name}-seed{seed}"]
 
 
+def full512_command(runs_dir: str, seed: int) -> list[str]:
+    """The --ptb-512 VAE of one seed on PTB's whole training text, cut to FULL512_EPOCHS epochs (its linear
+    LR decay fitted to them) so that it trains on 2 CPU cores in about an hour; no test scoring (the
+    preset's 16-epoch figures are sentence_vae.py's)."""
+    return ["scripts/train_vae.py", "--ptb-512", "--seed", str(seed), "--softmax-shortlist", str(SHORTLIST),
+            "--max-epochs", str(FULL512_EPOCHS), "--eval-splits", "", "--progress", "false",
+            "--output-dir", f"{runs_dir}/ptb512-e{FULL512_EPOCHS}-seed{seed}"]
+
+
+def best_dev_elbo(run: Path) -> float:
+    """The lowest dev ELBO NLL a run's metrics.jsonl records (its saved model's, early stopping on it)."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    values = [float(row["elbo_nll"]) for row in rows if row.get("split") == "dev"]
+    if not values:
+        raise SystemExit(f"prose_vae.py: error: {run / 'metrics.jsonl'} holds no dev evaluation")
+    return min(values)
+
+
 def vocab_size(run: Path) -> int:
     return int(json.loads((run / "run_config.json").read_text())["model"]["vocab_size"])
 
@@ -220,6 +243,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --borrow-accepted to the last decoding (a step whose beams hold no "
                              "sentence the judges accept takes the accepted sentence of another step it scores "
                              "highest); the files are named _borrow_")
+    parser.add_argument("--full-512-runs-dir", metavar="DIR",
+                        help="also decode the whole-text interpolations with a --ptb-512 VAE of --interpolation-seed "
+                             f"cut to {FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when "
+                             "missing: about an hour on 2 CPU cores), under the same decodings and whole-text LM; its "
+                             "files are named full512_, its best dev ELBO NLL beside the 256-unit model's")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
     if args.interpolation_seed is None:
@@ -265,9 +293,19 @@ def main(argv: list[str] | None = None) -> None:
             prefix = "lm_test" if text == "prose" else "full_text_lm_test"
             metrics[f"{prefix}_nll"], metrics[f"{prefix}_ppl"] = float(report["nll"]), float(report["ppl"])
             lm_dirs[text] = lm_folder / "model"
-        chosen = [(first, model, model_dir) for first in args.pairs_from
-                  for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))
+        models = [(model, model_dir) for model, model_dir in (("prose", folder / "model"), ("full", full_folder / "model"))
                   if model in args.interpolate]
+        if args.full_512_runs_dir:
+            run = full512_command(args.full_512_runs_dir, seed)
+            commands.append("python " + " ".join(run))
+            run_512 = REPO / run[-1]
+            if not (args.reuse and (run_512 / "test_report.json").is_file()):
+                subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+            metrics["full512_dev_elbo_nll"] = round(best_dev_elbo(run_512), 2)
+            metrics["full_text_dev_elbo_nll"] = round(best_dev_elbo(record), 2)
+            models.append(("full512", run_512 / "model"))
+            lm_dirs["full512"] = lm_dirs["full"]
+        chosen = [(first, model, model_dir) for first in args.pairs_from for model, model_dir in models]
         for first, model, model_dir in chosen:
             variant = model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
             name = f"prose_vae_interpolations_{variant}_seed{seed}_pairs{first + 1}"

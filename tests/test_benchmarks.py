@@ -778,6 +778,68 @@ def test_blind_judging_reads_any_decoding_of_a_file_by_its_index(tmp_path):
         bench.decoding_steps(path, -3)
 
 
+def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elbos(tmp_path, monkeypatch):
+    import json
+
+    bench, results = _prose_vae_in(tmp_path, monkeypatch)
+    ran, written = [], []
+    test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
+    dev = '{"split": "train", "elbo_nll": 90.0}\n{"split": "dev", "elbo_nll": 108.5}\n{"split": "dev", "elbo_nll": 106.3}\n'
+    for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
+        folder.mkdir(parents=True)
+        (folder / "test_report.json").write_text(json.dumps({"test": test}))
+        (folder / "run_config.json").write_text(json.dumps({"model": {"vocab_size": 10002}}))
+        (folder / "metrics.jsonl").write_text(dev)
+    (tmp_path / "runs" / "ptb.train.sentences.txt").write_text("a sentence\n")
+    counts = {"lines": 10, "kept": 8, "refused_as_boilerplate": 1, "refused_as_not_a_sentence": 1}
+    (tmp_path / "runs" / "ptb.train.filter.json").write_text(json.dumps({"counts": counts}))
+
+    def fake_run(command, **kwargs):
+        ran.append(command[1:])
+        folder = tmp_path / command[command.index("--output-dir") + 1]
+        folder.mkdir(parents=True)
+        if "--ptb-512" in command:
+            (folder / "test_report.json").write_text(json.dumps({"steps": 10}))  # no test split scored
+            (folder / "metrics.jsonl").write_text('{"split": "dev", "elbo_nll": 105.0}\n{"split": "dev", "elbo_nll": 104.2}\n')
+        else:
+            (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
+
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
+        written.append((model_dir.parent.name, lm_dir.parent.name, path))
+        (tmp_path / path).write_text(2 * "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n")
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setattr(bench, "write_interpolations", fake_interpolations)
+    monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
+    monkeypatch.setattr(bench, "endpoint_judge", lambda parser: lambda ends: [True] * len(ends))
+    arguments = ["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                 "--lm", "--pairs-from", "290", "--interpolate", "full", "--borrow-accepted",
+                 "--full-512-runs-dir", "runs512"]
+    bench.main(arguments)
+    big = [command for command in ran if "--ptb-512" in command]
+    assert len(big) == 1 and big[0][big[0].index("--max-epochs") + 1] == "10"
+    assert big[0][big[0].index("--output-dir") + 1] == "runs512/ptb512-e10-seed2"
+    assert big[0][big[0].index("--seed") + 1] == "2"
+    # the same pairs, the same whole-text LM, a file named by the model
+    assert [entry[:2] for entry in written] == [("sl2000-seed2", "full-text-lstm_lm-seed2"),
+                                               ("ptb512-e10-seed2", "full-text-lstm_lm-seed2")]
+    assert [entry[2].rsplit("/", 1)[1] for entry in written] == [
+        "prose_vae_interpolations_full_lm_borrow_seed2_pairs291.txt",
+        "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291.txt"]
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["full512_dev_elbo_nll"] == 104.2 and metrics["full_text_dev_elbo_nll"] == 106.3  # the best of each
+    (results / "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nok\tx\n")
+    (results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nbad\ty\n")
+    bench.main(arguments)
+    assert len(big) == 1 and len(written) == 2  # run and files kept
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["interpolations_compared"]["full512_lm_borrow_vs_full_lm_borrow"]["bad_steps"] == {
+        "full512_lm_borrow": 0, "full_lm_borrow": 1}
+    (tmp_path / "runs512" / "ptb512-e10-seed2" / "metrics.jsonl").write_text('{"split": "train", "elbo_nll": 1.0}\n')
+    with pytest.raises(SystemExit, match="no dev evaluation"):
+        bench.main(arguments)
+
+
 def test_prose_vae_compares_two_variants_over_the_pairs_both_were_judged_on():
     bench = _benchmark("prose_vae")
     judged = {

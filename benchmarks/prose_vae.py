@@ -28,7 +28,8 @@ own judges pass, then the same VAE is trained on it:
    with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
    epochs so that 2 CPU cores train it in about an hour, decodes the same pairs under the same decodings
    and whole-text LM (files named full512_), and the results hold its best dev ELBO NLL beside the
-   256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll);
+   256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll; its run_config.json, metrics.jsonl
+   and test_report.json kept under results/sentence_vae_runs/cpu-ptb512/);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
    elbo_nll, kl, mi, active_units; mean over seeds, _per_seed and _std); and, for each interpolation
@@ -65,6 +66,7 @@ import argparse
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -301,6 +303,10 @@ def main(argv: list[str] | None = None) -> None:
             run_512 = REPO / run[-1]
             if not (args.reuse and (run_512 / "test_report.json").is_file()):
                 subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+            kept = RESULTS / "sentence_vae_runs" / "cpu-ptb512" / run_512.name  # committed: the run folder is not
+            kept.mkdir(parents=True, exist_ok=True)
+            for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
+                shutil.copy(run_512 / name, kept / name)
             metrics["full512_dev_elbo_nll"] = round(best_dev_elbo(run_512), 2)
             metrics["full_text_dev_elbo_nll"] = round(best_dev_elbo(record), 2)
             models.append(("full512", run_512 / "model"))

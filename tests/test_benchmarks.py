@@ -799,6 +799,7 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         folder = tmp_path / command[command.index("--output-dir") + 1]
         folder.mkdir(parents=True)
         if "--ptb-512" in command:
+            (folder / "run_config.json").write_text("{}")
             (folder / "test_report.json").write_text(json.dumps({"steps": 10}))  # no test split scored
             (folder / "metrics.jsonl").write_text('{"split": "dev", "elbo_nll": 105.0}\n{"split": "dev", "elbo_nll": 104.2}\n')
         else:
@@ -828,6 +829,8 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291.txt"]
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["full512_dev_elbo_nll"] == 104.2 and metrics["full_text_dev_elbo_nll"] == 106.3  # the best of each
+    kept = results / "sentence_vae_runs" / "cpu-ptb512" / "ptb512-e10-seed2"
+    assert sorted(path.name for path in kept.iterdir()) == ["metrics.jsonl", "run_config.json", "test_report.json"]
     (results / "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nok\tx\n")
     (results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nbad\ty\n")
     bench.main(arguments)

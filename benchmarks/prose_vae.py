@@ -46,7 +46,9 @@ own judges pass, then the same VAE is trained on it:
    two ends the clause judge (as it now stands, by --parser) reads as sentences (sentence_pairs,
    sentence_pair_steps, sentence_pair_bad_steps; interpolation_{bad_steps,steps}_<variant>_sentence_pairs
    where every judged file of the variant has them): PTB's test text holds table and listing lines,
-   and pairs of them interpolate through table territory; for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
+   and pairs of them interpolate through table territory; how much of the steps is built from the
+   words of their pair's ends (end_word_share, percent; interpolation_end_word_share_<variant>: a
+   blend of the ends scores high, a sentence the decoder writes anywhere low); for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
    last decoding against the one before; interpolation_borrowed_steps_<variant> summed); for every
    two variants judged on some of the same pairs, their counts over those pairs alone
    (interpolations_compared, <a>_vs_<b>: the comparisons BENCHMARKS.md reads); with --lm, the
@@ -125,13 +127,14 @@ class EndJudge:
 def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     """One judged file's counts (steps, judged_bad; where its interpolation file is beside it,
     sentence_pairs, sentence_pair_steps and sentence_pair_bad_steps over the pairs whose two ends
-    ``end_judge`` reads as sentences; for a _borrow_ file, borrowed_steps: the steps its last
+    ``end_judge`` reads as sentences, and end_word_share (:func:`end_word_share`); for a _borrow_ file, borrowed_steps: the steps its last
     decoding changed against the one before) and its steps judged bad, in order."""
     steps, bad = read_judged(verdicts, decoding=None)
     counts = {"steps": len(steps), "judged_bad": sum(bad)}
     decoded = verdicts.with_name(verdicts.name.removesuffix("_judged.tsv") + ".txt")
     pairs = decoding_endpoints(decoded) if decoded.is_file() else []
     if pairs and sum(count for _, _, count in pairs) == len(steps):
+        counts["end_word_share"] = end_word_share(pairs, decoding_steps(decoded, -1))
         are_sentences = end_judge([end for first, second, _ in pairs for end in (first, second)])
         counts.update(sentence_pairs=0, sentence_pair_steps=0, sentence_pair_bad_steps=0)
         at = 0
@@ -147,12 +150,28 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
 
 
+def end_word_share(pairs: list[tuple[str, str, int]], steps: list[str]) -> float:
+    """How much of the steps is built from their ends: the share of each step's words (tokens) that
+    occur in either end of its pair, averaged over the steps, in percent. A step the decoder writes
+    between any two sentences (`the company said it would n't be reached for comment`) scores low, a
+    blend of the two ends high; it says nothing of grammar."""
+    shares, at = [], 0
+    for first, second, count in pairs:
+        ends = set(first.split()) | set(second.split())
+        for step in steps[at:at + count]:
+            words = step.split()
+            shares.append(100.0 * sum(word in ends for word in words) / len(words) if words else 0.0)
+        at += count
+    return round(sum(shares) / len(shares), 2) if shares else 0.0
+
+
 def compared(judged: dict[str, dict]) -> dict[str, dict]:
     """For every two variants judged on some of the same test pairs (``<variant>_seed<S>_pairs<N>``
     files of the same N, e.g. two decodings pooled and read blind together), their counts summed
     over those pairs alone, under ``<a>_vs_<b>``: the pairs' first numbers (``pairs``), and for each
     variant its bad steps (``bad_steps``), and where both have them, its bad steps over the sentence
-    pairs (``sentence_pair_bad_steps``, of ``sentence_pair_steps``)."""
+    pairs (``sentence_pair_bad_steps``, of ``sentence_pair_steps``) and its ``end_word_share`` (over
+    the steps of those pairs)."""
     sets: dict[str, dict[int, dict]] = {}
     for name, counts in judged.items():
         variant, _, pairs = name.removeprefix("prose_vae_interpolations_").rpartition("_seed")
@@ -168,6 +187,9 @@ def compared(judged: dict[str, dict]) -> dict[str, dict]:
             entry["sentence_pair_steps"] = sum(sets[a][n]["sentence_pair_steps"] for n in shared)
             entry["sentence_pair_bad_steps"] = {v: sum(sets[v][n]["sentence_pair_bad_steps"] for n in shared)
                                                 for v in (a, b)}
+        if all("end_word_share" in sets[v][n] for v in (a, b) for n in shared):
+            entry["end_word_share"] = {v: round(sum(sets[v][n]["end_word_share"] * sets[v][n]["steps"] for n in shared)
+                                                / sum(sets[v][n]["steps"] for n in shared), 2) for v in (a, b)}
         result[f"{a}_vs_{b}"] = entry
     return result
 
@@ -344,6 +366,9 @@ def main(argv: list[str] | None = None) -> None:
             metrics[f"interpolation_bad_steps_{model}_sentence_pairs"] = sum(
                 counts["sentence_pair_bad_steps"] for counts in sets)
             metrics[f"interpolation_steps_{model}_sentence_pairs"] = sum(counts["sentence_pair_steps"] for counts in sets)
+        if sets and all("end_word_share" in counts for counts in sets):
+            metrics[f"interpolation_end_word_share_{model}"] = round(sum(
+                counts["end_word_share"] * counts["steps"] for counts in sets) / sum(counts["steps"] for counts in sets), 2)
         if any("borrowed_steps" in counts for counts in sets):
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])

@@ -710,7 +710,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"] == {
         "steps": 2, "judged_bad": 0, "borrowed_steps": 1, "sentence_pairs": 1, "sentence_pair_steps": 2,
-        "sentence_pair_bad_steps": 0}
+        "sentence_pair_bad_steps": 0, "end_word_share": 0.0}
     assert metrics["interpolation_borrowed_steps_full_lm_borrow"] == 1 and metrics["interpolation_steps_full_lm_borrow"] == 2
     assert "interpolation_borrowed_steps_full_lm" not in metrics
     # the pairs whose two ends the clause judge reads as sentences: a table line's pair is left out
@@ -843,6 +843,15 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         bench.main(arguments)
 
 
+def test_prose_vae_end_word_share_is_the_mean_share_of_a_steps_words_found_in_its_ends():
+    bench = _benchmark("prose_vae")
+    pairs = [("prices rose", "bonds fell", 2), ("a b", "c", 1)]
+    # step 1: 2 of 2 words in the ends; step 2: 1 of 4; step 3 (the second pair): none
+    assert bench.end_word_share(pairs, ["bonds rose", "the company said prices", "prices"]) == round(125 / 3, 2)
+    assert bench.end_word_share(pairs, ["", "prices fell", "c a"]) == round(200 / 3, 2)  # an empty step counts 0
+    assert bench.end_word_share([], []) == 0.0
+
+
 def test_prose_vae_compares_two_variants_over_the_pairs_both_were_judged_on():
     bench = _benchmark("prose_vae")
     judged = {
@@ -853,9 +862,14 @@ def test_prose_vae_compares_two_variants_over_the_pairs_both_were_judged_on():
         "prose_vae_interpolations_full_lm_borrow_seed2_pairs201": {"steps": 80, "judged_bad": 4, "sentence_pairs": 8,
                                                                    "sentence_pair_steps": 64,
                                                                    "sentence_pair_bad_steps": 2},
+        "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291": {"steps": 80, "judged_bad": 3, "end_word_share": 40.0},
+        "prose_vae_interpolations_full_lm_borrow_seed2_pairs291": {"steps": 80, "judged_bad": 5, "end_word_share": 20.0},
         "prose_vae_interpolations_full_lm_borrow_seed2_pairs211": {"steps": 80, "judged_bad": 13},
     }
     assert bench.compared(judged) == {
+        "full512_lm_borrow_vs_full_lm_borrow": {"pairs": [291], "steps": 80,
+                                                "bad_steps": {"full512_lm_borrow": 3, "full_lm_borrow": 5},
+                                                "end_word_share": {"full512_lm_borrow": 40.0, "full_lm_borrow": 20.0}},
         "full_lm_vs_full_lm_borrow": {"pairs": [201], "steps": 80, "bad_steps": {"full_lm": 9, "full_lm_borrow": 4},
                                       "sentence_pair_steps": 64,
                                       "sentence_pair_bad_steps": {"full_lm": 5, "full_lm_borrow": 2}},

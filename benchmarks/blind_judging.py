@@ -63,6 +63,11 @@ def _section_lines(path: Path, index: int) -> list[str] | None:
     return sections[index].splitlines()[1:]
 
 
+def decoding_count(path: Path) -> int:
+    """How many ``# decoding:`` sections an interpolation file holds."""
+    return len(path.read_text(encoding="utf-8").split("# decoding:")) - 1
+
+
 def decoding_endpoints(path: Path, index: int = -1) -> list[tuple[str, str, int]]:
     """Each pair of the ``index``-th ``# decoding:`` section of an interpolation file (-1: the
     last): its two sentences (``from:``, ``to:``, words as the model read them) and its number

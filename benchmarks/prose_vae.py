@@ -28,7 +28,8 @@ own judges pass, then the same VAE is trained on it:
    with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
    epochs so that 2 CPU cores train it in about an hour, decodes the same pairs under the same decodings
    and whole-text LM (files named full512_), and the results hold its best dev ELBO NLL beside the
-   256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll; its run_config.json, metrics.jsonl
+   256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll) and its test figures, scored after
+   training with 50 importance samples as the 256-unit runs are (full512_test_<metric>; its run_config.json, metrics.jsonl
    and test_report.json kept under results/sentence_vae_runs/cpu-ptb512/);
 4. benchmarks/results/<--name>.json: the filter's counts; each model's vocabulary and test figures
    (vae_test_<metric> for the prose model, full_text_vae_test_<metric> for the other: iw_nll, ppl,
@@ -48,7 +49,9 @@ own judges pass, then the same VAE is trained on it:
    where every judged file of the variant has them): PTB's test text holds table and listing lines,
    and pairs of them interpolate through table territory; how much of the steps is built from the
    words of their pair's ends (end_word_share, percent; interpolation_end_word_share_<variant>: a
-   blend of the ends scores high, a sentence the decoder writes anywhere low); for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
+   blend of the ends scores high, a sentence the decoder writes anywhere low; the same for each decoding
+   of the file, in its order, greedy first: end_word_share_by_decoding,
+   interpolation_end_word_share_by_decoding_<variant>); for a _borrow_ file, the steps --borrow-accepted changed (borrowed_steps: its
    last decoding against the one before; interpolation_borrowed_steps_<variant> summed); for every
    two variants judged on some of the same pairs, their counts over those pairs alone
    (interpolations_compared, <a>_vs_<b>: the comparisons BENCHMARKS.md reads); with --lm, the
@@ -68,6 +71,7 @@ import argparse
 import itertools
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -77,7 +81,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from benchmarks.blind_judging import decoding_endpoints, decoding_steps  # noqa: E402
+from benchmarks.blind_judging import decoding_count, decoding_endpoints, decoding_steps  # noqa: E402
 from benchmarks.sentence_vae import write_interpolations  # noqa: E402
 from benchmarks.shortlist_ptb import FLAGS, read_run  # noqa: E402
 from textae.benchmarking import RESULTS, add_seeded, read_judged, write_result  # noqa: E402
@@ -127,7 +131,8 @@ class EndJudge:
 def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     """One judged file's counts (steps, judged_bad; where its interpolation file is beside it,
     sentence_pairs, sentence_pair_steps and sentence_pair_bad_steps over the pairs whose two ends
-    ``end_judge`` reads as sentences, and end_word_share (:func:`end_word_share`); for a _borrow_ file, borrowed_steps: the steps its last
+    ``end_judge`` reads as sentences, and end_word_share (:func:`end_word_share`; of the last decoding,
+    and end_word_share_by_decoding, of each in the file's order); for a _borrow_ file, borrowed_steps: the steps its last
     decoding changed against the one before) and its steps judged bad, in order."""
     steps, bad = read_judged(verdicts, decoding=None)
     counts = {"steps": len(steps), "judged_bad": sum(bad)}
@@ -135,6 +140,9 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     pairs = decoding_endpoints(decoded) if decoded.is_file() else []
     if pairs and sum(count for _, _, count in pairs) == len(steps):
         counts["end_word_share"] = end_word_share(pairs, decoding_steps(decoded, -1))
+        counts["end_word_share_by_decoding"] = [end_word_share(decoding_endpoints(decoded, index),
+                                                               decoding_steps(decoded, index))
+                                                for index in range(decoding_count(decoded))]
         are_sentences = end_judge([end for first, second, _ in pairs for end in (first, second)])
         counts.update(sentence_pairs=0, sentence_pair_steps=0, sentence_pair_bad_steps=0)
         at = 0
@@ -219,8 +227,8 @@ def lm_command(ptb: Path, runs_dir: str, seed: int, text: str) -> list[str]:
 
 def full512_command(runs_dir: str, seed: int) -> list[str]:
     """The --ptb-512 VAE of one seed on PTB's whole training text, cut to FULL512_EPOCHS epochs (its linear
-    LR decay fitted to them) so that it trains on 2 CPU cores in about an hour; no test scoring (the
-    preset's 16-epoch figures are sentence_vae.py's)."""
+    LR decay fitted to them) so that it trains on 2 CPU cores in about an hour; no test scoring in the
+    run (prose_vae.py scores it after, with IW_SAMPLES; the preset's 16-epoch figures are sentence_vae.py's)."""
     return ["scripts/train_vae.py", "--ptb-512", "--seed", str(seed), "--softmax-shortlist", str(SHORTLIST),
             "--max-epochs", str(FULL512_EPOCHS), "--eval-splits", "", "--progress", "false",
             "--output-dir", f"{runs_dir}/ptb512-e{FULL512_EPOCHS}-seed{seed}"]
@@ -321,10 +329,16 @@ def main(argv: list[str] | None = None) -> None:
                   if model in args.interpolate]
         if args.full_512_runs_dir:
             run = full512_command(args.full_512_runs_dir, seed)
-            commands.append("python " + " ".join(run))
+            scoring = ["scripts/train_vae.py", "--ptb-512", "--output-dir", run[-1], "--eval-only", "--eval-splits",
+                       "test", "--iw-samples", str(IW_SAMPLES), "--progress", "false"]
+            commands += ["python " + shlex.join(run), "python " + shlex.join(scoring)]
             run_512 = REPO / run[-1]
             if not (args.reuse and (run_512 / "test_report.json").is_file()):
                 subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+            if "test" not in json.loads((run_512 / "test_report.json").read_text()):
+                subprocess.run([sys.executable, *scoring], cwd=REPO, check=True)
+            for name, value in read_run(run_512, IW_SAMPLES).items():
+                metrics[f"full512_test_{name}"] = value
             kept = RESULTS / "sentence_vae_runs" / "cpu-ptb512" / run_512.name  # committed: the run folder is not
             kept.mkdir(parents=True, exist_ok=True)
             for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
@@ -369,6 +383,11 @@ def main(argv: list[str] | None = None) -> None:
         if sets and all("end_word_share" in counts for counts in sets):
             metrics[f"interpolation_end_word_share_{model}"] = round(sum(
                 counts["end_word_share"] * counts["steps"] for counts in sets) / sum(counts["steps"] for counts in sets), 2)
+            by_decoding = [counts["end_word_share_by_decoding"] for counts in sets]
+            if len({len(shares) for shares in by_decoding}) == 1:  # the same decodings in every file
+                metrics[f"interpolation_end_word_share_by_decoding_{model}"] = [round(sum(
+                    shares[index] * counts["steps"] for shares, counts in zip(by_decoding, sets, strict=True))
+                    / sum(counts["steps"] for counts in sets), 2) for index in range(len(by_decoding[0]))]
         if any("borrowed_steps" in counts for counts in sets):
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])

@@ -710,7 +710,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"] == {
         "steps": 2, "judged_bad": 0, "borrowed_steps": 1, "sentence_pairs": 1, "sentence_pair_steps": 2,
-        "sentence_pair_bad_steps": 0, "end_word_share": 0.0}
+        "sentence_pair_bad_steps": 0, "end_word_share": 0.0, "end_word_share_by_decoding": [0.0, 0.0]}
     assert metrics["interpolation_borrowed_steps_full_lm_borrow"] == 1 and metrics["interpolation_steps_full_lm_borrow"] == 2
     assert "interpolation_borrowed_steps_full_lm" not in metrics
     # the pairs whose two ends the clause judge reads as sentences: a table line's pair is left out
@@ -726,6 +726,15 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
     assert (metrics["interpolation_bad_steps_full_lm_borrow_sentence_pairs"],
             metrics["interpolation_steps_full_lm_borrow_sentence_pairs"]) == (1, 2)
     assert asked[-1] == ("PARSER", ["N N to N", "prices fell", "prices rose"])  # each end judged once
+    # how much of each decoding's steps is built from the ends' words, in the file's order (greedy first)
+    decoded.write_text(f"# decoding: greedy\n{pairs.replace('  0  x', '  0  prices rose')}\n"
+                       f"# decoding: beam --borrow-accepted\n{pairs}")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "170", "--interpolate", "full", "--borrow-accepted"])
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    counts = metrics["interpolations_judged"]["prose_vae_interpolations_full_lm_borrow_seed2_pairs171"]
+    assert counts["end_word_share_by_decoding"] == [round(100 / 3, 2), 0.0] and counts["end_word_share"] == 0.0
+    assert metrics["interpolation_end_word_share_by_decoding_full_lm_borrow"] == [round(100 / 3, 2), 0.0]
 
 
 def test_blind_judging_pools_distinct_steps_and_maps_the_verdicts_back_in_each_file_s_order(tmp_path):
@@ -797,12 +806,17 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     def fake_run(command, **kwargs):
         ran.append(command[1:])
         folder = tmp_path / command[command.index("--output-dir") + 1]
-        folder.mkdir(parents=True)
-        if "--ptb-512" in command:
+        if "--eval-only" in command:  # the 512-unit run scored on test after training
+            assert command[command.index("--iw-samples") + 1] == "50" and command[command.index("--eval-splits") + 1] == "test"
+            report = json.loads((folder / "test_report.json").read_text())
+            (folder / "test_report.json").write_text(json.dumps({**report, "test": {**test, "nll": 102.5}}))
+        elif "--ptb-512" in command:
+            folder.mkdir(parents=True)
             (folder / "run_config.json").write_text("{}")
             (folder / "test_report.json").write_text(json.dumps({"steps": 10}))  # no test split scored
             (folder / "metrics.jsonl").write_text('{"split": "dev", "elbo_nll": 105.0}\n{"split": "dev", "elbo_nll": 104.2}\n')
         else:
+            folder.mkdir(parents=True)
             (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
@@ -817,8 +831,10 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
                  "--lm", "--pairs-from", "290", "--interpolate", "full", "--borrow-accepted",
                  "--full-512-runs-dir", "runs512"]
     bench.main(arguments)
-    big = [command for command in ran if "--ptb-512" in command]
+    big = [command for command in ran if "--ptb-512" in command and "--eval-only" not in command]
     assert len(big) == 1 and big[0][big[0].index("--max-epochs") + 1] == "10"
+    scored = [command for command in ran if "--eval-only" in command]
+    assert len(scored) == 1 and scored[0][scored[0].index("--output-dir") + 1] == "runs512/ptb512-e10-seed2"
     assert big[0][big[0].index("--output-dir") + 1] == "runs512/ptb512-e10-seed2"
     assert big[0][big[0].index("--seed") + 1] == "2"
     # the same pairs, the same whole-text LM, a file named by the model
@@ -829,12 +845,13 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291.txt"]
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["full512_dev_elbo_nll"] == 104.2 and metrics["full_text_dev_elbo_nll"] == 106.3  # the best of each
+    assert metrics["full512_test_iw_nll"] == 102.5 and metrics["full512_test_kl"] == 5.5
     kept = results / "sentence_vae_runs" / "cpu-ptb512" / "ptb512-e10-seed2"
     assert sorted(path.name for path in kept.iterdir()) == ["metrics.jsonl", "run_config.json", "test_report.json"]
     (results / "prose_vae_interpolations_full512_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nok\tx\n")
     (results / "prose_vae_interpolations_full_lm_borrow_seed2_pairs291_judged.tsv").write_text("verdict\tstep\nbad\ty\n")
     bench.main(arguments)
-    assert len(big) == 1 and len(written) == 2  # run and files kept
+    assert len(ran) == 4 and len(written) == 2  # run, its scoring and files kept
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["interpolations_compared"]["full512_lm_borrow_vs_full_lm_borrow"]["bad_steps"] == {
         "full512_lm_borrow": 0, "full_lm_borrow": 1}

@@ -279,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="also decode the whole-text interpolations with a --ptb-512 VAE of --interpolation-seed "
                              f"cut to {FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when "
                              "missing: about an hour on 2 CPU cores), under the same decodings and whole-text LM; its "
-                             "files are named full512_, its best dev ELBO NLL beside the 256-unit model's")
+                             "files are named full512_; its best dev ELBO NLL is reported beside the 256-unit model's, "
+                             "with its test figures (scored with 50 importance samples after training)")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
     if args.interpolation_seed is None:

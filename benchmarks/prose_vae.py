@@ -25,9 +25,11 @@ own judges pass, then the same VAE is trained on it:
    BENCHMARKS.md with the LM), into results/prose_vae_interpolations_{prose,full}_lm_seed<S>_pairs<N+1>.txt;
    with --borrow-accepted, one decoding more, the last with interpolate.py --borrow-accepted
    (files named _borrow_: results/prose_vae_interpolations_full_lm_borrow_seed<S>_pairs<N+1>.txt);
+   with --greedy-first, one more, the last with interpolate.py --greedy-first (files named _greedy_;
+   greedy_steps: the steps it changed against the decoding before);
    with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
-   epochs so that 2 CPU cores train it in about an hour, decodes the same pairs under the same decodings
-   and whole-text LM (files named full512_), and the results hold its best dev ELBO NLL beside the
+   epochs so that 2 CPU cores train it in about an hour (with --interpolate full512, it decodes the
+   pairs under the same decodings and whole-text LM, files named full512_), and the results hold its best dev ELBO NLL beside the
    256-unit model's (full512_dev_elbo_nll, full_text_dev_elbo_nll) and its test figures, scored after
    training with 50 importance samples as the 256-unit runs are (full512_test_<metric>; its run_config.json, metrics.jsonl
    and test_report.json kept under results/sentence_vae_runs/cpu-ptb512/);
@@ -152,9 +154,10 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
                 counts["sentence_pair_steps"] += count
                 counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
             at += count
-    if "_borrow_" in verdicts.name and decoded.is_file():
-        counts["borrowed_steps"] = sum(before != after for before, after in zip(
+    if ("_borrow_" in verdicts.name or "_greedy_" in verdicts.name) and decoded.is_file():
+        changed = sum(before != after for before, after in zip(
             decoding_steps(decoded, -2), decoding_steps(decoded, -1), strict=True))
+        counts["greedy_steps" if "_greedy_" in verdicts.name else "borrowed_steps"] = changed
     return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
 
 
@@ -264,10 +267,11 @@ def main(argv: list[str] | None = None) -> None:
                              "the first pairs no earlier session read)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")
-    parser.add_argument("--interpolate", nargs="+", choices=["prose", "full"], default=["prose", "full"],
+    parser.add_argument("--interpolate", nargs="+", choices=["prose", "full", "full512"], default=["prose", "full"],
                         metavar="MODEL",
                         help="the models whose interpolations are written: prose (trained on the kept text), full "
-                             "(on the whole text) or both (the default)")
+                             "(on the whole text), full512 (the 512-unit whole-text model of --full-512-runs-dir), "
+                             "any of them (default: prose full)")
     parser.add_argument("--lm", action="store_true",
                         help="train an LSTM-LM on each model's training text (for --interpolation-seed) and "
                              "re-rank the interpolations' beams with it; their files are named _lm_")
@@ -275,11 +279,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --borrow-accepted to the last decoding (a step whose beams hold no "
                              "sentence the judges accept takes the accepted sentence of another step it scores "
                              "highest); the files are named _borrow_")
+    parser.add_argument("--greedy-first", action="store_true",
+                        help="add interpolate.py --greedy-first to the last decoding (each step's greedy sentence is "
+                             "output where the judges accept it, the beam decodes the others); the files are named "
+                             "_greedy_")
     parser.add_argument("--full-512-runs-dir", metavar="DIR",
                         help="also decode the whole-text interpolations with a --ptb-512 VAE of --interpolation-seed "
                              f"cut to {FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when "
-                             "missing: about an hour on 2 CPU cores), under the same decodings and whole-text LM; its "
-                             "files are named full512_; its best dev ELBO NLL is reported beside the 256-unit model's, "
+                             "missing: about an hour on 2 CPU cores); with --interpolate full512 it decodes the same "
+                             "pairs under the same decodings and whole-text LM, files named full512_; its best dev ELBO NLL is reported beside the 256-unit model's, "
                              "with its test figures (scored with 50 importance samples after training)")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
@@ -287,6 +295,8 @@ def main(argv: list[str] | None = None) -> None:
         args.interpolation_seed = args.seeds[0]
     if args.interpolation_seed not in args.seeds:
         parser.error(f"--interpolation-seed {args.interpolation_seed} is not one of --seeds {args.seeds}")
+    if "full512" in args.interpolate and not args.full_512_runs_dir:
+        parser.error("--interpolate full512 decodes with the model of --full-512-runs-dir; add it")
     ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
     commands = []
     run = filter_command(ptb, args.runs_dir, args.parser)
@@ -346,17 +356,19 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.copy(run_512 / name, kept / name)
             metrics["full512_dev_elbo_nll"] = round(best_dev_elbo(run_512), 2)
             metrics["full_text_dev_elbo_nll"] = round(best_dev_elbo(record), 2)
-            models.append(("full512", run_512 / "model"))
+            if "full512" in args.interpolate:
+                models.append(("full512", run_512 / "model"))
             lm_dirs["full512"] = lm_dirs["full"]
         chosen = [(first, model, model_dir) for first in args.pairs_from for model, model_dir in models]
         for first, model, model_dir in chosen:
-            variant = model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
+            variant = (model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
+                       + ("_greedy" if args.greedy_first else ""))
             name = f"prose_vae_interpolations_{variant}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
                 write_interpolations(model_dir, lm_dirs[model], args.parser, str(path.relative_to(REPO)),
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
-                                     borrow=args.borrow_accepted)
+                                     borrow=args.borrow_accepted, greedy_first=args.greedy_first)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     end_judge = EndJudge(args.parser)
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):

@@ -598,7 +598,7 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
         finished_run(tmp_path / command[command.index("--output-dir") + 1], int(command[command.index("--seed") + 1]),
                      9950, 2.0)
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
         assert not borrow
         assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
@@ -654,7 +654,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
         prose = "--train-file" in command
         (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         borrowed.append(borrow)
         (tmp_path / path).write_text("steps\n")
@@ -791,7 +791,7 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     import json
 
     bench, results = _prose_vae_in(tmp_path, monkeypatch)
-    ran, written = [], []
+    ran, written, greedy = [], [], []
     test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
     dev = '{"split": "train", "elbo_nll": 90.0}\n{"split": "dev", "elbo_nll": 108.5}\n{"split": "dev", "elbo_nll": 106.3}\n'
     for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
@@ -819,8 +819,9 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
             folder.mkdir(parents=True)
             (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
+        greedy.append(greedy_first)
         (tmp_path / path).write_text(2 * "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n")
 
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
@@ -828,7 +829,7 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     monkeypatch.setattr(bench, "ensure_corpus", lambda spec: tmp_path / "data" / "ptb")
     monkeypatch.setattr(bench, "endpoint_judge", lambda parser: lambda ends: [True] * len(ends))
     arguments = ["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
-                 "--lm", "--pairs-from", "290", "--interpolate", "full", "--borrow-accepted",
+                 "--lm", "--pairs-from", "290", "--interpolate", "full", "full512", "--borrow-accepted",
                  "--full-512-runs-dir", "runs512"]
     bench.main(arguments)
     big = [command for command in ran if "--ptb-512" in command and "--eval-only" not in command]
@@ -855,9 +856,32 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
     assert metrics["interpolations_compared"]["full512_lm_borrow_vs_full_lm_borrow"]["bad_steps"] == {
         "full512_lm_borrow": 0, "full_lm_borrow": 1}
+    bench.main([*arguments, "--greedy-first"])  # one decoding more, files of their own
+    assert [entry[2].rsplit("/", 1)[1] for entry in written[2:]] == [
+        "prose_vae_interpolations_full_lm_borrow_greedy_seed2_pairs291.txt",
+        "prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291.txt"]
+    assert greedy == [False, False, True, True]
+    (results / "prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291.txt").write_text(
+        "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n"
+        "# decoding: beam --greedy-first\nfrom: prices rose\nto:   prices fell\n  0  prices fell\n")
+    (results / "prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291_judged.tsv").write_text(
+        "verdict\tstep\nok\tprices fell\n")
+    bench.main([*arguments, "--greedy-first"])
+    counts = json.loads((results / "prose_vae.json").read_text())["metrics"]["interpolations_judged"]
+    assert counts["prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291"]["greedy_steps"] == 1
+    assert "borrowed_steps" not in counts["prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291"]
+    assert counts["prose_vae_interpolations_full512_lm_borrow_greedy_seed2_pairs291"]["end_word_share_by_decoding"] == [
+        0.0, 100.0]
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
+                "--full-512-runs-dir", "runs512"])  # --interpolate full512: the 512-unit model's files alone
+    assert [entry[:1] + (entry[2].rsplit("/", 1)[1],) for entry in written[4:]] == [
+        ("ptb512-e10-seed2", "prose_vae_interpolations_full512_lm_borrow_seed2_pairs301.txt")]
     (tmp_path / "runs512" / "ptb512-e10-seed2" / "metrics.jsonl").write_text('{"split": "train", "elbo_nll": 1.0}\n')
     with pytest.raises(SystemExit, match="no dev evaluation"):
         bench.main(arguments)
+    with pytest.raises(SystemExit):  # the 512-unit model named without its folder
+        bench.main(["--seeds", "2", "--parser", "PARSER", "--interpolate", "full512"])
 
 
 def test_prose_vae_end_word_share_is_the_mean_share_of_a_steps_words_found_in_its_ends():

@@ -239,7 +239,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
     ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--fallback-beam-sizes``,
-    ``--borrow-accepted``;
+    ``--borrow-accepted``, ``--greedy-first``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
     and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
@@ -311,6 +311,11 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "steps decoded with it (the other steps of the interpolation; the other samples), the "
                              "one its own latent code scores highest, as its beam ranks sentences (default: the "
                              "best of its first beam, which they refused)")
+    parser.add_argument("--greedy-first", action="store_true",
+                        help="for --clause-parser or --refuse-boilerplate: each step's greedy sentence is put to "
+                             "them first and output when they accept it; the beam (and the flags above) decodes only "
+                             "the steps whose greedy sentence they refuse. Greedy keeps more of the two sentences' "
+                             "words, the beam writes the decoder's stock sentences (default: the beam at every step)")
 
 
 def beam_widths(text: str) -> list[int]:
@@ -377,6 +382,9 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     if args.borrow_accepted and args.clause_parser is None and args.refuse_boilerplate is None:
         parser.error("--borrow-accepted takes sentences --clause-parser (or --refuse-boilerplate) accepted at other "
                      "steps; add --clause-parser")
+    if args.greedy_first and args.clause_parser is None and args.refuse_boilerplate is None:
+        parser.error("--greedy-first puts each greedy sentence to --clause-parser (or --refuse-boilerplate) before "
+                     "the beam; add --clause-parser")
     if args.fallback_beam_sizes:
         if args.clause_parser is None and args.refuse_boilerplate is None:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
@@ -397,7 +405,7 @@ def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"strategy": args.decode, "temperature": args.temperature, "beam_size": args.beam_size,
             "length_penalty": args.length_penalty, "ban_unk": args.no_unk, "no_repeat_ngram": args.no_repeat_ngram,
             "min_length": args.min_length, "fallback_beam_sizes": args.fallback_beam_sizes,
-            "borrow_accepted": args.borrow_accepted}
+            "borrow_accepted": args.borrow_accepted, "greedy_first": args.greedy_first}
 
 
 def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:

@@ -55,7 +55,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
              strategy: str = "greedy", temperature: float = 1.0, beam_size: int = 5, length_penalty: float = 1.0,
              ban_unk: bool = False, no_repeat_ngram: int = 0, fluency_model: SentenceDecoder | None = None,
              fluency_weight: float = 2.0, acceptable: Acceptability | None = None,
-             fallback_beam_sizes: Sequence[int] = (), borrow_accepted: bool = False) -> list[list[int]]:
+             fallback_beam_sizes: Sequence[int] = (), borrow_accepted: bool = False,
+             greedy_first: bool = False) -> list[list[int]]:
     """Token ids (without <bos>/<eos>) of ``size`` sentences that ``decoder`` decodes from ``z``.
 
     Args:
@@ -103,6 +104,12 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
             probability given this ``z``, plus the fluency term with a ``fluency_model``): the
             best accepted sentence found near it, in place of one the judge refused. When no
             code of the call has an accepted sentence, the best of its first beam, as without.
+        greedy_first: with ``acceptable``, each code's greedy sentence (``ban_unk``,
+            ``no_repeat_ngram``, ``min_length`` and ``max_length`` as given) is put to the judge
+            first and returned when it accepts it; beam search (and the fallback beams and
+            borrowing after it) decodes only the codes whose greedy sentence it refuses. Greedy
+            keeps far more of what a code holds: a beam's most likely sentences are the decoder's
+            stock sentences whatever the code (``benchmarks/prose_vae.py``'s ``end_word_share``).
     """
     if strategy not in ("greedy", "sample", "beam"):
         raise ValueError(f"strategy must be greedy, sample or beam, got {strategy!r}")
@@ -162,6 +169,8 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
                              f"than beam_size ({beam_size}), got {list(fallback_beam_sizes)}")
     if borrow_accepted and acceptable is None:
         raise ValueError("borrow_accepted takes sentences acceptable accepted for other codes; pass acceptable")
+    if greedy_first and acceptable is None:
+        raise ValueError("greedy_first puts each greedy sentence to acceptable before the beam; pass acceptable")
     if fluency_model is not None:
         if strategy != "beam":
             raise ValueError(f"fluency_model re-ranks beam search's hypotheses; strategy is {strategy!r}")
@@ -172,7 +181,16 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
                              f"decoder {decoder.config.vocab_size}: they must share one vocabulary")
     banned = [decoder.config.pad_id, decoder.config.bos_id] + ([decoder.config.unk_id] if ban_unk else [])
     if strategy == "beam":
-        found = [beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned,
+        greedy: list[list[int] | None] = [None] * size
+        if greedy_first and size:
+            greedy = generate(decoder, z, size, max_length=max_length, min_length=min_length, ban_unk=ban_unk,
+                              no_repeat_ngram=no_repeat_ngram)
+            verdicts = acceptable(greedy)
+            if len(verdicts) != size:
+                raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {size} sentences")
+            greedy = [tokens if verdict else None for tokens, verdict in zip(greedy, verdicts, strict=True)]
+        found = [(greedy[i], True) if greedy[i] is not None else
+                 beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned,
                              no_repeat_ngram, length_penalty, fluency_model, fluency_weight, acceptable, min_length,
                              fallback_beam_sizes)
                  for i in range(size)]

@@ -84,6 +84,9 @@ def test_clause_parser_keeps_beam_search_to_clauses(vae_model, ptb_parser, tmp_p
                     "--fallback-beam-sizes", "4,6", "--borrow-accepted")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2 + 3
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose", *flags,
+                    "--greedy-first")
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2 + 3, result.stderr
     result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", "--max-length", "8", *flags[2:])
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2, result.stderr
     sst = tmp_path / "sst"  # an unlabelled parser never roots anything in S: refused
@@ -349,6 +352,8 @@ BAD_VALUES = [
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
     ("interpolate.py", ["--decode", "beam", "--borrow-accepted"], "--borrow-accepted takes sentences --clause-parser "
      "(or --refuse-boilerplate) accepted at other steps; add --clause-parser"),
+    ("sample.py", ["--decode", "beam", "--greedy-first"], "--greedy-first puts each greedy sentence to "
+     "--clause-parser (or --refuse-boilerplate) before the beam; add --clause-parser"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "
      "beam widths such as 20,40, got '20 40'"),
     ("sample.py", ["--reconstruct", "A", "--fit-codes", "B"], "--reconstruct decodes the codes of its own sentences "

@@ -541,3 +541,29 @@ def test_borrow_accepted_gives_a_refused_code_the_accepted_sentence_it_scores_hi
     assert generate(decoder, z, 4, **options, acceptable=none, borrow_accepted=True) == plain
     with pytest.raises(ValueError, match="pass acceptable"):
         generate(decoder, z, 4, **options, borrow_accepted=True)
+
+
+def test_greedy_first_outputs_the_greedy_sentence_the_judge_accepts_and_the_beam_elsewhere():
+    torch.manual_seed(5)
+    model = make("sentence_vae").eval()
+    decoder = model.decoder
+    z = torch.randn(4, model.config.latent_size) * 4
+    options = {"strategy": "beam", "beam_size": 3, "max_length": 6}
+    greedy = generate(decoder, z, 4, max_length=6)
+    beam = generate(decoder, z, 4, **options)
+    assert len({tuple(row) for row in greedy}) == 4 and greedy != beam  # codes far apart, two decodings that differ
+    everything = lambda rows: [True] * len(rows)  # noqa: E731
+    assert generate(decoder, z, 4, **options, acceptable=everything, greedy_first=True) == greedy
+    asked = []
+
+    def judge(rows):  # accepts the greedy sentences of codes 0 and 2 and every beam hypothesis
+        asked.append([list(row) for row in rows])
+        return [list(row) != greedy[1] and list(row) != greedy[3] or len(asked) > 1 for row in rows]
+
+    mixed = generate(decoder, z, 4, **options, acceptable=judge, greedy_first=True)
+    assert asked[0] == greedy  # the greedy sentences, all at once, first
+    assert mixed == [greedy[0], beam[1], greedy[2], beam[3]]
+    # without a judge there is nothing to put greedy sentences to
+    with pytest.raises(ValueError, match="pass acceptable"):
+        generate(decoder, z, 4, **options, greedy_first=True)
+    assert generate(decoder, z[:0], 0, **options, acceptable=judge, greedy_first=True) == []

@@ -284,11 +284,12 @@ def main(argv: list[str] | None = None) -> None:
                              "output where the judges accept it, the beam decodes the others); the files are named "
                              "_greedy_")
     parser.add_argument("--full-512-runs-dir", metavar="DIR",
-                        help="also decode the whole-text interpolations with a --ptb-512 VAE of --interpolation-seed "
-                             f"cut to {FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when "
-                             "missing: about an hour on 2 CPU cores); with --interpolate full512 it decodes the same "
-                             "pairs under the same decodings and whole-text LM, files named full512_; its best dev ELBO NLL is reported beside the 256-unit model's, "
-                             "with its test figures (scored with 50 importance samples after training)")
+                        help="a --ptb-512 VAE of --interpolation-seed on the whole text, cut to "
+                             f"{FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when missing: "
+                             "about an hour on 2 CPU cores): its best dev ELBO NLL is reported beside the 256-unit "
+                             "model's, with its test figures (50 importance samples, scored after training); with "
+                             "--interpolate full512 it decodes the same pairs under the same decodings and whole-text "
+                             "LM (files named full512_)")
     parser.add_argument("--name", default="prose_vae", help="results file name (default: prose_vae)")
     args = parser.parse_args(argv)
     if args.interpolation_seed is None:

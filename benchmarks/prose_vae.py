@@ -139,12 +139,13 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     steps, bad = read_judged(verdicts, decoding=None)
     counts = {"steps": len(steps), "judged_bad": sum(bad)}
     decoded = verdicts.with_name(verdicts.name.removesuffix("_judged.tsv") + ".txt")
-    pairs = decoding_endpoints(decoded) if decoded.is_file() else []
+    # each decoding of the interpolation file, read once: its pairs and its steps
+    sections = ([(decoding_endpoints(decoded, index), decoding_steps(decoded, index))
+                 for index in range(decoding_count(decoded))] if decoded.is_file() else [])
+    pairs = sections[-1][0] if sections else []
     if pairs and sum(count for _, _, count in pairs) == len(steps):
-        counts["end_word_share"] = end_word_share(pairs, decoding_steps(decoded, -1))
-        counts["end_word_share_by_decoding"] = [end_word_share(decoding_endpoints(decoded, index),
-                                                               decoding_steps(decoded, index))
-                                                for index in range(decoding_count(decoded))]
+        shares = [end_word_share(*section) for section in sections]
+        counts.update(end_word_share=shares[-1], end_word_share_by_decoding=shares)
         are_sentences = end_judge([end for first, second, _ in pairs for end in (first, second)])
         counts.update(sentence_pairs=0, sentence_pair_steps=0, sentence_pair_bad_steps=0)
         at = 0
@@ -155,8 +156,10 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
                 counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
             at += count
     if ("_borrow_" in verdicts.name or "_greedy_" in verdicts.name) and decoded.is_file():
-        changed = sum(before != after for before, after in zip(
-            decoding_steps(decoded, -2), decoding_steps(decoded, -1), strict=True))
+        if len(sections) < 2:
+            raise SystemExit(f"prose_vae.py: error: {decoded} has {len(sections)} '# decoding:' sections; its last "
+                             "decoding is compared with the one before")
+        changed = sum(before != after for before, after in zip(sections[-2][1], sections[-1][1], strict=True))
         counts["greedy_steps" if "_greedy_" in verdicts.name else "borrowed_steps"] = changed
     return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
 
@@ -174,6 +177,12 @@ def end_word_share(pairs: list[tuple[str, str, int]], steps: list[str]) -> float
             shares.append(100.0 * sum(word in ends for word in words) / len(words) if words else 0.0)
         at += count
     return round(sum(shares) / len(shares), 2) if shares else 0.0
+
+
+def step_weighted(shares: list[float], sets: list[dict]) -> float:
+    """The mean of per-file shares weighted by each file's steps (``sets``: the files' counts)."""
+    return round(sum(share * counts["steps"] for share, counts in zip(shares, sets, strict=True))
+                 / sum(counts["steps"] for counts in sets), 2)
 
 
 def compared(judged: dict[str, dict]) -> dict[str, dict]:
@@ -199,8 +208,8 @@ def compared(judged: dict[str, dict]) -> dict[str, dict]:
             entry["sentence_pair_bad_steps"] = {v: sum(sets[v][n]["sentence_pair_bad_steps"] for n in shared)
                                                 for v in (a, b)}
         if all("end_word_share" in sets[v][n] for v in (a, b) for n in shared):
-            entry["end_word_share"] = {v: round(sum(sets[v][n]["end_word_share"] * sets[v][n]["steps"] for n in shared)
-                                                / sum(sets[v][n]["steps"] for n in shared), 2) for v in (a, b)}
+            entry["end_word_share"] = {v: step_weighted([sets[v][n]["end_word_share"] for n in shared],
+                                                        [sets[v][n] for n in shared]) for v in (a, b)}
         result[f"{a}_vs_{b}"] = entry
     return result
 
@@ -395,13 +404,12 @@ def main(argv: list[str] | None = None) -> None:
                 counts["sentence_pair_bad_steps"] for counts in sets)
             metrics[f"interpolation_steps_{model}_sentence_pairs"] = sum(counts["sentence_pair_steps"] for counts in sets)
         if sets and all("end_word_share" in counts for counts in sets):
-            metrics[f"interpolation_end_word_share_{model}"] = round(sum(
-                counts["end_word_share"] * counts["steps"] for counts in sets) / sum(counts["steps"] for counts in sets), 2)
+            metrics[f"interpolation_end_word_share_{model}"] = step_weighted(
+                [counts["end_word_share"] for counts in sets], sets)
             by_decoding = [counts["end_word_share_by_decoding"] for counts in sets]
             if len({len(shares) for shares in by_decoding}) == 1:  # the same decodings in every file
-                metrics[f"interpolation_end_word_share_by_decoding_{model}"] = [round(sum(
-                    shares[index] * counts["steps"] for shares, counts in zip(by_decoding, sets, strict=True))
-                    / sum(counts["steps"] for counts in sets), 2) for index in range(len(by_decoding[0]))]
+                metrics[f"interpolation_end_word_share_by_decoding_{model}"] = [
+                    step_weighted([shares[index] for shares in by_decoding], sets) for index in range(len(by_decoding[0]))]
         if any("borrowed_steps" in counts for counts in sets):
             metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])

@@ -43,7 +43,12 @@ do n't want to do it`), a subordinate clause quoted alone (`quoted_subordinate`)
 modal with nothing after it but negation (`parsers.agreement.stranded_auxiliary`: `odds are
 n't`), `one of` with a singular noun (`parsers.agreement.one_of_singular`: `one of the new york
 city is ...`) and `ago` dating a present tense (`parsers.agreement.present_with_ago`: `this is
-a few years ago`).
+a few years ago`). Since session 35 five more, written on the bad steps of pairs 291-350: a
+stranded auxiliary where a wh-subject leaves no gap (`stranded_after_wh_subject`: `what 's going
+to be`), `ago` after `more than N years` (`present_with_ago(than_in_quantity=True)`), `one of`
+with a plural verb (`one_of_plural_verb`), do-support on `be` (`do_with_be`: `it does n't be`)
+and a sentence ending in `a` and an adjective (`unfinished_indefinite`: `the company is n't a
+good`); *_by_session_33_judge figures leave them out.
 
 Writes benchmarks/results/<--name>.json (default clause_filter): under judged, each file's steps
 and judged-bad ones; ptb_test_lines; verbs_needing_a_complement (word/TAG, as counted in the WSJ
@@ -131,7 +136,10 @@ def main(argv=None) -> int:
     def judge(tree) -> bool:  # what --clause-parser applies
         return is_sentence(tree, frames)
 
-    checks = sentence_checks(frames)  # in the order they were written: session 26's, 27's two, 33's six
+    checks = sentence_checks(frames)  # in the order they were written: session 26's, 27's two, 33's six, 35's five
+
+    def judge_of_session_33(tree) -> bool:  # sessions 33-34's: without session 35's five checks
+        return is_clause(tree) and not any(check(tree) for _, check in checks[:9])
 
     def judge_of_session_27(tree) -> bool:  # without session 33's six checks (its subject check as it now stands)
         return is_clause(tree) and not any(check(tree) for _, check in checks[:3])
@@ -157,7 +165,8 @@ def main(argv=None) -> int:
             for step, tree, judged_bad in zip(steps, trees, bad, strict=True):
                 print(f"{root_label(tree):6s} {'   ' if judge(tree) else 'out'} {'BAD ' if judged_bad else '    '}{step}")
             counts = {}
-            for judge_name, rule in [("", judge), ("_by_session_27_judge", judge_of_session_27),
+            for judge_name, rule in [("", judge), ("_by_session_33_judge", judge_of_session_33),
+                                     ("_by_session_27_judge", judge_of_session_27),
                                      ("_by_session_26_judge", judge_of_session_26),
                                      ("_without_complement_check", is_clause),
                                      ("_by_clause_and_verb", clause_with_verb),
@@ -169,10 +178,12 @@ def main(argv=None) -> int:
             measured[name] = counts
             totals.update({key: value for key, value in counts.items() if key != "roots"})
             print(f"{parser_name(folder)} on {name}: judged bad {sum(bad)}/{len(steps)}: rejected "
-                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_27_judge']} by sessions 27-32's judge, "
+                  f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_33_judge']} by sessions 33-34's judge, "
+                  f"{counts['bad_rejected_by_session_27_judge']} by sessions 27-32's, "
                   f"{counts['bad_rejected_by_session_26_judge']} by session 26's, "
                   f"{counts['bad_rejected_without_complement_check']} by that of sessions 19-25); others rejected "
-                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_by_session_27_judge']}, "
+                  f"{counts['good_rejected']}/{len(steps) - sum(bad)} ({counts['good_rejected_by_session_33_judge']}, "
+                  f"{counts['good_rejected_by_session_27_judge']}, "
                   f"{counts['good_rejected_by_session_26_judge']}, "
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
@@ -187,6 +198,8 @@ def main(argv=None) -> int:
         clause = sum(count for label, count in ptb_roots.items() if label in CLAUSE_LABELS)
         measured.update({
             "ptb_test_accepted_percent": 100.0 * sum(map(judge, ptb_trees)) / len(sample),
+            "ptb_test_accepted_by_session_33_judge_percent":
+                100.0 * sum(map(judge_of_session_33, ptb_trees)) / len(sample),
             "ptb_test_accepted_by_session_27_judge_percent":
                 100.0 * sum(map(judge_of_session_27, ptb_trees)) / len(sample),
             "ptb_test_accepted_by_session_26_judge_percent":
@@ -202,7 +215,8 @@ def main(argv=None) -> int:
         print(f"{parser_name(folder)}: judged bad {totals['bad_rejected']} rejected of "
               f"{sum(sum(bad) for _, bad in judged.values())}; others rejected {totals['good_rejected']}; PTB test "
               f"lines accepted {measured['ptb_test_accepted_percent']:.1f}% of {len(sample)} "
-              f"({measured['ptb_test_accepted_by_session_27_judge_percent']:.1f}% by sessions 27-32's judge, "
+              f"({measured['ptb_test_accepted_by_session_33_judge_percent']:.1f}% by sessions 33-34's judge, "
+              f"{measured['ptb_test_accepted_by_session_27_judge_percent']:.1f}% by sessions 27-32's, "
               f"{measured['ptb_test_accepted_by_session_26_judge_percent']:.1f}% by session 26's, "
               f"{measured['ptb_test_accepted_without_complement_check_percent']:.1f}% by that of sessions 19-25, "
               f"{measured['ptb_test_accepted_by_clause_and_verb_percent']:.1f}% by a clause root and a verb alone)")
@@ -217,7 +231,10 @@ def main(argv=None) -> int:
                               "with no noun phrase; since session 27) nor parsers.frames.missing_predicate (a "
                               "root S with no finite, modal or base-form verb; since session 27) nor, since "
                               "session 33, the six others of textae.decoding.sentence_checks (flat or quoted subordinate "
-                              "clause, no main clause, stranded auxiliary, one of + singular, ago + present); the "
+                              "clause, no main clause, stranded auxiliary, one of + singular, ago + present) nor, since "
+                              "session 35, five more (a stranded auxiliary after a wh-subject, ago after 'more "
+                              "than', one of + plural verb, do + be, a sentence ending in a/an + adjective); the "
+                              "*_by_session_33_judge figures are without session 35's five checks, the "
                               "*_by_session_27_judge figures are without session 33's six checks, the *_by_session_26_judge ones without session 27's two "
                               "checks either, the "
                               "*_without_complement_check ones without any of the three (sessions 19-25); per parser (its run folder's name), for each "

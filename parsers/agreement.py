@@ -41,7 +41,8 @@ from parsers.frames import (
 from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
-__all__ = ["one_of_singular", "present_with_ago", "stranded_auxiliary"]
+__all__ = ["do_with_be", "one_of_plural_verb", "one_of_singular", "present_with_ago", "stranded_after_wh_subject",
+           "stranded_auxiliary", "unfinished_indefinite"]
 
 SINGULAR_NOUN_TAGS = frozenset({"NN", "NNP"})
 HEAD_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP", "CD"})
@@ -135,7 +136,7 @@ def _clause_verb(clause: Tree) -> Tree | None:
     return None
 
 
-def present_with_ago(tree: Tree) -> bool:
+def present_with_ago(tree: Tree, *, than_in_quantity: bool = False) -> bool:
     """Whether ``ago`` dates a clause whose verb is present or a modal (``PRESENT_TAGS``): ``this
     is a few years ago``, ``a few years ago i 've got ...``. The verb is that of the nearest verb
     phrase above ``ago``, or where none stands between it and its clause, the clause's. Where a
@@ -143,11 +144,14 @@ def present_with_ago(tree: Tree) -> bool:
     phrase on the way up, or a preposition just before the time's words however the parser
     bracketed them), or a subordinate clause or a non-finite or past verb's phrase stands between
     (``founded N years ago``, ``the computer introduced a few weeks ago``), ``ago`` dates
-    something else, and the parse passes."""
+    something else, and the parse passes. With ``than_in_quantity`` (since session 35), ``than``
+    after ``more``, ``less`` or ``fewer`` is read as part of the time's quantity, not as the
+    preposition that governs it: ``more than N years ago he says ...`` fails, ``up from more than a
+    year ago`` passes."""
     parents = _parents(tree)
     leaves = tree.preterminals()
     for at, leaf in enumerate(leaves):
-        if leaf.word.lower() != "ago" or _governed(leaves, at):
+        if leaf.word.lower() != "ago" or _governed(leaves, at, than_in_quantity=than_in_quantity):
             continue
         verb = None
         for node in _ancestors(leaf, parents):
@@ -171,12 +175,24 @@ def present_with_ago(tree: Tree) -> bool:
 TIME_TAGS = frozenset({"DT", "CD", "JJ", "NN", "NNS"})
 
 
-def _governed(leaves: list[Tree], at: int) -> bool:
+# Comparatives that make ``than`` part of a quantity (``more than N years``).
+QUANTITY_COMPARATIVES = frozenset({"more", "less", "fewer"})
+
+
+def _governed(leaves: list[Tree], at: int, *, than_in_quantity: bool = False) -> bool:
     """Whether the word before the time phrase that ends in ``ago`` (at ``at``) is a preposition
-    (``from a year ago``, ``than N years ago``, ``with N N a year ago``)."""
+    (``from a year ago``, ``than N years ago``, ``with N N a year ago``); with ``than_in_quantity``,
+    ``more than`` (``less``, ``fewer``) is skipped as part of the time (``from more than a year
+    ago``: ``from`` governs; ``more than N years ago`` alone: nothing does)."""
     before = at - 1
     while before >= 0 and leaves[before].label in TIME_TAGS:
         before -= 1
+    if (than_in_quantity and before >= 1 and before < at - 1 and leaves[before].word.lower() == "than"
+            and leaves[before - 1].word.lower() in QUANTITY_COMPARATIVES):
+        before -= 2
+        while before >= 0 and leaves[before].label in TIME_TAGS:
+            before -= 1
+        return before >= 0 and leaves[before].label in ("IN", "TO")
     return before >= 0 and before < at - 1 and leaves[before].label in ("IN", "TO")
 
 
@@ -186,6 +202,19 @@ def stranded_auxiliary(tree: Tree) -> bool:
     follows up its chain of verb phrases and no gap is licensed (:func:`parsers.frames.gap_licensed`;
     nor ellipsis: a comparison, an ``as`` clause, a wh-clause, :func:`_ellipsis_licensed`):
     ``odds are n't``, ``i 'm not going to be``, ``it 's no longer``."""
+    return _stranded(tree, wh_needs_subject=False)
+
+
+def stranded_after_wh_subject(tree: Tree) -> bool:
+    """:func:`stranded_auxiliary`, where a wh-phrase licenses the ellipsis only when the clause
+    after it has a subject of its own (since session 35): in ``how big it is`` or ``what it is``
+    the wh-phrase fills the gap after ``is``, but in ``what 's going to be`` it is the subject,
+    and ``be`` is left with nothing (the parse: ``(SBARQ (WHNP what) (SQ 's (VP going (S (VP to
+    (VP be))))))``, no noun phrase in the ``SQ``)."""
+    return _stranded(tree, wh_needs_subject=True)
+
+
+def _stranded(tree: Tree, *, wh_needs_subject: bool) -> bool:
     parents = _parents(tree)
     for phrase in tree.subtrees():
         if phrase.is_preterminal or not _is_vp(phrase):
@@ -200,33 +229,153 @@ def stranded_auxiliary(tree: Tree) -> bool:
         if any(word not in EMPTY_AFTER_AUXILIARY for word in after):
             continue
         ancestors = _ancestors(phrase, parents)
-        if (_completed_above(phrase, ancestors) or gap_licensed(phrase, ancestors)
-                or _ellipsis_licensed(phrase, ancestors)):
+        # a question licenses a gap, except the subject's: below a question whose wh-word is the
+        # subject, only what licenses one under it counts
+        gap_above = ancestors[:_subject_question(ancestors)] if wh_needs_subject else ancestors
+        if (_completed_above(phrase, ancestors) or gap_licensed(phrase, gap_above)
+                or _ellipsis_licensed(phrase, ancestors, wh_needs_subject=wh_needs_subject)):
             continue
         return True
     return False
 
 
-def _ellipsis_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
+def _ellipsis_licensed(phrase: Tree, ancestors: list[Tree], *, wh_needs_subject: bool = False) -> bool:
     """Whether a phrase stands where ellipsis is the rule: a comparison or manner clause (``than
     it was``, ``as it has``, ``as they do``) or after a wh-word (``how big it is``), as a parser
     shows them, with the clause bracketed under the word or left flat beside it: some phrase on
     the way up is an ``SBAR`` or ``PP`` opening with ``than`` or ``as``, or comes right after
-    ``than`` or ``as`` (or a phrase that opens with one), or after a wh-phrase beside it; or a
-    clause conjoined after another (``... or you do n't``, ``... and it will``)."""
+    ``than`` or ``as`` (or a phrase that opens with one), or after a wh-phrase beside it (with
+    ``wh_needs_subject``, only where a subject stands between them, :func:`_subject_after_wh`);
+    or a clause conjoined after another (``... or you do n't``, ``... and it will``)."""
     below = phrase
     for node in ancestors:
         if _category(node) in ("SBAR", "PP") and _first_word(node) in ("than", "as"):
             return True
         children = [child for child in _nodes(node) if child.label not in PUNCTUATION_TAGS]
         at = next((i for i, child in enumerate(children) if child is below), None)
-        if at and (_first_word(children[at - 1]) in ("than", "as")
-                   or any(child.label.startswith("WH") for child in children[:at])):
+        if at and _first_word(children[at - 1]) in ("than", "as"):
+            return True
+        wh = [i for i, child in enumerate(children[:at or 0]) if child.label.startswith("WH")]
+        if wh and (not wh_needs_subject or _subject_after_wh(children, wh[-1], at)):
             return True
         if at and _category(below) in CLAUSES and children[at - 1].label == "CC" and any(
                 _category(child) in CLAUSES for child in children[:at - 1]):
             return True  # a second conjunct: ``you 've either got a chair or you do n't``
         below = node
+    return False
+
+
+def _subject_question(ancestors: list[Tree]) -> int | None:
+    """The position among ``ancestors`` of the first question clause (``SQ``) with no noun phrase
+    of its own under a wh-question (``SBARQ``): ``what 's going to be``, where ``what`` is the
+    subject; ``None`` where there is none (``what do you want to be``: ``you`` is)."""
+    for level, node in enumerate(ancestors[:-1]):
+        if _category(node) == "SQ":
+            if any(_category(child) == "NP" or child.label in SUBJECT_TAGS for child in _nodes(node)):
+                return None
+            above = ancestors[level + 1]
+            if _category(above) == "SBARQ" and any(child.label.startswith("WH") for child in _nodes(above)):
+                return level
+            return None
+    return None
+
+
+def _subject_after_wh(children: list[Tree], wh: int, at: int) -> bool:
+    """Whether a subject stands between the wh-phrase ``children[wh]`` and ``children[at]``, the
+    phrase on the way up to the stranded one: a noun phrase beside them, one inside the clause
+    ``children[at]`` before its verb phrase, or one the parser bracketed into the wh-phrase
+    (``(WHNP (WHNP what) (NP he))``)."""
+    if any(_category(child) == "NP" or child.label in SUBJECT_TAGS for child in children[wh + 1:at]):
+        return True
+    if any(_category(child) == "NP" for child in _nodes(children[wh])):
+        return True
+    below = children[at]
+    if _category(below) not in CLAUSES:
+        return False
+    for child in _nodes(below):
+        if _is_vp(child):
+            return False
+        if _category(child) == "NP" or child.label in SUBJECT_TAGS:
+            return True
+    return False
+
+
+# Words that follow ``a`` as a noun phrase of their own (``a few``, ``a third``): not unfinished.
+NOMINAL_ADJECTIVES = frozenset({"few", "little", "lot", "half", "second", "third", "fourth", "fifth", "tenth"})
+# ``do`` with a bare ``be`` after it: do-support never takes be (``it does n't be``).
+DO_FORMS = frozenset({"do", "does", "did"})
+# Plural present and past forms: a verb that does not agree with ``one of ...``.
+PLURAL_VERBS = frozenset({"are", "were", "have", "'re", "'ve", "do"})
+SUBJECT_TAGS = frozenset({"PRP", "NN", "NNS", "NNP", "NNPS", "EX"})
+
+
+def unfinished_indefinite(tree: Tree, adjectives: frozenset[str]) -> bool:
+    """Whether the sentence ends in ``a`` or ``an`` and an adjective (one of ``adjectives``, as
+    :class:`parsers.frames.VerbFrames` counts them; not one that makes a noun phrase after
+    ``a``, ``NOMINAL_ADJECTIVES``): ``the company is n't a good``, the noun never written. The
+    parser tags the adjective as a noun there (``(NP (DT a) (NN good))``), so the words decide,
+    not the tags (since session 35)."""
+    words = [leaf.word.lower() for leaf in tree.preterminals() if leaf.label not in PUNCTUATION_TAGS]
+    return (len(words) >= 2 and words[-2] in ("a", "an") and words[-1] in adjectives
+            and words[-1] not in NOMINAL_ADJECTIVES)
+
+
+def do_with_be(tree: Tree) -> bool:
+    """Whether a finite ``do`` (``does``, ``did``, ``do``; past negation) governs a verb phrase
+    headed by a bare ``be``: ``it does n't be``, ``the company does n't be a good``. English
+    never puts do-support on be; only the imperative has it (``do n't be late``), so a ``do``
+    whose clause has no subject before it passes (since session 35)."""
+    parents = _parents(tree)
+    for phrase in tree.subtrees():
+        if phrase.is_preterminal or not _is_vp(phrase):
+            continue
+        verb = _first_verb(phrase)
+        if verb is None or verb.word.lower() not in DO_FORMS or verb.label not in ("VBZ", "VBD", "VBP"):
+            continue
+        children = _nodes(phrase)
+        position = next(i for i, child in enumerate(children) if child is verb)
+        rest = [child for child in children[position + 1:] if child.label not in PUNCTUATION_TAGS
+                and not (child.is_preterminal and child.word.lower() in EMPTY_AFTER_AUXILIARY)]
+        if not rest or not _is_vp(rest[0]) or rest[0].is_preterminal:
+            continue
+        main = _first_verb(rest[0])
+        if main is None or main.word.lower() != "be":
+            continue
+        if verb.word.lower() == "do" and not _subject_before(phrase, parents):
+            continue  # an imperative: ``do n't be late``
+        return True
+    return False
+
+
+def _subject_before(phrase: Tree, parents: dict[int, Tree]) -> bool:
+    """Whether the clause over a verb phrase has a noun phrase (or pronoun) before it."""
+    clause = parents.get(id(phrase))
+    if clause is None:
+        return False
+    for child in _nodes(clause):
+        if child is phrase:
+            return False
+        if _category(child) == "NP" or child.label in SUBJECT_TAGS:
+            return True
+    return False
+
+
+def one_of_plural_verb(tree: Tree) -> bool:
+    """Whether a clause's subject ``one of ...`` has a plural verb (``PLURAL_VERBS`` or any
+    ``VBP``): ``one of the N people have been ...``, ``one of the most important companies are
+    n't ...``. The verb agrees with ``one``, not with the plural noun inside the phrase (since
+    session 35; :func:`one_of_singular` checks the noun)."""
+    for clause in tree.subtrees():
+        if clause.is_preterminal or _category(clause) not in CLAUSES:
+            continue
+        children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
+        for subject, phrase in zip(children, children[1:], strict=False):
+            if (_category(subject) != "NP" or _words(subject)[:2] != ["one", "of"] or not _is_vp(phrase)
+                    or phrase.is_preterminal):
+                continue
+            verb = _first_verb(phrase)
+            if verb is not None and (verb.label == "VBP" or verb.word.lower() in PLURAL_VERBS):
+                return True
     return False
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 import pytest
 
 from parsers import parse_tree
-from parsers.agreement import one_of_singular, present_with_ago, stranded_auxiliary
+from parsers.agreement import (
+    do_with_be,
+    one_of_plural_verb,
+    one_of_singular,
+    present_with_ago,
+    stranded_after_wh_subject,
+    stranded_auxiliary,
+    unfinished_indefinite,
+)
 
 ONE_OF_CITY = ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNP new) (NNP york) (NNP city)))) "
                "(VP (VBZ is) (NP (DT the) (JJ first) (NN time))))")
@@ -108,3 +116,100 @@ def test_an_auxiliary_needs_its_verb_phrase(bracketed, stranded):
 ])
 def test_ellipsis_after_as_a_wh_word_or_a_conjunction_is_no_stranded_auxiliary(bracketed):
     assert stranded_auxiliary(parse_tree(bracketed)) is False
+
+
+# Session 35's checks, written on the bad steps of pairs 291-350 (the parses are the parser's).
+WHAT_IS_GOING_TO_BE = "(SBARQ (WHNP (WP what)) (SQ (VBZ 's) (VP (VBG going) (S (VP (TO to) (VP (VB be)))))))"
+
+
+@pytest.mark.parametrize("bracketed, stranded", [
+    (WHAT_IS_GOING_TO_BE, True),
+    ("(SBARQ (WHNP (WP who)) (SQ (VBZ is) (VP (VBG going) (S (VP (TO to) (VP (VB be)))))))", True),
+    # the wh-phrase fills the gap where the clause after it has a subject of its own
+    ("(SBARQ (WHNP (WP what)) (SQ (VBP do) (NP (PRP you)) (VP (VB want) (S (VP (TO to) (VP (VB be)))))))", False),
+    ("(S (NP (PRP we)) (VP (VBP know) (SBAR (WHNP (WP what)) (S (NP (PRP it)) (VP (VBZ is))))))", False),
+    ("(S (NP (PRP i)) (VP (VB find) (PRT (RP out)) (WHADVP (WRB how)) (ADJP (JJ big)) (NP (PRP it)) "
+         "(VP (VBZ is))))", False),
+    ("(SBARQ (WHADVP (WRB how)) (S (S (ADJP (JJ big))) (NP (PRP it)) (VP (VBZ is))))", False),
+    # whatever stranded_auxiliary finds, this finds too
+    ("(S (NP (NNS odds)) (VP (VBP are) (RB n't)))", True),
+])
+def test_a_wh_subject_leaves_no_gap_for_a_stranded_auxiliary(bracketed, stranded):
+    assert stranded_after_wh_subject(parse_tree(bracketed)) is stranded
+
+
+def test_session_33s_stranded_check_still_lets_a_wh_subject_license_the_gap():
+    assert stranded_auxiliary(parse_tree(WHAT_IS_GOING_TO_BE)) is False
+
+
+MORE_THAN_AGO = ("(S (ADVP (NP (QP (JJR more) (IN than) (CD N)) (NNS years)) (RB ago)) (NP (PRP he)) (VP (VBZ says) "
+                 "(SBAR (S (NP (PRP he)) (VP (VBZ is) (RB n't) (ADJP (JJ sure)))))))")
+
+
+@pytest.mark.parametrize("bracketed, present", [
+    (MORE_THAN_AGO, True),
+    ("(S (ADVP (NP (QP (JJR less) (IN than) (CD N)) (NNS years)) (RB ago)) (NP (PRP he)) (VP (VBZ has) (VP (VBN "
+     "been) (ADJP (JJ able)))))", True),
+    # ``more than N years ago`` with a past tense, and governed by a preposition before ``more``
+    ("(S (ADVP (NP (QP (JJR more) (IN than) (CD N)) (NNS years)) (RB ago)) (NP (PRP he)) (VP (VBD left)))", False),
+    ("(S (NP (NNS profits)) (VP (VBP are) (ADVP (RB up)) (PP (IN from) (NP (QP (JJR more) (IN than) (CD N)) "
+     "(NNS years) (RB ago)))))", False),
+    # ``than`` after an adjective still governs the time
+    ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJR higher) (PP (IN than) (NP (NP (DT a) (NN year)) (RB ago))))))",
+     False),
+])
+def test_more_than_is_part_of_the_time_before_ago(bracketed, present):
+    assert present_with_ago(parse_tree(bracketed), than_in_quantity=True) is present
+
+
+def test_session_33s_ago_check_reads_than_as_governing():
+    assert present_with_ago(parse_tree(MORE_THAN_AGO)) is False
+
+
+@pytest.mark.parametrize("bracketed, plural", [
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (CD N) (NNS people)))) (VP (VBP have) (VP (VBN been) "
+     "(PP (IN in) (NP (NN court))))))", True),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBP are) (RB n't) (ADJP (JJ likely))))",
+     True),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBD were) (VP (VBN sold))))", True),
+    # ``one`` agrees: singular or past verbs, and a plural verb in a relative clause inside the subject
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBZ is) (ADJP (JJ likely))))", False),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBD was) (VP (VBN sold))))", False),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (NP (DT the) (NNS people)) (SBAR (WHNP (WP who)) (S (VP (VBP have) "
+     "(VP (VBN left)))))))) (VP (VBZ is) (ADJP (JJ here))))", False),
+    # a plural subject that is not ``one of``
+    ("(S (NP (NP (DT some)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBP are) (ADJP (JJ likely))))", False),
+])
+def test_one_of_takes_a_singular_verb(bracketed, plural):
+    assert one_of_plural_verb(parse_tree(bracketed)) is plural
+
+
+@pytest.mark.parametrize("bracketed, bad", [
+    ("(S (NP (PRP it)) (VP (VBZ does) (RB n't) (VP (VB be))))", True),
+    ("(S (NP (DT the) (NN company)) (VP (VBZ does) (RB n't) (VP (VB be) (NP (DT a) (NN good)))))", True),
+    ("(S (NP (PRP they)) (VP (VBD did) (RB not) (VP (VB be) (ADJP (JJ late)))))", True),
+    ("(S (NP (PRP they)) (VP (VBP do) (RB n't) (VP (VB be) (ADJP (JJ late)))))", True),
+    # the imperative, and do with another verb
+    ("(S (VP (VBP do) (RB n't) (VP (VB be) (ADJP (JJ late)))))", False),
+    ("(S (NP (PRP it)) (VP (VBZ does) (RB n't) (VP (VB have) (NP (DT a) (NN plan)))))", False),
+    ("(S (NP (PRP it)) (VP (VBZ does) (NP (DT the) (NN job))))", False),
+])
+def test_do_support_never_takes_be(bracketed, bad):
+    assert do_with_be(parse_tree(bracketed)) is bad
+
+
+ADJECTIVES = frozenset({"good", "new", "few", "major"})
+
+
+@pytest.mark.parametrize("bracketed, unfinished", [
+    ("(S (NP (PRP we)) (VP (VBP 're) (RB not) (VP (VBG going) (S (VP (TO to) (VP (VB be) (NP (DT a) "
+     "(NN good))))))))", True),
+    ("(S (NP (PRP it)) (VP (VBZ is) (NP (DT an) (JJ major))))", True),
+    # a noun after the adjective, the adjective not last, ``a few``, a word that is not an adjective
+    ("(S (NP (PRP it)) (VP (VBZ is) (NP (DT a) (JJ good) (NN time))))", False),
+    ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ good))))", False),
+    ("(S (NP (PRP he)) (VP (VBD sold) (NP (DT a) (JJ few))))", False),
+    ("(S (NP (PRP he)) (VP (VBD sold) (NP (DT a) (NN lot))))", False),
+])
+def test_a_sentence_does_not_end_in_a_and_an_adjective(bracketed, unfinished):
+    assert unfinished_indefinite(parse_tree(bracketed), ADJECTIVES) is unfinished

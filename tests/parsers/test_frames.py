@@ -106,6 +106,25 @@ def test_a_noun_seen_as_a_time_adjunct_and_never_as_subject_is_an_adjunct_noun()
         frames_of({DO_WITH_OBJECT: 1}, max_subject_share=1.0)
 
 
+GOOD_ADJECTIVE = "(S (NP-SBJ (PRP it)) (VP (VBZ is) (ADJP-PRD (JJ good))))"
+GOOD_NOUN = "(S (NP-SBJ (PRP it)) (VP (VBZ is) (PP (IN for) (NP (NN good)))))"
+BIG_HEADLINE = "(NP (NNP Big) (NNP Board))"  # a headline's capitals: not counted against ``big``
+BIG_ADJECTIVE = "(NP (DT a) (JJR bigger) (NN share))"
+
+
+def test_a_word_tagged_an_adjective_in_nearly_all_its_uses_is_an_adjective():
+    frames = frames_of({GOOD_ADJECTIVE: 9, GOOD_NOUN: 1, DO_WITH_GAP: 1})
+    assert "good" in frames.adjectives  # 9 of 10 (the 0.9 share allowed)
+    assert "good" not in frames_of({GOOD_ADJECTIVE: 8, GOOD_NOUN: 2, DO_WITH_GAP: 1}).adjectives
+    assert "good" not in frames_of({GOOD_ADJECTIVE: 9, DO_WITH_GAP: 1}).adjectives  # seen 9 < 10 times
+    assert frames_of({GOOD_ADJECTIVE: 3, DO_WITH_GAP: 1}, min_adjective_count=3).adjectives == {"good"}
+    # proper-noun uses are left out of the count; JJR counts as an adjective
+    assert "bigger" in frames_of({BIG_ADJECTIVE: 10, BIG_HEADLINE: 10, DO_WITH_GAP: 1}).adjectives
+    assert "it" not in frames.adjectives and "is" not in frames.adjectives
+    with pytest.raises(ValueError, match=r"min_adjective_share in \(0, 1\]"):
+        frames_of({DO_WITH_OBJECT: 1}, min_adjective_share=0.0)
+
+
 ADJUNCTS = VerbFrames(frozenset(), frozenset({"yesterday"}))
 CLOSED = "(VP (VBD closed) (PP (IN at) (NP ($ $) (CD N))))"
 

@@ -218,6 +218,9 @@ def test_wsj_sample_verb_frames_count_the_gold_trees_with_their_gaps(data_dir):
     # one-word time adjuncts (NP-TMP) in at least 20 noun phrases, never a subject: yesterday 55 times,
     # tuesday 22; today is a subject once in 21 (over the 2% share allowed)
     assert frames.adjunct_nouns == {"yesterday", "tuesday"}
+    # adjectives in at least 90% of 10 or more uses not tagged a proper noun: good is JJ 40 times in 42
+    assert {"good", "major", "new", "few"} <= frames.adjectives and len(frames.adjectives) == 92
+    assert not frames.adjectives & {"share", "year", "lot", "said"}
 
 
 def test_wsj_sample_download_takes_the_combined_files_of_nltks_zip(monkeypatch, tmp_path, data_dir):

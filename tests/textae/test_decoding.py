@@ -20,6 +20,7 @@ from textae.decoding import (
     line_filter,
     mean_token_log_prob,
     repeated_ngram_ends,
+    sentence_checks,
 )
 from textae.models.sentence_vae import SentenceBatch
 from textae.vocab import Vocab
@@ -449,6 +450,29 @@ def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracket
     assert is_clause(tree)  # each is a clause with a verb; only the judge with frames turns the bad ones away
     assert is_sentence(tree) is True
     assert is_sentence(tree, VerbFrames(frozenset())) is sentence
+
+
+@pytest.mark.parametrize("bracketed, check", [
+    ("(SBARQ (WHNP (WP what)) (SQ (VBZ 's) (VP (VBG going) (S (VP (TO to) (VP (VB be)))))))",
+     "stranded after a wh-subject"),
+    ("(S (ADVP (NP (QP (JJR more) (IN than) (CD N)) (NNS years)) (RB ago)) (NP (PRP he)) (VP (VBZ says) (SBAR (S "
+     "(NP (PRP it)) (VP (VBZ is) (ADJP (JJ small)))))))", "ago-after-more-than"),
+    ("(S (NP (NP (CD one)) (PP (IN of) (NP (DT the) (NNS companies)))) (VP (VBP are) (ADJP (JJ likely))))",
+     "one-of-plural-verb"),
+    ("(S (NP (DT the) (NN company)) (VP (VBZ does) (RB n't) (VP (VB be) (ADJP (JJ small)))))", "do-with-be"),
+    ("(S (NP (DT the) (NN company)) (VP (VBZ is) (RB n't) (NP (DT a) (NN good))))", "unfinished-indefinite"),
+])
+def test_session_35s_checks_turn_away_what_session_33s_judge_passes(bracketed, check):
+    from parsers.frames import VerbFrames
+
+    frames = VerbFrames(frozenset(), adjectives=frozenset({"good"}))
+    tree = parse_tree(bracketed)
+    checks = sentence_checks(frames)
+    assert [name for name, rule in checks if rule(tree)] == [check]  # the first nine (session 33's) pass it
+    assert [name for name, _ in checks].index(check) >= 9
+    assert is_sentence(tree, frames) is False
+    # without the adjectives counted, only the unfinished indefinite passes
+    assert is_sentence(tree, VerbFrames(frozenset())) is (check == "unfinished-indefinite")
 
 
 def test_interpolate_refuses_codes_it_would_mangle():

@@ -42,7 +42,7 @@ from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
 __all__ = ["do_with_be", "one_of_plural_verb", "one_of_singular", "present_with_ago", "stranded_after_wh_subject",
-           "stranded_auxiliary", "unfinished_indefinite"]
+           "stranded_auxiliary", "there_plural_with_singular", "unfinished_indefinite"]
 
 SINGULAR_NOUN_TAGS = frozenset({"NN", "NNP"})
 HEAD_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP", "CD"})
@@ -357,6 +357,32 @@ def _subject_before(phrase: Tree, parents: dict[int, Tree]) -> bool:
             return False
         if _category(child) == "NP" or child.label in SUBJECT_TAGS:
             return True
+    return False
+
+
+def there_plural_with_singular(tree: Tree) -> bool:
+    """Whether an existential ``there are`` (``were``, ``'re``) has a singular noun after it
+    (``there are no reason to ...``): the verb agrees with the noun phrase that follows it, whose
+    head here is ``NN`` or ``NNP``, not a quantity of something (:func:`_quantity`: ``there are a
+    lot of ...``) nor ``<unk>`` (a word outside the vocabulary, perhaps plural) (since session 35)."""
+    for clause in tree.subtrees():
+        if clause.is_preterminal or _category(clause) not in CLAUSES:
+            continue
+        children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
+        for subject, phrase in zip(children, children[1:], strict=False):
+            if _words(subject) != ["there"] or not _is_vp(phrase) or phrase.is_preterminal:
+                continue
+            verb = _first_verb(phrase)
+            if verb is None or verb.word.lower() not in ("are", "were", "'re"):
+                continue
+            parts = _nodes(phrase)
+            at = next(i for i, child in enumerate(parts) if child is verb)
+            noun_phrase = next((child for child in parts[at + 1:] if _category(child) == "NP"), None)
+            if noun_phrase is None or _quantity(noun_phrase):
+                continue
+            head = _head_noun(noun_phrase)
+            if head is not None and head.label in SINGULAR_NOUN_TAGS and head.word != "<unk>":
+                return True
     return False
 
 

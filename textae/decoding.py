@@ -550,7 +550,7 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
 
 def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[[Tree], bool]]]:
     """The checks :func:`is_sentence` applies with ``verb_frames`` after :func:`is_clause`, each
-    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's five):
+    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's seven):
     each is true of a parse that fails it. Session 35's first two widen two of session 33's
     (a wh-subject no longer licenses a stranded auxiliary; ``more than N years ago`` is not
     governed by ``than``), so the first nine alone are session 33's judge."""
@@ -567,7 +567,9 @@ def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[
             ("ago-after-more-than", lambda tree: agreement.present_with_ago(tree, than_in_quantity=True)),
             ("one-of-plural-verb", agreement.one_of_plural_verb),
             ("do-with-be", agreement.do_with_be),
-            ("unfinished-indefinite", lambda tree: agreement.unfinished_indefinite(tree, verb_frames.adjectives))]
+            ("unfinished-indefinite", lambda tree: agreement.unfinished_indefinite(tree, verb_frames.adjectives)),
+            ("there-are-singular", agreement.there_plural_with_singular),
+            ("subject lost after phrases", frames.subject_lost_after_phrases)]
 
 
 def root_label(tree: Tree) -> str:

@@ -540,7 +540,11 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     (since session 33) no subordinate clause left flat alone (:func:`flat_subordinate`) or
     quoted alone (:func:`quoted_subordinate`), no root S without a verb phrase or clause
     (:func:`lacks_main_clause`), no auxiliary left without its verb phrase, no ``one of`` with
-    a singular noun and no present tense dated by ``ago`` (:mod:`parsers.agreement`);
+    a singular noun and no present tense dated by ``ago`` (:mod:`parsers.agreement`), and
+    (since session 35) none of seven more: an auxiliary stranded after a wh-subject, ``ago``
+    after ``more than N years`` with a present, ``one of`` with a plural verb, ``do`` with
+    ``be``, a sentence ending in ``a`` and an adjective, ``there are`` with a singular noun, a
+    root clause with only prepositional phrases before its finite verb;
     :func:`sentence_checks` lists them all. Without ``verb_frames`` it is the judge of sessions
     19-25, kept for comparison."""
     if not is_clause(tree):

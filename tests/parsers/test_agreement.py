@@ -15,6 +15,7 @@ from parsers.agreement import (
     present_with_ago,
     stranded_after_wh_subject,
     stranded_auxiliary,
+    there_plural_with_singular,
     unfinished_indefinite,
 )
 
@@ -213,3 +214,18 @@ ADJECTIVES = frozenset({"good", "new", "few", "major"})
 ])
 def test_a_sentence_does_not_end_in_a_and_an_adjective(bracketed, unfinished):
     assert unfinished_indefinite(parse_tree(bracketed), ADJECTIVES) is unfinished
+
+
+@pytest.mark.parametrize("bracketed, singular", [
+    ("(S (NP (EX there)) (VP (VBP are) (NP (DT no) (NN reason)) (S (VP (TO to) (VP (VB be) (ADJP (JJ sure)))))))",
+     True),
+    ("(S (NP (EX there)) (VP (VBD were) (NP (DT a) (NN problem))))", True),
+    # a plural, a quantity of something, a word outside the vocabulary, a singular verb
+    ("(S (NP (EX there)) (VP (VBP are) (NP (DT no) (NNS reasons))))", False),
+    ("(S (NP (EX there)) (VP (VBP are) (NP (NP (DT a) (NN lot)) (PP (IN of) (NP (NNS people))))))", False),
+    ("(S (NP (EX there)) (VBD were) (NP (DT the) (NN <unk>)))", False),
+    ("(S (NP (EX there)) (VP (VBD were) (NP (DT the) (NN <unk>))))", False),
+    ("(S (NP (EX there)) (VP (VBZ is) (NP (DT no) (NN reason))))", False),
+])
+def test_there_are_takes_a_plural(bracketed, singular):
+    assert there_plural_with_singular(parse_tree(bracketed)) is singular

@@ -7,7 +7,12 @@ from __future__ import annotations
 import pytest
 
 from parsers import parse_tree
-from parsers.frames import VerbFrames, missing_complement, missing_subject
+from parsers.frames import (
+    VerbFrames,
+    missing_complement,
+    missing_subject,
+    subject_lost_after_phrases,
+)
 
 # Gold trees as .mrg files hold them: function tags and -NONE- empty elements.
 DO_WITH_OBJECT = "(S (NP-SBJ (PRP we)) (VP (MD will) (VP (VB do) (NP (PRP it)))) (. .))"
@@ -155,3 +160,21 @@ CLOSED = "(VP (VBD closed) (PP (IN at) (NP ($ $) (CD N))))"
 ])
 def test_missing_subject(bracketed, missing):
     assert missing_subject(parse_tree(bracketed), ADJUNCTS) is missing
+
+
+@pytest.mark.parametrize("bracketed, lost", [
+    ("(S (PP (IN in) (NP (NNP new) (NNP york) (JJ composite) (NN trading))) (VP (VBD closed) (PP (IN at) "
+     "(NP ($ $) (CD N)))))", True),
+    ("(S (PP (IN in) (NP (NN addition))) (PP (TO to) (NP (DT the) (NN exchange))) (ADVP (RB still)) (VP (VBD closed)))",
+     True),
+    # a subject before the verb phrase, a name outside the vocabulary read into the phrase, an
+    # imperative, nothing before the verb phrase, an adverb alone before it
+    ("(S (PP (IN in) (NP (NN trading))) (NP (NNP cineplex)) (VP (VBD closed)))", False),
+    ("(S (PP (IN under) (NP (DT the) (NN agreement) (NN <unk>))) (VP (MD will) (VP (VB own) (NP (PRP it)))))", False),
+    ("(S (PP (IN in) (NP (DT the) (NN morning))) (VP (VB call) (NP (PRP him))))", False),
+    ("(S (VP (VBD closed) (PP (IN at) (NP ($ $) (CD N)))))", False),
+    ("(S (ADVP (RB here)) (VP (VBP are) (NP (DT the) (NNS figures))))", False),
+    ("(SINV (PP (IN in) (NP (DT the) (NN room))) (VP (VBD sat)) (NP (DT a) (NN man)))", False),
+])
+def test_a_root_clause_needs_a_subject_after_its_prepositional_phrases(bracketed, lost):
+    assert subject_lost_after_phrases(parse_tree(bracketed)) is lost

@@ -461,6 +461,9 @@ def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracket
      "one-of-plural-verb"),
     ("(S (NP (DT the) (NN company)) (VP (VBZ does) (RB n't) (VP (VB be) (ADJP (JJ small)))))", "do-with-be"),
     ("(S (NP (DT the) (NN company)) (VP (VBZ is) (RB n't) (NP (DT a) (NN good))))", "unfinished-indefinite"),
+    ("(S (NP (EX there)) (VP (VBP are) (NP (DT no) (NN reason))))", "there-are-singular"),
+    ("(S (PP (IN in) (NP (JJ composite) (NN trading))) (VP (VBD closed) (PP (IN at) (NP ($ $) (CD N)))))",
+     "subject lost after phrases"),
 ])
 def test_session_35s_checks_turn_away_what_session_33s_judge_passes(bracketed, check):
     from parsers.frames import VerbFrames

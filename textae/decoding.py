@@ -541,10 +541,11 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     quoted alone (:func:`quoted_subordinate`), no root S without a verb phrase or clause
     (:func:`lacks_main_clause`), no auxiliary left without its verb phrase, no ``one of`` with
     a singular noun and no present tense dated by ``ago`` (:mod:`parsers.agreement`), and
-    (since session 35) none of seven more: an auxiliary stranded after a wh-subject, ``ago``
+    (since session 35) none of eight more: an auxiliary stranded after a wh-subject, ``ago``
     after ``more than N years`` with a present, ``one of`` with a plural verb, ``do`` with
     ``be``, a sentence ending in ``a`` and an adjective, ``there are`` with a singular noun, a
-    root clause with only prepositional phrases before its finite verb;
+    root clause with only prepositional phrases before its finite verb, a complement clause
+    whose predicate is an infinitive;
     :func:`sentence_checks` lists them all. Without ``verb_frames`` it is the judge of sessions
     19-25, kept for comparison."""
     if not is_clause(tree):
@@ -554,7 +555,7 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
 
 def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[[Tree], bool]]]:
     """The checks :func:`is_sentence` applies with ``verb_frames`` after :func:`is_clause`, each
-    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's seven):
+    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's eight):
     each is true of a parse that fails it. Session 35's first two widen two of session 33's
     (a wh-subject no longer licenses a stranded auxiliary; ``more than N years ago`` is not
     governed by ``than``), so the first nine alone are session 33's judge."""
@@ -573,7 +574,8 @@ def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[
             ("do-with-be", agreement.do_with_be),
             ("unfinished-indefinite", lambda tree: agreement.unfinished_indefinite(tree, verb_frames.adjectives)),
             ("there-are-singular", agreement.there_plural_with_singular),
-            ("subject lost after phrases", frames.subject_lost_after_phrases)]
+            ("subject lost after phrases", frames.subject_lost_after_phrases),
+            ("infinitive for a finite verb", frames.infinitive_for_finite)]
 
 
 def root_label(tree: Tree) -> str:

@@ -9,6 +9,7 @@ import pytest
 from parsers import parse_tree
 from parsers.frames import (
     VerbFrames,
+    infinitive_for_finite,
     missing_complement,
     missing_subject,
     subject_lost_after_phrases,
@@ -178,3 +179,21 @@ def test_missing_subject(bracketed, missing):
 ])
 def test_a_root_clause_needs_a_subject_after_its_prepositional_phrases(bracketed, lost):
     assert subject_lost_after_phrases(parse_tree(bracketed)) is lost
+
+
+@pytest.mark.parametrize("bracketed, untensed", [
+    ("(S (NP (PRP he)) (VP (VBD said) (SBAR (S (NP (NP (DT the) (NN company) (POS 's)) (NN decision)) (VP (TO to) "
+     "(VP (VB be) (NP (DT a) (JJ good) (NN deal))))))))", True),
+    # the parser's flat reading: the possessive and its noun side by side
+    ("(S (NP (NNS analysts)) (VP (VBP say) (SBAR (IN that) (S (NP (DT the) (NN company) (POS 's)) (NN decision) "
+     "(VP (TO to) (VP (VB be) (ADJP (JJ good))))))))", True),
+    # ``for`` takes an infinitive; a finite complement clause; a verb's object and infinitive (no SBAR);
+    # a wh-infinitive with no subject
+    ("(S (NP (PRP it)) (VP (VBZ is) (ADJP (JJ hard)) (SBAR (IN for) (S (NP (NNS prices)) (VP (TO to) (VP (VB rise)))))))",
+     False),
+    ("(S (NP (PRP he)) (VP (VBD said) (SBAR (S (NP (DT the) (NN decision)) (VP (VBD was) (ADJP (JJ good)))))))", False),
+    ("(S (NP (PRP we)) (VP (VBP want) (S (NP (PRP him)) (VP (TO to) (VP (VB go))))))", False),
+    ("(S (NP (PRP we)) (VP (VBP know) (SBAR (WHADVP (WRB how)) (S (VP (TO to) (VP (VB sell)))))))", False),
+])
+def test_a_complement_clause_needs_a_tense(bracketed, untensed):
+    assert infinitive_for_finite(parse_tree(bracketed)) is untensed

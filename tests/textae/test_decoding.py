@@ -464,6 +464,8 @@ def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracket
     ("(S (NP (EX there)) (VP (VBP are) (NP (DT no) (NN reason))))", "there-are-singular"),
     ("(S (PP (IN in) (NP (JJ composite) (NN trading))) (VP (VBD closed) (PP (IN at) (NP ($ $) (CD N)))))",
      "subject lost after phrases"),
+    ("(S (NP (PRP he)) (VP (VBD said) (SBAR (S (NP (DT the) (NN decision)) (VP (TO to) (VP (VB be) (ADJP (JJ good))))))))",
+     "infinitive for a finite verb"),
 ])
 def test_session_35s_checks_turn_away_what_session_33s_judge_passes(bracketed, check):
     from parsers.frames import VerbFrames

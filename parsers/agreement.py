@@ -41,8 +41,8 @@ from parsers.frames import (
 from parsers.heads import PUNCTUATION_TAGS, basic_category
 from parsers.tree import Tree
 
-__all__ = ["do_with_be", "one_of_plural_verb", "one_of_singular", "present_with_ago", "stranded_after_wh_subject",
-           "stranded_auxiliary", "there_plural_with_singular", "unfinished_indefinite"]
+__all__ = ["do_with_be", "one_of_plural_verb", "one_of_singular", "plural_subject_singular_verb", "present_with_ago",
+           "stranded_after_wh_subject", "stranded_auxiliary", "there_plural_with_singular", "unfinished_indefinite"]
 
 SINGULAR_NOUN_TAGS = frozenset({"NN", "NNP"})
 HEAD_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP", "CD"})
@@ -205,16 +205,17 @@ def stranded_auxiliary(tree: Tree) -> bool:
     return _stranded(tree, wh_needs_subject=False)
 
 
-def stranded_after_wh_subject(tree: Tree) -> bool:
+def stranded_after_wh_subject(tree: Tree, *, after_subordinate: bool = True) -> bool:
     """:func:`stranded_auxiliary`, where a wh-phrase licenses the ellipsis only when the clause
     after it has a subject of its own (since session 35): in ``how big it is`` or ``what it is``
     the wh-phrase fills the gap after ``is``, but in ``what 's going to be`` it is the subject,
     and ``be`` is left with nothing (the parse: ``(SBARQ (WHNP what) (SQ 's (VP going (S (VP to
-    (VP be))))))``, no noun phrase in the ``SQ``)."""
-    return _stranded(tree, wh_needs_subject=True)
+    (VP be))))))``, no noun phrase in the ``SQ``). ``after_subordinate`` as
+    :func:`parsers.frames.gap_licensed` takes it."""
+    return _stranded(tree, wh_needs_subject=True, after_subordinate=after_subordinate)
 
 
-def _stranded(tree: Tree, *, wh_needs_subject: bool) -> bool:
+def _stranded(tree: Tree, *, wh_needs_subject: bool, after_subordinate: bool = True) -> bool:
     parents = _parents(tree)
     for phrase in tree.subtrees():
         if phrase.is_preterminal or not _is_vp(phrase):
@@ -232,7 +233,7 @@ def _stranded(tree: Tree, *, wh_needs_subject: bool) -> bool:
         # a question licenses a gap, except the subject's: below a question whose wh-word is the
         # subject, only what licenses one under it counts
         gap_above = ancestors[:_subject_question(ancestors)] if wh_needs_subject else ancestors
-        if (_completed_above(phrase, ancestors) or gap_licensed(phrase, gap_above)
+        if (_completed_above(phrase, ancestors) or gap_licensed(phrase, gap_above, after_subordinate=after_subordinate)
                 or _ellipsis_licensed(phrase, ancestors, wh_needs_subject=wh_needs_subject)):
             continue
         return True
@@ -382,6 +383,27 @@ def there_plural_with_singular(tree: Tree) -> bool:
                 continue
             head = _head_noun(noun_phrase)
             if head is not None and head.label in SINGULAR_NOUN_TAGS and head.word != "<unk>":
+                return True
+    return False
+
+
+def plural_subject_singular_verb(tree: Tree) -> bool:
+    """Whether a clause's subject has a plural head noun (``NNS``) and its verb phrase a singular
+    present verb (``VBZ``): ``opponents of the soviet union has n't been able to make it``
+    (since session 35). Subjects with a conjunction (``sales and profit``) or an unknown word for
+    a head pass; the other direction (a singular noun with ``VBP``) is left alone: the parser
+    tags nouns that take either (``youth``, ``percent``) as singular."""
+    for clause in tree.subtrees():
+        if clause.is_preterminal or _category(clause) not in CLAUSES:
+            continue
+        children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
+        for subject, phrase in zip(children, children[1:], strict=False):
+            if (_category(subject) != "NP" or subject.is_preterminal or not _is_vp(phrase) or phrase.is_preterminal
+                    or any(leaf.label == "CC" for leaf in subject.preterminals())):
+                continue
+            head, verb = _head_noun(subject), _first_verb(phrase)
+            if head is not None and verb is not None and head.label == "NNS" and verb.label == "VBZ" \
+                    and head.word != "<unk>":
                 return True
     return False
 

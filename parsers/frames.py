@@ -206,9 +206,13 @@ def _index(children: list[Tree], node: Tree) -> int | None:
     return next((i for i, child in enumerate(children) if child is node), None)
 
 
-def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
+def gap_licensed(phrase: Tree, ancestors: list[Tree], *, after_subordinate: bool = True) -> bool:
     """Whether a verb phrase under ``ancestors`` (nearest first) stands where its object may be
-    missing (the module docstring lists where)."""
+    missing (the module docstring lists where). Without ``after_subordinate`` (since session 35),
+    a finite clause before the subject licenses the gap only if it is not a subordinate clause
+    (an ``SBAR`` that a subordinator or a wh-word opens): ``prices will rise analysts say``
+    quotes a sentence, but ``if you do n't want to do you do n't want to be`` has only an
+    ``if``-clause before ``you``, and nothing for ``be`` to stand for."""
     below = phrase
     for level, node in enumerate(ancestors):
         parts = [basic_category(part) for part in node.label.split("+")]
@@ -229,7 +233,8 @@ def gap_licensed(phrase: Tree, ancestors: list[Tree]) -> bool:
         if parts[0] in ("S", "VP"):
             at = _index(children, below)
             if (at is not None and at >= 2 and (labels[at - 1] == "NP" or labels[at - 1] in NOMINAL_TAGS)
-                    and any(_is_finite(child) for child in children[:at - 1])):
+                    and any(_is_finite(child) and (after_subordinate or not _subordinate(child))
+                            for child in children[:at - 1])):
                 return True
         below = node
     for level, node in enumerate(ancestors):  # an infinitival clause right after a noun phrase
@@ -257,9 +262,17 @@ def _is_infinitival(node: Tree) -> bool:
     return _is_vp(phrase) and not phrase.is_preterminal and _nodes(phrase)[0].label == "TO"
 
 
-def missing_complement(tree: Tree, frames: VerbFrames) -> bool:
+def _subordinate(node: Tree) -> bool:
+    """An ``SBAR`` opened by a subordinator or a wh-word (``if you ...``, ``what he ...``)."""
+    children = _nodes(node)
+    return (basic_category(node.label.split("+")[0]) == "SBAR" and bool(children)
+            and (children[0].label == "IN" or children[0].label.startswith("WH")))
+
+
+def missing_complement(tree: Tree, frames: VerbFrames, *, after_subordinate: bool = True) -> bool:
     """Whether a parse (without empty elements) has a verb that ``frames`` says needs a
-    complement with nothing after it, where no gap is licensed (``we do n't want to do``)."""
+    complement with nothing after it, where no gap is licensed (``we do n't want to do``;
+    ``after_subordinate`` as :func:`gap_licensed` takes it)."""
     parents = _parents(tree)
     for phrase in tree.subtrees():
         if phrase.is_preterminal or not _is_vp(phrase):
@@ -273,7 +286,7 @@ def missing_complement(tree: Tree, frames: VerbFrames) -> bool:
         if _after_verb(phrase, position):
             continue
         ancestors = _ancestors(phrase, parents)
-        if _completed_above(phrase, ancestors) or gap_licensed(phrase, ancestors):
+        if _completed_above(phrase, ancestors) or gap_licensed(phrase, ancestors, after_subordinate=after_subordinate):
             continue
         return True
     return False

@@ -541,11 +541,13 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
     quoted alone (:func:`quoted_subordinate`), no root S without a verb phrase or clause
     (:func:`lacks_main_clause`), no auxiliary left without its verb phrase, no ``one of`` with
     a singular noun and no present tense dated by ``ago`` (:mod:`parsers.agreement`), and
-    (since session 35) none of eight more: an auxiliary stranded after a wh-subject, ``ago``
+    (since session 35) none of twelve more: an auxiliary stranded after a wh-subject, ``ago``
     after ``more than N years`` with a present, ``one of`` with a plural verb, ``do`` with
     ``be``, a sentence ending in ``a`` and an adjective, ``there are`` with a singular noun, a
     root clause with only prepositional phrases before its finite verb, a complement clause
-    whose predicate is an infinitive;
+    whose predicate is an infinitive, a gap licensed only by a subordinate clause before the
+    subject, a plural subject with a singular verb, a flat subordinate clause with a complement
+    clause and nothing else, a noun phrase and its relative clause alone;
     :func:`sentence_checks` lists them all. Without ``verb_frames`` it is the judge of sessions
     19-25, kept for comparison."""
     if not is_clause(tree):
@@ -555,7 +557,7 @@ def is_sentence(tree: Tree, verb_frames: frames.VerbFrames | None = None) -> boo
 
 def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[[Tree], bool]]]:
     """The checks :func:`is_sentence` applies with ``verb_frames`` after :func:`is_clause`, each
-    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's eight):
+    named, in the order they were written (sessions 26, 27, 27, then 33's six, then 35's twelve):
     each is true of a parse that fails it. Session 35's first two widen two of session 33's
     (a wh-subject no longer licenses a stranded auxiliary; ``more than N years ago`` is not
     governed by ``than``), so the first nine alone are session 33's judge."""
@@ -575,7 +577,13 @@ def sentence_checks(verb_frames: frames.VerbFrames) -> list[tuple[str, Callable[
             ("unfinished-indefinite", lambda tree: agreement.unfinished_indefinite(tree, verb_frames.adjectives)),
             ("there-are-singular", agreement.there_plural_with_singular),
             ("subject lost after phrases", frames.subject_lost_after_phrases),
-            ("infinitive for a finite verb", frames.infinitive_for_finite)]
+            ("infinitive for a finite verb", frames.infinitive_for_finite),
+            ("gap after a subordinate clause",
+             lambda tree: (frames.missing_complement(tree, verb_frames, after_subordinate=False)
+                           or agreement.stranded_after_wh_subject(tree, after_subordinate=False))),
+            ("plural subject, singular verb", agreement.plural_subject_singular_verb),
+            ("flat subordinate with its complement", flat_subordinate_with_complement),
+            ("relative clause alone", relative_clause_alone)]
 
 
 def root_label(tree: Tree) -> str:
@@ -658,6 +666,38 @@ def flat_subordinate(tree: Tree) -> bool:
     labels = [child.label.split("+")[0] for child in children[1:]]
     return (children[0].word.lower() in SUBORDINATORS
             and [label for label in labels if label in ("NP", "VP", "S", "SBAR")] == ["NP", "VP"])
+
+
+def flat_subordinate_with_complement(tree: Tree) -> bool:
+    """:func:`flat_subordinate` where the parser left the subordinate clause's verb flat too and
+    put a complement clause after it: ``(S (IN if) (NP it) (VBZ is) (RB n't) (ADJP clear) (SBAR
+    that ...))`` for ``if it is n't clear that the company has n't yet been reached``, an
+    ``if``-clause and nothing else. A clause, noun phrase or verb phrase after the verb is the
+    main clause and the parse passes (since session 35)."""
+    children = [child for child in tree.children if not isinstance(child, str) and child.label != "CC"]
+    if root_label(tree) != "S" or not children or children[0].label != "IN" \
+            or children[0].word.lower() not in SUBORDINATORS:
+        return False
+    labels = ["VP" if child.label in VERB_TAGS else child.label.split("+")[0] for child in children[1:]]
+    core = [label for label in labels if label in ("NP", "VP", "S", "SBAR")]
+    return len(core) > 2 and core[:2] == ["NP", "VP"] and all(label == "SBAR" for label in core[2:])
+
+
+def relative_clause_alone(tree: Tree) -> bool:
+    """:func:`lacks_main_clause`, where a clause right after a wh-phrase beside it is a relative
+    clause, not the main one: ``(S (NP people) (WHNP who) (S (VP have been able ...)))`` for
+    ``people who have been able to get a lot of people who do n't know it``, a noun phrase and
+    its relative clause (since session 35)."""
+    if tree.is_preterminal or root_label(tree) != "S" or "VP" in tree.label.split("+"):
+        return False
+    children = [child for child in tree.children if not isinstance(child, str)]
+    for at, child in enumerate(children):
+        if child.label in VERB_TAGS:
+            return False
+        if any(part.split("-")[0] in ("VP", "S", "SINV", "SQ", "SBARQ") for part in child.label.split("+")):
+            if not (root_label(child) == "S" and at > 0 and children[at - 1].label.startswith("WH")):
+                return False
+    return True
 
 
 def ends_in_open_wh(tree: Tree) -> bool:

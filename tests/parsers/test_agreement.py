@@ -12,6 +12,7 @@ from parsers.agreement import (
     do_with_be,
     one_of_plural_verb,
     one_of_singular,
+    plural_subject_singular_verb,
     present_with_ago,
     stranded_after_wh_subject,
     stranded_auxiliary,
@@ -229,3 +230,34 @@ def test_a_sentence_does_not_end_in_a_and_an_adjective(bracketed, unfinished):
 ])
 def test_there_are_takes_a_plural(bracketed, singular):
     assert there_plural_with_singular(parse_tree(bracketed)) is singular
+
+
+@pytest.mark.parametrize("bracketed, disagrees", [
+    ("(S (NP (NP (NNS opponents)) (PP (IN of) (NP (DT the) (NNP soviet) (NNP union)))) (VP (VBZ has) (RB n't) "
+     "(VP (VBN been) (ADJP (JJ able)))))", True),
+    ("(S (NP (DT the) (NNS prices)) (VP (VBZ is) (ADJP (JJ high))))", True),
+    # agreement; a conjunction in the subject; an unknown head; a singular head (left alone)
+    ("(S (NP (NP (NNS opponents)) (PP (IN of) (NP (DT the) (NN plan)))) (VP (VBP have) (VP (VBN left))))", False),
+    ("(S (NP (NN sales) (CC and) (NNS profits)) (VP (VBZ is) (ADJP (JJ high))))", False),
+    ("(S (NP (DT the) (NNS <unk>)) (VP (VBZ is) (ADJP (JJ high))))", False),
+    ("(S (NP (DT the) (NN youth)) (VP (VBP are) (ADJP (JJ young))))", False),
+    # a relative clause's verb agrees with its own subject
+    ("(S (NP (NP (DT the) (NN firm)) (SBAR (WHNP (WDT that)) (S (NP (NNS analysts)) (VP (VBP like))))) (VP (VBZ is) "
+     "(ADJP (JJ small))))", False),
+])
+def test_a_plural_subject_takes_a_plural_verb(bracketed, disagrees):
+    assert plural_subject_singular_verb(parse_tree(bracketed)) is disagrees
+
+
+IF_YOU_DO_NOT_WANT = ("(S (SBAR (IN if) (S (NP (PRP you)) (VP (VBP do) (RB n't) (VP (VB want) (TO to) (VB do))))) "
+                      "(NP (PRP you)) (VP (VBP do) (RB n't) (VP (VB want) (S (VP (TO to) (VP (VB be)))))))")
+
+
+def test_a_subordinate_clause_before_the_subject_licenses_no_gap_without_after_subordinate():
+    tree = parse_tree(IF_YOU_DO_NOT_WANT)
+    assert stranded_after_wh_subject(tree) is False  # sessions 26-34's licence: a finite clause before ``you``
+    assert stranded_after_wh_subject(tree, after_subordinate=False) is True
+    # a sentence quoted before its speaker still licenses the gap
+    quoted = parse_tree("(S (S (NP (NNS prices)) (VP (MD will) (VP (VB rise)))) (NP (NNS analysts)) (VP (VBP do) "
+                        "(RB n't) (VP (VB want) (S (VP (TO to) (VP (VB be)))))))")
+    assert stranded_after_wh_subject(quoted, after_subordinate=False) is False

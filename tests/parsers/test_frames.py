@@ -197,3 +197,13 @@ def test_a_root_clause_needs_a_subject_after_its_prepositional_phrases(bracketed
 ])
 def test_a_complement_clause_needs_a_tense(bracketed, untensed):
     assert infinitive_for_finite(parse_tree(bracketed)) is untensed
+
+
+def test_a_verb_after_a_subordinate_clause_and_its_own_subject_keeps_its_complement():
+    frames = VerbFrames(frozenset({("say", "VBP")}))
+    quoted = parse_tree("(S (S (NP (NNS prices)) (VP (MD will) (VP (VB rise)))) (NP (NNS analysts)) (VP (VBP say)))")
+    subordinate = parse_tree("(S (SBAR (IN if) (S (NP (NNS prices)) (VP (VBP rise)))) (NP (NNS analysts)) "
+                             "(VP (VBP say)))")
+    assert not missing_complement(quoted, frames) and not missing_complement(quoted, frames, after_subordinate=False)
+    assert not missing_complement(subordinate, frames)  # sessions 26-34's licence
+    assert missing_complement(subordinate, frames, after_subordinate=False)

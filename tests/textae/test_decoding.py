@@ -466,6 +466,13 @@ def test_is_sentence_with_frames_adds_the_predicate_and_agreement_checks(bracket
      "subject lost after phrases"),
     ("(S (NP (PRP he)) (VP (VBD said) (SBAR (S (NP (DT the) (NN decision)) (VP (TO to) (VP (VB be) (ADJP (JJ good))))))))",
      "infinitive for a finite verb"),
+    ("(S (SBAR (IN if) (S (NP (PRP you)) (VP (VBP know) (NP (PRP it))))) (NP (PRP you)) (VP (VBP do) (RB n't) (VP "
+     "(VB want) (S (VP (TO to) (VP (VB be)))))))", "gap after a subordinate clause"),
+    ("(S (NP (NP (NNS opponents)) (PP (IN of) (NP (DT the) (NN plan)))) (VP (VBZ has) (VP (VBN left))))",
+     "plural subject, singular verb"),
+    ("(S (IN if) (NP (PRP it)) (VBZ is) (RB n't) (ADJP (JJ clear)) (SBAR (IN that) (S (NP (PRP it)) (VP (VBD left)))))",
+     "flat subordinate with its complement"),
+    ("(S (NP (NNS people)) (WHNP (WP who)) (S (VP (VBP have) (VP (VBN left)))))", "relative clause alone"),
 ])
 def test_session_35s_checks_turn_away_what_session_33s_judge_passes(bracketed, check):
     from parsers.frames import VerbFrames
@@ -596,3 +603,31 @@ def test_greedy_first_outputs_the_greedy_sentence_the_judge_accepts_and_the_beam
     with pytest.raises(ValueError, match="pass acceptable"):
         generate(decoder, z, 4, **options, greedy_first=True)
     assert generate(decoder, z[:0], 0, **options, acceptable=judge, greedy_first=True) == []
+
+
+@pytest.mark.parametrize("bracketed, flagged", [
+    ("(S (IN if) (NP (PRP it)) (VBZ is) (RB n't) (ADJP (JJ clear)) (SBAR (IN that) (S (NP (PRP it)) (VP (VBD left)))))",
+     True),
+    # a main clause after the subordinate one; no complement clause (flat_subordinate's case); no subordinator
+    ("(S (IN if) (NP (PRP it)) (VBZ is) (ADJP (JJ clear)) (SBAR (IN that) (S (NP (PRP it)) (VP (VBD left)))) "
+     "(NP (PRP we)) (VP (VBP buy)))", False),
+    ("(S (IN if) (NP (PRP it)) (VP (VBZ falls)))", False),
+    ("(S (IN so) (NP (PRP it)) (VBZ is) (ADJP (JJ clear)) (SBAR (IN that) (S (NP (PRP it)) (VP (VBD left)))))", False),
+])
+def test_a_flat_subordinate_clause_with_only_a_complement_after_it_is_no_sentence(bracketed, flagged):
+    from textae.decoding import flat_subordinate_with_complement
+
+    assert flat_subordinate_with_complement(parse_tree(bracketed)) is flagged
+
+
+@pytest.mark.parametrize("bracketed, alone", [
+    ("(S (NP (NNS people)) (WHNP (WP who)) (S (VP (VBP have) (VP (VBN left)))))", True),
+    # a main verb phrase, a clause not after a wh-phrase, a verb left flat
+    ("(S (NP (NNS people)) (WHNP (WP who)) (S (VP (VBP stay))) (VP (VBP win)))", False),
+    ("(S (NP (NNS people)) (S (NP (PRP we)) (VP (VBP know))))", False),
+    ("(S (NP (PRP it)) (VBD rose))", False),
+])
+def test_a_noun_phrase_and_its_relative_clause_are_no_sentence(bracketed, alone):
+    from textae.decoding import relative_clause_alone
+
+    assert relative_clause_alone(parse_tree(bracketed)) is alone

@@ -23,6 +23,13 @@ each with a plain syntactic mark:
 Written in session 33 on those steps, and refined on pairs 171-200 (``benchmarks/clause_filter.py``
 measures them on judged steps and on PTB test lines; BENCHMARKS.md, issue #4).
 
+Session 35 added, on the bad steps of pairs 291-380: :func:`stranded_after_wh_subject` (a
+wh-subject leaves no gap: ``what 's going to be``), ``present_with_ago(than_in_quantity=True)``
+(``more than N years ago he says ...``), :func:`one_of_plural_verb` (``one of the N people have
+been``), :func:`plural_subject_singular_verb` (``opponents of the soviet union has n't``),
+:func:`there_plural_with_singular` (``there are no reason``), :func:`do_with_be` (``it does n't
+be``) and :func:`unfinished_indefinite` (``the company is n't a good``).
+
 Each is a function of the parse alone (a parser's output, without empty elements); the parser's
 tags decide singular (``NN``, ``NNP``) and tense (``VBD`` past; ``VBZ``, ``VBP`` present; ``MD``).
 """

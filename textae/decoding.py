@@ -430,6 +430,12 @@ def clause_filter(parser: Parser, vocab: Vocab, verb_frames: frames.VerbFrames |
     212 others (14 with ``missing_subject``'s last addition, written after those steps were
     read), at a cost of 1.3 points of PTB test lines accepted (92.0% of 1,000, mostly long lines
     the parser misreads; ``results/clause_filter_agreement*.json``; BENCHMARKS.md).
+    Session 35's twelve (:func:`sentence_checks`; eight written on the bad steps of pairs
+    291-350, four on those of 351-380) never changed a step on fresh pairs: pairs 351-380 decoded
+    with the first eight and without them, and 381-410 with all twelve and the first eight alone,
+    gave the same sentences (18 and 11 bad steps of 240; BENCHMARKS.md, issue #4). PTB test
+    lines accepted: 91.3% of 1,000 against 92.0% without them, 93.4% of 500 against 93.6%
+    (``results/clause_filter_s35*.json``).
 
     Raises:
         ValueError: ``parser`` has no clause label (an unlabelled parser, such as an SST one).

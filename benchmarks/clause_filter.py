@@ -70,7 +70,10 @@ session 26 (*_by_session_26_judge: without session 27's subject and predicate ch
 the complement check either (*_without_complement_check: the judge of sessions 19-25), by a
 clause root and a verb alone (the judge before session 19) and by the root label alone, the root
 labels seen, ptb_test_accepted_percent (likewise) and ptb_test_turned_away_by_check (the PTB
-lines is_clause accepts that a later check turns away, by the first check each fails). The committed clause_filter.json was written before the
+lines is_clause accepts that a later check turns away, by the first check each fails), and
+(since session 35) for each judged file and summed, bad_rejected_by_check and
+good_rejected_by_check (the judged steps the judge rejects, by the first check each fails,
+'clause' for is_clause). The committed clause_filter.json was written before the
 complement check (its bad_rejected is the *_without_complement_check of later runs).
 
     python benchmarks/clause_filter.py --parser runs/parser-ptb_sample-seed0/model \\
@@ -148,6 +151,9 @@ def main(argv=None) -> int:
 
     checks = sentence_checks(frames)  # in the order they were written: session 26's, 27's two, 33's six, 35's twelve
 
+    def first_failed(tree) -> str:  # the first check a parse the judge rejects fails
+        return "clause" if not is_clause(tree) else next(name for name, rule in checks if rule(tree))
+
     def judge_of_session_33(tree) -> bool:  # sessions 33-34's: without session 35's twelve checks
         return is_clause(tree) and not any(check(tree) for _, check in checks[:9])
 
@@ -169,6 +175,7 @@ def main(argv=None) -> int:
         chart = load_parser("chart", folder)
         measured: dict = {"model": folder}
         totals: collections.Counter = collections.Counter()
+        by_check: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         for name, (steps, bad) in judged.items():
             trees = chart.parse_many([to_ptb_tokens(step.split()) for step in steps])  # as clause_filter reads them
             print(f"# {folder}: {name}")
@@ -185,8 +192,15 @@ def main(argv=None) -> int:
                 counts[f"bad_rejected{judge_name}"] = sum(r and b for r, b in zip(rejected, bad, strict=True))
                 counts[f"good_rejected{judge_name}"] = sum(r and not b for r, b in zip(rejected, bad, strict=True))
             counts["roots"] = dict(collections.Counter(map(root_label, trees)).most_common())
+            # the judged steps the judge rejects, by the first check each fails ('clause': is_clause)
+            for verdict, wanted in (("bad", True), ("good", False)):
+                counts[f"{verdict}_rejected_by_check"] = dict(collections.Counter(
+                    first_failed(tree) for tree, judged_bad in zip(trees, bad, strict=True)
+                    if judged_bad is wanted and not judge(tree)).most_common())
             measured[name] = counts
-            totals.update({key: value for key, value in counts.items() if key != "roots"})
+            totals.update({key: value for key, value in counts.items() if not isinstance(value, dict)})
+            for key in ("bad_rejected_by_check", "good_rejected_by_check"):
+                by_check[key].update(counts[key])
             print(f"{parser_name(folder)} on {name}: judged bad {sum(bad)}/{len(steps)}: rejected "
                   f"{counts['bad_rejected']} ({counts['bad_rejected_by_session_33_judge']} by sessions 33-34's judge, "
                   f"{counts['bad_rejected_by_session_27_judge']} by sessions 27-32's, "
@@ -197,6 +211,7 @@ def main(argv=None) -> int:
                   f"{counts['good_rejected_by_session_26_judge']}, "
                   f"{counts['good_rejected_without_complement_check']})")
         measured.update(totals)  # summed over the judged files
+        measured.update({key: dict(counter.most_common()) for key, counter in by_check.items()})
         ptb_trees = chart.parse_many([to_ptb_tokens(line) for line in sample])
         turned_away: collections.Counter = collections.Counter()
         for line, tree in zip(sample, ptb_trees, strict=True):  # printed only: no corpus text in the results

@@ -154,14 +154,12 @@ def main(argv=None) -> int:
     def first_failed(tree) -> str:  # the first check a parse the judge rejects fails
         return "clause" if not is_clause(tree) else next(name for name, rule in checks if rule(tree))
 
-    def judge_of_session_33(tree) -> bool:  # sessions 33-34's: without session 35's twelve checks
-        return is_clause(tree) and not any(check(tree) for _, check in checks[:9])
+    def judge_with_first(count: int):  # is_clause and the first ``count`` checks: an earlier session's judge
+        return lambda tree: is_clause(tree) and not any(check(tree) for _, check in checks[:count])
 
-    def judge_of_session_27(tree) -> bool:  # without session 33's six checks (its subject check as it now stands)
-        return is_clause(tree) and not any(check(tree) for _, check in checks[:3])
-
-    def judge_of_session_26(tree) -> bool:  # the complement check, without session 27's checks
-        return is_clause(tree) and not any(check(tree) for _, check in checks[:1])
+    judge_of_session_33 = judge_with_first(9)  # sessions 33-34's: without session 35's twelve checks
+    judge_of_session_27 = judge_with_first(3)  # without session 33's six (its subject check as it now stands)
+    judge_of_session_26 = judge_with_first(1)  # the complement check, without session 27's checks
 
     judged = {Path(path).stem: read_judged(Path(path), args.decoding) for path in args.judged}
     lines = [line for line in load_ptb("test") if line]

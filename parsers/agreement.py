@@ -36,7 +36,11 @@ tags decide singular (``NN``, ``NNP``) and tense (``VBD`` past; ``VBZ``, ``VBP``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from parsers.frames import (
+    NOMINAL_TAGS,
+    UNKNOWN_WORD,
     VERB_TAGS,
     _ancestors,
     _completed_above,
@@ -314,7 +318,7 @@ NOMINAL_ADJECTIVES = frozenset({"few", "little", "lot", "half", "second", "third
 DO_FORMS = frozenset({"do", "does", "did"})
 # Plural present and past forms: a verb that does not agree with ``one of ...``.
 PLURAL_VERBS = frozenset({"are", "were", "have", "'re", "'ve", "do"})
-SUBJECT_TAGS = frozenset({"PRP", "NN", "NNS", "NNP", "NNPS", "EX"})
+SUBJECT_TAGS = NOMINAL_TAGS | {"EX"}
 
 
 def unfinished_indefinite(tree: Tree, adjectives: frozenset[str]) -> bool:
@@ -373,24 +377,20 @@ def there_plural_with_singular(tree: Tree) -> bool:
     (``there are no reason to ...``): the verb agrees with the noun phrase that follows it, whose
     head here is ``NN`` or ``NNP``, not a quantity of something (:func:`_quantity`: ``there are a
     lot of ...``) nor ``<unk>`` (a word outside the vocabulary, perhaps plural) (since session 35)."""
-    for clause in tree.subtrees():
-        if clause.is_preterminal or _category(clause) not in CLAUSES:
+    for subject, phrase in _subjects_and_verb_phrases(tree):
+        if _words(subject) != ["there"]:
             continue
-        children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
-        for subject, phrase in zip(children, children[1:], strict=False):
-            if _words(subject) != ["there"] or not _is_vp(phrase) or phrase.is_preterminal:
-                continue
-            verb = _first_verb(phrase)
-            if verb is None or verb.word.lower() not in ("are", "were", "'re"):
-                continue
-            parts = _nodes(phrase)
-            at = next(i for i, child in enumerate(parts) if child is verb)
-            noun_phrase = next((child for child in parts[at + 1:] if _category(child) == "NP"), None)
-            if noun_phrase is None or _quantity(noun_phrase):
-                continue
-            head = _head_noun(noun_phrase)
-            if head is not None and head.label in SINGULAR_NOUN_TAGS and head.word != "<unk>":
-                return True
+        verb = _first_verb(phrase)
+        if verb is None or verb.word.lower() not in ("are", "were", "'re"):
+            continue
+        parts = _nodes(phrase)
+        at = next(i for i, child in enumerate(parts) if child is verb)
+        noun_phrase = next((child for child in parts[at + 1:] if _category(child) == "NP"), None)
+        if noun_phrase is None or _quantity(noun_phrase):
+            continue
+        head = _head_noun(noun_phrase)
+        if head is not None and head.label in SINGULAR_NOUN_TAGS and head.word != UNKNOWN_WORD:
+            return True
     return False
 
 
@@ -400,18 +400,14 @@ def plural_subject_singular_verb(tree: Tree) -> bool:
     (since session 35). Subjects with a conjunction (``sales and profit``) or an unknown word for
     a head pass; the other direction (a singular noun with ``VBP``) is left alone: the parser
     tags nouns that take either (``youth``, ``percent``) as singular."""
-    for clause in tree.subtrees():
-        if clause.is_preterminal or _category(clause) not in CLAUSES:
+    for subject, phrase in _subjects_and_verb_phrases(tree):
+        if (_category(subject) != "NP" or subject.is_preterminal
+                or any(leaf.label == "CC" for leaf in subject.preterminals())):
             continue
-        children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
-        for subject, phrase in zip(children, children[1:], strict=False):
-            if (_category(subject) != "NP" or subject.is_preterminal or not _is_vp(phrase) or phrase.is_preterminal
-                    or any(leaf.label == "CC" for leaf in subject.preterminals())):
-                continue
-            head, verb = _head_noun(subject), _first_verb(phrase)
-            if head is not None and verb is not None and head.label == "NNS" and verb.label == "VBZ" \
-                    and head.word != "<unk>":
-                return True
+        head, verb = _head_noun(subject), _first_verb(phrase)
+        if head is not None and verb is not None and head.label == "NNS" and verb.label == "VBZ" \
+                and head.word != UNKNOWN_WORD:
+            return True
     return False
 
 
@@ -420,18 +416,25 @@ def one_of_plural_verb(tree: Tree) -> bool:
     ``VBP``): ``one of the N people have been ...``, ``one of the most important companies are
     n't ...``. The verb agrees with ``one``, not with the plural noun inside the phrase (since
     session 35; :func:`one_of_singular` checks the noun)."""
+    for subject, phrase in _subjects_and_verb_phrases(tree):
+        if _category(subject) != "NP" or _words(subject)[:2] != ["one", "of"]:
+            continue
+        verb = _first_verb(phrase)
+        if verb is not None and (verb.label == "VBP" or verb.word.lower() in PLURAL_VERBS):
+            return True
+    return False
+
+
+def _subjects_and_verb_phrases(tree: Tree) -> Iterator[tuple[Tree, Tree]]:
+    """Each clause's children (punctuation left out) that stand right before one of its verb
+    phrases, with that verb phrase: a subject and its predicate where the parse has one."""
     for clause in tree.subtrees():
         if clause.is_preterminal or _category(clause) not in CLAUSES:
             continue
         children = [child for child in _nodes(clause) if child.label not in PUNCTUATION_TAGS]
         for subject, phrase in zip(children, children[1:], strict=False):
-            if (_category(subject) != "NP" or _words(subject)[:2] != ["one", "of"] or not _is_vp(phrase)
-                    or phrase.is_preterminal):
-                continue
-            verb = _first_verb(phrase)
-            if verb is not None and (verb.label == "VBP" or verb.word.lower() in PLURAL_VERBS):
-                return True
-    return False
+            if _is_vp(phrase) and not phrase.is_preterminal:
+                yield subject, phrase
 
 
 def _first_word(node: Tree) -> str:

@@ -185,9 +185,7 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
         if greedy_first and size:
             greedy = generate(decoder, z, size, max_length=max_length, min_length=min_length, ban_unk=ban_unk,
                               no_repeat_ngram=no_repeat_ngram)
-            verdicts = acceptable(greedy)
-            if len(verdicts) != size:
-                raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {size} sentences")
+            verdicts = _verdicts(acceptable, greedy)
             greedy = [tokens if verdict else None for tokens, verdict in zip(greedy, verdicts, strict=True)]
         found = [(greedy[i], True) if greedy[i] is not None else
                  beam_search(decoder, None if z is None else z[i : i + 1], max_length, beam_size, banned,
@@ -227,6 +225,14 @@ def generate(decoder: SentenceDecoder, z: Tensor | None, size: int, *, max_lengt
     return [row[: row.index(config.eos_id)] if config.eos_id in row else row[:max_length] for row in ids]
 
 
+def _verdicts(acceptable: Acceptability, rows: list[list[int]]) -> list[bool]:
+    """``acceptable``'s verdicts on ``rows``, one per row (a ``ValueError`` otherwise)."""
+    verdicts = acceptable(rows)
+    if len(verdicts) != len(rows):
+        raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(rows)} sentences")
+    return verdicts
+
+
 def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, beam_size: int,
                 banned: list[int], no_repeat_ngram: int, length_penalty: float,
                 fluency_model: SentenceDecoder | None, fluency_weight: float,
@@ -248,9 +254,7 @@ def beam_search(decoder: SentenceDecoder, z: Tensor | None, max_length: int, bea
         return best(first), True
     for width in (beam_size, *fallback_beam_sizes):
         hypotheses = first if width == beam_size else search(width)
-        verdicts = acceptable([tokens for _, tokens in hypotheses])
-        if len(verdicts) != len(hypotheses):
-            raise ValueError(f"acceptable returned {len(verdicts)} verdicts for {len(hypotheses)} hypotheses")
+        verdicts = _verdicts(acceptable, [tokens for _, tokens in hypotheses])
         accepted = [item for item, verdict in zip(hypotheses, verdicts, strict=True) if verdict]
         if accepted:
             return best(accepted), True
@@ -640,12 +644,20 @@ def lacks_main_clause(tree: Tree) -> bool:
     (``even if you do n't want to do it``), which a parser still roots in S. Part of
     :func:`is_sentence`'s judge with verb frames since session 33; it also takes long lines the
     parser misreads for fragments (most of the PTB test lines session 33's checks turn away)."""
+    return _without_main_clause(tree, relative_is_main=True)
+
+
+def _without_main_clause(tree: Tree, *, relative_is_main: bool) -> bool:
+    """:func:`lacks_main_clause`; without ``relative_is_main``, an ``S`` right after a wh-phrase
+    beside it (a relative clause) does not count as a main clause (:func:`relative_clause_alone`)."""
     if tree.is_preterminal or root_label(tree) != "S" or "VP" in tree.label.split("+"):
         return False
     children = [child for child in tree.children if not isinstance(child, str)]
     return not any(child.label in VERB_TAGS  # a verb the parser left flat: (S (NP it) (VBD rose))
-                   or any(part.split("-")[0] in ("VP", "S", "SINV", "SQ", "SBARQ") for part in child.label.split("+"))
-                   for child in children)
+                   or (any(part.split("-")[0] in ("VP", "S", "SINV", "SQ", "SBARQ") for part in child.label.split("+"))
+                       and (relative_is_main or not (root_label(child) == "S" and at > 0
+                                                     and children[at - 1].label.startswith("WH"))))
+                   for at, child in enumerate(children))
 
 
 def quoted_subordinate(tree: Tree) -> bool:
@@ -666,12 +678,20 @@ def flat_subordinate(tree: Tree) -> bool:
     other clause: ``(S (IN if) (NP (PRP you)) (VP ...))`` for ``if you do n't know it``.
     (:func:`opens_as_subordinate` finds the subordinate clause bracketed as ``(S (IN if) (S
     ...))``.) Part of :func:`is_sentence`'s judge with verb frames since session 33."""
+    return _after_subordinator(tree, verbs_as_phrases=False) == ["NP", "VP"]
+
+
+def _after_subordinator(tree: Tree, *, verbs_as_phrases: bool) -> list[str] | None:
+    """For an ``S`` parse that opens (after a conjunction) with a subordinator (``SUBORDINATORS``),
+    the labels of its noun phrases, verb phrases and clauses after it, in order (with
+    ``verbs_as_phrases``, a verb left flat counts as a verb phrase); ``None`` for any other parse."""
     children = [child for child in tree.children if not isinstance(child, str) and child.label != "CC"]
-    if root_label(tree) != "S" or not children or children[0].label != "IN":
-        return False
-    labels = [child.label.split("+")[0] for child in children[1:]]
-    return (children[0].word.lower() in SUBORDINATORS
-            and [label for label in labels if label in ("NP", "VP", "S", "SBAR")] == ["NP", "VP"])
+    if root_label(tree) != "S" or not children or children[0].label != "IN" \
+            or children[0].word.lower() not in SUBORDINATORS:
+        return None
+    labels = ["VP" if verbs_as_phrases and child.label in VERB_TAGS else child.label.split("+")[0]
+              for child in children[1:]]
+    return [label for label in labels if label in ("NP", "VP", "S", "SBAR")]
 
 
 def flat_subordinate_with_complement(tree: Tree) -> bool:
@@ -680,13 +700,8 @@ def flat_subordinate_with_complement(tree: Tree) -> bool:
     that ...))`` for ``if it is n't clear that the company has n't yet been reached``, an
     ``if``-clause and nothing else. A clause, noun phrase or verb phrase after the verb is the
     main clause and the parse passes (since session 35)."""
-    children = [child for child in tree.children if not isinstance(child, str) and child.label != "CC"]
-    if root_label(tree) != "S" or not children or children[0].label != "IN" \
-            or children[0].word.lower() not in SUBORDINATORS:
-        return False
-    labels = ["VP" if child.label in VERB_TAGS else child.label.split("+")[0] for child in children[1:]]
-    core = [label for label in labels if label in ("NP", "VP", "S", "SBAR")]
-    return len(core) > 2 and core[:2] == ["NP", "VP"] and all(label == "SBAR" for label in core[2:])
+    core = _after_subordinator(tree, verbs_as_phrases=True)
+    return core is not None and len(core) > 2 and core[:2] == ["NP", "VP"] and all(label == "SBAR" for label in core[2:])
 
 
 def relative_clause_alone(tree: Tree) -> bool:
@@ -694,16 +709,7 @@ def relative_clause_alone(tree: Tree) -> bool:
     clause, not the main one: ``(S (NP people) (WHNP who) (S (VP have been able ...)))`` for
     ``people who have been able to get a lot of people who do n't know it``, a noun phrase and
     its relative clause (since session 35)."""
-    if tree.is_preterminal or root_label(tree) != "S" or "VP" in tree.label.split("+"):
-        return False
-    children = [child for child in tree.children if not isinstance(child, str)]
-    for at, child in enumerate(children):
-        if child.label in VERB_TAGS:
-            return False
-        if any(part.split("-")[0] in ("VP", "S", "SINV", "SQ", "SBARQ") for part in child.label.split("+")):
-            if not (root_label(child) == "S" and at > 0 and children[at - 1].label.startswith("WH")):
-                return False
-    return True
+    return _without_main_clause(tree, relative_is_main=False)
 
 
 def ends_in_open_wh(tree: Tree) -> bool:

@@ -27,6 +27,8 @@ own judges pass, then the same VAE is trained on it:
    (files named _borrow_: results/prose_vae_interpolations_full_lm_borrow_seed<S>_pairs<N+1>.txt);
    with --greedy-first, one more, the last with interpolate.py --greedy-first (files named _greedy_;
    greedy_steps: the steps it changed against the decoding before);
+   with --acceptability-model, one more, the last with interpolate.py --acceptability-model (files
+   named _accept_; benchmarks/acceptability.py trains the classifier);
    with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
    epochs so that 2 CPU cores train it in about an hour (with --interpolate full512, it decodes the
    pairs under the same decodings and whole-text LM, files named full512_), and the results hold its best dev ELBO NLL beside the
@@ -135,7 +137,8 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     sentence_pairs, sentence_pair_steps and sentence_pair_bad_steps over the pairs whose two ends
     ``end_judge`` reads as sentences, and end_word_share (:func:`end_word_share`; of the last decoding,
     and end_word_share_by_decoding, of each in the file's order); for a _borrow_ file, borrowed_steps: the steps its last
-    decoding changed against the one before) and its steps judged bad, in order."""
+    decoding changed against the one before (greedy_steps for a _greedy_ file, accepted_steps for an _accept_ one,
+    whose last decoding adds --greedy-first or --acceptability-model)) and its steps judged bad, in order."""
     steps, bad = read_judged(verdicts, decoding=None)
     counts = {"steps": len(steps), "judged_bad": sum(bad)}
     decoded = verdicts.with_name(verdicts.name.removesuffix("_judged.tsv") + ".txt")
@@ -155,12 +158,14 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
                 counts["sentence_pair_steps"] += count
                 counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
             at += count
-    if ("_borrow_" in verdicts.name or "_greedy_" in verdicts.name) and decoded.is_file():
+    # the flag the last decoding added, by the file's last variant suffix: the steps it changed
+    last_flag = next((key for suffix, key in (("_accept_", "accepted_steps"), ("_greedy_", "greedy_steps"),
+                                              ("_borrow_", "borrowed_steps")) if suffix in verdicts.name), None)
+    if last_flag and decoded.is_file():
         if len(sections) < 2:
             raise SystemExit(f"prose_vae.py: error: {decoded} has {len(sections)} '# decoding:' sections; its last "
                              "decoding is compared with the one before")
-        changed = sum(before != after for before, after in zip(sections[-2][1], sections[-1][1], strict=True))
-        counts["greedy_steps" if "_greedy_" in verdicts.name else "borrowed_steps"] = changed
+        counts[last_flag] = sum(before != after for before, after in zip(sections[-2][1], sections[-1][1], strict=True))
     return counts, [step for step, is_bad in zip(steps, bad, strict=True) if is_bad]
 
 
@@ -292,6 +297,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --greedy-first to the last decoding (each step's greedy sentence is "
                              "output where the judges accept it, the beam decodes the others); the files are named "
                              "_greedy_")
+    parser.add_argument("--acceptability-model", metavar="DIR",
+                        help="add interpolate.py --acceptability-model DIR to the last decoding (the model/ folder of "
+                             "scripts/train_acceptability.py: a classifier of real lines against broken copies also "
+                             "judges the beam's sentences); the files are named _accept_")
     parser.add_argument("--full-512-runs-dir", metavar="DIR",
                         help="a --ptb-512 VAE of --interpolation-seed on the whole text, cut to "
                              f"{FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when missing: "
@@ -372,13 +381,14 @@ def main(argv: list[str] | None = None) -> None:
         chosen = [(first, model, model_dir) for first in args.pairs_from for model, model_dir in models]
         for first, model, model_dir in chosen:
             variant = (model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
-                       + ("_greedy" if args.greedy_first else ""))
+                       + ("_greedy" if args.greedy_first else "") + ("_accept" if args.acceptability_model else ""))
             name = f"prose_vae_interpolations_{variant}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
                 write_interpolations(model_dir, lm_dirs[model], args.parser, str(path.relative_to(REPO)),
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
-                                     borrow=args.borrow_accepted, greedy_first=args.greedy_first)
+                                     borrow=args.borrow_accepted, greedy_first=args.greedy_first,
+                                     acceptability=args.acceptability_model)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     end_judge = EndJudge(args.parser)
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
@@ -410,8 +420,9 @@ def main(argv: list[str] | None = None) -> None:
             if len({len(shares) for shares in by_decoding}) == 1:  # the same decodings in every file
                 metrics[f"interpolation_end_word_share_by_decoding_{model}"] = [
                     step_weighted([shares[index] for shares in by_decoding], sets) for index in range(len(by_decoding[0]))]
-        if any("borrowed_steps" in counts for counts in sets):
-            metrics[f"interpolation_borrowed_steps_{model}"] = sum(counts.get("borrowed_steps", 0) for counts in sets)
+        for key in ("borrowed_steps", "accepted_steps"):
+            if any(key in counts for counts in sets):
+                metrics[f"interpolation_{key}_{model}"] = sum(counts.get(key, 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])
         metrics[f"interpolation_repeated_bad_steps_{model}"] = {step: n for step, n in repeated.most_common() if n > 1}
     metrics["interpolations_compared"] = compared(judged)

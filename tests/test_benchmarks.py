@@ -308,6 +308,9 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert asked[-1] == [*asked[-2], (*asked[-2][-1], "--borrow-accepted")]
     bench.write_interpolations(vae, lm, boilerplate="ptb.train.txt", borrow=True)  # nothing judged: nothing to borrow
     assert "--borrow-accepted" not in asked[-1][-1]
+    bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True,
+                               acceptability="classifier/model")  # ... and the classifier judging too
+    assert asked[-1] == [*asked[-3], (*asked[-3][-1], "--acceptability-model", "classifier/model")]
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
@@ -598,7 +601,8 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
         finished_run(tmp_path / command[command.index("--output-dir") + 1], int(command[command.index("--seed") + 1]),
                      9950, 2.0)
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
+                            acceptability=None):
         assert not borrow
         assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
@@ -654,7 +658,8 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
         prose = "--train-file" in command
         (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
+                            acceptability=None):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         borrowed.append(borrow)
         (tmp_path / path).write_text("steps\n")
@@ -791,7 +796,7 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     import json
 
     bench, results = _prose_vae_in(tmp_path, monkeypatch)
-    ran, written, greedy = [], [], []
+    ran, written, greedy, classifiers = [], [], [], []
     test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
     dev = '{"split": "train", "elbo_nll": 90.0}\n{"split": "dev", "elbo_nll": 108.5}\n{"split": "dev", "elbo_nll": 106.3}\n'
     for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
@@ -819,9 +824,11 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
             folder.mkdir(parents=True)
             (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
 
-    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False):
+    def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
+                            acceptability=None):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         greedy.append(greedy_first)
+        classifiers.append(acceptability)
         (tmp_path / path).write_text(2 * "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n")
 
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
@@ -877,6 +884,24 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
                 "--full-512-runs-dir", "runs512"])  # --interpolate full512: the 512-unit model's files alone
     assert [entry[:1] + (entry[2].rsplit("/", 1)[1],) for entry in written[4:]] == [
         ("ptb512-e10-seed2", "prose_vae_interpolations_full512_lm_borrow_seed2_pairs301.txt")]
+    # --acceptability-model: one decoding more with the classifier, files named _accept_, the steps it changed
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
+                "--full-512-runs-dir", "runs512", "--acceptability-model", "CLASSIFIER"])
+    assert written[5][2].rsplit("/", 1)[1] == "prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301.txt"
+    assert classifiers[-1] == "CLASSIFIER" and set(classifiers[:-1]) == {None}
+    (results / "prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301.txt").write_text(
+        "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x y\n  1  x\n"
+        "# decoding: beam --acceptability-model C\nfrom: prices rose\nto:   prices fell\n  0  prices fell\n  1  x\n")
+    (results / "prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301_judged.tsv").write_text(
+        "verdict\tstep\nok\tprices fell\nbad\tx\n")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
+                "--full-512-runs-dir", "runs512", "--acceptability-model", "CLASSIFIER"])
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    counts = metrics["interpolations_judged"]["prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301"]
+    assert counts["accepted_steps"] == 1 and "borrowed_steps" not in counts and counts["judged_bad"] == 1
+    assert metrics["interpolation_accepted_steps_full512_lm_borrow_accept"] == 1
     (tmp_path / "runs512" / "ptb512-e10-seed2" / "metrics.jsonl").write_text('{"split": "train", "elbo_nll": 1.0}\n')
     with pytest.raises(SystemExit, match="no dev evaluation"):
         bench.main(arguments)
@@ -917,3 +942,54 @@ def test_prose_vae_compares_two_variants_over_the_pairs_both_were_judged_on():
         "full_lm_vs_full_lm_s27judge": {"pairs": [171], "steps": 80,
                                         "bad_steps": {"full_lm": 14, "full_lm_s27judge": 17}},
     }
+
+
+def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it_rejects(tmp_path, monkeypatch):
+    import torch
+
+    import textae.benchmarking
+    from textae.models.acceptability import AcceptabilityClassifier, AcceptabilityConfig
+    from textae.vocab import Vocab
+
+    bench = _benchmark("acceptability")
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr(textae.benchmarking, "RESULTS", tmp_path / "results")
+    words = ["prices", "rose", "fell", "bonds"]
+    vocab = Vocab(words, specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+    dev = [["prices", "rose"], ["bonds", "fell"], ["prices", "fell"], ["bonds", "rose"]]
+    monkeypatch.setattr(bench, "load_ptb", lambda split: dev)
+    judged = tmp_path / "a_judged.tsv"
+    judged.write_text("verdict\tstep\nbad\tprices prices\nok\tprices rose\nok\tbonds fell\nbad\tzzyzx\n")
+    ran = []
+
+    def fake_run(command, cwd, check):  # a "training": a tiny classifier and its report
+        ran.append(command)
+        folder = tmp_path / command[command.index("--output-dir") + 1]
+        torch.manual_seed(int(command[command.index("--seed") + 1]))
+        model = AcceptabilityClassifier(AcceptabilityConfig(vocab_size=len(vocab), embedding_size=3, hidden_size=3))
+        probabilities = model.probabilities([vocab.encode(line) for line in dev])
+        threshold = sorted(probabilities)[1]
+        model.config = AcceptabilityConfig(vocab_size=len(vocab), embedding_size=3, hidden_size=3, threshold=threshold)
+        model.save_pretrained(folder / "model", vocab)
+        split = {"accuracy": 50.0, "real_accepted": 75.0, "broken_rejected": 40.0, "broken_rejected_truncate": 30.0,
+                 "real": 4, "broken": 4}
+        (folder / "test_report.json").write_text(json.dumps({"threshold": threshold, "train_seconds": 1.0,
+                                                             "dev": split, "test": split}))
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "1", "--judged", str(judged)])
+    assert len(ran) == 2 and ran[0][ran[0].index("--init-from-lm") + 1] == "LM" and "--overwrite" in ran[0]
+    metrics = json.loads((tmp_path / "results" / "acceptability.json").read_text())["metrics"]
+    assert metrics["judged_bad"] == 2 and metrics["judged_ok"] == 2
+    assert metrics["test_accuracy"] == 50.0 and metrics["test_broken_rejected_truncate_per_seed"] == [30.0, 30.0]
+    # recount seed 1 by hand: the steps under its threshold
+    model = AcceptabilityClassifier.from_pretrained(tmp_path / "runs" / "ptb-lm-seed1" / "model")
+    steps = [["prices", "prices"], ["prices", "rose"], ["bonds", "fell"], ["zzyzx"]]
+    below = [p < model.config.threshold for p in model.probabilities([vocab.encode(step) for step in steps])]
+    assert metrics["judged_bad_rejected_per_seed"][1] == below[0] + below[3]
+    assert metrics["judged_ok_rejected_per_seed"][1] == below[1] + below[2]
+    assert metrics["judged_bad_rejected_at_dev_share_97_per_seed"][1] <= 2
+    bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "--judged", str(judged), "--reuse"])
+    assert len(ran) == 2  # the run with a report is read, not trained again
+    with pytest.raises(SystemExit, match="no judged file"):
+        bench.main(["--lm", "LM", "--judged", str(tmp_path / "none*.tsv")])

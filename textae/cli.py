@@ -238,11 +238,11 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The decoding flags of the sentence scripts (``interpolate.py``, ``sample.py``):
     ``--decode``, ``--beam-size``, ``--length-penalty``, ``--temperature``, ``--min-length``, ``--no-unk``,
     ``--no-repeat-ngram``, ``--fluency-lm``, ``--fluency-weight``, ``--clause-parser``,
-    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--fallback-beam-sizes``,
-    ``--borrow-accepted``, ``--greedy-first``;
+    ``--refuse-boilerplate``, ``--boilerplate-similarity``, ``--boilerplate-span``, ``--acceptability-model``,
+    ``--acceptability-threshold``, ``--fallback-beam-sizes``, ``--borrow-accepted``, ``--greedy-first``;
     :func:`check_decoding_arguments` refuses bad values, :func:`decoding_options` turns them into
     :func:`textae.decoding.generate`'s keywords, :func:`load_fluency_model` loads ``--fluency-lm``
-    and :func:`load_acceptability` ``--clause-parser`` and ``--refuse-boilerplate``."""
+    and :func:`load_acceptability` ``--clause-parser``, ``--acceptability-model`` and ``--refuse-boilerplate``."""
     parser.add_argument("--decode", choices=["greedy", "beam", "sample"], default="greedy",
                         help="greedy (most likely word at each step), beam (beam search, see --beam-size and "
                              "--length-penalty) or sample (from the softmax, see --temperature and --seed) "
@@ -291,6 +291,16 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "three analysts have issues forecasts in the past N days', their near copies (see "
                              "--boilerplate-similarity) and any sentence holding a run of words only they hold (see "
                              "--boilerplate-span) (default: none refused)")
+    parser.add_argument("--acceptability-model", metavar="DIR",
+                        help="for --decode beam: the model/ folder of scripts/train_acceptability.py (a classifier "
+                             "of the training text's lines against copies of them cut short, with words dropped or "
+                             "repeated, an agreement flipped or two lines spliced); of beam search's finished "
+                             "sentences, the best one it gives P(acceptable) of at least its threshold is output, "
+                             "as --clause-parser's (with both, a sentence must pass both) (default: no classifier)")
+    parser.add_argument("--acceptability-threshold", type=float, metavar="P",
+                        help="for --acceptability-model: the P(acceptable) a sentence needs, in (0, 1) (default: "
+                             "the model's own, at which the share of its dev text's real lines it was trained for "
+                             "passes)")
     parser.add_argument("--boilerplate-similarity", type=float, metavar="R",
                         help="for --refuse-boilerplate: a sentence is a near copy of a line when twice the words "
                              "they have in common, in order, over the words of both is at least R (Python's "
@@ -301,18 +311,18 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "text, only its recurring lines hold is refused too, e.g. 'london interbank offered "
                              "rates libor' in a blend of two table lines; 0: off (default: 5)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
-                        help="for --clause-parser or --refuse-boilerplate: wider beams, comma-separated, searched in "
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: wider beams, comma-separated, searched in "
                              "turn from a step whose beam held no sentence they accept, each wider than the last "
                              "(e.g. 20,40 after --beam-size 10); the first that holds one gives the output (default: "
                              "none, the best of all)")
     parser.add_argument("--borrow-accepted", action="store_true",
-                        help="for --clause-parser or --refuse-boilerplate: a step whose beams (the fallback ones "
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: a step whose beams (the fallback ones "
                              "too) held no sentence they accept outputs, of the sentences accepted at the other "
                              "steps decoded with it (the other steps of the interpolation; the other samples), the "
                              "one its own latent code scores highest, as its beam ranks sentences (default: the "
                              "best of its first beam, which they refused)")
     parser.add_argument("--greedy-first", action="store_true",
-                        help="for --clause-parser or --refuse-boilerplate: each step's greedy sentence is put to "
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: each step's greedy sentence is put to "
                              "them first and output when they accept it; the beam (and the flags above) decodes only "
                              "the steps whose greedy sentence they refuse. Greedy keeps more of the two sentences' "
                              "words, the beam writes the decoder's stock sentences (default: the beam at every step)")
@@ -378,15 +388,26 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     if args.refuse_boilerplate is not None and args.decode != "beam":
         parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
                      f"{args.decode})")
+    if args.acceptability_model is not None and args.decode != "beam":
+        parser.error(f"--acceptability-model judges beam search's sentences; add --decode beam (got --decode "
+                     f"{args.decode})")
+    if args.acceptability_threshold is not None:
+        if args.acceptability_model is None:
+            parser.error("--acceptability-threshold is the P(acceptable) --acceptability-model asks for; add "
+                         "--acceptability-model")
+        if not 0 < args.acceptability_threshold < 1:
+            parser.error(f"--acceptability-threshold must be between 0 and 1, got {args.acceptability_threshold}")
     check_boilerplate_arguments(parser, args)
-    if args.borrow_accepted and args.clause_parser is None and args.refuse_boilerplate is None:
+    judged = any(getattr(args, name) is not None for name in ("clause_parser", "refuse_boilerplate",
+                                                              "acceptability_model"))
+    if args.borrow_accepted and not judged:
         parser.error("--borrow-accepted takes sentences --clause-parser (or --refuse-boilerplate) accepted at other "
                      "steps; add --clause-parser")
-    if args.greedy_first and args.clause_parser is None and args.refuse_boilerplate is None:
+    if args.greedy_first and not judged:
         parser.error("--greedy-first puts each greedy sentence to --clause-parser (or --refuse-boilerplate) before "
                      "the beam; add --clause-parser")
     if args.fallback_beam_sizes:
-        if args.clause_parser is None and args.refuse_boilerplate is None:
+        if not judged:
             parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
                          "accepts none of its sentences; add --clause-parser")
         widths = [args.beam_size, *args.fallback_beam_sizes]
@@ -524,9 +545,9 @@ def load_boilerplate_filter(args: argparse.Namespace, vocab: Any,
 
 
 def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:
-    """The judge of ``--refuse-boilerplate`` and ``--clause-parser`` together (``None`` with
-    neither), for ``generate(acceptable=...)``: a sentence must pass both, the boilerplate check
-    first, as it is the cheaper (:func:`textae.decoding.all_of`).
+    """The judge of ``--refuse-boilerplate``, ``--acceptability-model`` and ``--clause-parser``
+    together (``None`` with none of them), for ``generate(acceptable=...)``: a sentence must pass
+    each given, the cheaper first (:func:`textae.decoding.all_of`).
 
     Raises:
         CheckpointError: from :func:`load_clause_filter`.
@@ -534,7 +555,35 @@ def load_acceptability(args: argparse.Namespace, vocab: Any) -> Any:
     """
     from textae.decoding import all_of
 
-    return all_of(load_boilerplate_filter(args, vocab), load_clause_filter(args, vocab))
+    return all_of(load_boilerplate_filter(args, vocab), load_acceptability_filter(args, vocab),
+                  load_clause_filter(args, vocab))
+
+
+def load_acceptability_filter(args: argparse.Namespace, vocab: Any) -> Any:
+    """The judge of ``--acceptability-model`` (``None`` without it), for ``generate(acceptable=...)``:
+    :func:`textae.decoding.acceptability_filter` over the classifier and its vocabulary, with
+    ``--acceptability-threshold`` (the model's own threshold when not given).
+
+    Raises:
+        CheckpointError: the folder cannot be read or holds another kind of model, with the whole
+            one-line message for the user.
+    """
+    if args.acceptability_model is None:
+        return None
+    from textae.decoding import acceptability_filter
+    from textae.serialization import CheckpointError, load_model, load_vocab
+
+    try:
+        model, model_vocab = load_model(args.acceptability_model), load_vocab(args.acceptability_model)
+    except (CheckpointError, OSError) as error:
+        raise CheckpointError(f"cannot load --acceptability-model {args.acceptability_model}: {error}"
+                              f"{model_folder_hint('--acceptability-model', args.acceptability_model)}") from error
+    if model.model_type != "acceptability":
+        raise CheckpointError(f"--acceptability-model {args.acceptability_model} holds a {model.model_type} model; it "
+                              "needs an acceptability classifier (the model/ folder of a scripts/train_acceptability.py "
+                              "run)")
+    model.eval()
+    return acceptability_filter(model, model_vocab, vocab, args.acceptability_threshold)
 
 
 def model_folder_hint(flag: str, path: str | os.PathLike) -> str:

@@ -7,7 +7,8 @@ n-grams; beam search can rank its finished sentences with a length penalty and r
 with an external language model (``fluency_model``) and keep to the ones a judge accepts
 (``acceptable``; :func:`clause_filter` asks a Penn Treebank parser for a clause with a verb,
 and with verb frames, for no verb left without the complement it needs; :func:`line_filter`
-refuses given lines, such as a training text's boilerplate; :func:`all_of` joins judges),
+refuses given lines, such as a training text's boilerplate; :func:`acceptability_filter` asks a
+classifier trained on real against corrupted sentences; :func:`all_of` joins judges),
 searching wider beams (``fallback_beam_sizes``) from a latent code whose beam it rejects whole.
 ``interpolate`` gives the latent path that ``scripts/interpolate.py`` decodes.
 
@@ -33,6 +34,7 @@ from textae.models.sentence_vae import SentenceBatch, SentenceDecoder
 if TYPE_CHECKING:
     from parsers import Tree
     from parsers.parser import Parser
+    from textae.models.acceptability import AcceptabilityClassifier
     from textae.vocab import Vocab
 
 # Judges a list of token-id sentences: one bool per sentence, True where it is acceptable.
@@ -503,6 +505,37 @@ def line_filter(vocab: Vocab, lines: Iterable[Sequence[str]], *, min_similarity:
 
     def judge(rows: list[list[int]]) -> list[bool]:
         return [not refuses(tuple(row)) for row in rows]
+
+    return judge
+
+
+def acceptability_filter(model: AcceptabilityClassifier, model_vocab: Vocab, vocab: Vocab,
+                         threshold: float | None = None) -> Acceptability:
+    """An ``acceptable`` judge for :func:`generate`: a sentence passes when ``model``, a
+    :class:`textae.models.acceptability.AcceptabilityClassifier` trained on a corpus's lines
+    against copies of them broken the ways a decoder breaks them (``scripts/train_acceptability.py``),
+    gives it P(acceptable) of at least ``threshold`` (default: the model's own, set on its dev text).
+    The sentences, ids of the sentence model's ``vocab``, are read as words and encoded with
+    ``model_vocab`` (the classifier's), so the two vocabularies need not be one. An empty
+    sentence fails.
+
+    A learned judge: it needs no rule for each kind of error, where :func:`clause_filter`'s checks
+    catch only what a rule was written for.
+
+    Raises:
+        ValueError: ``threshold`` outside (0, 1).
+    """
+    threshold = model.config.threshold if threshold is None else threshold
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+
+    def judge(rows: list[list[int]]) -> list[bool]:
+        verdicts = [False] * len(rows)
+        wanted = [i for i, row in enumerate(rows) if row]
+        encoded = [model_vocab.encode(vocab.decode(rows[i])) for i in wanted]
+        for i, probability in zip(wanted, model.probabilities(encoded) if encoded else [], strict=True):
+            verdicts[i] = probability >= threshold
+        return verdicts
 
     return judge
 

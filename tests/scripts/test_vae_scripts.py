@@ -354,6 +354,12 @@ BAD_VALUES = [
      "(or --refuse-boilerplate) accepted at other steps; add --clause-parser"),
     ("sample.py", ["--decode", "beam", "--greedy-first"], "--greedy-first puts each greedy sentence to "
      "--clause-parser (or --refuse-boilerplate) before the beam; add --clause-parser"),
+    ("interpolate.py", ["--acceptability-model", "DIR"], "--acceptability-model judges beam search's sentences; add "
+     "--decode beam (got --decode greedy)"),
+    ("sample.py", ["--decode", "beam", "--acceptability-threshold", "0.5"], "--acceptability-threshold is the "
+     "P(acceptable) --acceptability-model asks for; add --acceptability-model"),
+    ("interpolate.py", ["--decode", "beam", "--acceptability-model", "D", "--acceptability-threshold", "1"],
+     "--acceptability-threshold must be between 0 and 1, got 1.0"),
     ("interpolate.py", ["--fallback-beam-sizes", "20 40"], "argument --fallback-beam-sizes: expected comma-separated "
      "beam widths such as 20,40, got '20 40'"),
     ("sample.py", ["--reconstruct", "A", "--fit-codes", "B"], "--reconstruct decodes the codes of its own sentences "
@@ -456,3 +462,63 @@ def test_interpolation_report_names_a_failing_run(tmp_path):
 
     with pytest.raises(RuntimeError, match="ended with status 2: .*error"):
         benchmarking._interpolate_output(["--checkpoint", str(tmp_path / "none"), "the market", "the company"])
+
+
+@pytest.fixture(scope="module")
+def acceptability_model(tmp_path_factory, lm_model):
+    output = tmp_path_factory.mktemp("acceptability")
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(output), "--progress", "false",
+                    "--init-from-lm", str(lm_model))
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def test_acceptability_training_writes_its_threshold_and_report(acceptability_model, lm_model):
+    report = json.loads((acceptability_model / "test_report.json").read_text())
+    config = json.loads((acceptability_model / "model" / "config.json").read_text())["config"]
+    assert config["threshold"] == report["threshold"] and 0 < report["threshold"] < 1
+    assert report["dev"]["real_accepted"] >= 100 * report["accept_dev_share"]
+    for split in ("dev", "test"):
+        assert {"accuracy", "real_accepted", "broken_rejected", "real", "broken"} <= set(report[split])
+        assert any(key.startswith("broken_rejected_") for key in report[split])
+    # --init-from-lm: the classifier's vocabulary is the language model's
+    assert (acceptability_model / "model" / "vocab.json").read_text() == (lm_model / "vocab.json").read_text()
+
+
+def test_acceptability_model_judges_interpolation_and_sampling(vae_model, acceptability_model):
+    flags = ["--decode", "beam", "--acceptability-model", str(acceptability_model / "model")]
+    result = script("interpolate.py", "--checkpoint", str(vae_model), "the company said", "the market rose",
+                    "--steps", "3", *flags, "--fallback-beam-sizes", "8", "--borrow-accepted")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2 + 3
+    result = script("sample.py", "--checkpoint", str(vae_model), "--num", "2", *flags, "--acceptability-threshold", "0.01")
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2, result.stderr
+
+
+def test_an_acceptability_model_that_is_not_one_is_a_message(vae_model, tmp_path):
+    for folder, message in [(vae_model, "holds a sentence_vae model; it needs an acceptability classifier"),
+                            (tmp_path, "cannot load --acceptability-model")]:
+        result = script("interpolate.py", "--checkpoint", str(vae_model), "the company", "the market", "--decode",
+                        "beam", "--acceptability-model", str(folder))
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_acceptability_training_refuses_a_language_model_that_does_not_fit(vae_model, lm_model, tmp_path):
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path / "a"),
+                    "--init-from-lm", str(lm_model), "--hidden-size", "8")
+    assert result.returncode == 2 and "--init-from-lm" in result.stderr and "--hidden-size" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path / "b"),
+                    "--init-from-lm", str(vae_model))
+    assert result.returncode == 2 and "holds a sentence_vae model; it needs an lstm_lm" in result.stderr
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--accept-dev-share", "0")
+    assert result.returncode == 2 and "--accept-dev-share must be in (0, 1]" in result.stderr
+
+
+def test_acceptability_training_from_random_weights_and_its_help(tmp_path, data_dir):
+    result = script("train_acceptability.py", "--help")
+    assert result.returncode == 0 and "Examples:" in result.stdout and "--init-from-lm" in result.stdout
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path), "--progress",
+                    "false")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "test_report.json").read_text())["model"] == "acceptability"

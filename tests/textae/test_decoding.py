@@ -11,6 +11,7 @@ from parsers import Tree
 from parsers.ptb import parse_tree
 from tests.textae.models.sentence_helpers import ROWS, TINY, make, sentences_batch
 from textae.decoding import (
+    acceptability_filter,
     all_of,
     clause_filter,
     generate,
@@ -22,6 +23,7 @@ from textae.decoding import (
     repeated_ngram_ends,
     sentence_checks,
 )
+from textae.models.acceptability import AcceptabilityClassifier, AcceptabilityConfig
 from textae.models.sentence_vae import SentenceBatch
 from textae.vocab import Vocab
 
@@ -325,6 +327,32 @@ def test_line_filter_refuses_its_lines_word_for_word_unknown_words_as_unk():
                   [ids["<unk>"], ids["N"], ids["N"]], [ids["money"]], []]) == [False, True, False, True, True]
     with pytest.raises(ValueError, match="at least one word"):
         line_filter(vocab, [], spans=[()])
+
+
+def test_acceptability_filter_passes_what_the_classifier_scores_at_its_threshold_in_its_own_vocabulary():
+    specials = ("<pad>", "<unk>", "<bos>", "<eos>")
+    vocab = Vocab.build([["the", "market", "rose", "fell"]], specials=specials)  # the sentence model's
+    model_vocab = Vocab(["fell", "rose", "market"], specials=specials)  # another order, no "the"
+    torch.manual_seed(0)
+    model = AcceptabilityClassifier(AcceptabilityConfig(vocab_size=len(model_vocab), embedding_size=4, hidden_size=4))
+    model.eval()
+    ids = {word: vocab.index(word) for word in ("the", "market", "rose", "fell")}
+    rows = [[ids["the"], ids["market"], ids["rose"]], [ids["market"], ids["fell"]], [ids["rose"]]]
+    # the classifier reads the words in its own vocabulary ("the" is its <unk>)
+    expected = model.probabilities([model_vocab.encode(vocab.decode(row)) for row in rows])
+    assert expected[0] == pytest.approx(model.probabilities([[model_vocab.index("<unk>"), model_vocab.index("market"),
+                                                              model_vocab.index("rose")]])[0])
+    middle = sorted(expected)[1]
+    judge = acceptability_filter(model, model_vocab, vocab, threshold=middle)
+    assert judge(rows + [[]]) == [p >= middle for p in expected] + [False]  # an empty sentence fails
+    assert sum(judge(rows)) == 2
+    assert judge([]) == []
+    model.config = AcceptabilityConfig(vocab_size=len(model_vocab), embedding_size=4, hidden_size=4,
+                                       threshold=min(expected) / 2)
+    assert acceptability_filter(model, model_vocab, vocab)(rows) == [True, True, True]  # the model's own threshold
+    for bad in (0.0, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="threshold"):
+            acceptability_filter(model, model_vocab, vocab, threshold=bad)
 
 
 def test_all_of_passes_what_every_judge_passes_and_asks_each_only_about_the_survivors():

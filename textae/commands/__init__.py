@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "interpolate": "textae-interpolate",
     "parse": "textae-parse",
     "sample": "textae-sample",
+    "train_acceptability": "textae-train-acceptability",
     "train_mlm": "textae-train-mlm",
     "train_paraphrase": "textae-train-paraphrase",
     "train_parser": "textae-train-parser",
@@ -59,6 +60,7 @@ run_filter_text = _entry_point("filter_text")
 run_interpolate = _entry_point("interpolate")
 run_parse = _entry_point("parse")
 run_sample = _entry_point("sample")
+run_train_acceptability = _entry_point("train_acceptability")
 run_train_mlm = _entry_point("train_mlm")
 run_train_paraphrase = _entry_point("train_paraphrase")
 run_train_parser = _entry_point("train_parser")

@@ -4,6 +4,7 @@
 line here and one file beside this one.
 """
 
+from textae.models.acceptability import AcceptabilityClassifier, AcceptabilityConfig
 from textae.models.deep_recursive import DeepRecursiveConfig, DeepRecursiveNet
 from textae.models.denoising_rae import DenoisingRAE, DenoisingRAEConfig
 from textae.models.greedy_rae import GreedyRAE
@@ -24,9 +25,10 @@ MODELS: dict[str, tuple[type, type]] = {
     "sentence_vae": (SentenceVAEConfig, SentenceVAE),
     "lstm_lm": (SentenceVAEConfig, LSTMLanguageModel),
     "sentence_ae": (SentenceAEConfig, SentenceAE),
+    "acceptability": (AcceptabilityConfig, AcceptabilityClassifier),
 }
 
 __all__ = [
-    "MODELS", "DeepRecursiveConfig", "DeepRecursiveNet", "DenoisingRAE", "DenoisingRAEConfig", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
+    "MODELS", "AcceptabilityClassifier", "AcceptabilityConfig", "DeepRecursiveConfig", "DeepRecursiveNet", "DenoisingRAE", "DenoisingRAEConfig", "GreedyRAE", "LSTMLanguageModel", "RAE", "RAEConfig", "SemiSupervisedRAE", "SemiSupervisedRAEConfig",
     "SentenceAE", "SentenceAEConfig", "SentenceVAE", "SentenceVAEConfig", "UnfoldingRAE", "UnfoldingRAEConfig",
 ]

@@ -16,7 +16,8 @@ reads a run that has its test report). Then:
    as it stood output, which the clause judge had passed), how many of the steps judged bad it
    rejects and how many of the others (judged_bad_rejected, judged_ok_rejected, of judged_bad and
    judged_ok steps; a step counted as often as it appears), at the model's threshold and at the
-   thresholds that let 90% and 97% of the dev lines pass (..._at_dev_share_90, _97).
+   thresholds that let 90% and 97% of the dev lines pass (..._at_dev_share_90, _97; the thresholds
+   themselves as threshold_at_dev_share_90, _97, for interpolate.py --acceptability-threshold).
 
 Whether it helps the decoding is measured on fresh pairs, judged blind: `benchmarks/prose_vae.py
 --acceptability-model <run>/model` (BENCHMARKS.md, issue #4).
@@ -109,7 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         figures.update(rejected(probabilities, bad, report["threshold"]))
         dev_probabilities = model.probabilities([vocab.encode(line) for line in dev])
         for share in DEV_SHARES:
-            for key, value in rejected(probabilities, bad, threshold_for_share(dev_probabilities, share)).items():
+            threshold = threshold_for_share(dev_probabilities, share)
+            figures[f"threshold_at_dev_share_{round(100 * share)}"] = threshold
+            for key, value in rejected(probabilities, bad, threshold).items():
                 figures[f"{key}_at_dev_share_{round(100 * share)}"] = value
         for key, value in figures.items():
             seeded.setdefault(key, []).append(value)

@@ -301,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --acceptability-model DIR to the last decoding (the model/ folder of "
                              "scripts/train_acceptability.py: a classifier of real lines against broken copies also "
                              "judges the beam's sentences); the files are named _accept_")
+    parser.add_argument("--acceptability-threshold", type=float, metavar="P",
+                        help="with --acceptability-model: interpolate.py --acceptability-threshold P (default: the "
+                             "model's own threshold)")
     parser.add_argument("--full-512-runs-dir", metavar="DIR",
                         help="a --ptb-512 VAE of --interpolation-seed on the whole text, cut to "
                              f"{FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when missing: "
@@ -314,6 +317,8 @@ def main(argv: list[str] | None = None) -> None:
         args.interpolation_seed = args.seeds[0]
     if args.interpolation_seed not in args.seeds:
         parser.error(f"--interpolation-seed {args.interpolation_seed} is not one of --seeds {args.seeds}")
+    if args.acceptability_threshold is not None and not args.acceptability_model:
+        parser.error("--acceptability-threshold is for --acceptability-model; add it")
     if "full512" in args.interpolate and not args.full_512_runs_dir:
         parser.error("--interpolate full512 decodes with the model of --full-512-runs-dir; add it")
     ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
@@ -388,7 +393,8 @@ def main(argv: list[str] | None = None) -> None:
                 write_interpolations(model_dir, lm_dirs[model], args.parser, str(path.relative_to(REPO)),
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
                                      borrow=args.borrow_accepted, greedy_first=args.greedy_first,
-                                     acceptability=args.acceptability_model)
+                                     acceptability=args.acceptability_model,
+                                     acceptability_threshold=args.acceptability_threshold)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     end_judge = EndJudge(args.parser)
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):

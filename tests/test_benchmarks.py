@@ -311,6 +311,9 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True,
                                acceptability="classifier/model")  # ... and the classifier judging too
     assert asked[-1] == [*asked[-3], (*asked[-3][-1], "--acceptability-model", "classifier/model")]
+    bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True,
+                               acceptability="classifier/model", acceptability_threshold=0.4)
+    assert asked[-1][-1] == (*asked[-4][-1], "--acceptability-model", "classifier/model", "--acceptability-threshold", "0.4")
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
@@ -602,7 +605,7 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
                      9950, 2.0)
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None):
+                            acceptability=None, acceptability_threshold=None):
         assert not borrow
         assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
@@ -659,7 +662,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
         (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None):
+                            acceptability=None, acceptability_threshold=None):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         borrowed.append(borrow)
         (tmp_path / path).write_text("steps\n")
@@ -825,10 +828,10 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
             (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None):
+                            acceptability=None, acceptability_threshold=None):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         greedy.append(greedy_first)
-        classifiers.append(acceptability)
+        classifiers.append((acceptability, acceptability_threshold))
         (tmp_path / path).write_text(2 * "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n")
 
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
@@ -887,9 +890,10 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     # --acceptability-model: one decoding more with the classifier, files named _accept_, the steps it changed
     bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
                 "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
-                "--full-512-runs-dir", "runs512", "--acceptability-model", "CLASSIFIER"])
+                "--full-512-runs-dir", "runs512", "--acceptability-model", "CLASSIFIER", "--acceptability-threshold",
+                "0.4"])
     assert written[5][2].rsplit("/", 1)[1] == "prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301.txt"
-    assert classifiers[-1] == "CLASSIFIER" and set(classifiers[:-1]) == {None}
+    assert classifiers[-1] == ("CLASSIFIER", 0.4) and set(classifiers[:-1]) == {(None, None)}
     (results / "prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301.txt").write_text(
         "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x y\n  1  x\n"
         "# decoding: beam --acceptability-model C\nfrom: prices rose\nto:   prices fell\n  0  prices fell\n  1  x\n")
@@ -907,6 +911,8 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         bench.main(arguments)
     with pytest.raises(SystemExit):  # the 512-unit model named without its folder
         bench.main(["--seeds", "2", "--parser", "PARSER", "--interpolate", "full512"])
+    with pytest.raises(SystemExit):  # a threshold without its classifier
+        bench.main(["--seeds", "2", "--parser", "PARSER", "--acceptability-threshold", "0.4"])
 
 
 def test_prose_vae_end_word_share_is_the_mean_share_of_a_steps_words_found_in_its_ends():
@@ -989,6 +995,7 @@ def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it
     assert metrics["judged_bad_rejected_per_seed"][1] == below[0] + below[3]
     assert metrics["judged_ok_rejected_per_seed"][1] == below[1] + below[2]
     assert metrics["judged_bad_rejected_at_dev_share_97_per_seed"][1] <= 2
+    assert metrics["threshold_at_dev_share_90_per_seed"][0] >= metrics["threshold_at_dev_share_97_per_seed"][0] > 0
     bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "--judged", str(judged), "--reuse"])
     assert len(ran) == 2  # the run with a report is read, not trained again
     with pytest.raises(SystemExit, match="no judged file"):

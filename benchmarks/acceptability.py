@@ -13,7 +13,8 @@ reads a run that has its test report). Then:
    each kind of corruption (test_<figure>, mean over seeds, _per_seed and _std beside it);
 2. on interpolation steps one reader judged (--judged; by default every judged file of the
    512-unit model, results/prose_vae_interpolations_full512*_judged.tsv: the steps the decoding
-   as it stood output, which the clause judge had passed), how many of the steps judged bad it
+   as it stood output, which the clause judge had passed; files decoded with the classifier itself,
+   named _accept_, are left out), how many of the steps judged bad it
    rejects and how many of the others (judged_bad_rejected, judged_ok_rejected, of judged_bad and
    judged_ok steps; a step counted as often as it appears), at the model's threshold and at the
    thresholds that let 90% and 97% of the dev lines pass (..._at_dev_share_90, _97; the thresholds
@@ -54,8 +55,10 @@ def train_command(lm: str, runs_dir: str, seed: int) -> list[str]:
 
 
 def judged_steps(patterns: list[str]) -> tuple[list[str], list[bool]]:
-    """Every step of the judged files matching ``patterns`` and whether it was judged bad."""
-    files = sorted({path for pattern in patterns for path in glob.glob(pattern)})
+    """Every step of the judged files matching ``patterns`` (but those decoded with the classifier,
+    named _accept_) and whether it was judged bad."""
+    # a file decoded with the classifier holds the steps it passed: no test of it
+    files = sorted({path for pattern in patterns for path in glob.glob(pattern) if "_accept_" not in Path(path).name})
     if not files:
         raise SystemExit(f"acceptability.py: error: no judged file matches {' '.join(patterns)}")
     steps, bad = [], []

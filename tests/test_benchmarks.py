@@ -1000,3 +1000,7 @@ def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it
     assert len(ran) == 2  # the run with a report is read, not trained again
     with pytest.raises(SystemExit, match="no judged file"):
         bench.main(["--lm", "LM", "--judged", str(tmp_path / "none*.tsv")])
+    (tmp_path / "b_accept_judged.tsv").write_text("verdict\tstep\nok\tprices rose\n")  # decoded with it: left out
+    bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "--reuse", "--judged", str(tmp_path / "*_judged.tsv")])
+    metrics = json.loads((tmp_path / "results" / "acceptability.json").read_text())["metrics"]
+    assert metrics["judged_bad"] == 2 and metrics["judged_ok"] == 2

@@ -6,7 +6,8 @@ classifier of PTB's training lines (label 1) against one broken copy of each (0:
 words dropped, 2-4 words repeated, an agreement swapped, neighbours swapped, or two lines spliced;
 `textae.acceptability`), started from the LSTM-LM that re-ranks the interpolations' beams, with
 its threshold set so that 95% of PTB's dev lines pass (into <runs-dir>/ptb-lm-seed<S>; --reuse
-reads a run that has its test report). Then:
+reads a run that has its test report; its run_config.json, metrics.jsonl and test_report.json are
+kept under results/acceptability_runs/). Then:
 
 1. its own test figures (its test_report.json): accuracy at P = 0.5 over PTB's test lines and one
    broken copy of each, the real lines accepted and the broken ones rejected at the threshold, of
@@ -33,6 +34,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +106,11 @@ def main(argv: list[str] | None = None) -> None:
         if not (args.reuse and (folder / "test_report.json").is_file()):
             subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
         report = json.loads((folder / "test_report.json").read_text())
+        kept = RESULTS / "acceptability_runs" / folder.name  # committed: the run folder is not
+        kept.mkdir(parents=True, exist_ok=True)
+        for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
+            if (folder / name).is_file():
+                shutil.copy(folder / name, kept / name)
         figures = {"threshold": report["threshold"], "train_seconds": report["train_seconds"],
                    "dev_real_accepted": report["dev"]["real_accepted"]}
         figures.update({f"test_{key}": value for key, value in report["test"].items() if key not in ("real", "broken")})

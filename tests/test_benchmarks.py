@@ -959,7 +959,8 @@ def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it
 
     bench = _benchmark("acceptability")
     monkeypatch.setattr(bench, "REPO", tmp_path)
-    monkeypatch.setattr(textae.benchmarking, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "results")  # the runs' records
+    monkeypatch.setattr(textae.benchmarking, "RESULTS", tmp_path / "results")  # where write_result writes
     words = ["prices", "rose", "fell", "bonds"]
     vocab = Vocab(words, specials=("<pad>", "<unk>", "<bos>", "<eos>"))
     dev = [["prices", "rose"], ["bonds", "fell"], ["prices", "fell"], ["bonds", "rose"]]
@@ -986,6 +987,7 @@ def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it
     bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "1", "--judged", str(judged)])
     assert len(ran) == 2 and ran[0][ran[0].index("--init-from-lm") + 1] == "LM" and "--overwrite" in ran[0]
     metrics = json.loads((tmp_path / "results" / "acceptability.json").read_text())["metrics"]
+    assert (tmp_path / "results" / "acceptability_runs" / "ptb-lm-seed1" / "test_report.json").is_file()
     assert metrics["judged_bad"] == 2 and metrics["judged_ok"] == 2
     assert metrics["test_accuracy"] == 50.0 and metrics["test_broken_rejected_truncate_per_seed"] == [30.0, 30.0]
     # recount seed 1 by hand: the steps under its threshold

@@ -429,6 +429,26 @@ def decoding_options(args: argparse.Namespace) -> dict[str, Any]:
             "borrow_accepted": args.borrow_accepted, "greedy_first": args.greedy_first}
 
 
+def load_model_folder(flag: str, folder: str, model_type: str, needs: str) -> tuple[Any, Any]:
+    """``(model, vocab)`` of the model/ folder a flag names, checked to hold a ``model_type``
+    model (``needs`` says which, for the message, e.g. ``"an lstm_lm (the model/ folder of a
+    scripts/train_vae.py --model lstm_lm run)"``), in eval mode.
+
+    Raises:
+        CheckpointError: the folder cannot be read (with a hint where it is a run folder) or
+            holds another type of model, with the whole one-line message for the user.
+    """
+    from textae.serialization import CheckpointError, load_model, load_vocab
+
+    try:
+        model, vocab = load_model(folder), load_vocab(folder)
+    except (CheckpointError, OSError) as error:
+        raise CheckpointError(f"cannot load {flag} {folder}: {error}{model_folder_hint(flag, folder)}") from error
+    if model.model_type != model_type:
+        raise CheckpointError(f"{flag} {folder} holds a {model.model_type} model; it needs {needs}")
+    return model.eval(), vocab
+
+
 def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
     """The decoder of ``--fluency-lm`` (``None`` without it), for ``generate(fluency_model=...)``.
 
@@ -438,21 +458,14 @@ def load_fluency_model(args: argparse.Namespace, vocab: Any) -> Any:
     """
     if args.fluency_lm is None:
         return None
-    from textae.serialization import CheckpointError, load_model, load_vocab
+    from textae.serialization import CheckpointError
 
-    try:
-        model, lm_vocab = load_model(args.fluency_lm), load_vocab(args.fluency_lm)
-    except (CheckpointError, OSError) as error:
-        raise CheckpointError(f"cannot load --fluency-lm {args.fluency_lm}: {error}"
-                              f"{model_folder_hint('--fluency-lm', args.fluency_lm)}") from error
-    if model.model_type != "lstm_lm":
-        raise CheckpointError(f"--fluency-lm {args.fluency_lm} holds a {model.model_type} model; it needs an lstm_lm "
-                              "(the model/ folder of a scripts/train_vae.py --model lstm_lm run)")
+    model, lm_vocab = load_model_folder("--fluency-lm", args.fluency_lm, "lstm_lm",
+                                        "an lstm_lm (the model/ folder of a scripts/train_vae.py --model lstm_lm run)")
     if lm_vocab != vocab:
         raise CheckpointError(f"--fluency-lm {args.fluency_lm} has another vocabulary than --checkpoint "
                               f"({len(lm_vocab)} against {len(vocab)} words, or the same count in another order); "
                               "train the LM on the same corpus with the same --min-freq")
-    model.eval()
     return model.decoder
 
 
@@ -571,18 +584,10 @@ def load_acceptability_filter(args: argparse.Namespace, vocab: Any) -> Any:
     if args.acceptability_model is None:
         return None
     from textae.decoding import acceptability_filter
-    from textae.serialization import CheckpointError, load_model, load_vocab
 
-    try:
-        model, model_vocab = load_model(args.acceptability_model), load_vocab(args.acceptability_model)
-    except (CheckpointError, OSError) as error:
-        raise CheckpointError(f"cannot load --acceptability-model {args.acceptability_model}: {error}"
-                              f"{model_folder_hint('--acceptability-model', args.acceptability_model)}") from error
-    if model.model_type != "acceptability":
-        raise CheckpointError(f"--acceptability-model {args.acceptability_model} holds a {model.model_type} model; it "
-                              "needs an acceptability classifier (the model/ folder of a scripts/train_acceptability.py "
-                              "run)")
-    model.eval()
+    model, model_vocab = load_model_folder("--acceptability-model", args.acceptability_model, "acceptability",
+                                           "an acceptability classifier (the model/ folder of a "
+                                           "scripts/train_acceptability.py run)")
     return acceptability_filter(model, model_vocab, vocab, args.acceptability_threshold)
 
 
@@ -627,6 +632,29 @@ class UsageError(ValueError):
     (``--eval-splits train``, ``--add-wsj-sample`` without ``--sst``): :func:`user_errors`
     ends the program with ``<program>: error: <message>`` and exit status 2, as argparse's
     own usage errors do."""
+
+
+def load_sentence_splits(data: Any) -> dict[str, list[list[str]]]:
+    """The ``train``, ``dev`` and ``test`` sentences of a data config with ``train_file``,
+    ``dev_file``, ``test_file`` and ``data_dir`` fields: the three files when given (any UTF-8
+    text, one pre-tokenized sentence per line), else PTB's from the data directory (``data_dir``,
+    else ``$TEXTAE_DATA_DIR``; downloaded and verified when missing).
+
+    Raises:
+        UsageError: some of the three files given but not all.
+        FileNotFoundError, EmptyCorpusError: a file missing, empty or not UTF-8, named
+            (``load_text_corpus``); CorpusNotFoundError: PTB missing and not downloadable.
+    """
+    from textae.corpora.ptb import load_ptb
+    from textae.corpora.text import load_text_corpus
+
+    files = (data.train_file, data.dev_file, data.test_file)
+    if any(files):
+        if not all(files):
+            raise UsageError("give all three of --train-file, --dev-file and --test-file")
+        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
+    return {split: load_ptb(name, data.data_dir or None) for split, name in
+            (("train", "train"), ("dev", "valid"), ("test", "test"))}
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:

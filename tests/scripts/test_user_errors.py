@@ -17,7 +17,8 @@ def check(result, script: str, *fragments: str) -> None:
         assert fragment in result.stderr
 
 
-@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py"])
+@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py",
+                                  "train_acceptability.py"])
 def test_resume_without_a_checkpoint(name, tmp_path, data_dir):
     result = run_script(name, "--tiny", "--resume", "--progress", "false", "--output-dir", str(tmp_path / "none"))
     check(result, name, "no checkpoint", str(tmp_path / "none"))
@@ -101,6 +102,11 @@ def test_resuming_with_another_model_is_refused_and_keeps_the_runs_record(tmp_pa
 def test_flags_that_do_not_fit_together_exit_with_status_2(tmp_path, data_dir):
     check(run_script("train_vae.py", "--tiny", "--train-file", str(tmp_path / "a.txt")), "train_vae.py",
           "give all three of --train-file, --dev-file and --test-file")
+    for script in ("train_mlm.py", "train_acceptability.py"):  # one reader of the three files for all of them
+        check(run_script(script, "--tiny", "--dev-file", str(tmp_path / "a.txt")), script,
+              "give all three of --train-file, --dev-file and --test-file")
+        files = [flag for split in ("train", "dev", "test") for flag in (f"--{split}-file", str(tmp_path / f"{split}.txt"))]
+        check(run_script(script, "--tiny", *files), script, f"no text corpus at {tmp_path / 'train.txt'}")
     check(run_script("train_vae.py", "--tiny", "--eval-only", "--output-dir", str(tmp_path / "none")), "train_vae.py",
           "--eval-only needs a trained model")
     check(run_script("train_parser.py", "--ptb-sample", "--add-wsj-sample", "true", "--output-dir", str(tmp_path / "p")),
@@ -115,7 +121,7 @@ def test_an_unknown_eval_split_is_refused_before_training(tmp_path, data_dir):
 
 def test_an_output_folder_that_is_a_file_or_cannot_be_made_is_named(tmp_path, data_dir):
     (tmp_path / "file").write_text("")
-    for name in ("train_vae.py", "train_mlm.py", "train_rae.py"):
+    for name in ("train_vae.py", "train_mlm.py", "train_rae.py", "train_acceptability.py"):
         check(run_script(name, "--tiny", "--dry-run", "--progress", "false", "--output-dir", str(tmp_path / "file")),
               name, f"--output-dir: {tmp_path / 'file'} is a file, not a folder")
     check(run_script("train_rae.py", "--tiny", "--dry-run", "--progress", "false", "--output-dir",
@@ -163,7 +169,8 @@ def test_a_select_rate_that_masks_nothing_is_named(tmp_path, data_dir):
                      "--output-dir", str(tmp_path / "run")), "train_mlm.py", "held nothing to score", "--select-rate")
 
 
-@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py"])
+@pytest.mark.parametrize("name", ["train_rae.py", "train_parser.py", "train_vae.py", "train_mlm.py", "train_paraphrase.py",
+                                  "train_acceptability.py"])
 def test_a_new_run_never_silently_replaces_an_earlier_one(name, tmp_path, data_dir):
     (tmp_path / "run_config.json").write_text("{}")
     (tmp_path / "checkpoints").mkdir()

@@ -49,13 +49,13 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     check_minimums,
+    load_model_folder,
+    load_sentence_splits,
     peek,
     user_errors,
     with_dry_run,
     write_run_config,
 )
-from textae.corpora.ptb import load_ptb
-from textae.corpora.text import load_text_corpus
 from textae.models.acceptability import (
     AcceptabilityClassifier,
     AcceptabilityConfig,
@@ -133,19 +133,6 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def load_splits(data: AcceptabilityDataConfig, parser: argparse.ArgumentParser) -> dict[str, list[list[str]]]:
-    files = (data.train_file, data.dev_file, data.test_file)
-    if any(files):
-        if not all(files):
-            parser.error("give all three of --train-file, --dev-file and --test-file")
-        missing = [path for path in files if not Path(path).is_file()]
-        if missing:
-            parser.error(f"no such file: {', '.join(missing)}")
-        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
-    return {split: load_ptb(name, data.data_dir or None) for split, name in
-            (("train", "train"), ("dev", "valid"), ("test", "test"))}
-
-
 def labelled(real: list[list[int]], broken: list[list[int]]) -> list[tuple[list[int], float]]:
     """``(ids, label)`` examples: the real sentences labelled 1, the broken ones 0."""
     return [(row, 1.0) for row in real] + [(row, 0.0) for row in broken]
@@ -189,18 +176,10 @@ def main(argv=None) -> dict:
     set_seed(args.seed)
     language_model = None
     if data.init_from_lm:
-        from textae.cli import model_folder_hint
-        from textae.serialization import CheckpointError, load_model, load_vocab
-
-        try:
-            language_model, vocab = load_model(data.init_from_lm), load_vocab(data.init_from_lm)
-        except (CheckpointError, OSError) as error:
-            raise CheckpointError(f"cannot load --init-from-lm {data.init_from_lm}: {error}"
-                                  f"{model_folder_hint('--init-from-lm', data.init_from_lm)}") from error
-        if language_model.model_type != "lstm_lm":
-            raise UsageError(f"--init-from-lm {data.init_from_lm} holds a {language_model.model_type} model; it needs "
-                             "an lstm_lm (scripts/train_vae.py --model lstm_lm)")
-    splits = load_splits(data, parser)
+        language_model, vocab = load_model_folder("--init-from-lm", data.init_from_lm, "lstm_lm",
+                                                  "an lstm_lm (the model/ folder of a scripts/train_vae.py --model "
+                                                  "lstm_lm run)")
+    splits = load_sentence_splits(data)
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:

@@ -49,13 +49,12 @@ from textae.cli import (
     build_dataclass,
     check_minimums,
     ensure_folder,
+    load_sentence_splits,
     peek,
     user_errors,
     with_dry_run,
     write_run_config,
 )
-from textae.corpora.ptb import load_ptb
-from textae.corpora.text import load_text_corpus
 from textae.mlm import (
     PRE_TOKENIZERS,
     SPECIAL_TOKENS,
@@ -177,19 +176,6 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def load_splits(data: MLMDataConfig, parser: argparse.ArgumentParser) -> dict[str, list[list[str]]]:
-    files = (data.train_file, data.dev_file, data.test_file)
-    if any(files):
-        if not all(files):
-            parser.error("give all three of --train-file, --dev-file and --test-file")
-        missing = [path for path in files if not Path(path).is_file()]
-        if missing:
-            parser.error(f"no such file: {', '.join(missing)}")
-        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
-    return {split: load_ptb(name, data.data_dir or None) for split, name in
-            (("train", "train"), ("dev", "valid"), ("test", "test"))}
-
-
 @user_errors
 def main(argv=None) -> dict:
     parser = build_parser(argv)
@@ -207,7 +193,7 @@ def main(argv=None) -> dict:
         parser.error(f"--max-length {data.max_length} exceeds --max-position-embeddings "
                      f"{model_config.max_position_embeddings}")
     set_seed(args.seed)
-    splits = load_splits(data, parser)
+    splits = load_sentence_splits(data)
     if data.max_train_sentences:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:

@@ -44,14 +44,13 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     check_minimums,
+    load_sentence_splits,
     parse_model_flags,
     peek,
     user_errors,
     with_dry_run,
     write_run_config,
 )
-from textae.corpora.ptb import load_ptb
-from textae.corpora.text import load_text_corpus
 from textae.models import MODELS
 from textae.models.sentence_vae import SentenceVAEConfig
 from textae.sentences import (
@@ -190,16 +189,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def load_splits(data: SentenceDataConfig) -> dict[str, list[list[str]]]:
-    files = (data.train_file, data.dev_file, data.test_file)
-    if any(files):
-        if not all(files):
-            raise UsageError("give all three of --train-file, --dev-file and --test-file")
-        return {split: load_text_corpus(path) for split, path in zip(("train", "dev", "test"), files, strict=True)}
-    return {split: load_ptb(name, data.data_dir or None) for split, name in
-            (("train", "train"), ("dev", "valid"), ("test", "test"))}
-
-
 # What --eval-only scores anew rather than reads from the run's record: the evaluation itself.
 EVALUATION_FIELDS = ("iw_samples", "eval_splits", "eval_autocast")
 
@@ -232,7 +221,7 @@ def main(argv=None) -> dict:
     config_class, model_class = MODELS[model_name]
     placeholder = build_dataclass(config_class, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)  # bad flags: refused before reading
     set_seed(args.seed)
-    splits = load_splits(data)
+    splits = load_sentence_splits(data)
     shortlist = getattr(placeholder, "softmax_shortlist", 0)  # the flag's, else the preset's, else the default
     if args.dry_run and shortlist:  # checked against the vocabulary the real run would have, before it is cut
         real_cut = build_dataclass(SentenceDataConfig, args, preset_values(preset_name, model_name)).max_train_sentences

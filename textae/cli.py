@@ -311,21 +311,22 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
                              "text, only its recurring lines hold is refused too, e.g. 'london interbank offered "
                              "rates libor' in a blend of two table lines; 0: off (default: 5)")
     parser.add_argument("--fallback-beam-sizes", type=beam_widths, default=[], metavar="K[,K...]",
-                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: wider beams, comma-separated, searched in "
-                             "turn from a step whose beam held no sentence they accept, each wider than the last "
-                             "(e.g. 20,40 after --beam-size 10); the first that holds one gives the output (default: "
-                             "none, the best of all)")
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: wider beams, "
+                             "comma-separated, searched in turn from a step whose beam held no sentence they "
+                             "accept, each wider than the last (e.g. 20,40 after --beam-size 10); the first that "
+                             "holds one gives the output (default: none, the best of all)")
     parser.add_argument("--borrow-accepted", action="store_true",
-                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: a step whose beams (the fallback ones "
-                             "too) held no sentence they accept outputs, of the sentences accepted at the other "
-                             "steps decoded with it (the other steps of the interpolation; the other samples), the "
-                             "one its own latent code scores highest, as its beam ranks sentences (default: the "
-                             "best of its first beam, which they refused)")
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: a step whose "
+                             "beams (the fallback ones too) held no sentence they accept outputs, of the sentences "
+                             "accepted at the other steps decoded with it (the other steps of the interpolation; "
+                             "the other samples), the one its own latent code scores highest, as its beam ranks "
+                             "sentences (default: the best of its first beam, which they refused)")
     parser.add_argument("--greedy-first", action="store_true",
-                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: each step's greedy sentence is put to "
-                             "them first and output when they accept it; the beam (and the flags above) decodes only "
-                             "the steps whose greedy sentence they refuse. Greedy keeps more of the two sentences' "
-                             "words, the beam writes the decoder's stock sentences (default: the beam at every step)")
+                        help="for --clause-parser, --refuse-boilerplate or --acceptability-model: each step's "
+                             "greedy sentence is put to them first and output when they accept it; the beam (and "
+                             "the flags above) decodes only the steps whose greedy sentence they refuse. Greedy "
+                             "keeps more of the two sentences' words, the beam writes the decoder's stock sentences "
+                             "(default: the beam at every step)")
 
 
 def beam_widths(text: str) -> list[int]:

@@ -30,7 +30,7 @@ MIN_WORDS = 4  # lines shorter than this are used as real sentences only
 
 
 class CorruptionError(ValueError):
-    """An unknown corruption kind, or one that needs a second sentence without it."""
+    """An unknown corruption kind."""
 
 
 def corrupt(words: Sequence[str], rng: random.Random, kind: str | None = None,
@@ -58,8 +58,7 @@ def corrupt(words: Sequence[str], rng: random.Random, kind: str | None = None,
     if n < MIN_WORDS:
         return None
     if kind is None:
-        kinds = [name for name in CORRUPTIONS if _applies(name, words, other)]
-        kind = rng.choice(kinds)
+        kind = _draw_kind(words, rng, other)
     elif not _applies(kind, words, other):
         return None
     if kind == "truncate":
@@ -81,6 +80,11 @@ def corrupt(words: Sequence[str], rng: random.Random, kind: str | None = None,
     assert other is not None  # splice; _applies checked it
     other = list(other)
     return words[:rng.randint(1, n - 1)] + other[rng.randint(1, len(other) - 1):]
+
+
+def _draw_kind(words: list[str], rng: random.Random, other: Sequence[str] | None) -> str:
+    """One of the corruptions that apply to ``words`` (``truncate`` always does), drawn by ``rng``."""
+    return rng.choice([name for name in CORRUPTIONS if _applies(name, words, other)])
 
 
 def _applies(kind: str, words: list[str], other: Sequence[str] | None) -> bool:
@@ -110,12 +114,11 @@ def corrupted_lines(lines: Sequence[Sequence[str]], seed: int, per_line: int = 1
     for line in lines:
         for _ in range(per_line):
             other = lines[rng.randrange(len(lines))]
-            kinds = [name for name in CORRUPTIONS if _applies(name, list(line), other)]
-            if len(line) < MIN_WORDS or not kinds:
+            if len(line) < MIN_WORDS:
                 continue
-            kind = rng.choice(kinds)
+            kind = _draw_kind(list(line), rng, other)  # drawn here to label the copy; corrupt applies it
             broken = corrupt(line, rng, kind, other)
-            if broken is not None and tuple(broken) not in real:
+            if tuple(broken) not in real:
                 out.append((kind, broken))
     return out
 

@@ -19,7 +19,8 @@ interpolate.py --acceptability-model uses unless --acceptability-threshold is gi
 
 --init-from-lm starts the embedding and the forward LSTM from an LSTM language model of the
 same vocabulary and sizes (scripts/train_vae.py --model lstm_lm): its vocabulary is then the
-classifier's. From random weights the classifier learns slowly on PTB (BENCHMARKS.md, issue #4).
+classifier's. It was chosen over random weights after short hand trials in which those learned
+little on PTB (BENCHMARKS.md, issue #4, session 36; no benchmark measures that).
 
 Data: --ptb reads <data dir>/ptb/ptb.{train,valid,test}.txt (downloaded and verified when
 missing); --train-file/--dev-file/--test-file take any UTF-8 text, one pre-tokenized sentence
@@ -142,12 +143,10 @@ def collate(items: list[tuple[list[int], float]]) -> LabelledSentences:
     return LabelledSentences.from_rows([row for row, _ in items], [label for _, label in items])
 
 
-def scores(model: AcceptabilityClassifier, real: list[list[int]], broken: list[tuple[str, list[int]]],
-           threshold: float) -> dict:
+def scores(real_p: list[float], broken: list[tuple[str, list[int]]], broken_p: list[float], threshold: float) -> dict:
     """Accuracy at P = 0.5 and, at ``threshold``, the real sentences accepted and the broken ones
-    rejected (percent; of each kind too)."""
-    real_p = model.probabilities(real)
-    broken_p = model.probabilities([row for _, row in broken])
+    rejected (percent; of each kind too), from the model's P(acceptable) of the real sentences
+    (``real_p``) and of the broken ones (``broken_p``, one per ``(kind, ids)`` of ``broken``)."""
     right = sum(p >= 0.5 for p in real_p) + sum(p < 0.5 for p in broken_p)
     report = {"accuracy": 100.0 * right / (len(real_p) + len(broken_p)),
               "real_accepted": 100.0 * sum(p >= threshold for p in real_p) / len(real_p),
@@ -214,14 +213,16 @@ def main(argv=None) -> dict:
     if result.interrupted:
         return {"interrupted": True}
     best = AcceptabilityClassifier.from_pretrained(result.model_dir).to(resolve_device(train_config.device))
-    threshold = threshold_for_share(best.probabilities(real["dev"]), data.accept_dev_share)
+    real_p = {split: best.probabilities(real[split]) for split in ("dev", "test")}  # once each: threshold and report
+    threshold = threshold_for_share(real_p["dev"], data.accept_dev_share)
     best.config = dataclasses.replace(best.config, threshold=threshold)
     best.save_pretrained(result.model_dir, vocab)  # the threshold goes with the model
     report = {"model": "acceptability", "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
               "steps": result.steps, "train_seconds": result.train_seconds, "threshold": threshold,
               "accept_dev_share": data.accept_dev_share}
     for split in ("dev", "test"):
-        report[split] = scores(best, real[split], encoded_broken[split], threshold)
+        broken_p = best.probabilities([row for _, row in encoded_broken[split]])
+        report[split] = scores(real_p[split], encoded_broken[split], broken_p, threshold)
     (Path(output_dir) / "test_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     for split in ("dev", "test"):
         figures = report[split]

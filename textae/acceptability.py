@@ -123,6 +123,27 @@ def corrupted_lines(lines: Sequence[Sequence[str]], seed: int, per_line: int = 1
     return out
 
 
+def majority_verdicts(steps: Sequence[str], bad: Sequence[bool]) -> list[tuple[list[str], float]]:
+    """Labelled examples from a reader's verdicts on decoded sentences (``steps``, words joined by
+    spaces, and whether each was judged ``bad``; ``textae.benchmarking.read_judged`` reads them):
+    each distinct sentence once, in the order first seen, as ``(words, label)`` with label 0.0
+    where at least half of its readings were bad (a tie counts as bad) and 1.0 otherwise. These
+    are the hard negatives synthetic corruption does not make: sentences the decoder writes and
+    the other judges pass, which a reader turned away.
+
+    Raises:
+        ValueError: ``steps`` and ``bad`` differ in length, or a step is empty.
+    """
+    if len(steps) != len(bad):
+        raise ValueError(f"{len(steps)} steps but {len(bad)} verdicts")
+    readings: dict[str, list[bool]] = {}
+    for step, is_bad in zip(steps, bad, strict=True):
+        if not step.split():
+            raise ValueError("an empty step among the verdicts")
+        readings.setdefault(step, []).append(bool(is_bad))
+    return [(step.split(), 0.0 if 2 * sum(verdicts) >= len(verdicts) else 1.0) for step, verdicts in readings.items()]
+
+
 def threshold_for_share(real_probabilities: Sequence[float], share: float) -> float:
     """The probability threshold at which ``share`` (in (0, 1]) of the real sentences, whose
     P(acceptable) are ``real_probabilities``, pass (``P >= threshold``): the largest such value,

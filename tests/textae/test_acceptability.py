@@ -12,6 +12,7 @@ from textae.acceptability import (
     CorruptionError,
     corrupt,
     corrupted_lines,
+    majority_verdicts,
     threshold_for_share,
 )
 
@@ -105,3 +106,17 @@ def test_threshold_for_share():
         threshold_for_share(probabilities, 0.0)
     with pytest.raises(ValueError, match="no real"):
         threshold_for_share([], 0.5)
+
+
+def test_majority_verdicts_give_each_sentence_once_bad_on_a_tie():
+    steps = ["the market fell", "more than N N of the N N of the", "the market fell", "he said", "he said",
+             "the market fell"]
+    bad = [False, True, True, True, False, False]
+    assert majority_verdicts(steps, bad) == [("the market fell".split(), 1.0),  # 1 bad of 3
+                                             ("more than N N of the N N of the".split(), 0.0),
+                                             ("he said".split(), 0.0)]  # 1 of 2: a tie is bad
+    assert majority_verdicts([], []) == []
+    with pytest.raises(ValueError, match="2 steps but 1 verdicts"):
+        majority_verdicts(["a b", "c d"], [True])
+    with pytest.raises(ValueError, match="empty step"):
+        majority_verdicts(["a b", " "], [True, False])

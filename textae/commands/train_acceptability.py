@@ -4,6 +4,9 @@ Examples:
     python scripts/train_acceptability.py --ptb                              # PTB, from random weights
     python scripts/train_acceptability.py --ptb --init-from-lm runs/vae-ptb-lstm_lm-seed0/model
     python scripts/train_acceptability.py --train-file a.txt --dev-file b.txt --test-file c.txt
+    python scripts/train_acceptability.py --ptb --init-from-model runs/acceptability-ptb-seed0/model \
+        --judged 'benchmarks/results/*_judged.tsv' --max-train-sentences 6000 --max-epochs 3 \
+        --learning-rate 5e-4                                              # go on with a reader's verdicts
     python scripts/train_acceptability.py --tiny --dry-run                   # a smoke test in seconds
     python scripts/interpolate.py --checkpoint VAE/model --decode beam \\
         --acceptability-model runs/acceptability-ptb-seed0/model "first sentence" "second sentence"
@@ -22,6 +25,12 @@ same vocabulary and sizes (scripts/train_vae.py --model lstm_lm): its vocabulary
 classifier's. It was chosen over random weights after short hand trials in which those learned
 little on PTB (BENCHMARKS.md, issue #4, session 36; no benchmark measures that).
 
+--judged adds a reader's verdicts on sentences a decoder wrote (the *_judged.tsv files of
+benchmarks/blind_judging.py): the errors synthetic breaks do not make (table lines run together,
+a listing with no verb), which only a reader names. They are few beside the corpus: each is
+repeated --judged-repeat times, and --init-from-model goes on from a classifier already trained
+on the corpus, with a few thousand of its lines (--max-train-sentences) to keep what it learned.
+
 Data: --ptb reads <data dir>/ptb/ptb.{train,valid,test}.txt (downloaded and verified when
 missing); --train-file/--dev-file/--test-file take any UTF-8 text, one pre-tokenized sentence
 per line. The dev and test sets are their real lines and one broken copy of each, drawn with
@@ -37,12 +46,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import glob
 import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from textae.acceptability import CORRUPTIONS, corrupted_lines, threshold_for_share
+from textae.acceptability import (
+    CORRUPTIONS,
+    corrupted_lines,
+    majority_verdicts,
+    threshold_for_share,
+)
+from textae.benchmarking import read_judged
 from textae.cli import (
     PLACEHOLDER_VOCAB_SIZE,
     UsageError,
@@ -73,6 +89,9 @@ class AcceptabilityDataConfig:
     dev_file: str = ""
     test_file: str = ""
     init_from_lm: str = ""
+    init_from_model: str = ""
+    judged: str = ""
+    judged_repeat: int = 5
     negatives_per_line: int = 1
     accept_dev_share: float = 0.95
     batch_size: int = 64
@@ -88,6 +107,14 @@ class AcceptabilityDataConfig:
         "init_from_lm": "the model/ folder of an LSTM language model (scripts/train_vae.py --model lstm_lm) whose "
                         "embedding and LSTM start the classifier's forward direction; its vocabulary is used "
                         "(empty: random weights, the vocabulary from the training text)",
+        "init_from_model": "the model/ folder of an acceptability classifier (a run of this script) to go on "
+                           "training: its weights, sizes and vocabulary are used (--embedding-size and "
+                           "--hidden-size are then ignored); e.g. with --judged, to teach it a reader's verdicts",
+        "judged": "files of a reader's verdicts on decoded sentences (verdict<TAB>step, or "
+                  "decoding<TAB>verdict<TAB>step, after # comments; glob patterns, comma-separated), added "
+                  "to the training lines: each distinct step once, 'bad' (on at least half of its readings) "
+                  "as 0, 'ok' as 1",
+        "judged_repeat": "copies of each --judged sentence in the training set (they are few beside the corpus)",
         "negatives_per_line": "broken copies of each training line",
         "accept_dev_share": "share of the dev text's real lines the threshold lets through, in (0, 1]",
         "batch_size": "sentences per batch (real and broken together)",
@@ -97,7 +124,7 @@ class AcceptabilityDataConfig:
     }
 
     def __post_init__(self) -> None:
-        check_minimums(self, {"negatives_per_line": 1, "batch_size": 1, "min_freq": 1, "max_train_sentences": 0,
+        check_minimums(self, {"negatives_per_line": 1, "judged_repeat": 1, "batch_size": 1, "min_freq": 1, "max_train_sentences": 0,
                               "max_eval_sentences": 0})
         if not 0 < self.accept_dev_share <= 1:
             raise ValueError(f"accept_dev_share must be in (0, 1], got {self.accept_dev_share}")
@@ -159,6 +186,28 @@ def scores(real_p: list[float], broken: list[tuple[str, list[int]]], broken_p: l
     return report
 
 
+def read_verdicts(patterns: str) -> list[tuple[list[str], float]]:
+    """The labelled sentences of ``--judged`` (comma-separated glob patterns of judged files):
+    :func:`textae.acceptability.majority_verdicts` over every file they match.
+
+    Raises:
+        UsageError: a pattern matches no file, or a file is not a judged file (the message says how).
+    """
+    steps, bad = [], []
+    for pattern in (part.strip() for part in patterns.split(",")):
+        paths = sorted(glob.glob(pattern)) if pattern else []
+        if not paths:
+            raise UsageError(f"--judged: no file matches {pattern!r}")
+        for path in paths:
+            try:
+                file_steps, file_bad = read_judged(Path(path), decoding=None)
+            except SystemExit as error:  # read_judged's message, for a benchmark's user
+                raise UsageError(f"--judged {error}".replace(" error: ", " ")) from None
+            steps += file_steps
+            bad += file_bad
+    return majority_verdicts(steps, bad)
+
+
 @user_errors
 def main(argv=None) -> dict:
     parser = build_parser(argv)
@@ -173,7 +222,14 @@ def main(argv=None) -> dict:
                                    resume=args.resume)
     model_config = build_dataclass(AcceptabilityConfig, args, preset, vocab_size=PLACEHOLDER_VOCAB_SIZE)
     set_seed(args.seed)
-    language_model = None
+    if data.init_from_lm and data.init_from_model:
+        parser.error("give --init-from-lm or --init-from-model, not both")
+    judged = read_verdicts(data.judged) if data.judged else []
+    language_model = base_model = None
+    if data.init_from_model:
+        base_model, vocab = load_model_folder("--init-from-model", data.init_from_model, "acceptability",
+                                              "an acceptability classifier (the model/ folder of a "
+                                              "scripts/train_acceptability.py run)")
     if data.init_from_lm:
         language_model, vocab = load_model_folder("--init-from-lm", data.init_from_lm, "lstm_lm",
                                                   "an lstm_lm (the model/ folder of a scripts/train_vae.py --model "
@@ -183,10 +239,14 @@ def main(argv=None) -> dict:
         splits["train"] = splits["train"][: data.max_train_sentences]
     if data.max_eval_sentences:
         splits["dev"], splits["test"] = (splits[s][: data.max_eval_sentences] for s in ("dev", "test"))
-    if language_model is None:
+    if language_model is None and base_model is None:
         vocab = build_sentence_vocab(splits["train"], min_freq=data.min_freq)
     model_config = dataclasses.replace(model_config, vocab_size=len(vocab))
+    if base_model is not None:  # its sizes and vocabulary; this run's dropout
+        model_config = dataclasses.replace(base_model.config, dropout=model_config.dropout)
     model = AcceptabilityClassifier(model_config)
+    if base_model is not None:
+        model.load_state_dict(base_model.state_dict())
     if language_model is not None:
         try:
             model.load_language_model(language_model)
@@ -200,12 +260,15 @@ def main(argv=None) -> dict:
     real = {split: encode_sentences(lines, vocab) for split, lines in splits.items()}
     encoded_broken = {split: [(kind, vocab.encode(words)) for kind, words in rows] for split, rows in broken.items()}
     train_examples = labelled(real["train"], [row for _, row in encoded_broken["train"]])
+    train_examples += [(vocab.encode(words), label) for words, label in judged] * data.judged_repeat
     train_loader = make_loader(train_examples, data.batch_size, collate, shuffle=True, seed=args.seed,
                                sort_keys=[len(row) for row, _ in train_examples])
     dev_loader = make_loader(labelled(real["dev"], [row for _, row in encoded_broken["dev"]]), 256, collate)
     write_run_config(output_dir, {"preset": preset_name, "data": data, "model": model_config, "train": train_config,
                                   "vocab_size": len(vocab)}, overwrite=args.overwrite)
-    print(f"acceptability: {len(real['train'])} real and {len(broken['train'])} broken training lines, "
+    verdicts = (f", {sum(label == 0 for _, label in judged)} judged bad and {sum(label == 1 for _, label in judged)} "
+                f"judged ok sentences (x{data.judged_repeat})" if judged else "")
+    print(f"acceptability: {len(real['train'])} real and {len(broken['train'])} broken training lines{verdicts}, "
           f"vocabulary {len(vocab)}, output {output_dir}", flush=True)
     result = fit(model, train_loader, dev_loader, train_config, save_model=lambda m, d: m.save_pretrained(d, vocab))
     if not result.is_main:  # under torchrun, rank 0 writes the report
@@ -219,7 +282,8 @@ def main(argv=None) -> dict:
     best.save_pretrained(result.model_dir, vocab)  # the threshold goes with the model
     report = {"model": "acceptability", "preset": preset_name, "seed": args.seed, "best_step": result.best_step,
               "steps": result.steps, "train_seconds": result.train_seconds, "threshold": threshold,
-              "accept_dev_share": data.accept_dev_share}
+              "accept_dev_share": data.accept_dev_share, "judged_bad": sum(label == 0 for _, label in judged),
+              "judged_ok": sum(label == 1 for _, label in judged)}
     for split in ("dev", "test"):
         broken_p = best.probabilities([row for _, row in encoded_broken[split]])
         report[split] = scores(real_p[split], encoded_broken[split], broken_p, threshold)

@@ -401,16 +401,15 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
     check_boilerplate_arguments(parser, args)
     judged = any(getattr(args, name) is not None for name in ("clause_parser", "refuse_boilerplate",
                                                               "acceptability_model"))
+    judges = "--clause-parser, --refuse-boilerplate or --acceptability-model"
     if args.borrow_accepted and not judged:
-        parser.error("--borrow-accepted takes sentences --clause-parser (or --refuse-boilerplate) accepted at other "
-                     "steps; add --clause-parser")
+        parser.error(f"--borrow-accepted takes sentences the judges accepted at other steps; add one of {judges}")
     if args.greedy_first and not judged:
-        parser.error("--greedy-first puts each greedy sentence to --clause-parser (or --refuse-boilerplate) before "
-                     "the beam; add --clause-parser")
+        parser.error(f"--greedy-first puts each greedy sentence to the judges before the beam; add one of {judges}")
     if args.fallback_beam_sizes:
         if not judged:
-            parser.error("--fallback-beam-sizes widens the beam where --clause-parser (or --refuse-boilerplate) "
-                         "accepts none of its sentences; add --clause-parser")
+            parser.error(f"--fallback-beam-sizes widens the beam where the judges accept none of its sentences; add "
+                         f"one of {judges}")
         widths = [args.beam_size, *args.fallback_beam_sizes]
         if any(wider <= narrower for narrower, wider in pairwise(widths)):
             parser.error(f"--fallback-beam-sizes must each be wider than the one before, the first wider than "

@@ -88,7 +88,7 @@ sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry o
 from benchmarks.blind_judging import decoding_count, decoding_endpoints, decoding_steps  # noqa: E402
 from benchmarks.sentence_vae import write_interpolations  # noqa: E402
 from benchmarks.shortlist_ptb import FLAGS, read_run  # noqa: E402
-from textae.benchmarking import RESULTS, add_seeded, read_judged, write_result  # noqa: E402
+from textae.benchmarking import RESULTS, add_seeded, interpolation_pairs, read_judged, write_result  # noqa: E402
 from textae.corpora import ptb as ptb_corpus  # noqa: E402
 from textae.corpora.download import ensure_corpus  # noqa: E402
 
@@ -277,8 +277,10 @@ def main(argv: list[str] | None = None) -> None:
                              "decode (default: runs/shortlist-ptb); its test figures are read from its record")
     parser.add_argument("--reuse", action="store_true", help="read runs that already have a test report")
     parser.add_argument("--pairs-from", type=int, nargs="+", default=[170], metavar="N",
-                        help="interpolate the ten test pairs after the first N, for each N given (default: 170, "
-                             "the first pairs no earlier session read)")
+                        help="interpolate the ten pairs after the first N, for each N given (default: 170, "
+                             "the first pairs no earlier session read): pairs 1-438 are PTB test's (a block ends "
+                             "with them: 431-438), those after PTB validation's, fresh ones once the test's are "
+                             "read (textae.benchmarking.interpolation_pairs)")
     parser.add_argument("--interpolation-seed", type=int, metavar="S",
                         help="the seed whose two models interpolate (one of --seeds; default: the first)")
     parser.add_argument("--interpolate", nargs="+", choices=["prose", "full", "full512"], default=["prose", "full"],
@@ -322,6 +324,11 @@ def main(argv: list[str] | None = None) -> None:
     if "full512" in args.interpolate and not args.full_512_runs_dir:
         parser.error("--interpolate full512 decodes with the model of --full-512-runs-dir; add it")
     ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
+    for first in args.pairs_from:
+        try:
+            interpolation_pairs(10, first)
+        except ValueError as error:
+            parser.error(f"--pairs-from {first}: {error}")
     commands = []
     run = filter_command(ptb, args.runs_dir, args.parser)
     commands.append("python " + " ".join(run))

@@ -73,6 +73,8 @@ from textae.benchmarking import (  # noqa: E402
     RESULTS,
     SHORT_BEAM_DECODING,
     add_seeded,
+    interpolation_pair_source,
+    interpolation_pairs,
     interpolation_report,
     machine,
     write_result,
@@ -301,9 +303,10 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
     if acceptability:
         threshold = () if acceptability_threshold is None else ("--acceptability-threshold", str(acceptability_threshold))
         decodings.append((*decodings[-1], "--acceptability-model", acceptability, *threshold))
-    pairs = f" (pairs {first_pair + 1}-{first_pair + 10})" if first_pair else ""
+    count = len(interpolation_pairs(10, first_pair))  # fewer where the test pairs end
+    pairs = f" (pairs {first_pair + 1}-{first_pair + count})" if first_pair else ""
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "
-            f"PTB test sentences of 6-14 words{pairs}\n\n"
+            f"{interpolation_pair_source(first_pair)} sentences of 6-14 words{pairs}\n\n"
             + interpolation_report(model_dir, decodings=decodings, first_pair=first_pair) + "\n")
     out = REPO / path
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -151,27 +151,59 @@ CONTROLLED_DECODING = ("--decode", "beam", "--no-unk", "--no-repeat-ngram", "2")
 SHORT_BEAM_DECODING = ("--decode", "beam", "--no-unk", "--beam-size", "10", "--length-penalty", "0.5")
 
 
-@functools.lru_cache(maxsize=4)
-def _interpolation_pairs(count: int, first: int = 0) -> tuple[tuple[list[str], list[str]], ...]:
-    """Consecutive PTB test sentences of 6 to 14 words, paired: ``count`` pairs from pair
-    ``first`` (0-based; read once per process)."""
+INTERPOLATION_LENGTHS = (6, 14)  # words of an interpolation pair's sentences
+
+
+@functools.lru_cache(maxsize=1)
+def _interpolation_sentences() -> tuple[tuple[list[str], ...], int]:
+    """The sentences the interpolation pairs are made of, and how many pairs PTB's test text gives:
+    its sentences of 6 to 14 words, consecutive ones paired, then (for the pairs after those,
+    fresh ones once the test pairs are used up) PTB's validation text's, held out from training too
+    (it chooses a run's best epoch)."""
     from textae.corpora.ptb import load_ptb
 
-    chosen = [sentence for sentence in load_ptb("test") if 6 <= len(sentence) <= 14][2 * first: 2 * (first + count)]
+    low, high = INTERPOLATION_LENGTHS
+    test, valid = ([sentence for sentence in load_ptb(split) if low <= len(sentence) <= high]
+                   for split in ("test", "valid"))
+    test_pairs = len(test) // 2
+    return tuple(test[: 2 * test_pairs] + valid[: len(valid) // 2 * 2]), test_pairs
+
+
+def interpolation_pair_source(first: int) -> str:
+    """Where the pairs from pair ``first`` + 1 come from, for a file's header."""
+    return "PTB test" if first < _interpolation_sentences()[1] else "PTB validation"
+
+
+def interpolation_pairs(count: int, first: int = 0) -> tuple[tuple[list[str], list[str]], ...]:
+    """``count`` pairs of consecutive sentences of 6 to 14 words from pair ``first`` (0-based):
+    PTB test's pairs, then PTB validation's (:func:`_interpolation_sentences`). A block of pairs
+    does not run from one text into the other: it ends with the test pairs.
+
+    Raises:
+        ValueError: no pair from ``first`` on (the message says how many there are).
+    """
+    sentences, test_pairs = _interpolation_sentences()
+    end = min(first + count, test_pairs) if first < test_pairs else first + count
+    chosen = sentences[2 * first: 2 * end]
+    if not chosen:
+        raise ValueError(f"no interpolation pair from pair {first + 1}: PTB's test and validation texts give "
+                         f"{len(sentences) // 2} pairs of {INTERPOLATION_LENGTHS[0]}-{INTERPOLATION_LENGTHS[1]}-word "
+                         f"sentences ({test_pairs} from the test text)")
     return tuple(zip(chosen[0::2], chosen[1::2], strict=True))
 
 
 def interpolation_examples(model_dir: str | os.PathLike, pairs: int = 10, steps: int = 8,
                            decode_args: Sequence[str] = (), first_pair: int = 0) -> str:
     """Unedited ``scripts/interpolate.py`` output (its ``main``, run in this process) between
-    pairs of consecutive PTB test sentences of 6 to 14 words (the same pairs for every model;
-    ``first_pair`` > 0 skips that many, for fresh pairs on which to check a decoding chosen by
-    reading the first ones), blocks separated by a blank line.
+    pairs of consecutive PTB test sentences of 6 to 14 words, then validation ones
+    (:func:`interpolation_pairs`; the same pairs for every model; ``first_pair`` > 0 skips that
+    many, for fresh pairs on which to check a decoding chosen by reading the first ones), blocks
+    separated by a blank line.
 
     ``decode_args`` are passed to the script (e.g. :data:`CONTROLLED_DECODING`: beam search
     that never outputs ``<unk>`` nor repeats a bigram); none: its greedy default."""
     blocks = []
-    for first, second in _interpolation_pairs(pairs, first_pair):
+    for first, second in interpolation_pairs(pairs, first_pair):
         output = _interpolate_output(["--checkpoint", str(model_dir), " ".join(first), " ".join(second),
                                       "--steps", str(steps), *decode_args])
         blocks.append(output.rstrip())

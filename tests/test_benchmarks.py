@@ -282,6 +282,10 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     pairs_from = []
     monkeypatch.setattr(bench, "interpolation_report", lambda model_dir, decodings, first_pair:
                         asked.append(list(decodings)) or pairs_from.append(first_pair) or "the report")
+    # 438 test pairs, then 5 validation ones
+    monkeypatch.setattr(bench, "interpolation_pairs", lambda count, first: [None] * (
+        min(first + count, 438) - first if first < 438 else min(count, 443 - first)))
+    monkeypatch.setattr(bench, "interpolation_pair_source", lambda first: "PTB test" if first < 438 else "PTB validation")
     vae, lm = tmp_path / "runs" / "sentence_vae-seed3" / "model", tmp_path / "runs" / "lstm_lm-seed3" / "model"
     bench.write_interpolations(vae, lm)  # no LM run: greedy and the short beam only
     bench.write_interpolations(vae, lm, "parser/model")  # ... and the short beam kept to clauses
@@ -301,7 +305,12 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     assert (tmp_path / "elsewhere" / "seed3.txt").read_text() == text
     bench.write_interpolations(vae, lm, path="fresh.txt", first_pair=10)  # fresh pairs, said in the heading
     assert pairs_from == [0] * 5 + [10]
-    assert "words (pairs 11-20)\n" in (tmp_path / "fresh.txt").read_text()
+    assert "consecutive PTB test sentences of 6-14 words (pairs 11-20)\n" in (tmp_path / "fresh.txt").read_text()
+    bench.write_interpolations(vae, lm, path="fresh.txt", first_pair=430)  # the test pairs end at 438
+    assert "PTB test sentences of 6-14 words (pairs 431-438)\n" in (tmp_path / "fresh.txt").read_text()
+    bench.write_interpolations(vae, lm, path="fresh.txt", first_pair=440)
+    assert "PTB validation sentences of 6-14 words (pairs 441-443)\n" in (tmp_path / "fresh.txt").read_text()
+    del pairs_from[-2:]
     bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt")  # ... and boilerplate refused
     assert asked[-1] == [*asked[3], (*asked[3][-1], "--refuse-boilerplate", "ptb.train.txt")]
     bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True)  # ... and borrowing
@@ -572,6 +581,13 @@ def _prose_vae_in(tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "RESULTS", results)
     monkeypatch.setattr("textae.benchmarking.RESULTS", results)
     monkeypatch.setattr(bench, "RECORDS", results / "sentence_vae_runs" / "shortlist-ptb")
+
+    def pairs(count, first):  # 600 pairs in all
+        if first >= 600:
+            raise ValueError(f"no interpolation pair from pair {first + 1}")
+        return [None] * min(count, 600 - first)
+
+    monkeypatch.setattr(bench, "interpolation_pairs", pairs)
     return bench, results
 
 
@@ -795,7 +811,7 @@ def test_blind_judging_reads_any_decoding_of_a_file_by_its_index(tmp_path):
         bench.decoding_steps(path, -3)
 
 
-def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elbos(tmp_path, monkeypatch):
+def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elbos(tmp_path, monkeypatch, capsys):
     import json
 
     bench, results = _prose_vae_in(tmp_path, monkeypatch)
@@ -913,6 +929,9 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
         bench.main(["--seeds", "2", "--parser", "PARSER", "--interpolate", "full512"])
     with pytest.raises(SystemExit):  # a threshold without its classifier
         bench.main(["--seeds", "2", "--parser", "PARSER", "--acceptability-threshold", "0.4"])
+    with pytest.raises(SystemExit):  # pairs past the last, before anything is decoded
+        bench.main([*arguments, "--pairs-from", "300", "600"])
+    assert "--pairs-from 600: no interpolation pair from pair 601" in capsys.readouterr().err
 
 
 def test_prose_vae_end_word_share_is_the_mean_share_of_a_steps_words_found_in_its_ends():
@@ -1006,3 +1025,75 @@ def test_acceptability_benchmark_trains_each_seed_and_counts_the_judged_steps_it
     bench.main(["--lm", "LM", "--runs-dir", "runs", "--seeds", "0", "--reuse", "--judged", str(tmp_path / "*_judged.tsv")])
     metrics = json.loads((tmp_path / "results" / "acceptability.json").read_text())["metrics"]
     assert metrics["judged_bad"] == 2 and metrics["judged_ok"] == 2
+
+
+def test_acceptability_judged_benchmark_holds_out_the_newest_files_and_counts_what_each_model_rejects(tmp_path,
+                                                                                                       monkeypatch):
+    import torch
+
+    import textae.benchmarking
+    from textae.models.acceptability import AcceptabilityClassifier, AcceptabilityConfig
+    from textae.vocab import Vocab
+
+    bench = _benchmark("acceptability_judged")
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setattr(bench, "RESULTS", results)
+    monkeypatch.setattr(textae.benchmarking, "RESULTS", results)
+    name = "prose_vae_interpolations_{}_seed2_pairs{}_judged.tsv"
+    files = {name.format("full512_lm_borrow", 341): "bad\tprices prices\nok\tprices rose\n",  # trains
+             name.format("full_lm", 361): "bad\tbonds bonds\n",  # another model's: trains
+             name.format("full512_lm_borrow", 351): "bad\tprices prices\nbad\trose rose\nok\tbonds fell\nok\tprices rose\n",
+             name.format("full512_lm_borrow_accept", 361): "ok\tfell fell\n"}  # decoded with a classifier: neither
+    for file_name, rows in files.items():
+        (results / file_name).write_text("# a reader\nverdict\tstep\n" + rows)
+    train, held = bench.split_judged(results, 351)
+    assert [Path(path).name for path in held] == [name.format("full512_lm_borrow", 351)]
+    assert sorted(Path(path).name for path in train) == sorted([name.format("full512_lm_borrow", 341),
+                                                                 name.format("full_lm", 361)])
+    vocab = Vocab(["prices", "rose", "fell", "bonds"], specials=("<pad>", "<unk>", "<bos>", "<eos>"))
+
+    def tiny_model(folder, seed):
+        torch.manual_seed(seed)
+        model = AcceptabilityClassifier(AcceptabilityConfig(vocab_size=len(vocab), embedding_size=3, hidden_size=3))
+        steps = [vocab.encode(step.split()) for step in ("prices prices", "rose rose", "bonds fell", "prices rose")]
+        threshold = sorted(model.probabilities(steps))[2]  # two of the four under it
+        model.config = AcceptabilityConfig(vocab_size=len(vocab), embedding_size=3, hidden_size=3, threshold=threshold)
+        model.save_pretrained(folder, vocab)
+        return model
+
+    tiny_model(tmp_path / "base", 10)
+    ran = []
+
+    def fake_run(command, cwd, check):
+        ran.append(command)
+        folder = tmp_path / command[command.index("--output-dir") + 1]
+        model = tiny_model(folder / "model", int(command[command.index("--seed") + 1]))
+        split = {"accuracy": 60.0, "real_accepted": 94.0, "broken_rejected": 33.0}
+        (folder / "test_report.json").write_text(json.dumps({"threshold": model.config.threshold, "train_seconds": 2.0,
+                                                             "test": split, "judged_bad": 2, "judged_ok": 1}))
+
+    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    bench.main(["--base-model", str(tmp_path / "base"), "--runs-dir", "runs", "--seeds", "0", "1"])
+    assert len(ran) == 2 and ran[0][ran[0].index("--init-from-model") + 1] == str(tmp_path / "base")
+    assert sorted(ran[0][ran[0].index("--judged") + 1].split(",")) == sorted(str(Path(path).relative_to(tmp_path))
+                                                                             for path in train)
+    metrics = json.loads((results / "acceptability_judged.json").read_text())["metrics"]
+    assert (metrics["held_out_bad"], metrics["held_out_ok"]) == (2, 2)
+    assert (metrics["held_out_bad_unseen"], metrics["held_out_ok_unseen"]) == (1, 1)  # rose rose, bonds fell
+    assert metrics["test_accuracy"] == 60.0 and metrics["judged_bad_sentences"] == 2
+    for prefix, folder in (("", tmp_path / "runs" / "judged-seed1" / "model"), ("base_", tmp_path / "base")):
+        model = AcceptabilityClassifier.from_pretrained(folder)  # recount by hand
+        steps = [["prices", "prices"], ["rose", "rose"], ["bonds", "fell"], ["prices", "rose"]]
+        below = [p < model.config.threshold for p in model.probabilities([vocab.encode(step) for step in steps])]
+        counts = metrics if prefix else {key.removesuffix("_per_seed"): values[1] for key, values in metrics.items()
+                                         if key.endswith("_per_seed")}
+        key = f"{prefix}held_out_" if prefix else "held_out_"
+        assert counts[f"{key}bad_rejected"] == below[0] + below[1] and counts[f"{key}ok_rejected"] == below[2] + below[3]
+        assert counts[f"{key}bad_rejected_unseen"] == below[1] and counts[f"{key}ok_rejected_unseen"] == below[2]
+    assert (results / "acceptability_runs" / "judged-seed0" / "test_report.json").is_file()
+    bench.main(["--base-model", str(tmp_path / "base"), "--runs-dir", "runs", "--seeds", "0", "--reuse"])
+    assert len(ran) == 2  # read, not trained again
+    with pytest.raises(SystemExit, match="no judged file of the 512-unit model from pairs 400"):
+        bench.main(["--base-model", str(tmp_path / "base"), "--held-out-from", "400"])

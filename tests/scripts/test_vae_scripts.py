@@ -334,7 +334,8 @@ BAD_VALUES = [
     ("interpolate.py", ["--clause-parser", "DIR"], "--clause-parser judges beam search's sentences; add --decode beam"),
     ("sample.py", ["--decode", "sample", "--clause-parser", "DIR"], "--clause-parser judges beam search's sentences"),
     ("interpolate.py", ["--decode", "beam", "--fallback-beam-sizes", "20"], "--fallback-beam-sizes widens the beam "
-     "where --clause-parser (or --refuse-boilerplate) accepts none of its sentences; add --clause-parser"),
+     "where the judges accept none of its sentences; add one of --clause-parser, --refuse-boilerplate or "
+     "--acceptability-model"),
     ("interpolate.py", ["--refuse-boilerplate", "FILE"], "--refuse-boilerplate judges beam search's sentences; add "
      "--decode beam (got --decode greedy)"),
     ("sample.py", ["--decode", "sample", "--refuse-boilerplate", "FILE"], "--refuse-boilerplate judges beam search's"),
@@ -350,10 +351,10 @@ BAD_VALUES = [
      "--boilerplate-span must be 0 (off) or more words, got -1"),
     ("sample.py", ["--decode", "beam", "--beam-size", "10", "--clause-parser", "DIR", "--fallback-beam-sizes", "20,20"],
      "--fallback-beam-sizes must each be wider than the one before, the first wider than --beam-size (10); got 20,20"),
-    ("interpolate.py", ["--decode", "beam", "--borrow-accepted"], "--borrow-accepted takes sentences --clause-parser "
-     "(or --refuse-boilerplate) accepted at other steps; add --clause-parser"),
+    ("interpolate.py", ["--decode", "beam", "--borrow-accepted"], "--borrow-accepted takes sentences the judges "
+     "accepted at other steps; add one of --clause-parser, --refuse-boilerplate or --acceptability-model"),
     ("sample.py", ["--decode", "beam", "--greedy-first"], "--greedy-first puts each greedy sentence to "
-     "--clause-parser (or --refuse-boilerplate) before the beam; add --clause-parser"),
+     "the judges before the beam; add one of --clause-parser"),
     ("interpolate.py", ["--acceptability-model", "DIR"], "--acceptability-model judges beam search's sentences; add "
      "--decode beam (got --decode greedy)"),
     ("sample.py", ["--decode", "beam", "--acceptability-threshold", "0.5"], "--acceptability-threshold is the "
@@ -385,11 +386,24 @@ def test_bad_values_are_usage_errors(vae_model, name, flags, message):
     assert f"{name}: error: {message}" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_interpolation_pairs_go_on_from_the_test_text_into_the_validation_text(monkeypatch):
+    from textae import benchmarking
+
+    sentences = tuple([f"w{i}"] * 6 for i in range(10))  # 3 test pairs (w0-w5), then 2 validation pairs
+    monkeypatch.setattr(benchmarking, "_interpolation_sentences", lambda: (sentences, 3))
+    assert benchmarking.interpolation_pairs(2, 0) == ((sentences[0], sentences[1]), (sentences[2], sentences[3]))
+    assert benchmarking.interpolation_pairs(10, 2) == ((sentences[4], sentences[5]),)  # a block ends with the test's
+    assert benchmarking.interpolation_pairs(10, 3) == ((sentences[6], sentences[7]), (sentences[8], sentences[9]))
+    assert [benchmarking.interpolation_pair_source(first) for first in (2, 3)] == ["PTB test", "PTB validation"]
+    with pytest.raises(ValueError, match="no interpolation pair from pair 6: .* give 5 pairs .*3 from the test text"):
+        benchmarking.interpolation_pairs(10, 5)
+
+
 def test_interpolation_report_runs_each_decoding_on_each_pair(vae_model, monkeypatch):
     from textae import benchmarking
 
     pairs = ((["the", "company", "said"], ["the", "market", "rose"]), (["the", "market"], ["the", "company"]))
-    monkeypatch.setattr(benchmarking, "_interpolation_pairs", lambda count, first=0: pairs[first:first + count])
+    monkeypatch.setattr(benchmarking, "interpolation_pairs", lambda count, first=0: pairs[first:first + count])
     decodings = ((), benchmarking.SHORT_BEAM_DECODING)
     report = benchmarking.interpolation_report(vae_model, decodings=decodings)
     sections = report.split("# decoding: ")[1:]
@@ -522,3 +536,55 @@ def test_acceptability_training_from_random_weights_and_its_help(tmp_path, data_
                     "false")
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "test_report.json").read_text())["model"] == "acceptability"
+
+
+def test_acceptability_training_goes_on_from_a_classifier_with_a_readers_verdicts(acceptability_model, tmp_path):
+    verdicts = tmp_path / "steps_judged.tsv"
+    verdicts.write_text("# a reader's verdicts\nverdict\tstep\nbad\tthe company is n't a good\n"
+                        "ok\tthe market fell\nbad\tthe market fell\nok\tprices rose sharply\n", encoding="utf-8")
+    base = acceptability_model / "model"
+    result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path / "run"), "--progress",
+                    "false", "--init-from-model", str(base), "--judged", str(tmp_path / "*_judged.tsv"),
+                    "--judged-repeat", "3")
+    assert result.returncode == 0, result.stderr
+    assert "2 judged bad and 1 judged ok sentences (x3)" in result.stdout  # a tie is bad
+    report = json.loads((tmp_path / "run" / "test_report.json").read_text())
+    assert (report["judged_bad"], report["judged_ok"]) == (2, 1)
+    # the base model's vocabulary and sizes, whatever the preset says
+    assert (tmp_path / "run" / "model" / "vocab.json").read_text() == (base / "vocab.json").read_text()
+    config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())["config"]
+    base_config = json.loads((base / "config.json").read_text())["config"]
+    assert config["hidden_size"] == base_config["hidden_size"] and config["vocab_size"] == base_config["vocab_size"]
+
+
+def test_acceptability_training_from_its_own_weights(acceptability_model, tmp_path):
+    """--init-from-model starts from the classifier's weights: with no step taken, the same model."""
+    import torch
+
+    from textae.models.acceptability import AcceptabilityClassifier
+
+    base = acceptability_model / "model"
+    result = script("train_acceptability.py", "--tiny", "--output-dir", str(tmp_path / "run"), "--progress", "false",
+                    "--init-from-model", str(base), "--max-train-sentences", "40", "--max-eval-sentences", "10",
+                    "--max-steps", "1", "--learning-rate", "1e-12")
+    assert result.returncode == 0, result.stderr
+    before, after = AcceptabilityClassifier.from_pretrained(base), AcceptabilityClassifier.from_pretrained(
+        tmp_path / "run" / "model")
+    for (name, a), (_, b) in zip(before.state_dict().items(), after.state_dict().items(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_acceptability_training_refuses_bad_verdicts_and_two_starts(acceptability_model, lm_model, tmp_path):
+    (tmp_path / "bad_judged.tsv").write_text("step\tverdict\nthe market\tok\n", encoding="utf-8")
+    for flags, message in [(["--judged", str(tmp_path / "none*.tsv")], "--judged: no file matches"),
+                           (["--judged", str(tmp_path / "bad_judged.tsv")], "must start (after # comments) with "
+                                                                             "the header 'verdict<TAB>step'"),
+                           (["--judged-repeat", "0"], "--judged-repeat must be >= 1"),
+                           (["--init-from-model", str(lm_model)], "holds a lstm_lm model; it needs an "
+                                                                  "acceptability classifier"),
+                           (["--init-from-model", str(acceptability_model / "model"), "--init-from-lm", str(lm_model)],
+                            "give --init-from-lm or --init-from-model, not both")]:
+        result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path / "run"),
+                        *flags)
+        assert result.returncode == 2 and message in result.stderr, (flags, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -29,6 +29,8 @@ own judges pass, then the same VAE is trained on it:
    greedy_steps: the steps it changed against the decoding before);
    with --acceptability-model, one more, the last with interpolate.py --acceptability-model (files
    named _accept_; benchmarks/acceptability.py trains the classifier);
+   with --no-repeat-ngram N, one more, the last with interpolate.py --no-repeat-ngram N (files named
+   _norepeat<N>_; norepeat_steps: the steps it changed);
    with --full-512-runs-dir, a --ptb-512 VAE (hidden 512) of that seed on the whole text, cut to 10
    epochs so that 2 CPU cores train it in about an hour (with --interpolate full512, it decodes the
    pairs under the same decodings and whole-text LM, files named full512_), and the results hold its best dev ELBO NLL beside the
@@ -138,7 +140,8 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
     ``end_judge`` reads as sentences, and end_word_share (:func:`end_word_share`; of the last decoding,
     and end_word_share_by_decoding, of each in the file's order); for a _borrow_ file, borrowed_steps: the steps its last
     decoding changed against the one before (greedy_steps for a _greedy_ file, accepted_steps for an _accept_ one,
-    whose last decoding adds --greedy-first or --acceptability-model)) and its steps judged bad, in order."""
+    norepeat_steps for a _norepeat<N>_ one, whose last decoding adds --greedy-first, --acceptability-model or
+    --no-repeat-ngram)) and its steps judged bad, in order."""
     steps, bad = read_judged(verdicts, decoding=None)
     counts = {"steps": len(steps), "judged_bad": sum(bad)}
     decoded = verdicts.with_name(verdicts.name.removesuffix("_judged.tsv") + ".txt")
@@ -159,8 +162,9 @@ def count_judged(verdicts: Path, end_judge) -> tuple[dict, list[str]]:
                 counts["sentence_pair_bad_steps"] += sum(bad[at:at + count])
             at += count
     # the flag the last decoding added, by the file's last variant suffix: the steps it changed
-    last_flag = next((key for suffix, key in (("_accept_", "accepted_steps"), ("_greedy_", "greedy_steps"),
-                                              ("_borrow_", "borrowed_steps")) if suffix in verdicts.name), None)
+    last_flag = next((key for suffix, key in (("_norepeat", "norepeat_steps"), ("_accept_", "accepted_steps"),
+                                              ("_greedy_", "greedy_steps"), ("_borrow_", "borrowed_steps"))
+                      if suffix in verdicts.name), None)
     if last_flag and decoded.is_file():
         if len(sections) < 2:
             raise SystemExit(f"prose_vae.py: error: {decoded} has {len(sections)} '# decoding:' sections; its last "
@@ -303,6 +307,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --acceptability-model DIR to the last decoding (the model/ folder of "
                              "scripts/train_acceptability.py: a classifier of real lines against broken copies also "
                              "judges the beam's sentences); the files are named _accept_")
+    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
+                        help="add interpolate.py --no-repeat-ngram N to the last decoding (no run of N words twice "
+                             "in a sentence); the files are named _norepeat<N>_ (default: 0, off)")
     parser.add_argument("--acceptability-threshold", type=float, metavar="P",
                         help="with --acceptability-model: interpolate.py --acceptability-threshold P (default: the "
                              "model's own threshold)")
@@ -321,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--interpolation-seed {args.interpolation_seed} is not one of --seeds {args.seeds}")
     if args.acceptability_threshold is not None and not args.acceptability_model:
         parser.error("--acceptability-threshold is for --acceptability-model; add it")
+    if args.no_repeat_ngram < 0:
+        parser.error(f"--no-repeat-ngram must be 0 (off) or more, got {args.no_repeat_ngram}")
     if "full512" in args.interpolate and not args.full_512_runs_dir:
         parser.error("--interpolate full512 decodes with the model of --full-512-runs-dir; add it")
     ptb = ensure_corpus(ptb_corpus.SPEC)  # the folder of ptb.{train,valid,test}.txt
@@ -393,7 +402,8 @@ def main(argv: list[str] | None = None) -> None:
         chosen = [(first, model, model_dir) for first in args.pairs_from for model, model_dir in models]
         for first, model, model_dir in chosen:
             variant = (model + ("_lm" if args.lm else "") + ("_borrow" if args.borrow_accepted else "")
-                       + ("_greedy" if args.greedy_first else "") + ("_accept" if args.acceptability_model else ""))
+                       + ("_greedy" if args.greedy_first else "") + ("_accept" if args.acceptability_model else "")
+                       + (f"_norepeat{args.no_repeat_ngram}" if args.no_repeat_ngram else ""))
             name = f"prose_vae_interpolations_{variant}_seed{seed}_pairs{first + 1}"
             path = RESULTS / f"{name}.txt"
             if not path.is_file():
@@ -401,7 +411,8 @@ def main(argv: list[str] | None = None) -> None:
                                      first_pair=first, boilerplate=str(ptb / "ptb.train.txt"),
                                      borrow=args.borrow_accepted, greedy_first=args.greedy_first,
                                      acceptability=args.acceptability_model,
-                                     acceptability_threshold=args.acceptability_threshold)
+                                     acceptability_threshold=args.acceptability_threshold,
+                                     no_repeat_ngram=args.no_repeat_ngram)
     # every judged file of the interpolation seed's models, with the LM or without, whichever run wrote it
     end_judge = EndJudge(args.parser)
     for verdicts in sorted(RESULTS.glob(f"prose_vae_interpolations_*_seed{args.interpolation_seed}_pairs*_judged.tsv")):
@@ -433,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
             if len({len(shares) for shares in by_decoding}) == 1:  # the same decodings in every file
                 metrics[f"interpolation_end_word_share_by_decoding_{model}"] = [
                     step_weighted([shares[index] for shares in by_decoding], sets) for index in range(len(by_decoding[0]))]
-        for key in ("borrowed_steps", "accepted_steps"):
+        for key in ("borrowed_steps", "accepted_steps", "norepeat_steps"):
             if any(key in counts for counts in sets):
                 metrics[f"interpolation_{key}_{model}"] = sum(counts.get(key, 0) for counts in sets)
         repeated = Counter(step for name in names for step in bad_steps[name])

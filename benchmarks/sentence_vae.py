@@ -274,7 +274,7 @@ INTERPOLATIONS_FILE = "benchmarks/results/sentence_vae_interpolations.txt"
 def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | None = None,
                          path: str = INTERPOLATIONS_FILE, first_pair: int = 0, boilerplate: str | None = None,
                          borrow: bool = False, greedy_first: bool = False, acceptability: str | None = None,
-                         acceptability_threshold: float | None = None) -> None:
+                         acceptability_threshold: float | None = None, no_repeat_ngram: int = 0) -> None:
     """The interpolation examples of one VAE under every decoding of INTERPOLATION_DECODINGS and,
     when ``lm_dir`` holds a model (the LM baseline of the same seed), under SHORT_BEAM_DECODING
     with ``--fluency-lm lm_dir``; given a ``clause_parser``, once more with ``--clause-parser`` added
@@ -283,7 +283,8 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
     ``clause_parser``), once more with ``--borrow-accepted`` added; with ``greedy_first`` (and a
     ``clause_parser``), once more with ``--greedy-first`` added; given ``acceptability`` (the model/
     folder of ``scripts/train_acceptability.py``), once more with ``--acceptability-model`` added
-    (and ``--acceptability-threshold``, given ``acceptability_threshold``); headed by the run they come from,
+    (and ``--acceptability-threshold``, given ``acceptability_threshold``); given ``no_repeat_ngram`` > 0,
+    once more with ``--no-repeat-ngram`` that many words added; headed by the run they come from,
     written to ``path`` (under the repository).
     ``first_pair`` > 0: the ten pairs after that many (fresh pairs)."""
     decodings = list(INTERPOLATION_DECODINGS)
@@ -303,6 +304,8 @@ def write_interpolations(model_dir: Path, lm_dir: Path, clause_parser: str | Non
     if acceptability:
         threshold = () if acceptability_threshold is None else ("--acceptability-threshold", str(acceptability_threshold))
         decodings.append((*decodings[-1], "--acceptability-model", acceptability, *threshold))
+    if no_repeat_ngram:
+        decodings.append((*decodings[-1], "--no-repeat-ngram", str(no_repeat_ngram)))
     count = len(interpolation_pairs(10, first_pair))  # fewer where the test pairs end
     pairs = f" (pairs {first_pair + 1}-{first_pair + count})" if first_pair else ""
     text = (f"# model: {model_dir.parent.parent.name}/{model_dir.parent.name}; 8 steps between the posterior means of consecutive "

@@ -323,6 +323,9 @@ def test_sentence_vae_interpolations_add_the_lm_reranked_decoding_when_the_seed_
     bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True,
                                acceptability="classifier/model", acceptability_threshold=0.4)
     assert asked[-1][-1] == (*asked[-4][-1], "--acceptability-model", "classifier/model", "--acceptability-threshold", "0.4")
+    bench.write_interpolations(vae, lm, "parser/model", boilerplate="ptb.train.txt", borrow=True,
+                               no_repeat_ngram=4)  # ... and no run of 4 words twice
+    assert asked[-1] == [*asked[-5], (*asked[-5][-1], "--no-repeat-ngram", "4")]
 
 
 def test_clause_filter_reads_its_judged_steps_and_refuses_a_malformed_file(tmp_path):
@@ -621,7 +624,7 @@ def test_prose_vae_filters_once_trains_each_seed_and_counts_the_judged_interpola
                      9950, 2.0)
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None, acceptability_threshold=None):
+                            acceptability=None, acceptability_threshold=None, no_repeat_ngram=0):
         assert not borrow
         assert clause_parser == "PARSER" and first_pair in (110, 120) and boilerplate.endswith("ptb.train.txt")
         written.append((model_dir.parent.name, path))
@@ -678,7 +681,7 @@ def test_prose_vae_with_lm_trains_one_lm_per_text_and_reranks_with_the_matching_
         (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 104.0 if prose else 103.0, "ppl": 110.0}}))
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None, acceptability_threshold=None):
+                            acceptability=None, acceptability_threshold=None, no_repeat_ngram=0):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         borrowed.append(borrow)
         (tmp_path / path).write_text("steps\n")
@@ -815,7 +818,7 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     import json
 
     bench, results = _prose_vae_in(tmp_path, monkeypatch)
-    ran, written, greedy, classifiers = [], [], [], []
+    ran, written, greedy, classifiers, repeats = [], [], [], [], []
     test = {"nll": 105.0, "ppl": 120.0, "elbo_nll": 107.0, "kl": 5.5, "mi": 3.5, "active_units": 32.0, "iw_samples": 50}
     dev = '{"split": "train", "elbo_nll": 90.0}\n{"split": "dev", "elbo_nll": 108.5}\n{"split": "dev", "elbo_nll": 106.3}\n'
     for folder in (bench.RECORDS / "sl2000-seed2", tmp_path / "runs" / "sentence_vae-seed2"):
@@ -844,10 +847,11 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
             (folder / "test_report.json").write_text(json.dumps({"test": {"nll": 103.0, "ppl": 110.0}}))
 
     def fake_interpolations(model_dir, lm_dir, clause_parser, path, first_pair, boilerplate, borrow, greedy_first=False,
-                            acceptability=None, acceptability_threshold=None):
+                            acceptability=None, acceptability_threshold=None, no_repeat_ngram=0):
         written.append((model_dir.parent.name, lm_dir.parent.name, path))
         greedy.append(greedy_first)
         classifiers.append((acceptability, acceptability_threshold))
+        repeats.append(no_repeat_ngram)
         (tmp_path / path).write_text(2 * "# decoding: beam\nfrom: prices rose\nto:   prices fell\n  0  x\n")
 
     monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
@@ -922,6 +926,25 @@ def test_prose_vae_decodes_with_a_512_unit_model_beside_and_reports_both_dev_elb
     counts = metrics["interpolations_judged"]["prose_vae_interpolations_full512_lm_borrow_accept_seed2_pairs301"]
     assert counts["accepted_steps"] == 1 and "borrowed_steps" not in counts and counts["judged_bad"] == 1
     assert metrics["interpolation_accepted_steps_full512_lm_borrow_accept"] == 1
+    # --no-repeat-ngram: one decoding more with the ban, files named _norepeat<N>_, the steps it changed
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
+                "--full-512-runs-dir", "runs512", "--no-repeat-ngram", "4"])
+    assert written[-1][2].rsplit("/", 1)[1] == "prose_vae_interpolations_full512_lm_borrow_norepeat4_seed2_pairs301.txt"
+    assert repeats[-1] == 4 and set(repeats[:-1]) == {0}
+    (results / "prose_vae_interpolations_full512_lm_borrow_norepeat4_seed2_pairs301_judged.tsv").write_text(
+        "verdict\tstep\nok\tprices rose\n")
+    (results / "prose_vae_interpolations_full512_lm_borrow_norepeat4_seed2_pairs301.txt").write_text(
+        "# decoding: beam\nfrom: a b\nto:   c d\n  0  x x\n# decoding: beam --no-repeat-ngram 4\nfrom: a b\nto:   c d\n"
+        "  0  prices rose\n")
+    bench.main(["--seeds", "2", "--parser", "PARSER", "--runs-dir", "runs", "--full-runs-dir", "full", "--reuse",
+                "--lm", "--pairs-from", "300", "--interpolate", "full512", "--borrow-accepted",
+                "--full-512-runs-dir", "runs512", "--no-repeat-ngram", "4"])
+    metrics = json.loads((results / "prose_vae.json").read_text())["metrics"]
+    assert metrics["interpolation_norepeat_steps_full512_lm_borrow_norepeat4"] == 1
+    with pytest.raises(SystemExit):
+        bench.main([*arguments, "--no-repeat-ngram", "-1"])
+    assert "--no-repeat-ngram must be 0 (off) or more, got -1" in capsys.readouterr().err
     (tmp_path / "runs512" / "ptb512-e10-seed2" / "metrics.jsonl").write_text('{"split": "train", "elbo_nll": 1.0}\n')
     with pytest.raises(SystemExit, match="no dev evaluation"):
         bench.main(arguments)

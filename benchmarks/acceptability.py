@@ -71,6 +71,21 @@ def judged_steps(patterns: list[str]) -> tuple[list[str], list[bool]]:
     return steps, bad
 
 
+def train_or_reuse(run: list[str], folder: Path, reuse: bool) -> dict:
+    """The test report of the run in ``folder``, trained by ``run`` (a train_acceptability.py
+    command, from the repository) unless ``reuse`` and it has one; its run_config.json,
+    metrics.jsonl and test_report.json are kept under results/acceptability_runs/<folder name>."""
+    if not (reuse and (folder / "test_report.json").is_file()):
+        subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
+    report = json.loads((folder / "test_report.json").read_text())
+    kept = RESULTS / "acceptability_runs" / folder.name  # committed: the run folder is not
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
+        if (folder / name).is_file():
+            shutil.copy(folder / name, kept / name)
+    return report
+
+
 def rejected(probabilities: list[float], bad: list[bool], threshold: float) -> dict[str, int]:
     """Judged-bad and judged-ok steps with P(acceptable) under ``threshold``."""
     return {"judged_bad_rejected": sum(p < threshold for p, is_bad in zip(probabilities, bad, strict=True) if is_bad),
@@ -103,14 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         run = train_command(args.lm, args.runs_dir, seed)
         commands.append("python " + " ".join(run))
         folder = REPO / args.runs_dir / f"ptb-lm-seed{seed}"
-        if not (args.reuse and (folder / "test_report.json").is_file()):
-            subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
-        report = json.loads((folder / "test_report.json").read_text())
-        kept = RESULTS / "acceptability_runs" / folder.name  # committed: the run folder is not
-        kept.mkdir(parents=True, exist_ok=True)
-        for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
-            if (folder / name).is_file():
-                shutil.copy(folder / name, kept / name)
+        report = train_or_reuse(run, folder, args.reuse)
         figures = {"threshold": report["threshold"], "train_seconds": report["train_seconds"],
                    "dev_real_accepted": report["dev"]["real_accepted"]}
         figures.update({f"test_{key}": value for key, value in report["test"].items() if key not in ("real", "broken")})

@@ -34,14 +34,13 @@ import argparse
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
+from benchmarks import acceptability  # noqa: E402
 from benchmarks.acceptability import judged_steps, rejected  # noqa: E402
 from textae.benchmarking import RESULTS, add_seeded, write_result  # noqa: E402
 
@@ -120,14 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         shown[shown.index("--judged") + 1] = f"<every judged file but the held-out ones: {len(train_files)}>"
         commands.append("python " + " ".join(shown))
         folder = REPO / args.runs_dir / f"judged-seed{seed}"
-        if not (args.reuse and (folder / "test_report.json").is_file()):
-            subprocess.run([sys.executable, *run, "--overwrite"], cwd=REPO, check=True)
-        report = json.loads((folder / "test_report.json").read_text())
-        kept = RESULTS / "acceptability_runs" / folder.name  # committed: the run folder is not
-        kept.mkdir(parents=True, exist_ok=True)
-        for name in ("run_config.json", "metrics.jsonl", "test_report.json"):
-            if (folder / name).is_file():
-                shutil.copy(folder / name, kept / name)
+        report = acceptability.train_or_reuse(run, folder, args.reuse)
         figures = {"threshold": report["threshold"], "train_seconds": report["train_seconds"],
                    "test_accuracy": report["test"]["accuracy"], "test_real_accepted": report["test"]["real_accepted"],
                    "test_broken_rejected": report["test"]["broken_rejected"]}

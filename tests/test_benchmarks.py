@@ -1063,6 +1063,7 @@ def test_acceptability_judged_benchmark_holds_out_the_newest_files_and_counts_wh
     results.mkdir()
     monkeypatch.setattr(bench, "REPO", tmp_path)
     monkeypatch.setattr(bench, "RESULTS", results)
+    monkeypatch.setattr(bench.acceptability, "RESULTS", results)  # the runs' records
     monkeypatch.setattr(textae.benchmarking, "RESULTS", results)
     name = "prose_vae_interpolations_{}_seed2_pairs{}_judged.tsv"
     files = {name.format("full512_lm_borrow", 341): "bad\tprices prices\nok\tprices rose\n",  # trains
@@ -1097,7 +1098,7 @@ def test_acceptability_judged_benchmark_holds_out_the_newest_files_and_counts_wh
         (folder / "test_report.json").write_text(json.dumps({"threshold": model.config.threshold, "train_seconds": 2.0,
                                                              "test": split, "judged_bad": 2, "judged_ok": 1}))
 
-    monkeypatch.setattr(bench, "subprocess", types.SimpleNamespace(run=fake_run))
+    monkeypatch.setattr(bench.acceptability, "subprocess", types.SimpleNamespace(run=fake_run))
     bench.main(["--base-model", str(tmp_path / "base"), "--runs-dir", "runs", "--seeds", "0", "1"])
     assert len(ran) == 2 and ran[0][ran[0].index("--init-from-model") + 1] == str(tmp_path / "base")
     assert sorted(ran[0][ran[0].index("--judged") + 1].split(",")) == sorted(str(Path(path).relative_to(tmp_path))

@@ -307,12 +307,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="add interpolate.py --acceptability-model DIR to the last decoding (the model/ folder of "
                              "scripts/train_acceptability.py: a classifier of real lines against broken copies also "
                              "judges the beam's sentences); the files are named _accept_")
-    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
-                        help="add interpolate.py --no-repeat-ngram N to the last decoding (no run of N words twice "
-                             "in a sentence); the files are named _norepeat<N>_ (default: 0, off)")
     parser.add_argument("--acceptability-threshold", type=float, metavar="P",
                         help="with --acceptability-model: interpolate.py --acceptability-threshold P (default: the "
                              "model's own threshold)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=0, metavar="N",
+                        help="add interpolate.py --no-repeat-ngram N to the last decoding (no run of N words twice "
+                             "in a sentence); the files are named _norepeat<N>_ (default: 0, off)")
     parser.add_argument("--full-512-runs-dir", metavar="DIR",
                         help="a --ptb-512 VAE of --interpolation-seed on the whole text, cut to "
                              f"{FULL512_EPOCHS} epochs (DIR/ptb512-e{FULL512_EPOCHS}-seed<S>, trained when missing: "

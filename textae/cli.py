@@ -220,6 +220,13 @@ def build_dataclass(config_class: type, args: argparse.Namespace, overrides: dic
         raise  # usage_error returned (it should exit)
 
 
+def flags_given(args: argparse.Namespace, *names: str) -> list[str]:
+    """The flags (``--hidden-size``) of the fields among ``names`` that the command line set
+    (:func:`add_dataclass_arguments` leaves the others unset), for a check that refuses a flag
+    the run would not read."""
+    return [_flag(name) for name in names if getattr(args, name, _UNSET) is not _UNSET]
+
+
 def flag_names(message: str, fields: list[str]) -> str:
     """A config's error ``message`` as a command-line user reads it: each of ``fields`` (those
     that are flags) named as its flag, ``batch_size must be >= 1`` -> ``--batch-size must be >= 1``.

@@ -583,7 +583,9 @@ def test_acceptability_training_refuses_bad_verdicts_and_two_starts(acceptabilit
                            (["--init-from-model", str(lm_model)], "holds a lstm_lm model; it needs an "
                                                                   "acceptability classifier"),
                            (["--init-from-model", str(acceptability_model / "model"), "--init-from-lm", str(lm_model)],
-                            "give --init-from-lm or --init-from-model, not both")]:
+                            "give --init-from-lm or --init-from-model, not both"),
+                           (["--init-from-model", str(acceptability_model / "model"), "--hidden-size", "8"],
+                            "--init-from-model keeps the classifier's own sizes; drop --hidden-size")]:
         result = script("train_acceptability.py", "--tiny", "--dry-run", "--output-dir", str(tmp_path / "run"),
                         *flags)
         assert result.returncode == 2 and message in result.stderr, (flags, result.stderr)

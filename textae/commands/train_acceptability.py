@@ -66,6 +66,7 @@ from textae.cli import (
     add_run_arguments,
     build_dataclass,
     check_minimums,
+    flags_given,
     load_model_folder,
     load_sentence_splits,
     peek,
@@ -109,7 +110,7 @@ class AcceptabilityDataConfig:
                         "(empty: random weights, the vocabulary from the training text)",
         "init_from_model": "the model/ folder of an acceptability classifier (a run of this script) to go on "
                            "training: its weights, sizes and vocabulary are used (--embedding-size and "
-                           "--hidden-size are then ignored); e.g. with --judged, to teach it a reader's verdicts",
+                           "--hidden-size are refused); e.g. with --judged, to teach it a reader's verdicts",
         "judged": "files of a reader's verdicts on decoded sentences (verdict<TAB>step, or "
                   "decoding<TAB>verdict<TAB>step, after # comments; glob patterns, comma-separated), added "
                   "to the training lines: each distinct step once, 'bad' (on at least half of its readings) "
@@ -124,8 +125,8 @@ class AcceptabilityDataConfig:
     }
 
     def __post_init__(self) -> None:
-        check_minimums(self, {"negatives_per_line": 1, "judged_repeat": 1, "batch_size": 1, "min_freq": 1, "max_train_sentences": 0,
-                              "max_eval_sentences": 0})
+        check_minimums(self, {"negatives_per_line": 1, "judged_repeat": 1, "batch_size": 1, "min_freq": 1,
+                              "max_train_sentences": 0, "max_eval_sentences": 0})
         if not 0 < self.accept_dev_share <= 1:
             raise ValueError(f"accept_dev_share must be in (0, 1], got {self.accept_dev_share}")
 
@@ -224,6 +225,8 @@ def main(argv=None) -> dict:
     set_seed(args.seed)
     if data.init_from_lm and data.init_from_model:
         parser.error("give --init-from-lm or --init-from-model, not both")
+    if data.init_from_model and (sizes := flags_given(args, "embedding_size", "hidden_size")):
+        parser.error(f"--init-from-model keeps the classifier's own sizes; drop {' and '.join(sizes)}")
     judged = read_verdicts(data.judged) if data.judged else []
     language_model = base_model = None
     if data.init_from_model:

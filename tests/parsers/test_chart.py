@@ -27,6 +27,7 @@ from parsers.chart import (
     prepare_treebank_tree,
 )
 from parsers.parser import ParseInputError
+from tests.fitting import fit_one_batch
 
 
 def test_gold_spans_unlabelled_and_labelled():
@@ -109,12 +110,8 @@ def test_a_tiny_treebank_is_learned_exactly(labeled, objective):
     trees, examples, vocab = tiny_data(labeled)
     model = tiny_model(vocab, labeled, objective=objective)
     batch = collate(examples, vocab, labeled)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     first = float(model.loss(batch)["loss"].detach())
-    for _ in range(150):
-        optimizer.zero_grad()
-        model.loss(batch)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=150, lr=0.02)
     assert float(model.loss(batch)["loss"].detach()) < 0.05 * first + (0.01 if objective == "hinge" else 0.0)
     model.eval()
     correct, total = model.eval_counts(batch)["bracket_f1"]
@@ -260,13 +257,9 @@ def test_a_guide_parser_is_frozen_and_its_states_are_used(guide_spans):
     model.train()
     assert model.training and not guide.training  # no dropout inside the guide, even in training
     before = {name: value.clone() for name, value in guide.state_dict().items()}
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     batch = collate(examples, vocab, False)
     first = float(model.loss(batch)["loss"].detach())
-    for _ in range(100):
-        optimizer.zero_grad()
-        model.loss(batch)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=100, lr=0.02)
     for name, parameter in model.named_parameters():
         if name.startswith("guide."):
             assert parameter.grad is None, name

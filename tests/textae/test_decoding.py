@@ -9,6 +9,7 @@ import torch
 
 from parsers import Tree
 from parsers.ptb import parse_tree
+from tests.fitting import fit_one_batch
 from tests.textae.models.sentence_helpers import ROWS, TINY, make, sentences_batch
 from textae.decoding import (
     acceptability_filter,
@@ -31,11 +32,7 @@ from textae.vocab import Vocab
 def test_generation_reproduces_an_overfitted_sentence_with_every_strategy():
     model = make("sentence_vae", kl_schedule="linear", latent_size=4)
     batch = sentences_batch(ROWS[:2])
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
-    for _ in range(300):
-        optimizer.zero_grad()
-        model.loss(batch, step=0)["loss"].backward()  # beta(0) = 0 for the linear schedule: a plain AE
-        optimizer.step()
+    fit_one_batch(model, batch, steps=300, lr=0.03, step=0)  # beta(0) = 0 for the linear schedule: a plain AE
     model.eval()
     mu, _ = model.encoder(batch)
     decoder = model.decoder

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fitting import fit_one_batch
 from textae.corpora.text import block_spans, load_text_corpus, recurring_block_lines
 from textae.sentences import build_sentence_vocab, collate_sentences, encode_sentences
 
@@ -175,11 +176,7 @@ def test_next_word_accuracy_of_an_overfitted_language_model_is_perfect():
     model = LSTMLanguageModel(SentenceVAEConfig(vocab_size=12, embedding_size=8, hidden_size=16, decoder_dropout=0.0))
     batch = collate_sentences([[4, 5, 6, 7], [8, 9, 10]])
     before = next_word_accuracy(model, [batch])
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(200):
-        optimizer.zero_grad()
-        model.loss(batch)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=200, lr=0.05)
     after = next_word_accuracy(model, [batch])
     # only the first word is ambiguous (both sentences start from <bos>): one of 4 / 8 is missed
     assert after["word_acc"] == pytest.approx(100 * 6 / 7) and after["token_acc"] == pytest.approx(100 * 8 / 9)

@@ -8,6 +8,7 @@ import random
 import pytest
 import torch
 
+from tests.fitting import fit_one_batch
 from textae.models import MODELS
 from textae.models.acceptability import (
     AcceptabilityClassifier,
@@ -87,12 +88,8 @@ def test_every_parameter_gets_a_gradient_and_a_step_changes_weights():
 def test_a_tiny_batch_can_be_overfitted():
     model = make(hidden_size=12)
     batch = labelled(8)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     first = float(model.loss(batch)["loss"].detach())
-    for _ in range(150):
-        optimizer.zero_grad()
-        model.loss(batch)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=150, lr=0.02)
     assert float(model.loss(batch)["loss"].detach()) < 0.05 * first
     assert model.eval_counts(batch)["accuracy"] == (8, 8)
 

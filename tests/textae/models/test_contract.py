@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 
+from tests.fitting import fit_one_batch
 from tests.textae.helpers import random_treebank
 from textae.models import MODELS
 from textae.train import evaluate
@@ -89,12 +90,8 @@ def test_a_tiny_batch_can_be_overfitted(name, treebank):
     overrides = {"embedding_size": 16, "dropout": 0.0} if name == "deep_recursive" else {"weight_decay_reconstruction": 0.0}
     model = make(name, vocab, hidden_size=16, **overrides)
     batch = TreeBatch.collate(encoded[:4])
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     first = float(model.loss(batch)["loss"].detach())
-    for _ in range(500):
-        optimizer.zero_grad()
-        model.loss(batch)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=500, lr=0.02)
     last = float(model.loss(batch)["loss"].detach())
     assert last < 0.15 * first, (first, last)
     if hasattr(model, "eval_counts"):  # random labels repeat words, so only roots are learnable

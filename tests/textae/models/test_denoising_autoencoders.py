@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tests.fitting import fit_one_batch
 from tests.textae.models.sentence_helpers import ROWS, TINY, sentences_batch
 from textae.models import SentenceAE, SentenceAEConfig
 from textae.sentences import evaluate_sentences
@@ -63,14 +64,10 @@ def test_the_plain_autoencoder_is_deterministic_and_reports_no_likelihood():
 def test_autoencoders_overfit_a_tiny_batch(rate):
     model = make(input_mask_rate=rate)
     batch = sentences_batch(ROWS)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
     model.eval()
     first = float(model.loss(batch)["nll"])
     model.train()
-    for _ in range(300):
-        optimizer.zero_grad()
-        model.loss(batch, step=10**6)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=300, lr=0.03, step=10**6)
     model.eval()
     assert float(model.loss(batch)["nll"]) < 0.25 * first
 

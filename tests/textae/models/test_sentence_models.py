@@ -9,6 +9,7 @@ import math
 import pytest
 import torch
 
+from tests.fitting import fit_one_batch
 from tests.textae.models.sentence_helpers import ROWS, make, sentences_batch
 from textae.models import MODELS
 from textae.models.sentence_vae import SentenceVAEConfig, kl_weight, padded_lstm
@@ -107,12 +108,8 @@ def test_every_parameter_gets_a_gradient_and_a_step_changes_weights(name):
 def test_a_tiny_batch_can_be_overfitted(name):
     model = make(name, kl_schedule="constant")
     batch = sentences_batch(ROWS)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
     first = float(model.loss(batch)["nll"])
-    for _ in range(300):
-        optimizer.zero_grad()
-        model.loss(batch, step=10**6)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, batch, steps=300, lr=0.03, step=10**6)
     model.eval()
     assert float(model.loss(batch)["nll"]) < 0.25 * first
 
@@ -294,12 +291,8 @@ def test_two_level_softmax_model_scores_batched_as_alone_and_learns(name, tmp_pa
     model.loss(sentences_batch(ROWS), step=10**6)["loss"].backward()
     assert float(model.decoder.rare_class.weight.grad.abs().sum()) > 0
     assert float(model.decoder.output.weight.grad[SHORTLIST:].abs().sum()) > 0  # rows 7.. reached through the tail
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
     first = float(model.loss(sentences_batch(ROWS))["nll"])
-    for _ in range(300):
-        optimizer.zero_grad()
-        model.loss(sentences_batch(ROWS), step=10**6)["loss"].backward()
-        optimizer.step()
+    fit_one_batch(model, sentences_batch(ROWS), steps=300, lr=0.03, step=10**6)
     model.eval()
     assert float(model.loss(sentences_batch(ROWS))["nll"]) < 0.25 * first
     model.save_pretrained(tmp_path)

@@ -367,6 +367,10 @@ def check_boilerplate_arguments(parser: argparse.ArgumentParser, args: argparse.
             parser.error(f"--boilerplate-span must be 0 (off) or more words, got {args.boilerplate_span}")
 
 
+# The decoding flags that judge beam search's sentences (load_acceptability joins them).
+JUDGE_FIELDS = ("clause_parser", "refuse_boilerplate", "acceptability_model")
+
+
 def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """``parser.error`` (exit code 2, usage on stderr) for a bad value of a decoding flag, or
     for a flag the chosen decoding would ignore (``--beam-size`` without ``--decode beam``,
@@ -391,14 +395,10 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         parser.error(f"--length-penalty must be between -10 and 10, got {args.length_penalty}")
     if args.fluency_lm is not None and args.decode != "beam":
         parser.error(f"--fluency-lm re-ranks beam search's sentences; add --decode beam (got --decode {args.decode})")
-    if args.clause_parser is not None and args.decode != "beam":
-        parser.error(f"--clause-parser judges beam search's sentences; add --decode beam (got --decode {args.decode})")
-    if args.refuse_boilerplate is not None and args.decode != "beam":
-        parser.error(f"--refuse-boilerplate judges beam search's sentences; add --decode beam (got --decode "
-                     f"{args.decode})")
-    if args.acceptability_model is not None and args.decode != "beam":
-        parser.error(f"--acceptability-model judges beam search's sentences; add --decode beam (got --decode "
-                     f"{args.decode})")
+    for name in JUDGE_FIELDS:
+        if getattr(args, name) is not None and args.decode != "beam":
+            parser.error(f"{_flag(name)} judges beam search's sentences; add --decode beam (got --decode "
+                         f"{args.decode})")
     if args.acceptability_threshold is not None:
         if args.acceptability_model is None:
             parser.error("--acceptability-threshold is the P(acceptable) --acceptability-model asks for; add "
@@ -406,9 +406,9 @@ def check_decoding_arguments(parser: argparse.ArgumentParser, args: argparse.Nam
         if not 0 < args.acceptability_threshold < 1:
             parser.error(f"--acceptability-threshold must be between 0 and 1, got {args.acceptability_threshold}")
     check_boilerplate_arguments(parser, args)
-    judged = any(getattr(args, name) is not None for name in ("clause_parser", "refuse_boilerplate",
-                                                              "acceptability_model"))
-    judges = "--clause-parser, --refuse-boilerplate or --acceptability-model"
+    judged = any(getattr(args, name) is not None for name in JUDGE_FIELDS)
+    flags = [_flag(name) for name in JUDGE_FIELDS]
+    judges = f"{', '.join(flags[:-1])} or {flags[-1]}"
     if args.borrow_accepted and not judged:
         parser.error(f"--borrow-accepted takes sentences the judges accepted at other steps; add one of {judges}")
     if args.greedy_first and not judged:
